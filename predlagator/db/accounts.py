@@ -1,0 +1,43 @@
+"""Sending accounts: status, flood deadline and the shared pace."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from predlagator.db.rows import Conn, dicts, many, one
+from predlagator.models import Account
+
+_Q = "accounts"
+
+
+async def ensure(conn: Conn, name: str, rate_per_minute: float) -> Account:
+    """Return the account called `name`, creating it on first use."""
+    account = await one(conn, Account, _Q, "ensure", name=name, rate_per_minute=rate_per_minute)
+    assert account is not None  # an upsert with RETURNING always yields the row
+    return account
+
+
+async def get(conn: Conn, account_id: int) -> Account | None:
+    """Return one account."""
+    return await one(conn, Account, _Q, "get", id=account_id)
+
+
+async def list_all(conn: Conn) -> list[Account]:
+    """Return every account."""
+    return await many(conn, Account, _Q, "list_all")
+
+
+async def reserve_slot(conn: Conn, account_id: int, campaign_id: int) -> datetime | None:
+    """Take the next send moment allowed by the account's and the campaign's pace."""
+    rows = await dicts(conn, _Q, "reserve_slot", account_id=account_id, campaign_id=campaign_id)
+    return rows[0]["slot"] if rows else None
+
+
+async def set_flood(conn: Conn, account_id: int, until: datetime | None) -> Account | None:
+    """Record (or clear) the moment the account may send again."""
+    return await one(conn, Account, _Q, "set_flood", id=account_id, flood_until=until)
+
+
+async def stop(conn: Conn, account_id: int, reason: str) -> Account | None:
+    """Stop an account for good (until an operator acts)."""
+    return await one(conn, Account, _Q, "stop", id=account_id, reason=reason)

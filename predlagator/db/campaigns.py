@@ -1,0 +1,109 @@
+"""Campaigns: creation, status transitions and progress."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from predlagator.db import deliveries
+from predlagator.db.rows import Conn, many, one, run
+from predlagator.models import Campaign, CampaignStatus, Progress
+
+_Q = "campaigns"
+
+S = CampaignStatus
+# Which states each requested status may be entered from.
+ALLOWED_FROM: dict[CampaignStatus, frozenset[CampaignStatus]] = {
+    S.RUNNING: frozenset({S.DRAFT, S.SCHEDULED, S.PAUSED, S.WAITING}),
+    S.PAUSED: frozenset({S.RUNNING, S.WAITING, S.SCHEDULED}),
+    S.WAITING: frozenset({S.RUNNING}),
+    S.CANCELLED: frozenset({S.DRAFT, S.SCHEDULED, S.RUNNING, S.PAUSED, S.WAITING}),
+}
+
+
+async def create(
+    conn: Conn,
+    *,
+    name: str,
+    batch_id: int,
+    template_id: int,
+    account_id: int,
+    rate_per_minute: float,
+    retry_limit: int,
+    chat_id: int | None,
+    language: str,
+    created_by: int | None,
+) -> Campaign:
+    """Create a draft campaign."""
+    campaign = await one(
+        conn,
+        Campaign,
+        _Q,
+        "create",
+        name=name,
+        batch_id=batch_id,
+        template_id=template_id,
+        account_id=account_id,
+        rate_per_minute=rate_per_minute,
+        retry_limit=retry_limit,
+        chat_id=chat_id,
+        language=language,
+        created_by=created_by,
+    )
+    assert campaign is not None
+    return campaign
+
+
+async def get(conn: Conn, campaign_id: int) -> Campaign | None:
+    """Return one campaign."""
+    return await one(conn, Campaign, _Q, "get", id=campaign_id)
+
+
+async def list_recent(conn: Conn, limit: int = 20, offset: int = 0) -> list[Campaign]:
+    """Return campaigns, newest first."""
+    return await many(conn, Campaign, _Q, "list_recent", limit=limit, offset=offset)
+
+
+async def transition(
+    conn: Conn,
+    campaign_id: int,
+    to: CampaignStatus,
+    *,
+    reason: str | None = None,
+    from_states: Iterable[CampaignStatus] | None = None,
+) -> Campaign | None:
+    """Move a campaign to `to` if its current state allows it; None when it does not."""
+    allowed = ALLOWED_FROM[to] if from_states is None else frozenset(from_states)
+    return await one(
+        conn,
+        Campaign,
+        _Q,
+        "transition",
+        id=campaign_id,
+        to=to,
+        reason=reason,
+        from_states=sorted(allowed),
+    )
+
+
+async def cancel(conn: Conn, campaign_id: int) -> Campaign | None:
+    """Cancel a campaign and every delivery it has not made."""
+    async with conn.transaction():
+        campaign = await transition(conn, campaign_id, CampaignStatus.CANCELLED)
+        if campaign is not None:
+            await deliveries.cancel_pending(conn, campaign_id)
+    return campaign
+
+
+async def set_card(conn: Conn, campaign_id: int, chat_id: int, message_id: int) -> None:
+    """Remember the chat message that shows this campaign's progress."""
+    await run(conn, _Q, "set_card", id=campaign_id, chat_id=chat_id, message_id=message_id)
+
+
+async def complete_if_done(conn: Conn, campaign_id: int) -> Campaign | None:
+    """Mark the campaign completed when nothing is left; None if it is not done (or was)."""
+    return await one(conn, Campaign, _Q, "complete_if_done", id=campaign_id)
+
+
+async def progress(conn: Conn, campaign_id: int) -> Progress | None:
+    """Count the campaign's ledger by status in one query."""
+    return await one(conn, Progress, _Q, "progress", id=campaign_id)

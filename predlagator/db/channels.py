@@ -1,0 +1,56 @@
+"""Channels and their per-account resolved peers."""
+
+from __future__ import annotations
+
+from predlagator.db.rows import Conn, dicts, many, one, run
+from predlagator.models import AccountPeer, Channel
+
+_Q = "channels"
+
+
+async def upsert_refs(conn: Conn, refs: list[str]) -> list[tuple[int, bool]]:
+    """Insert unknown refs; return (channel id, newly created) in input order."""
+    rows = await dicts(conn, _Q, "upsert_refs", refs=refs)
+    return [(row["id"], row["created"]) for row in rows]
+
+
+async def get(conn: Conn, channel_id: int) -> Channel | None:
+    """Return one channel."""
+    return await one(conn, Channel, _Q, "get", id=channel_id)
+
+
+async def list_inactive(conn: Conn) -> list[Channel]:
+    """Return deactivated channels, latest first."""
+    return await many(conn, Channel, _Q, "list_inactive")
+
+
+async def get_peer(conn: Conn, account_id: int, channel_id: int) -> AccountPeer | None:
+    """Return the channel as resolved by this account, if it was."""
+    return await one(
+        conn, AccountPeer, _Q, "get_peer", account_id=account_id, channel_id=channel_id
+    )
+
+
+async def save_peer(conn: Conn, peer: AccountPeer) -> None:
+    """Store a resolved peer so the account never resolves this channel again."""
+    await run(conn, _Q, "save_peer", **peer.model_dump())
+
+
+async def set_title(conn: Conn, channel_id: int, title: str) -> None:
+    """Remember the channel's title as Telegram reported it."""
+    await run(conn, _Q, "set_title", id=channel_id, title=title)
+
+
+async def deactivate(conn: Conn, channel_id: int, reason: str) -> Channel | None:
+    """Deactivate a channel; None when it already was."""
+    return await one(conn, Channel, _Q, "deactivate", id=channel_id, reason=reason)
+
+
+async def count_error(conn: Conn, channel_id: int, reason: str, limit: int) -> Channel | None:
+    """Count one more consecutive error; the channel is deactivated at `limit`."""
+    return await one(conn, Channel, _Q, "count_error", id=channel_id, reason=reason, limit=limit)
+
+
+async def reactivate(conn: Conn, channel_id: int) -> Channel | None:
+    """Make an inactive channel receive posts again."""
+    return await one(conn, Channel, _Q, "reactivate", id=channel_id)

@@ -1,0 +1,66 @@
+"""The delivery ledger: one row per campaign and channel."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from predlagator.db.rows import Conn, dicts, many, one, run
+from predlagator.models import Claim, Delivery
+
+_Q = "deliveries"
+
+
+async def snapshot(conn: Conn, campaign_id: int) -> int:
+    """Copy the campaign's active channels into the ledger; return rows added."""
+    return await run(conn, _Q, "snapshot", campaign_id=campaign_id)
+
+
+async def claim(conn: Conn, account_id: int, limit: int = 1) -> list[Claim]:
+    """Return up to `limit` due deliveries of one running campaign, fairly chosen."""
+    return await many(conn, Claim, _Q, "claim", account_id=account_id, limit=limit)
+
+
+async def mark_sending(conn: Conn, delivery_id: int) -> bool:
+    """Count an attempt and mark the row sending, if its campaign still runs."""
+    return await run(conn, _Q, "mark_sending", id=delivery_id) == 1
+
+
+async def mark_sent(conn: Conn, delivery_id: int, message_id: int | None) -> bool:
+    """Record a post that went out; resets the channel's error count."""
+    return await run(conn, _Q, "mark_sent", id=delivery_id, message_id=message_id) == 1
+
+
+async def mark_failed(conn: Conn, delivery_id: int, code: str, text: str) -> Delivery | None:
+    """Record a final failure."""
+    return await one(conn, Delivery, _Q, "mark_failed", id=delivery_id, code=code, text=text)
+
+
+async def retry_later(
+    conn: Conn, delivery_id: int, delay_s: float, code: str, text: str
+) -> Delivery | None:
+    """Queue the delivery again, due after `delay_s` seconds."""
+    return await one(
+        conn, Delivery, _Q, "retry_later", id=delivery_id, delay_s=delay_s, code=code, text=text
+    )
+
+
+async def requeue(conn: Conn, delivery_id: int) -> None:
+    """Give back a claim without counting the attempt."""
+    await run(conn, _Q, "requeue", id=delivery_id)
+
+
+async def cancel_pending(conn: Conn, campaign_id: int) -> int:
+    """Cancel every delivery of the campaign that has not ended."""
+    return await run(conn, _Q, "cancel_pending", campaign_id=campaign_id)
+
+
+async def list_for_campaign(conn: Conn, campaign_id: int) -> list[Delivery]:
+    """Return the campaign's whole ledger in list order."""
+    return await many(conn, Delivery, _Q, "list_for_campaign", campaign_id=campaign_id)
+
+
+async def next_due(conn: Conn, account_id: int) -> datetime | None:
+    """Return when the account's earliest pending delivery comes due, if any."""
+    rows = await dicts(conn, _Q, "next_due", account_id=account_id)
+    at: datetime | None = rows[0]["at"] if rows else None
+    return at

@@ -1,0 +1,47 @@
+-- name: create
+INSERT INTO campaigns (name, batch_id, template_id, account_id, rate_per_minute, retry_limit,
+                       chat_id, language, created_by)
+VALUES (%(name)s, %(batch_id)s, %(template_id)s, %(account_id)s, %(rate_per_minute)s,
+        %(retry_limit)s, %(chat_id)s, %(language)s, %(created_by)s)
+RETURNING *;
+
+-- name: get
+SELECT * FROM campaigns WHERE id = %(id)s;
+
+-- name: list_recent
+SELECT * FROM campaigns ORDER BY id DESC LIMIT %(limit)s OFFSET %(offset)s;
+
+-- name: transition
+-- The only way a status changes by request: the row moves only from an allowed state, so a
+-- double press or a race with the worker finds nothing to update and says so.
+UPDATE campaigns
+SET status = %(to)s, status_reason = %(reason)s, updated_at = now(),
+    resume_at = CASE WHEN %(to)s = 'waiting' THEN resume_at ELSE NULL END,
+    started_at = CASE WHEN %(to)s = 'running' THEN coalesce(started_at, now()) ELSE started_at END,
+    finished_at = CASE WHEN %(to)s IN ('completed', 'cancelled') THEN now() ELSE finished_at END
+WHERE id = %(id)s AND status = ANY(%(from_states)s::text[])
+RETURNING *;
+
+-- name: set_card
+UPDATE campaigns SET card_message_id = %(message_id)s, chat_id = %(chat_id)s WHERE id = %(id)s;
+
+-- name: complete_if_done
+-- Whoever flips the row sends the report, so it goes out exactly once.
+UPDATE campaigns c SET status = 'completed', finished_at = now(), updated_at = now()
+WHERE c.id = %(id)s AND c.status IN ('running', 'waiting')
+  AND NOT EXISTS (SELECT 1 FROM deliveries d
+                  WHERE d.campaign_id = c.id AND d.status IN ('queued', 'sending'))
+RETURNING *;
+
+-- name: progress
+SELECT c.id AS campaign_id, c.status, c.rate_per_minute, c.resume_at, c.started_at,
+       c.finished_at,
+       count(d.id) AS total,
+       count(*) FILTER (WHERE d.status = 'queued') AS queued,
+       count(*) FILTER (WHERE d.status = 'sending') AS sending,
+       count(*) FILTER (WHERE d.status = 'sent') AS sent,
+       count(*) FILTER (WHERE d.status = 'failed') AS failed,
+       count(*) FILTER (WHERE d.status = 'cancelled') AS cancelled
+FROM campaigns c LEFT JOIN deliveries d ON d.campaign_id = c.id
+WHERE c.id = %(id)s
+GROUP BY c.id;

@@ -1,0 +1,93 @@
+-- name: snapshot
+-- One statement for the whole list; each row draws its own 64-bit random_id, kept for life.
+-- ON CONFLICT makes a repeated launch harmless.
+INSERT INTO deliveries (campaign_id, channel_id, position, random_id)
+SELECT c.id, bc.channel_id, bc.position,
+       ('x' || translate(gen_random_uuid()::text, '-', ''))::bit(64)::bigint
+FROM campaigns c
+JOIN batch_channels bc ON bc.batch_id = c.batch_id
+JOIN channels ch ON ch.id = bc.channel_id AND ch.active
+WHERE c.id = %(campaign_id)s
+ON CONFLICT (campaign_id, channel_id) DO NOTHING;
+
+-- name: claim
+-- Round-robin across the account's running campaigns: serve the one served least recently.
+-- Within it, list order over the partial index of unfinished rows; rows waiting for a retry
+-- are skipped. The account's advisory lock makes this drain the only claimer.
+SELECT d.id AS delivery_id, d.campaign_id, d.channel_id, ch.ref AS channel_ref, d.random_id,
+       d.attempts, t.html, p.peer_type, p.peer_id, p.access_hash
+FROM (
+    SELECT c.id, c.template_id, c.account_id FROM campaigns c
+    WHERE c.account_id = %(account_id)s AND c.status = 'running'
+      AND EXISTS (SELECT 1 FROM deliveries d
+                  WHERE d.campaign_id = c.id AND d.status IN ('queued', 'sending')
+                    AND d.next_attempt_at <= now())
+    ORDER BY c.last_sent_at NULLS FIRST, c.id
+    LIMIT 1
+) c
+JOIN LATERAL (
+    SELECT * FROM deliveries d
+    WHERE d.campaign_id = c.id AND d.status IN ('queued', 'sending') AND d.next_attempt_at <= now()
+    ORDER BY d.position
+    LIMIT %(limit)s
+) d ON true
+JOIN channels ch ON ch.id = d.channel_id
+JOIN templates t ON t.id = c.template_id
+LEFT JOIN account_peers p ON p.account_id = c.account_id AND p.channel_id = d.channel_id
+ORDER BY d.position;
+
+-- name: mark_sending
+-- The last check before a send, in the same statement as the mark: the campaign must still be
+-- running, so a pause or cancel that landed a moment ago stops this send.
+UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, updated_at = now()
+FROM campaigns c
+WHERE d.id = %(id)s AND c.id = d.campaign_id AND c.status = 'running'
+  AND d.status IN ('queued', 'sending')
+RETURNING d.id;
+
+-- name: mark_sent
+-- A post that went out is recorded as sent even if a cancel landed while it was in flight:
+-- the ledger tells what happened, not what was wished.
+WITH d AS (
+    UPDATE deliveries SET status = 'sent', message_id = %(message_id)s, sent_at = now(),
+        updated_at = now(), error_code = NULL, error_text = NULL
+    WHERE id = %(id)s AND status IN ('sending', 'cancelled')
+    RETURNING campaign_id, channel_id
+), ch AS (
+    UPDATE channels SET consecutive_errors = 0
+    FROM d WHERE channels.id = d.channel_id AND channels.consecutive_errors <> 0
+)
+UPDATE campaigns SET last_sent_at = now() FROM d WHERE campaigns.id = d.campaign_id
+RETURNING campaigns.id;
+
+-- name: mark_failed
+UPDATE deliveries SET status = 'failed', error_code = %(code)s, error_text = %(text)s,
+    updated_at = now()
+WHERE id = %(id)s AND status IN ('queued', 'sending')
+RETURNING *;
+
+-- name: retry_later
+-- Back to the queue with a due time; the attempt already counted stays counted.
+UPDATE deliveries SET status = 'queued', error_code = %(code)s, error_text = %(text)s,
+    next_attempt_at = now() + make_interval(secs => %(delay_s)s), updated_at = now()
+WHERE id = %(id)s AND status IN ('queued', 'sending')
+RETURNING *;
+
+-- name: requeue
+-- Undo a claim that must not count as an attempt (a flood wait hit before the request).
+UPDATE deliveries SET status = 'queued', attempts = greatest(attempts - 1, 0), updated_at = now()
+WHERE id = %(id)s AND status = 'sending';
+
+-- name: cancel_pending
+UPDATE deliveries SET status = 'cancelled', updated_at = now()
+WHERE campaign_id = %(campaign_id)s AND status IN ('queued', 'sending');
+
+-- name: list_for_campaign
+SELECT * FROM deliveries WHERE campaign_id = %(campaign_id)s ORDER BY position;
+
+-- name: next_due
+-- When the drain finds nothing due now: the earliest future retry among running campaigns.
+SELECT min(d.next_attempt_at) AS at
+FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id
+WHERE c.account_id = %(account_id)s AND c.status = 'running'
+  AND d.status IN ('queued', 'sending');

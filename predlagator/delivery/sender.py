@@ -1,0 +1,28 @@
+"""What the campaign engine needs from a Telegram user account: resolve and send."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from pydantic import BaseModel
+
+
+class Peer(BaseModel):
+    """A resolved channel, group or user, valid for the account that resolved it."""
+
+    peer_type: str  # "channel", "chat" or "user"
+    peer_id: int
+    access_hash: int = 0
+    title: str | None = None
+
+
+class Sender(Protocol):
+    """A user account able to post. Failures raise `errors.TelegramFailure`."""
+
+    async def resolve(self, ref: str) -> Peer:
+        """Resolve a channel reference (username, +invite or numeric id) once."""
+        ...
+
+    async def send(self, peer: Peer, html: str, random_id: int) -> int | None:
+        """Post `html` with the given random_id; return the message id when Telegram tells it."""
+        ...

@@ -1,0 +1,199 @@
+"""Typed rows of our tables and the values that travel between parts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel
+
+
+class Role(StrEnum):
+    """What an operator may do: owners manage operators, viewers only look."""
+
+    OWNER = "owner"
+    OPERATOR = "operator"
+    VIEWER = "viewer"
+
+
+class CampaignStatus(StrEnum):
+    """Lifecycle of a campaign (DESIGN.md)."""
+
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    RUNNING = "running"
+    PAUSED = "paused"
+    WAITING = "waiting"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+FINISHED = frozenset({CampaignStatus.COMPLETED, CampaignStatus.CANCELLED})
+
+
+class DeliveryStatus(StrEnum):
+    """Lifecycle of one post to one channel."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class Operator(BaseModel):
+    """Someone allowed to use the bot."""
+
+    user_id: int
+    role: Role
+    added_by: int | None
+    language: str | None
+    created_at: datetime
+
+
+class Account(BaseModel):
+    """A sending user account; its session lives outside the database."""
+
+    id: int
+    name: str
+    status: str
+    stop_reason: str | None
+    flood_until: datetime | None
+    rate_per_minute: float
+    next_send_at: datetime
+
+
+class Channel(BaseModel):
+    """A channel or group that posts go to."""
+
+    id: int
+    ref: str
+    title: str | None
+    active: bool
+    consecutive_errors: int
+    deactivated_reason: str | None
+
+
+class AccountPeer(BaseModel):
+    """A channel as resolved by one account: id and access hash."""
+
+    account_id: int
+    channel_id: int
+    peer_type: str
+    peer_id: int
+    access_hash: int
+
+
+class Batch(BaseModel):
+    """A named list of channels."""
+
+    id: int
+    name: str
+    created_by: int | None
+    created_at: datetime
+    channel_count: int = 0
+
+
+class Template(BaseModel):
+    """A post: HTML text and, later, media."""
+
+    id: int
+    name: str
+    html: str
+    media_kind: str | None
+    media_file_id: str | None
+    created_by: int | None
+    created_at: datetime
+
+
+class Campaign(BaseModel):
+    """One template sent to one batch from one account at a rate."""
+
+    id: int
+    name: str
+    batch_id: int
+    template_id: int
+    account_id: int
+    rate_per_minute: float
+    retry_limit: int
+    status: CampaignStatus
+    status_reason: str | None
+    resume_at: datetime | None
+    chat_id: int | None
+    card_message_id: int | None
+    language: str
+    created_by: int | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class Delivery(BaseModel):
+    """One row of the ledger: a campaign's post to one channel."""
+
+    id: int
+    campaign_id: int
+    channel_id: int
+    status: DeliveryStatus
+    attempts: int
+    random_id: int
+    message_id: int | None
+    error_code: str | None
+    error_text: str | None
+    next_attempt_at: datetime
+    sent_at: datetime | None
+
+
+class Claim(BaseModel):
+    """A delivery claimed for sending, with everything the sender needs."""
+
+    delivery_id: int
+    campaign_id: int
+    channel_id: int
+    channel_ref: str
+    random_id: int
+    attempts: int
+    html: str
+    peer_type: str | None
+    peer_id: int | None
+    access_hash: int | None
+
+
+class Progress(BaseModel):
+    """Counts of a campaign's ledger, read in one query."""
+
+    campaign_id: int
+    status: CampaignStatus
+    total: int
+    queued: int
+    sending: int
+    sent: int
+    failed: int
+    cancelled: int
+    rate_per_minute: float
+    resume_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @property
+    def done(self) -> int:
+        """Deliveries that reached an end state."""
+        return self.sent + self.failed + self.cancelled
+
+    @property
+    def pending(self) -> int:
+        """Deliveries still to go."""
+        return self.queued + self.sending
+
+
+class AuditEntry(BaseModel):
+    """Who did what to what, and when."""
+
+    id: int
+    actor_id: int | None
+    action: str
+    object_type: str | None
+    object_id: int | None
+    details: dict[str, Any]
+    created_at: datetime

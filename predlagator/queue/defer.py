@@ -1,0 +1,73 @@
+"""Typed helpers that defer our tasks by name, from any process."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+from typing import Any
+
+import procrastinate
+from procrastinate.exceptions import AlreadyEnqueued
+
+from predlagator.queue import names
+
+
+def _drain_lock(account_id: int) -> str:
+    return f"drain-{account_id}"
+
+
+async def kick_drain(app: procrastinate.App, account_id: int, at: datetime | None = None) -> None:
+    """Make sure a drain of the account runs now (or at `at`), without piling up kicks."""
+    lock = _drain_lock(account_id)
+    # `lock` runs one drain of an account at a time; `queueing_lock` keeps at most one waiting.
+    task = app.configure_task(
+        names.DRAIN,
+        queue=names.account_queue(account_id),
+        lock=lock,
+        queueing_lock=lock,
+        schedule_at=at,
+    )
+    try:
+        await task.defer_async(account_id=account_id)
+    except AlreadyEnqueued:
+        # A kick already waits, possibly scheduled later (a retry time): pull it forward, or a
+        # campaign started now would wait for someone else's retry.
+        await app.connector.execute_query_async(
+            "UPDATE procrastinate_jobs SET scheduled_at = coalesce(%(at)s, now()) "
+            "WHERE queueing_lock = %(lock)s AND status = 'todo' "
+            "AND scheduled_at > coalesce(%(at)s, now())",
+            at=at,
+            lock=lock,
+        )
+
+
+async def launch_campaign(app: procrastinate.App, campaign_id: int) -> None:
+    """Ask a worker to snapshot the campaign's channels and start sending."""
+    task = app.configure_task(names.LAUNCH_CAMPAIGN, queue=names.DELIVERY_QUEUE)
+    await task.defer_async(campaign_id=campaign_id)
+
+
+async def refresh_progress(app: procrastinate.App, campaign_id: int, delay_s: float = 2.0) -> None:
+    """Ask the bot to redraw the campaign's card soon; repeated asks merge into one."""
+    lock = f"progress-{campaign_id}"
+    task = app.configure_task(
+        names.REFRESH_PROGRESS,
+        queue=names.NOTIFICATIONS_QUEUE,
+        queueing_lock=lock,
+        schedule_in={"seconds": delay_s} if delay_s > 0 else None,
+    )
+    # A refresh that already waits will read the latest counts: one is enough.
+    with contextlib.suppress(AlreadyEnqueued):
+        await task.defer_async(campaign_id=campaign_id)
+
+
+async def campaign_finished(app: procrastinate.App, campaign_id: int) -> None:
+    """Ask the bot to draw the final card and send the completion message."""
+    task = app.configure_task(names.CAMPAIGN_FINISHED, queue=names.NOTIFICATIONS_QUEUE)
+    await task.defer_async(campaign_id=campaign_id)
+
+
+async def notify(app: procrastinate.App, campaign_id: int, event: str, **params: Any) -> None:
+    """Ask the bot to tell the campaign's chat about an event (flood wait, resume, stop)."""
+    task = app.configure_task(names.NOTIFY, queue=names.NOTIFICATIONS_QUEUE)
+    await task.defer_async(campaign_id=campaign_id, event=event, params=params)

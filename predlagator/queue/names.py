@@ -1,0 +1,18 @@
+"""Task and queue names: the contract between the bot and worker processes."""
+
+from __future__ import annotations
+
+DELIVERY_QUEUE = "delivery"
+NOTIFICATIONS_QUEUE = "notifications"
+
+LAUNCH_CAMPAIGN = "launch_campaign"
+DRAIN = "drain"
+RECONCILE = "reconcile"
+REFRESH_PROGRESS = "refresh_progress"
+CAMPAIGN_FINISHED = "campaign_finished"
+NOTIFY = "notify"
+
+
+def account_queue(account_id: int) -> str:
+    """Drains of one account run only in the process holding that account's session."""
+    return f"account-{account_id}"
