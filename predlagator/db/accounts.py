@@ -9,6 +9,9 @@ from predlagator.models import Account
 
 _Q = "accounts"
 
+# The account whose session comes from TG_SESSION / TG_SESSION_FILE.
+MAIN_ACCOUNT = "main"
+
 
 async def ensure(conn: Conn, name: str, rate_per_minute: float) -> Account:
     """Return the account called `name`, creating it on first use."""
