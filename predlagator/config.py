@@ -24,6 +24,10 @@ HOW_TO_GET: dict[str, str] = {
     "RETRY_LIMIT": "a whole number of retries, e.g. 3",
     "RETENTION_DAYS": "a whole number of days, e.g. 7",
     "DATA_DIR": "a writable directory for the embedded database and sessions",
+    "RETRY_BASE_S": "seconds before the first retry, e.g. 5",
+    "RETRY_FACTOR": "how much each retry's delay grows, e.g. 2",
+    "CHANNEL_ERROR_LIMIT": "errors in a row that deactivate a channel, e.g. 5",
+    "PACING_JITTER": "a fraction from 0 to 0.2 by which gaps between posts vary",
 }
 
 
@@ -47,6 +51,10 @@ class Settings(BaseSettings):
     default_rate_per_minute: float = Field(default=20.0, gt=0, le=6000)
     retry_limit: int = Field(default=3, ge=0, le=100)
     retention_days: int = Field(default=7, ge=1)
+    retry_base_s: float = Field(default=5.0, gt=0)
+    retry_factor: float = Field(default=2.0, ge=1)
+    channel_error_limit: int = Field(default=5, ge=1)
+    pacing_jitter: float = Field(default=0.0, ge=0, le=0.2)
     data_dir: Path = Path("data")
 
     @field_validator("owner_ids", mode="before")

@@ -30,10 +30,11 @@ async def list_all(conn: Conn) -> list[Account]:
     return await many(conn, Account, _Q, "list_all")
 
 
-async def reserve_slot(conn: Conn, account_id: int, campaign_id: int) -> datetime | None:
-    """Take the next send moment allowed by the account's and the campaign's pace."""
+async def reserve_slot(conn: Conn, account_id: int, campaign_id: int) -> float:
+    """Take the next send moment allowed by both paces; return seconds to wait for it."""
     rows = await dicts(conn, _Q, "reserve_slot", account_id=account_id, campaign_id=campaign_id)
-    return rows[0]["slot"] if rows else None
+    wait_s: float = rows[0]["wait_s"] if rows else 0.0
+    return wait_s
 
 
 async def set_flood(conn: Conn, account_id: int, until: datetime | None) -> Account | None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from predlagator.db import deliveries
-from predlagator.db.rows import Conn, many, one, run
+from predlagator.db.rows import Conn, dicts, many, one, run
 from predlagator.models import Campaign, CampaignStatus, Progress
 
 _Q = "campaigns"
@@ -107,3 +108,29 @@ async def complete_if_done(conn: Conn, campaign_id: int) -> Campaign | None:
 async def progress(conn: Conn, campaign_id: int) -> Progress | None:
     """Count the campaign's ledger by status in one query."""
     return await one(conn, Progress, _Q, "progress", id=campaign_id)
+
+
+async def lock_for_launch(conn: Conn, campaign_id: int) -> Campaign | None:
+    """Read the campaign and lock its row until the transaction ends."""
+    return await one(conn, Campaign, _Q, "lock_for_launch", id=campaign_id)
+
+
+async def enter_waiting(conn: Conn, account_id: int, until: datetime) -> list[Campaign]:
+    """Park the account's running campaigns until `until`; return them."""
+    return await many(conn, Campaign, _Q, "enter_waiting", account_id=account_id, until=until)
+
+
+async def resume_waiting(conn: Conn, account_id: int) -> list[Campaign]:
+    """Bring back the account's campaigns whose wait has ended; return them."""
+    return await many(conn, Campaign, _Q, "resume_waiting", account_id=account_id)
+
+
+async def pause_for_account(conn: Conn, account_id: int, reason: str) -> list[Campaign]:
+    """Pause every live campaign of a stopped account, with the reason."""
+    return await many(conn, Campaign, _Q, "pause_for_account", account_id=account_id, reason=reason)
+
+
+async def accounts_needing_drain(conn: Conn) -> list[int]:
+    """Return accounts that have due work or an ended wait."""
+    rows = await dicts(conn, _Q, "accounts_needing_drain")
+    return [row["account_id"] for row in rows]

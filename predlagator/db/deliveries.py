@@ -36,11 +36,19 @@ async def mark_failed(conn: Conn, delivery_id: int, code: str, text: str) -> Del
 
 
 async def retry_later(
-    conn: Conn, delivery_id: int, delay_s: float, code: str, text: str
+    conn: Conn, delivery_id: int, delay_s: float, code: str, text: str, *, refund: bool = False
 ) -> Delivery | None:
-    """Queue the delivery again, due after `delay_s` seconds."""
+    """Queue the delivery again, due after `delay_s` s; `refund` gives the attempt back."""
     return await one(
-        conn, Delivery, _Q, "retry_later", id=delivery_id, delay_s=delay_s, code=code, text=text
+        conn,
+        Delivery,
+        _Q,
+        "retry_later",
+        id=delivery_id,
+        delay_s=delay_s,
+        code=code,
+        text=text,
+        refund=refund,
     )
 
 

@@ -24,7 +24,9 @@ WITH slot AS (
 )
 UPDATE campaigns c SET next_send_at = slot.at + make_interval(secs => 60.0 / c.rate_per_minute)
 FROM slot WHERE c.id = %(campaign_id)s
-RETURNING slot.at AS slot;
+RETURNING slot.at AS slot,
+    -- Waiting is measured on the database's clock, so host clock skew cannot break the pace.
+    greatest(extract(epoch FROM slot.at - clock_timestamp()), 0)::float8 AS wait_s;
 
 -- name: set_flood
 UPDATE accounts SET flood_until = %(flood_until)s WHERE id = %(id)s RETURNING *;

@@ -45,3 +45,33 @@ SELECT c.id AS campaign_id, c.status, c.rate_per_minute, c.resume_at, c.started_
 FROM campaigns c LEFT JOIN deliveries d ON d.campaign_id = c.id
 WHERE c.id = %(id)s
 GROUP BY c.id;
+
+-- name: lock_for_launch
+SELECT * FROM campaigns WHERE id = %(id)s FOR UPDATE;
+
+-- name: enter_waiting
+-- A flood wait parks every running campaign of the account until the wait ends.
+UPDATE campaigns SET status = 'waiting', resume_at = %(until)s, updated_at = now()
+WHERE account_id = %(account_id)s AND status IN ('running', 'waiting')
+RETURNING *;
+
+-- name: resume_waiting
+-- Only campaigns still waiting come back: one paused by hand during the wait stays paused.
+UPDATE campaigns SET status = 'running', resume_at = NULL, updated_at = now()
+WHERE account_id = %(account_id)s AND status = 'waiting' AND resume_at <= now()
+RETURNING *;
+
+-- name: pause_for_account
+UPDATE campaigns SET status = 'paused', status_reason = %(reason)s, resume_at = NULL,
+    updated_at = now()
+WHERE account_id = %(account_id)s AND status IN ('running', 'waiting', 'scheduled')
+RETURNING *;
+
+-- name: accounts_needing_drain
+-- Reconcile: accounts with running campaigns that have due work, or waits that have ended.
+SELECT DISTINCT c.account_id
+FROM campaigns c JOIN accounts a ON a.id = c.account_id AND a.status = 'active'
+WHERE (c.status = 'running' AND EXISTS (
+           SELECT 1 FROM deliveries d WHERE d.campaign_id = c.id
+             AND d.status IN ('queued', 'sending') AND d.next_attempt_at <= now()))
+   OR (c.status = 'waiting' AND c.resume_at <= now());

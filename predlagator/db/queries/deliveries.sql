@@ -67,9 +67,11 @@ WHERE id = %(id)s AND status IN ('queued', 'sending')
 RETURNING *;
 
 -- name: retry_later
--- Back to the queue with a due time; the attempt already counted stays counted.
+-- Back to the queue with a due time. A slow-mode wait is the channel's pace, not a failure, so
+-- its attempt is given back (`refund`).
 UPDATE deliveries SET status = 'queued', error_code = %(code)s, error_text = %(text)s,
-    next_attempt_at = now() + make_interval(secs => %(delay_s)s), updated_at = now()
+    next_attempt_at = now() + make_interval(secs => %(delay_s)s), updated_at = now(),
+    attempts = CASE WHEN %(refund)s THEN greatest(attempts - 1, 0) ELSE attempts END
 WHERE id = %(id)s AND status IN ('queued', 'sending')
 RETURNING *;
 

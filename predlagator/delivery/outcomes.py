@@ -1,0 +1,153 @@
+"""What each send outcome does to the ledger, the channel, the account and its campaigns."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from predlagator.db import accounts, audit, campaigns, channels, deliveries
+from predlagator.db.rows import Conn
+from predlagator.delivery.errors import ErrorClass, TelegramFailure, classify
+from predlagator.delivery.policy import Policy
+from predlagator.models import Campaign, Claim
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Effects:
+    """What the drain must do after recording an outcome."""
+
+    stop_draining: bool = False
+    resume_at: datetime | None = None
+    final: bool = False  # the delivery reached sent or failed
+    waiting: list[Campaign] = field(default_factory=list)
+    paused: list[Campaign] = field(default_factory=list)
+    deactivated: list[tuple[str, str]] = field(default_factory=list)  # (channel ref, reason)
+
+
+async def record_sent(conn: Conn, claim: Claim, message_id: int | None) -> Effects:
+    """A post went out (or Telegram says it already had)."""
+    await deliveries.mark_sent(conn, claim.delivery_id, message_id)
+    return Effects(final=True)
+
+
+async def record_failure(
+    conn: Conn,
+    account_id: int,
+    claim: Claim,
+    failure: TelegramFailure,
+    retry_limit: int,
+    policy: Policy,
+) -> Effects:
+    """Apply the taxonomy of DESIGN.md to one failed request."""
+    kind = classify(failure.code)
+    text = failure.text[:500]
+    log.info(
+        "send failed",
+        extra={"delivery_id": claim.delivery_id, "code": failure.code, "class": kind.value},
+    )
+    if kind is ErrorClass.ALREADY_SENT:
+        return await record_sent(conn, claim, None)
+    if kind is ErrorClass.ACCOUNT_FLOOD:
+        return await _flood(conn, account_id, claim, failure)
+    if kind is ErrorClass.ACCOUNT_FATAL:
+        return await _account_fatal(conn, account_id, claim, failure)
+    if kind is ErrorClass.SLOWMODE:
+        await deliveries.retry_later(
+            conn, claim.delivery_id, float(failure.seconds or 10), failure.code, text, refund=True
+        )
+        return Effects()
+    if kind is ErrorClass.CHANNEL_PERMANENT:
+        await deliveries.mark_failed(conn, claim.delivery_id, failure.code, text)
+        effects = Effects(final=True)
+        if await channels.deactivate(conn, claim.channel_id, failure.code) is not None:
+            await audit.record(
+                conn,
+                None,
+                "channel.deactivated",
+                "channel",
+                claim.channel_id,
+                reason=failure.code,
+                ref=claim.channel_ref,
+            )
+            effects.deactivated.append((claim.channel_ref, failure.code))
+        return effects
+    if kind is ErrorClass.NEEDS_OPERATOR:
+        await deliveries.mark_failed(conn, claim.delivery_id, failure.code, text)
+        return Effects(final=True)
+    return await _transient(conn, claim, failure, retry_limit, policy)
+
+
+async def _transient(
+    conn: Conn, claim: Claim, failure: TelegramFailure, retry_limit: int, policy: Policy
+) -> Effects:
+    # `attempts` was counted when the row was marked sending, so it includes this one.
+    attempt = claim.attempts + 1
+    text = failure.text[:500]
+    if attempt <= retry_limit:
+        await deliveries.retry_later(
+            conn, claim.delivery_id, policy.backoff_s(attempt), failure.code, text
+        )
+        return Effects()
+    await deliveries.mark_failed(conn, claim.delivery_id, failure.code, text)
+    effects = Effects(final=True)
+    # One failed delivery is one error for the channel: an outage retried a few times must not
+    # deactivate every channel at once.
+    channel = await channels.count_error(
+        conn,
+        claim.channel_id,
+        f"{failure.code} ×{policy.channel_error_limit}",
+        policy.channel_error_limit,
+    )
+    # Only the error that crossed the limit reports the deactivation.
+    if (
+        channel is not None
+        and not channel.active
+        and channel.deactivated_reason
+        and channel.consecutive_errors == policy.channel_error_limit
+    ):
+        await audit.record(
+            conn,
+            None,
+            "channel.deactivated",
+            "channel",
+            claim.channel_id,
+            reason=channel.deactivated_reason,
+            ref=claim.channel_ref,
+        )
+        effects.deactivated.append((claim.channel_ref, channel.deactivated_reason))
+    return effects
+
+
+async def _flood(conn: Conn, account_id: int, claim: Claim, failure: TelegramFailure) -> Effects:
+    until = datetime.now(UTC) + timedelta(seconds=max(failure.seconds or 60, 1))
+    async with conn.transaction():
+        # Throttling is not the channel's fault: no attempt is counted.
+        await deliveries.requeue(conn, claim.delivery_id)
+        await accounts.set_flood(conn, account_id, until)
+        waiting = await campaigns.enter_waiting(conn, account_id, until)
+        await audit.record(
+            conn,
+            None,
+            "account.flood_wait",
+            "account",
+            account_id,
+            seconds=failure.seconds,
+            until=until.isoformat(),
+        )
+    return Effects(stop_draining=True, resume_at=until, waiting=waiting)
+
+
+async def _account_fatal(
+    conn: Conn, account_id: int, claim: Claim, failure: TelegramFailure
+) -> Effects:
+    async with conn.transaction():
+        await deliveries.requeue(conn, claim.delivery_id)
+        await accounts.stop(conn, account_id, failure.code)
+        paused = await campaigns.pause_for_account(conn, account_id, failure.code)
+        await audit.record(
+            conn, None, "account.stopped", "account", account_id, reason=failure.code
+        )
+    return Effects(stop_draining=True, paused=paused)

@@ -1,0 +1,45 @@
+"""Numbers the engine decides with: retry backoff and pacing jitter."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from predlagator.config import Settings
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Retry and pacing knobs, from settings."""
+
+    retry_base_s: float = 5.0
+    retry_factor: float = 2.0
+    channel_error_limit: int = 5
+    pacing_jitter: float = 0.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Policy:
+        """Take the knobs from the loaded settings."""
+        return cls(
+            retry_base_s=settings.retry_base_s,
+            retry_factor=settings.retry_factor,
+            channel_error_limit=settings.channel_error_limit,
+            pacing_jitter=settings.pacing_jitter,
+        )
+
+    def backoff_s(self, attempt: int, rng: random.Random | None = None) -> float:
+        """Delay before retry number `attempt` (1-based): base × factor^(n−1), ±20% jitter."""
+        delay = self.retry_base_s * self.retry_factor ** max(attempt - 1, 0)
+        # Jitter spreads retries of many channels that failed together (an outage).
+        return delay * (rng or random).uniform(0.8, 1.2)
+
+    def jittered(self, wait_s: float, interval_s: float, rng: random.Random | None = None) -> float:
+        """Delay a paced wait by up to `pacing_jitter` of the interval.
+
+        Only later, never earlier: slots stay evenly reserved, so no window holds more than
+        the rate, while the gaps Telegram sees are no longer machine-regular.
+        """
+        if self.pacing_jitter <= 0:
+            return wait_s
+        shift = (rng or random).uniform(0, self.pacing_jitter) * interval_s
+        return wait_s + shift
