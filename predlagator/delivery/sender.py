@@ -26,3 +26,15 @@ class Sender(Protocol):
     async def send(self, peer: Peer, html: str, random_id: int) -> int | None:
         """Post `html` with the given random_id; return the message id when Telegram tells it."""
         ...
+
+
+class ManagedSender(Sender, Protocol):
+    """A Sender whose connection the worker opens and closes."""
+
+    async def start(self) -> None:
+        """Connect and check the session is authorised."""
+        ...
+
+    async def close(self) -> None:
+        """Disconnect; never log the session out."""
+        ...

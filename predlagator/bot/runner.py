@@ -1,0 +1,56 @@
+"""The bot process: long polling plus a worker on the notifications queue."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from aiogram.exceptions import TelegramUnauthorizedError
+
+from predlagator.bot import notifier
+from predlagator.bot.dispatcher import make_bot, make_dispatcher, set_commands, sync_owners
+from predlagator.config import ConfigError, Settings
+from predlagator.db.pool import Pool
+from predlagator.queue import names
+from predlagator.queue.app import make_app
+
+log = logging.getLogger(__name__)
+
+
+async def run_bot(settings: Settings, pool: Pool) -> None:
+    """Serve operators until cancelled."""
+    settings.require_bot()
+    bot = make_bot(settings)
+    app = make_app(notifier.blueprint)
+    await app.open_async(pool=pool)
+    worker: asyncio.Task[None] | None = None
+    try:
+        try:
+            me = await bot.get_me()
+        except TelegramUnauthorizedError:
+            raise ConfigError(
+                "BOT_TOKEN was refused by Telegram: copy the token again from @BotFather."
+            ) from None
+        await sync_owners(pool, settings)
+        await set_commands(bot)
+        dispatcher = make_dispatcher(pool=pool, app=app, settings=settings)
+        worker = asyncio.create_task(
+            app.run_worker_async(
+                queues=[names.NOTIFICATIONS_QUEUE],
+                name="bot-notifications",
+                concurrency=4,
+                additional_context=notifier.make_bot_worker_context(bot, pool),
+                install_signal_handlers=False,
+                shutdown_graceful_timeout=5.0,
+            )
+        )
+        log.info("bot started", extra={"bot": me.username})
+        await dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False)
+    finally:
+        if worker is not None:
+            worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
+        await app.close_async()
+        await bot.session.close()

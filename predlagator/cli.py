@@ -1,0 +1,200 @@
+"""The `predlagator` command: run, bot, worker, migrate, login."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import getpass
+import logging
+import signal
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import psycopg
+
+from predlagator.config import ConfigError, Settings, load_settings
+from predlagator.db.migrate import migrate
+from predlagator.db.pool import Pool, open_pool
+from predlagator.logs import add_secret, setup_logging
+
+log = logging.getLogger("predlagator")
+
+Command = Callable[[Settings, argparse.Namespace], Awaitable[None]]
+
+
+@contextlib.asynccontextmanager
+async def database(settings: Settings, *, allow_embedded: bool) -> AsyncIterator[str]:
+    """Yield the configured database URL, or start an embedded PostgreSQL for this process."""
+    if settings.database_url:
+        yield settings.database_url
+        return
+    if not allow_embedded:
+        raise ConfigError(
+            "DATABASE_URL is not set: `bot` and `worker` must share one database; "
+            "set it, or use `predlagator run` for one process with an embedded database."
+        )
+    from predlagator.db.embedded import EmbeddedPostgres  # noqa: PLC0415 - only when embedded
+
+    server = EmbeddedPostgres(settings.data_dir.resolve() / "pgdata")
+    await asyncio.to_thread(server.start)
+    try:
+        yield server.url
+    finally:
+        await asyncio.to_thread(server.stop)
+
+
+async def _migrate(url: str) -> None:
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        applied = await migrate(conn)
+    log.info("database ready", extra={"migrations_applied": len(applied)})
+
+
+@contextlib.asynccontextmanager
+async def _pool(url: str) -> AsyncIterator[Pool]:
+    pool = await open_pool(url)
+    try:
+        yield pool
+    finally:
+        await pool.close()
+
+
+async def cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:
+    """Apply database migrations."""
+    async with database(settings, allow_embedded=True) as url:
+        await _migrate(url)
+
+
+async def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
+    """Bot and worker in one process, on an embedded database unless DATABASE_URL is set."""
+    from predlagator.bot.runner import run_bot  # noqa: PLC0415 - aiogram is slow to import
+    from predlagator.delivery.worker import run_worker  # noqa: PLC0415
+
+    async with database(settings, allow_embedded=True) as url:
+        await _migrate(url)
+        settings.require_bot()
+        if settings.has_sender():
+            settings.require_sender()
+        async with _pool(url) as pool:
+            jobs = [run_bot(settings, pool)]
+            if settings.has_sender():
+                jobs.append(run_worker(settings, pool, url))
+            else:
+                log.warning(
+                    "no sending account yet: run `predlagator login` and set TG_SESSION_FILE; "
+                    "the bot works meanwhile, campaigns wait"
+                )
+            await _gather_or_fail(*jobs)
+
+
+async def cmd_bot(settings: Settings, args: argparse.Namespace) -> None:
+    """The operator bot alone."""
+    from predlagator.bot.runner import run_bot  # noqa: PLC0415
+
+    settings.require_bot()
+    async with database(settings, allow_embedded=False) as url, _pool(url) as pool:
+        await run_bot(settings, pool)
+
+
+async def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
+    """The delivery worker alone."""
+    from predlagator.delivery.worker import run_worker  # noqa: PLC0415
+
+    settings.require_sender()
+    async with database(settings, allow_embedded=False) as url, _pool(url) as pool:
+        await run_worker(settings, pool, url)
+
+
+async def cmd_login(settings: Settings, args: argparse.Namespace) -> None:
+    """Log a Telegram user account in and save its session string to a 0600 file."""
+    from predlagator.delivery.login import login  # noqa: PLC0415
+
+    api_id, api_hash = settings.require_api()
+    out = (
+        Path(args.out)
+        if args.out
+        else settings.tg_session_file or settings.data_dir / "main.session"
+    )
+    await login(api_id, api_hash, out, phone=args.phone, ask=input, ask_secret=getpass.getpass)
+
+
+async def _gather_or_fail(*jobs: Awaitable[None]) -> None:
+    """Run jobs together; when one ends or fails, stop the others."""
+    tasks = [asyncio.ensure_future(job) for job in jobs]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            task.result()
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line: one subcommand per process role."""
+    parser = argparse.ArgumentParser(
+        prog="predlagator",
+        description="Broadcast posts into Telegram channels from a user account, "
+        "steered from a bot chat. Settings come from the environment and .env.",
+    )
+    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING (default INFO)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands: list[tuple[str, Command, str]] = [
+        ("run", cmd_run, "bot and worker in one process; embedded PostgreSQL without DATABASE_URL"),
+        ("bot", cmd_bot, "the operator bot (needs DATABASE_URL)"),
+        ("worker", cmd_worker, "the delivery worker (needs DATABASE_URL)"),
+        ("migrate", cmd_migrate, "apply database migrations; safe to run twice"),
+        ("login", cmd_login, "log a Telegram user account in and save its session to a file"),
+    ]
+    for name, func, help_text in commands:
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        command.set_defaults(func=func)
+        if name == "login":
+            command.add_argument("--phone", help="phone number in international format")
+            command.add_argument(
+                "--out", help="session file (default TG_SESSION_FILE or DATA_DIR/main.session)"
+            )
+    return parser
+
+
+async def _main(func: Command, settings: Settings, args: argparse.Namespace) -> None:
+    """Run a command; SIGTERM and Ctrl-C cancel it so every cleanup runs."""
+    task = asyncio.current_task()
+    assert task is not None
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, task.cancel)
+    with contextlib.suppress(asyncio.CancelledError):
+        await func(settings, args)
+
+
+def _register_secrets(settings: Settings) -> None:
+    """Tell the log redactor every secret, including a session read from its file."""
+    for secret in (settings.bot_token, settings.tg_api_hash, settings.tg_session):
+        if secret is not None:
+            add_secret(secret.get_secret_value())
+    if settings.tg_session_file is not None:
+        with contextlib.suppress(ConfigError):
+            add_secret(settings.session_string())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; settings errors end in one line, never a traceback."""
+    args = build_parser().parse_args(argv)
+    setup_logging(args.log_level)
+    try:
+        settings = load_settings()
+        _register_secrets(settings)
+        asyncio.run(_main(args.func, settings, args))
+    except ConfigError as exc:
+        print(f"predlagator: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
