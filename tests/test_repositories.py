@@ -6,7 +6,6 @@ import itertools
 from datetime import UTC, datetime, timedelta
 
 import psycopg
-import pytest
 
 from predlagator.db import (
     accounts,
