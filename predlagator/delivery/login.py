@@ -1,0 +1,99 @@
+"""Interactive phone-code login of a user account, saving its session string to a 0600 file."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from telethon import errors
+from telethon.sessions import StringSession
+
+from predlagator.delivery.telethon_sender import make_client, to_failure
+
+ATTEMPTS = 3
+
+
+class LoginError(Exception):
+    """The login did not complete; the message says why, in words for the operator."""
+
+
+async def login(
+    api_id: int,
+    api_hash: str,
+    out_file: Path,
+    *,
+    phone: str | None,
+    ask: Callable[[str], str],
+    ask_secret: Callable[[str], str],
+    say: Callable[[str], None] = print,
+    mtproto_sender: object | None = None,
+) -> None:
+    """Log in with a code sent by Telegram (and the 2FA password if set); save the session.
+
+    Prints the file path and the account's name, never the session string.
+    """
+    client = make_client(api_id, api_hash, "", mtproto_sender=mtproto_sender)
+    await client.connect()
+    try:
+        phone = phone or ask("Phone number, international format (+491701234567): ").strip()
+        try:
+            await client.send_code_request(phone)
+            me = await _sign_in(client, phone, ask, ask_secret, say)
+        except errors.RPCError as exc:
+            failure = to_failure(exc)
+            raise LoginError(f"Telegram refused the login: {failure.code}") from exc
+        _write_private(out_file, StringSession.save(client.session))
+    finally:
+        await client.disconnect()
+    say(f"Session saved to {out_file}")
+    say(f"Logged in as {_describe(me)}")
+
+
+async def _sign_in(
+    client: Any,
+    phone: str,
+    ask: Callable[[str], str],
+    ask_secret: Callable[[str], str],
+    say: Callable[[str], None],
+) -> Any:
+    for attempt in range(1, ATTEMPTS + 1):
+        code = ask("Login code Telegram sent you: ").strip()
+        try:
+            return await client.sign_in(phone, code)
+        except errors.PhoneCodeInvalidError:
+            say(f"That code is wrong ({attempt} of {ATTEMPTS} tries).")
+        except errors.PhoneCodeExpiredError as exc:
+            raise LoginError("The code has expired; run the login again.") from exc
+        except errors.SessionPasswordNeededError:
+            return await _check_password(client, ask_secret, say)
+    raise LoginError("Too many wrong codes; run the login again.")
+
+
+async def _check_password(
+    client: Any, ask_secret: Callable[[str], str], say: Callable[[str], None]
+) -> Any:
+    for attempt in range(1, ATTEMPTS + 1):
+        password = ask_secret("Two-step verification password: ")
+        try:
+            return await client.sign_in(password=password)
+        except errors.PasswordHashInvalidError:
+            say(f"That password is wrong ({attempt} of {ATTEMPTS} tries).")
+    raise LoginError("Too many wrong passwords; run the login again.")
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write `text` to a file only its owner can read, whatever mode it had before."""
+    if not text:
+        raise LoginError("Telegram gave no session to save.")
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as file:
+        os.fchmod(fd, 0o600)  # the mode argument only applies when the file is created
+        file.write(text + "\n")
+
+
+def _describe(user: Any) -> str:
+    name = " ".join(part for part in (user.first_name, user.last_name) if part) or "(no name)"
+    return f"{name} (@{user.username})" if user.username else name

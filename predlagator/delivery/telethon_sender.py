@@ -1,0 +1,250 @@
+"""The Sender over a Telegram user account: Telethon's TelegramClient, errors mapped to ours."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable
+from typing import Any, TypeVar
+
+from telethon import TelegramClient, errors, functions, types, utils
+from telethon.errors import rpcerrorlist
+from telethon.extensions import html as telethon_html
+from telethon.sessions import StringSession
+
+from predlagator.delivery.errors import TelegramFailure, parse
+from predlagator.delivery.sender import Peer
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+def make_client(
+    api_id: int, api_hash: str, session: str, *, mtproto_sender: object | None = None
+) -> TelegramClient:
+    """Build a TelegramClient that never sleeps on flood waits and raises what Telegram said.
+
+    `mtproto_sender` replaces the client's network layer (`client._sender`); tests pass a fake.
+    """
+    client = TelegramClient(
+        StringSession(session),
+        api_id,
+        api_hash,
+        # Telethon sleeps through flood waits below this threshold without telling anyone;
+        # the engine tracks flood deadlines itself, so every wait must surface at once.
+        flood_sleep_threshold=0,
+        raise_last_call_error=True,
+        request_retries=2,
+        connection_retries=3,
+        retry_delay=1,
+        timeout=10,
+        receive_updates=False,
+        base_logger="predlagator.telethon",
+    )
+    if mtproto_sender is not None:
+        client._sender = mtproto_sender
+    return client
+
+
+def _error_names() -> dict[type, str]:
+    """Telegram's name for each specific Telethon error class (its instances lack `.message`)."""
+    names: dict[type, str] = {}
+    for pattern, cls in rpcerrorlist.rpc_errors_re:
+        names[cls] = pattern.replace("_(\\d+)", "").replace("(\\d+)", "")
+    for name, cls in rpcerrorlist.rpc_errors_dict.items():
+        names.setdefault(cls, name.upper())
+    return names
+
+
+_ERROR_NAMES = _error_names()
+
+
+def to_failure(exc: BaseException, *, value_error: str = "PEER_ID_INVALID") -> TelegramFailure:
+    """Name any exception from a Telethon call by the error taxonomy's code.
+
+    `value_error` is the code for a `ValueError`, which Telethon raises when an entity cannot
+    be found. The text never holds request contents, only class and error names.
+    """
+    if isinstance(exc, TelegramFailure):
+        return exc
+    if isinstance(exc, errors.RPCError):
+        return _rpc_failure(exc)
+    if isinstance(exc, TimeoutError):  # asyncio.TimeoutError; an OSError too, so first
+        return TelegramFailure("TIMEOUT", text="no answer within the call timeout")
+    if isinstance(exc, (ConnectionError, OSError)):
+        return TelegramFailure("NETWORK", text=type(exc).__name__)
+    if isinstance(exc, ValueError):
+        return TelegramFailure(value_error, text=f"ValueError: {value_error}")
+    return TelegramFailure("UNKNOWN", text=type(exc).__name__)
+
+
+def _rpc_failure(exc: Any) -> TelegramFailure:
+    name = _ERROR_NAMES.get(type(exc))
+    if name is None:
+        # A generic class (RPCError, BadRequestError, ...) keeps Telegram's own message,
+        # number included: "ALLOW_PAYMENT_REQUIRED_300".
+        parsed = parse(str(exc.message or "UNKNOWN").upper())
+        code, seconds = parsed.code, parsed.seconds
+    else:
+        # Specific classes carry the class-level message ("FLOOD") and the number apart.
+        code, seconds = name, getattr(exc, "seconds", None)
+    said = code if seconds is None else f"{code}_{seconds}"
+    text = f"{type(exc).__name__}: {said}"
+    if isinstance(exc, errors.TimedOutError):
+        return TelegramFailure("TIMEOUT", text=text)
+    if isinstance(exc, errors.ServerError) and code != "RANDOM_ID_DUPLICATE":
+        return TelegramFailure("SERVER", text=text)
+    return TelegramFailure(code, int(seconds) if seconds is not None else None, text)
+
+
+class TelethonSender:
+    """One logged-in user account able to resolve channels and post into them."""
+
+    def __init__(
+        self, client: TelegramClient, *, timeout_s: float = 30, connect_timeout_s: float = 60
+    ) -> None:
+        self._client = client
+        self._timeout_s = timeout_s
+        self._connect_timeout_s = connect_timeout_s
+
+    async def start(self) -> None:
+        """Connect and make sure the session is still logged in."""
+        try:
+            await self._call(self._client.connect(), timeout_s=self._connect_timeout_s)
+            if not await self._call(self._client.is_user_authorized()):
+                raise TelegramFailure("AUTH_KEY_UNREGISTERED", text="the session is not logged in")
+        except BaseException:
+            await self.close()
+            raise
+
+    async def close(self) -> None:
+        """Disconnect. Never logs out: that would end the session for good."""
+        await self._client.disconnect()
+
+    async def resolve(self, ref: str) -> Peer:
+        """Resolve a normalised channel reference: username, +invite hash or numeric id."""
+        ref = ref.strip()
+        if ref.startswith("+"):
+            return await self._resolve_invite(ref[1:])
+        if ref.lstrip("-").isdigit():
+            return await self._resolve_id(int(ref))
+        return await self._resolve_username(ref.lstrip("@").lower())
+
+    async def send(self, peer: Peer, html: str, random_id: int) -> int | None:
+        """Post `html`; a repeated random_id makes Telegram return the original message."""
+        text, entities = telethon_html.parse(html)
+        # Telegram rejects zero-length entities (empty tags); Telethon's send_message drops them.
+        entities = [entity for entity in entities if entity.length]
+        request = functions.messages.SendMessageRequest(
+            peer=_input_peer(peer),
+            message=text,
+            entities=entities or None,
+            random_id=random_id,
+            no_webpage=False,
+        )
+        result = await self._call(self._client(request))
+        message_id = _sent_message_id(result, random_id)
+        log.debug("sent peer_id=%s random_id=%s message_id=%s", peer.peer_id, random_id, message_id)
+        return message_id
+
+    async def _resolve_username(self, username: str) -> Peer:
+        result = await self._call(
+            self._client(functions.contacts.ResolveUsernameRequest(username)),
+            value_error="USERNAME_NOT_OCCUPIED",
+        )
+        wanted = utils.get_peer_id(result.peer)
+        for entity in [*result.chats, *result.users]:
+            if utils.get_peer_id(entity) == wanted:
+                return _peer_of(entity)
+        raise TelegramFailure("PEER_ID_INVALID", text="resolved peer missing from the answer")
+
+    async def _resolve_invite(self, invite_hash: str) -> Peer:
+        result = await self._call(
+            self._client(functions.messages.CheckChatInviteRequest(invite_hash)),
+            value_error="INVITE_HASH_INVALID",
+        )
+        if isinstance(result, types.ChatInviteAlready):
+            return _peer_of(result.chat)
+        # ChatInvite or ChatInvitePeek: the account is not a member. Joining is the operator's
+        # decision (it is visible to the channel), so it is not done here.
+        raise TelegramFailure("INVITE_NOT_JOINED", text="the account has not joined this chat")
+
+    async def _resolve_id(self, marked_id: int) -> Peer:
+        # Works only for peers this session has already seen (or Telegram lets through with
+        # access_hash 0); anything else is a ValueError from Telethon.
+        entity = await self._call(self._client.get_input_entity(marked_id))
+        if isinstance(entity, types.InputPeerChannel):
+            return Peer(
+                peer_type="channel", peer_id=entity.channel_id, access_hash=entity.access_hash
+            )
+        if isinstance(entity, types.InputPeerChat):
+            return Peer(peer_type="chat", peer_id=entity.chat_id)
+        if isinstance(entity, types.InputPeerUser):
+            return Peer(peer_type="user", peer_id=entity.user_id, access_hash=entity.access_hash)
+        raise TelegramFailure("PEER_ID_INVALID", text=type(entity).__name__)
+
+    async def _call(
+        self,
+        call: Awaitable[T],
+        *,
+        timeout_s: float | None = None,
+        value_error: str = "PEER_ID_INVALID",
+    ) -> T:
+        """Await one Telethon call with a timeout; every failure becomes a TelegramFailure."""
+        try:
+            return await asyncio.wait_for(call, timeout_s or self._timeout_s)
+        except Exception as exc:
+            raise to_failure(exc, value_error=value_error) from exc
+
+
+def _peer_of(entity: Any) -> Peer:
+    if isinstance(entity, types.Channel):  # broadcast channels and megagroups alike
+        return Peer(
+            peer_type="channel",
+            peer_id=entity.id,
+            access_hash=entity.access_hash or 0,
+            title=entity.title,
+        )
+    if isinstance(entity, types.Chat):
+        return Peer(peer_type="chat", peer_id=entity.id, title=entity.title)
+    if isinstance(entity, types.User):
+        name = " ".join(part for part in (entity.first_name, entity.last_name) if part)
+        return Peer(
+            peer_type="user",
+            peer_id=entity.id,
+            access_hash=entity.access_hash or 0,
+            title=name or entity.username,
+        )
+    if isinstance(entity, types.ChannelForbidden):
+        raise TelegramFailure("CHANNEL_PRIVATE", text="banned from the channel")
+    if isinstance(entity, types.ChatForbidden):
+        raise TelegramFailure("CHAT_WRITE_FORBIDDEN", text="removed from the group")
+    raise TelegramFailure("PEER_ID_INVALID", text=type(entity).__name__)
+
+
+def _input_peer(peer: Peer) -> Any:
+    if peer.peer_type == "channel":
+        return types.InputPeerChannel(peer.peer_id, peer.access_hash)
+    if peer.peer_type == "chat":
+        return types.InputPeerChat(peer.peer_id)
+    if peer.peer_type == "user":
+        return types.InputPeerUser(peer.peer_id, peer.access_hash)
+    raise TelegramFailure("PEER_ID_INVALID", text=f"unknown peer type {peer.peer_type!r}")
+
+
+def _sent_message_id(result: Any, random_id: int) -> int | None:
+    """The new message's id from whatever shape of Updates the send returned."""
+    if isinstance(result, types.UpdateShortSentMessage):
+        return int(result.id)
+    if isinstance(result, types.UpdateShort):
+        updates = [result.update]
+    else:
+        updates = list(getattr(result, "updates", None) or [])
+    for update in updates:
+        if isinstance(update, types.UpdateMessageID) and update.random_id == random_id:
+            return int(update.id)
+    for update in updates:
+        if isinstance(update, (types.UpdateNewChannelMessage, types.UpdateNewMessage)):
+            return int(update.message.id)
+    return None
