@@ -8,6 +8,8 @@ from contextlib import contextmanager
 
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from predlagator.db.embedded import EmbeddedPostgres, scratch_dir
+
 
 @contextmanager
 def test_server() -> Iterator[str]:
@@ -16,8 +18,6 @@ def test_server() -> Iterator[str]:
     if configured:
         yield configured
         return
-    from predlagator.db.embedded import EmbeddedPostgres, scratch_dir
-
     with (
         scratch_dir("predlagator-test-") as data_parent,
         EmbeddedPostgres(data_parent / "pgdata") as server,
@@ -29,4 +29,4 @@ def with_dbname(url: str, dbname: str) -> str:
     """Return the same server URL pointing at another database."""
     params = conninfo_to_dict(url)
     params["dbname"] = dbname
-    return make_conninfo(**params)
+    return make_conninfo("", **params)
