@@ -1,0 +1,176 @@
+"""Deployment files: compose and Dockerfile pass their linters and have the agreed shape."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from predlagator.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+APP_SERVICES = ("migrate", "bot", "worker")
+COMPOSE_DATABASE_URL = "postgresql://predlagator:predlagator@postgres:5432/predlagator"
+
+
+def tool(name: str) -> str:
+    """Find a dev tool installed next to this Python (the venv), else on PATH."""
+    beside = Path(sys.executable).parent / name
+    if beside.is_file():
+        return str(beside)
+    found = shutil.which(name)
+    if found is None:
+        pytest.fail(f"{name} not found; `uv sync` installs it with the dev group")
+    return found
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run a tool without the caller's COMPOSE_*/DOCKER_* settings leaking in."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COMPOSE_", "DOCKER_"))}
+    return subprocess.run(
+        args, cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def compose(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run `docker-compose` on a copy of our compose file in `project` (a fresh-clone stand-in)."""
+    shutil.copy(ROOT / "docker-compose.yml", project / "docker-compose.yml")
+    return run(
+        tool("docker-compose"),
+        "-f",
+        str(project / "docker-compose.yml"),
+        "--project-directory",
+        str(project),
+        *args,
+        cwd=project,
+    )
+
+
+def compose_config(project: Path) -> dict[str, Any]:
+    """The compose model as `docker-compose config` resolves it."""
+    result = compose(project, "config", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    config: dict[str, Any] = json.loads(result.stdout)
+    return config
+
+
+def test_compose_config_validates_without_env_file(tmp_path: Path) -> None:
+    assert not (tmp_path / ".env").exists()
+    result = compose(tmp_path, "config", "-q")
+    assert result.returncode == 0, result.stderr
+
+
+def test_compose_services_and_order(tmp_path: Path) -> None:
+    services = compose_config(tmp_path)["services"]
+    assert set(services) == {"postgres", *APP_SERVICES}
+
+    migrate = services["migrate"]
+    assert migrate["command"] == ["migrate"]
+    assert migrate["restart"] == "no"
+    assert migrate["depends_on"]["postgres"]["condition"] == "service_healthy"
+    for name in ("bot", "worker"):
+        service = services[name]
+        assert service["command"] == [name]
+        assert service["restart"] == "unless-stopped"
+        assert service["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+
+
+def test_compose_app_services_share_one_image_and_database(tmp_path: Path) -> None:
+    services = compose_config(tmp_path)["services"]
+    builds = {json.dumps(services[name]["build"], sort_keys=True) for name in APP_SERVICES}
+    images = {services[name]["image"] for name in APP_SERVICES}
+    assert len(builds) == 1
+    assert len(images) == 1
+    assert json.loads(builds.pop())["context"] == str(tmp_path)
+    for name in APP_SERVICES:
+        assert services[name]["environment"]["DATABASE_URL"] == COMPOSE_DATABASE_URL
+
+
+def test_compose_postgres_is_healthchecked_on_a_named_volume(tmp_path: Path) -> None:
+    config = compose_config(tmp_path)
+    postgres = config["services"]["postgres"]
+    assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
+    assert postgres["restart"] == "unless-stopped"
+    assert postgres["environment"]["POSTGRES_USER"] == "predlagator"
+    assert postgres["environment"]["POSTGRES_DB"] == "predlagator"
+    data = [v for v in postgres["volumes"] if v["target"] == "/var/lib/postgresql/data"]
+    assert len(data) == 1
+    assert data[0]["type"] == "volume"
+    assert data[0]["source"] in config["volumes"]
+
+
+def test_compose_reads_env_file_but_keeps_its_database(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("OWNER_IDS=42\nDATABASE_URL=postgresql://elsewhere/db\n")
+    services = compose_config(tmp_path)["services"]
+    for name in APP_SERVICES:
+        environment = services[name]["environment"]
+        assert environment["OWNER_IDS"] == "42"
+        assert environment["DATABASE_URL"] == COMPOSE_DATABASE_URL
+
+
+def test_dockerfile_passes_hadolint() -> None:
+    result = run(tool("hadolint"), "--failure-threshold", "warning", "Dockerfile", cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_dockerfile_shape() -> None:
+    text = (ROOT / "Dockerfile").read_text()
+    instructions = [
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    ]
+    users = [line.split(None, 1)[1] for line in instructions if line.startswith("USER ")]
+    assert users, "the image must not run as root"
+    assert users[-1].split(":")[0] not in {"root", "0"}
+
+    lock_copy = text.index("COPY pyproject.toml uv.lock")
+    deps_sync = text.index("uv sync --locked --no-dev --no-install-project")
+    package_copy = text.index("COPY predlagator")
+    project_sync = text.index("uv sync --locked --no-dev\n")
+    assert lock_copy < deps_sync < package_copy < project_sync
+    assert 'ENTRYPOINT ["predlagator"]' in instructions
+    assert re.search(r"^FROM python:3\.11-slim", text, re.MULTILINE)
+
+
+def env_example() -> dict[str, tuple[str, str]]:
+    """Each NAME=value of .env.example with the line just above it."""
+    lines = (ROOT / ".env.example").read_text().splitlines()
+    entries: dict[str, tuple[str, str]] = {}
+    for index, line in enumerate(lines):
+        if line and not line.startswith("#"):
+            name, _, value = line.partition("=")
+            entries[name] = (value, lines[index - 1] if index else "")
+    return entries
+
+
+def test_env_example_lists_every_setting_with_a_comment() -> None:
+    entries = env_example()
+    fields = {name.upper() for name in Settings.model_fields}
+    assert set(entries) == fields
+    for name, (_, above) in entries.items():
+        assert above.startswith("# "), f"{name} needs a comment line above it"
+
+
+def test_env_example_leaves_secrets_empty() -> None:
+    entries = env_example()
+    secrets = [
+        name.upper()
+        for name, field in Settings.model_fields.items()
+        if SecretStr in getattr(field.annotation, "__args__", (field.annotation,))
+    ]
+    assert {"BOT_TOKEN", "TG_API_HASH", "TG_SESSION"} <= set(secrets)
+    for name in secrets:
+        assert entries[name][0] == "", f"{name} must be empty in .env.example"
+
+
+def test_env_example_values_are_the_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+    assert Settings(_env_file=ROOT / ".env.example") == Settings(_env_file=None)
