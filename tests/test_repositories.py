@@ -5,8 +5,6 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime, timedelta
 
-import psycopg
-
 from predlagator.db import (
     accounts,
     audit,
@@ -15,34 +13,10 @@ from predlagator.db import (
     channels,
     deliveries,
     operators,
-    templates,
 )
 from predlagator.db.pool import Pool
-from predlagator.models import AccountPeer, Campaign, CampaignStatus, DeliveryStatus, Role
-
-
-async def make_campaign(pool: Pool, refs: list[str], *, rate: float = 60.0) -> Campaign:
-    """A draft campaign over a new batch of `refs`."""
-    async with pool.connection() as conn:
-        account = await accounts.ensure(conn, accounts.MAIN_ACCOUNT, rate)
-        batch, _ = await batches.create(conn, "b", refs, created_by=1)
-        template = await _template(conn)
-        return await campaigns.create(
-            conn,
-            name="c",
-            batch_id=batch.id,
-            template_id=template,
-            account_id=account.id,
-            rate_per_minute=rate,
-            retry_limit=3,
-            chat_id=10,
-            language="en",
-            created_by=1,
-        )
-
-
-async def _template(conn: psycopg.AsyncConnection[object]) -> int:
-    return (await templates.create(conn, "t", "<b>hi</b>", created_by=1)).id
+from predlagator.models import AccountPeer, CampaignStatus, DeliveryStatus, Role
+from tests.factories import POST_HTML, make_campaign
 
 
 async def test_operators(pool: Pool) -> None:
@@ -121,7 +95,7 @@ async def test_campaign_lifecycle_and_ledger(pool: Pool) -> None:
         assert running is not None and running.started_at is not None
         assert await campaigns.transition(conn, campaign.id, CampaignStatus.RUNNING) is None
         [claim] = await deliveries.claim(conn, campaign.account_id)
-        assert claim.channel_ref == "x_one" and claim.html == "<b>hi</b>"
+        assert claim.channel_ref == "x_one" and claim.html == POST_HTML
         assert claim.random_id == ledger[0].random_id
         assert await deliveries.mark_sending(conn, claim.delivery_id)
         assert await deliveries.mark_sent(conn, claim.delivery_id, 42)

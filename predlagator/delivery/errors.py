@@ -58,6 +58,7 @@ _CLASSES: dict[str, ErrorClass] = {
             "ALLOW_PAYMENT_REQUIRED",
             "MESSAGE_TOO_LONG",
             "ENTITY_BOUNDS_INVALID",
+            "INVITE_NOT_JOINED",
         ],
         ErrorClass.NEEDS_OPERATOR,
     ),

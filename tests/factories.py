@@ -1,0 +1,36 @@
+"""Rows the tests need, made through the repositories."""
+
+from __future__ import annotations
+
+from predlagator.db import accounts, batches, campaigns, templates
+from predlagator.db.pool import Pool
+from predlagator.models import Campaign
+
+POST_HTML = '<b>Big</b> news, <a href="https://example.com">read</a>'
+
+
+async def make_campaign(
+    pool: Pool,
+    refs: list[str],
+    *,
+    rate: float = 60.0,
+    retry_limit: int = 3,
+    html: str = POST_HTML,
+) -> Campaign:
+    """A draft campaign of one template over a new batch of `refs`."""
+    async with pool.connection() as conn:
+        account = await accounts.ensure(conn, accounts.MAIN_ACCOUNT, rate)
+        batch, _ = await batches.create(conn, "batch", refs, created_by=1)
+        template = await templates.create(conn, "post", html, created_by=1)
+        return await campaigns.create(
+            conn,
+            name="campaign",
+            batch_id=batch.id,
+            template_id=template.id,
+            account_id=account.id,
+            rate_per_minute=rate,
+            retry_limit=retry_limit,
+            chat_id=10,
+            language="en",
+            created_by=1,
+        )

@@ -1,0 +1,127 @@
+"""A delivery rig: real database, real Procrastinate worker, real Telethon client, fake network."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import procrastinate
+
+from predlagator.db import accounts, campaigns, deliveries
+from predlagator.db.pool import Pool
+from predlagator.delivery.drain import DrainDeps
+from predlagator.delivery.policy import Policy
+from predlagator.delivery.telethon_sender import TelethonSender
+from predlagator.models import Campaign, CampaignStatus, Delivery
+from predlagator.queue import defer, names, tasks
+from predlagator.queue.app import make_app
+from tests.factories import POST_HTML, make_campaign
+from tests.fakes.telethon_fake import FakeTelegram, fake_client
+
+# The account's own pace in tests; campaigns set theirs.
+ACCOUNT_RATE = 60_000.0
+
+
+@dataclass
+class RecordedSleep:
+    """The drain's pacing sleep, recorded instead of slept: time is injected, not waited."""
+
+    waits: list[float] = field(default_factory=list)
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+@dataclass
+class Rig:
+    """Everything a delivery test drives."""
+
+    pool: Pool
+    app: procrastinate.App
+    telegram: FakeTelegram
+    sender: TelethonSender
+    deps: DrainDeps
+    sleep: RecordedSleep
+    account_id: int
+
+    async def campaign(
+        self,
+        count: int,
+        *,
+        rate: float = 6000.0,
+        retry_limit: int = 3,
+        prefix: str = "chan",
+        html: str = POST_HTML,
+    ) -> Campaign:
+        """A campaign over `count` new channels that exist in the fake Telegram."""
+        refs = [f"{prefix}_{i:05d}" for i in range(count)]
+        for ref in refs:
+            self.telegram.add_channel(ref)
+        return await make_campaign(self.pool, refs, rate=rate, retry_limit=retry_limit, html=html)
+
+    async def start(self, campaign: Campaign) -> None:
+        """What /start_campaign does: schedule it and ask a worker to launch it."""
+        async with self.pool.connection() as conn:
+            await campaigns.transition(
+                conn, campaign.id, CampaignStatus.SCHEDULED, from_states=[CampaignStatus.DRAFT]
+            )
+        await defer.launch_campaign(self.app, campaign.id)
+
+    async def work(self) -> None:
+        """Run a real worker until no job is due now (future kicks stay queued)."""
+        await self.app.run_worker_async(
+            queues=[names.DELIVERY_QUEUE, names.account_queue(self.account_id)],
+            wait=False,
+            install_signal_handlers=False,
+            additional_context={"pool": self.pool, "drain_deps": self.deps},
+        )
+
+    async def ledger(self, campaign: Campaign) -> list[Delivery]:
+        async with self.pool.connection() as conn:
+            return await deliveries.list_for_campaign(conn, campaign.id)
+
+    async def get(self, campaign: Campaign) -> Campaign:
+        async with self.pool.connection() as conn:
+            fresh = await campaigns.get(conn, campaign.id)
+        assert fresh is not None
+        return fresh
+
+    async def jobs(self, task_name: str) -> list[dict[str, Any]]:
+        """Jobs of a task as Procrastinate stored them (deferred, not yet run)."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT args, status, scheduled_at FROM procrastinate_jobs "
+                "WHERE task_name = %s ORDER BY id",
+                (task_name,),
+            )
+            return list(await cur.fetchall())
+
+
+@asynccontextmanager
+async def delivery_rig(pool: Pool, policy: Policy | None = None) -> AsyncIterator[Rig]:
+    """Open the queue and a connected sender over a fresh fake Telegram."""
+    telegram = FakeTelegram()
+    sender = TelethonSender(fake_client(telegram), timeout_s=5)
+    await sender.start()
+    app = make_app(tasks.blueprint)
+    await app.open_async(pool=pool)
+    async with pool.connection() as conn:
+        account = await accounts.ensure(conn, accounts.MAIN_ACCOUNT, ACCOUNT_RATE)
+    sleep = RecordedSleep()
+    deps = DrainDeps(pool=pool, app=app, sender=sender, policy=policy or Policy(), sleep=sleep)
+    rig = Rig(
+        pool=pool,
+        app=app,
+        telegram=telegram,
+        sender=sender,
+        deps=deps,
+        sleep=sleep,
+        account_id=account.id,
+    )
+    try:
+        yield rig
+    finally:
+        await app.close_async()
+        await sender.close()

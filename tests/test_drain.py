@@ -1,0 +1,198 @@
+"""The drain end to end: worker, ledger and the real Telethon client over the fake network."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from telethon import types
+from telethon.tl.functions.messages import SendMessageRequest
+
+from predlagator.db import accounts, campaigns, channels, deliveries
+from predlagator.db.pool import Pool
+from predlagator.models import CampaignStatus, DeliveryStatus
+from predlagator.queue import defer, names
+from tests.rig import Rig, delivery_rig
+
+# Jobs scheduled for later (a kick at the end of a wait) become due now.
+DUE_NOW = "UPDATE procrastinate_jobs SET scheduled_at = now() WHERE status = 'todo'"
+
+
+@pytest.fixture
+async def rig(pool: Pool) -> AsyncIterator[Rig]:
+    async with delivery_rig(pool) as opened:
+        yield opened
+
+
+async def test_campaign_sends_each_channel_once_with_stored_random_id(rig: Rig) -> None:
+    campaign = await rig.campaign(5)
+    await rig.start(campaign)
+    await rig.work()
+
+    ledger = await rig.ledger(campaign)
+    assert [d.status for d in ledger] == [DeliveryStatus.SENT] * 5
+    assert [r.random_id for r in rig.telegram.sent] == [d.random_id for d in ledger]
+    assert all(d.message_id for d in ledger) and all(d.attempts == 1 for d in ledger)
+    first = rig.telegram.sent[0]
+    assert first.message == "Big news, read"
+    assert [type(e) for e in first.entities] == [
+        types.MessageEntityBold,
+        types.MessageEntityTextUrl,
+    ]
+    assert (await rig.get(campaign)).status is CampaignStatus.COMPLETED
+    assert [job["args"] for job in await rig.jobs(names.CAMPAIGN_FINISHED)] == [
+        {"campaign_id": campaign.id}
+    ]
+    # Channels were resolved once each and stored for the next campaign.
+    assert rig.telegram.request_names().count("ResolveUsernameRequest") == 5
+    async with rig.pool.connection() as conn:
+        peer = await channels.get_peer(conn, rig.account_id, ledger[0].channel_id)
+    assert peer is not None and peer.access_hash != 0
+
+
+async def test_second_campaign_reuses_resolved_peers(rig: Rig) -> None:
+    first = await rig.campaign(3)
+    await rig.start(first)
+    await rig.work()
+    async with rig.pool.connection() as conn:
+        batch_id = first.batch_id
+        second = await campaigns.create(
+            conn,
+            name="again",
+            batch_id=batch_id,
+            template_id=first.template_id,
+            account_id=rig.account_id,
+            rate_per_minute=6000,
+            retry_limit=3,
+            chat_id=10,
+            language="en",
+            created_by=1,
+        )
+    await rig.start(second)
+    await rig.work()
+    assert rig.telegram.request_names().count("ResolveUsernameRequest") == 3
+    assert len(rig.telegram.sent) == 6
+
+
+async def test_pacing_reserves_one_interval_per_post(rig: Rig) -> None:
+    campaign = await rig.campaign(4, rate=6.0)  # one post every 10 s
+    await rig.start(campaign)
+    await rig.work()
+    # The sleep is recorded, not slept, so the database clock barely moves: the first post goes
+    # now and each later one is reserved a whole interval after the one before.
+    waits = rig.sleep.waits
+    assert len(waits) == 3 and len(rig.telegram.sent) == 4
+    gaps = [later - earlier for earlier, later in itertools.pairwise([0.0, *waits])]
+    assert all(9.0 < gap <= 10.0 for gap in gaps), gaps
+
+
+async def test_pause_stops_sends_until_resume(rig: Rig) -> None:
+    campaign = await rig.campaign(5)
+
+    async def pause_after_second(request: Any) -> None:
+        if len(rig.telegram.sent) == 2:  # the fake records a request before this hook
+            async with rig.pool.connection() as conn:
+                await campaigns.transition(conn, campaign.id, CampaignStatus.PAUSED)
+
+    rig.telegram.on_send = pause_after_second
+    await rig.start(campaign)
+    await rig.work()
+    assert len(rig.telegram.sent) == 2
+    assert (await rig.get(campaign)).status is CampaignStatus.PAUSED
+    statuses = [d.status for d in await rig.ledger(campaign)]
+    assert statuses == [DeliveryStatus.SENT] * 2 + [DeliveryStatus.QUEUED] * 3
+
+    rig.telegram.on_send = None
+    async with rig.pool.connection() as conn:
+        await campaigns.transition(conn, campaign.id, CampaignStatus.RUNNING)
+    await defer.kick_drain(rig.app, rig.account_id)
+    await rig.work()
+    assert len(rig.telegram.sent) == 5 and rig.telegram.duplicates == 0
+    assert (await rig.get(campaign)).status is CampaignStatus.COMPLETED
+
+
+async def test_delivery_left_sending_by_a_crash_is_resent_with_same_random_id(rig: Rig) -> None:
+    campaign = await rig.campaign(2)
+    await rig.start(campaign)
+    await rig.work()
+    ledger = await rig.ledger(campaign)
+    first_channel = next(iter(rig.telegram.channels.values()))
+    async with rig.pool.connection() as conn:
+        # As if the worker had died after Telegram posted but before the outcome was recorded.
+        await conn.execute("UPDATE campaigns SET status = 'running' WHERE id = %s", (campaign.id,))
+        await conn.execute(
+            "UPDATE deliveries SET status = 'sending', message_id = NULL WHERE id = %s",
+            (ledger[0].id,),
+        )
+    await defer.kick_drain(rig.app, rig.account_id)
+    await rig.work()
+
+    after = await rig.ledger(campaign)
+    assert [d.status for d in after] == [DeliveryStatus.SENT] * 2
+    assert after[0].message_id == ledger[0].message_id  # Telegram answered with the original
+    assert [r.random_id for r in rig.telegram.sent].count(ledger[0].random_id) == 2
+    assert len(rig.telegram.posts[first_channel.id]) == 1 and rig.telegram.duplicates == 0
+    assert (await rig.get(campaign)).status is CampaignStatus.COMPLETED
+
+
+async def test_zero_active_channels_completes_at_once(rig: Rig) -> None:
+    campaign = await rig.campaign(1)
+    async with rig.pool.connection() as conn:
+        [channel] = await channels.upsert_refs(conn, ["chan_00000"])
+        await channels.deactivate(conn, channel[0], "CHANNEL_PRIVATE")
+    await rig.start(campaign)
+    await rig.work()
+    assert (await rig.get(campaign)).status is CampaignStatus.COMPLETED
+    assert rig.telegram.sent == []
+
+
+async def test_flood_wait_parks_campaign_and_resumes_after(rig: Rig) -> None:
+    campaign = await rig.campaign(3)
+    rig.telegram.fail_next(420, "FLOOD_WAIT_30", request_type=SendMessageRequest)
+    await rig.start(campaign)
+    await rig.work()
+
+    async with rig.pool.connection() as conn:
+        account = await accounts.get(conn, rig.account_id)
+        ledger = await deliveries.list_for_campaign(conn, campaign.id)
+    parked = await rig.get(campaign)
+    assert parked.status is CampaignStatus.WAITING and parked.resume_at is not None
+    assert account is not None and account.flood_until == parked.resume_at
+    assert [(d.status, d.attempts) for d in ledger] == [(DeliveryStatus.QUEUED, 0)] * 3
+    kicks = await rig.jobs(names.DRAIN)
+    assert kicks[-1]["status"] == "todo" and kicks[-1]["scheduled_at"] == account.flood_until
+    events = [job["args"]["event"] for job in await rig.jobs(names.NOTIFY)]
+    assert events == ["flood_wait"]
+    requests_before = len(rig.telegram.requests)
+
+    # The wait ends: move it into the past instead of waiting 30 s.
+    async with rig.pool.connection() as conn:
+        await conn.execute("UPDATE accounts SET flood_until = now() - interval '1 second'")
+        await conn.execute("UPDATE campaigns SET resume_at = now() - interval '1 second'")
+        await conn.execute(
+            "UPDATE procrastinate_jobs SET scheduled_at = now() WHERE status = 'todo'"
+        )
+    await rig.work()
+    assert len(rig.telegram.requests) > requests_before
+    assert (await rig.get(campaign)).status is CampaignStatus.COMPLETED
+    events = [job["args"]["event"] for job in await rig.jobs(names.NOTIFY)]
+    assert events == ["flood_wait", "resumed"]
+
+
+async def test_manual_pause_during_flood_wait_stays_paused(rig: Rig) -> None:
+    campaign = await rig.campaign(2)
+    rig.telegram.fail_next(420, "FLOOD_WAIT_30", request_type=SendMessageRequest)
+    await rig.start(campaign)
+    await rig.work()
+    async with rig.pool.connection() as conn:
+        paused = await campaigns.transition(conn, campaign.id, CampaignStatus.PAUSED)
+        assert paused is not None
+        await conn.execute("UPDATE accounts SET flood_until = now() - interval '1 second'")
+        await conn.execute(
+            "UPDATE procrastinate_jobs SET scheduled_at = now() WHERE status = 'todo'"
+        )
+    await rig.work()
+    assert (await rig.get(campaign)).status is CampaignStatus.PAUSED
+    assert rig.telegram.sent == []
