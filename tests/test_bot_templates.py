@@ -1,0 +1,83 @@
+"""Posts become templates: HTML with formatting kept, previewed exactly as they will go out."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from aiogram.types import MessageEntity
+
+from predlagator.db import templates
+from predlagator.db.pool import Pool
+from tests.fakes.bot_api import OWNER, BotHarness, bot_harness
+
+
+@pytest.fixture
+async def h(pool: Pool) -> AsyncIterator[BotHarness]:
+    async with bot_harness(pool) as harness:
+        yield harness
+
+
+async def test_formatted_post_is_stored_as_html_and_previewed(h: BotHarness) -> None:
+    text = "Big sale today! Visit our shop & save: 5 < 10"
+    entities = [
+        MessageEntity(type="bold", offset=0, length=8),
+        MessageEntity(type="text_link", offset=16, length=14, url="https://example.com/?a=1&b=2"),
+    ]
+    await h.send(OWNER, text, entities=entities)
+    # aiogram's own HTML: text escaped, the href as Telegram gave it.
+    expected = (
+        '<b>Big sale</b> today! <a href="https://example.com/?a=1&b=2">Visit our shop</a>'
+        " &amp; save: 5 &lt; 10"
+    )
+    async with h.pool.connection() as conn:
+        template = await templates.get(conn, 1)
+    assert template is not None
+    assert template.html == expected
+    assert template.name == "Big sale today! Visit our shop & save: 5"
+    assert h.session.sent_texts() == [
+        "Template #1 «Big sale today! Visit our shop &amp; save: 5» saved. "
+        "This is how it will look:",
+        expected,
+    ]
+    assert h.session.of("sendMessage")[1]["parse_mode"] == "HTML"
+    [entry] = await h.rows("SELECT action, object_type, object_id FROM audit_log")
+    assert entry == {"action": "template.create", "object_type": "template", "object_id": 1}
+
+
+async def test_plain_multiline_post(h: BotHarness) -> None:
+    await h.send(OWNER, "Hello\nworld", lang="ru")
+    async with h.pool.connection() as conn:
+        template = await templates.get(conn, 1)
+    assert template is not None and template.html == "Hello\nworld"
+    assert template.name == "Hello world"
+    assert h.session.sent_texts()[0].startswith("Шаблон #1 «Hello world» сохранён.")
+
+
+async def test_oversized_post_is_refused(h: BotHarness) -> None:
+    before = await h.counts()
+    await h.send(OWNER, "x" * 4097)
+    assert h.session.sent_texts() == [
+        "This post has 4097 characters; Telegram allows 4096. Shorten it and send again."
+    ]
+    assert await h.counts() == before
+
+
+async def test_photo_post_is_not_stored(h: BotHarness) -> None:
+    before = await h.counts()
+    photo = [{"file_id": "p", "file_unique_id": "u", "width": 10, "height": 10}]
+    await h.send(OWNER, None, photo=photo, caption="A caption")
+    assert h.session.sent_texts() == [
+        "Posts with photos, videos or files come later; for now send the post as text."
+    ]
+    assert await h.counts() == before
+
+
+async def test_templates_command_lists_them(h: BotHarness) -> None:
+    await h.send(OWNER, "/templates")
+    assert h.session.sent_texts() == ["No templates yet. Send me the post you want to publish."]
+    await h.send(OWNER, "First post")
+    await h.send(OWNER, "Second <post>")
+    h.session.reset()
+    await h.send(OWNER, "/templates")
+    assert h.session.sent_texts() == ["<b>Templates</b>\n#2 Second &lt;post&gt;\n#1 First post"]
