@@ -1,0 +1,178 @@
+"""One campaign from the bot chat to posts in channels and back to "completed" in the chat.
+
+Operator updates go through the real Dispatcher (recording Bot API session); a real
+Procrastinate worker runs the delivery and notification jobs; the real Telethon client talks
+to the fake Telegram at its network seam.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from telethon import types
+
+from predlagator.bot import notifier
+from predlagator.bot.keyboards import CampaignAction, PickBatch, PickTemplate
+from predlagator.db.pool import Pool
+from predlagator.models import CampaignStatus, DeliveryStatus
+from predlagator.queue import names, tasks
+from predlagator.queue.app import make_app
+from tests.fakes.bot_api import OWNER, STRANGER, BotHarness, bot_harness
+from tests.rig import Rig, delivery_rig
+
+CHANNELS = 20
+# Jobs scheduled for later (a debounced card refresh) become due now: time is injected.
+DUE_NOW = "UPDATE procrastinate_jobs SET scheduled_at = now() WHERE status = 'todo'"
+
+
+@dataclass
+class World:
+    """The bot side and the worker side over one database."""
+
+    chat: BotHarness
+    rig: Rig
+    worker_app: Any
+
+    async def run_jobs(self) -> None:
+        """Run every job until none is left, scheduled ones included."""
+        queues = [
+            names.DELIVERY_QUEUE,
+            names.NOTIFICATIONS_QUEUE,
+            names.account_queue(self.rig.account_id),
+        ]
+        context = {
+            **notifier.make_bot_worker_context(self.chat.bot, self.rig.pool),
+            "drain_deps": self.rig.deps,
+        }
+        while True:
+            await self.worker_app.run_worker_async(
+                queues=queues,
+                wait=False,
+                install_signal_handlers=False,
+                additional_context=context,
+            )
+            async with self.rig.pool.connection() as conn:
+                cur = await conn.execute(DUE_NOW)
+                if cur.rowcount == 0:
+                    return
+
+
+@pytest.fixture
+async def world(pool: Pool) -> AsyncIterator[World]:
+    async with (
+        bot_harness(pool, default_rate_per_minute=6000.0) as chat,
+        delivery_rig(pool) as rig,
+    ):
+        worker_app = make_app(tasks.blueprint, notifier.blueprint)
+        await worker_app.open_async(pool=pool)
+        try:
+            yield World(chat=chat, rig=rig, worker_app=worker_app)
+        finally:
+            await worker_app.close_async()
+
+
+async def prepare_campaign(world: World) -> int:
+    """Operator: a batch of 20 channels, a formatted post, /new_campaign by buttons."""
+    chat, telegram = world.chat, world.rig.telegram
+    refs = [f"news_{i:02d}" for i in range(CHANNELS)]
+    for ref in refs:
+        telegram.add_channel(ref)
+    await chat.send(OWNER, "\n".join(f"@{ref}" for ref in refs))
+    text = "Big sale today, see details"
+    bold = {"type": "bold", "offset": 0, "length": 8}
+    link = {"type": "text_link", "offset": 20, "length": 7, "url": "https://example.com/"}
+    await chat.send(OWNER, text, entities=[bold, link])
+    [batch] = await chat.rows("SELECT id FROM batches")
+    [template] = await chat.rows("SELECT id, html FROM templates")
+    assert template["html"] == (
+        '<b>Big sale</b> today, see <a href="https://example.com/">details</a>'
+    )
+    await chat.send(OWNER, "/new_campaign")
+    await chat.press(OWNER, PickBatch(batch_id=batch["id"]).pack())
+    await chat.press(OWNER, PickTemplate(batch_id=batch["id"], template_id=template["id"]).pack())
+    [campaign] = await chat.rows("SELECT id, status FROM campaigns")
+    assert campaign["status"] == "draft"
+    return int(campaign["id"])
+
+
+async def test_campaign_from_chat_to_channels_and_back(world: World) -> None:
+    chat, rig = world.chat, world.rig
+    campaign_id = await prepare_campaign(world)
+    await chat.send(OWNER, f"/start_campaign {campaign_id}")
+    [card] = await chat.rows("SELECT card_message_id FROM campaigns")
+    assert card["card_message_id"] is not None
+
+    await world.run_jobs()
+
+    ledger = await rig.ledger(await _campaign(rig, campaign_id))
+    sent = rig.telegram.sent
+    assert len(sent) == CHANNELS
+    assert sorted(r.random_id for r in sent) == sorted(d.random_id for d in ledger)
+    assert {r.peer.channel_id for r in sent} == {c.id for c in rig.telegram.channels.values()}
+    for request in sent:
+        assert request.message == "Big sale today, see details"
+        assert [type(e) for e in request.entities] == [
+            types.MessageEntityBold,
+            types.MessageEntityTextUrl,
+        ]
+        assert request.entities[1].url == "https://example.com/"
+    assert [d.status for d in ledger] == [DeliveryStatus.SENT] * CHANNELS
+    assert (await _campaign(rig, campaign_id)).status is CampaignStatus.COMPLETED
+
+    card_edits = [e for e in chat.session.edits() if e["message_id"] == card["card_message_id"]]
+    assert card_edits, "the progress card was never edited"
+    assert f"{CHANNELS}" in card_edits[-1]["text"]
+    assert card_edits[-1].get("reply_markup") is None  # a finished card has no buttons
+    completion = [text for text in chat.session.sent_texts() if "completed" in text.lower()]
+    assert len(completion) == 1
+    assert re.search(rf"\b{CHANNELS} sent\b", completion[0]) and "0 failed" in completion[0]
+
+
+async def test_pause_from_the_card_stops_sends_until_resume(world: World) -> None:
+    chat, rig = world.chat, world.rig
+    campaign_id = await prepare_campaign(world)
+    await chat.send(OWNER, f"/start_campaign {campaign_id}")
+    [card] = await chat.rows("SELECT card_message_id FROM campaigns")
+    pause = CampaignAction(id=campaign_id, action="pause").pack()
+
+    async def press_pause_at_fifth(request: Any) -> None:
+        if len(rig.telegram.sent) == 5:
+            await chat.press(OWNER, pause, message_id=card["card_message_id"])
+
+    rig.telegram.on_send = press_pause_at_fifth
+    await world.run_jobs()
+    assert len(rig.telegram.sent) == 5
+    assert (await _campaign(rig, campaign_id)).status is CampaignStatus.PAUSED
+    statuses = [d.status for d in await rig.ledger(await _campaign(rig, campaign_id))]
+    assert statuses.count(DeliveryStatus.SENT) == 5
+    assert statuses.count(DeliveryStatus.QUEUED) == CHANNELS - 5
+
+    rig.telegram.on_send = None
+    resume = CampaignAction(id=campaign_id, action="resume").pack()
+    await chat.press(OWNER, resume, message_id=card["card_message_id"])
+    await world.run_jobs()
+    assert len(rig.telegram.sent) == CHANNELS and rig.telegram.duplicates == 0
+    assert (await _campaign(rig, campaign_id)).status is CampaignStatus.COMPLETED
+
+
+async def test_strangers_command_changes_nothing(world: World) -> None:
+    chat = world.chat
+    campaign_id = await prepare_campaign(world)
+    before = await chat.counts()
+    await chat.send(STRANGER, f"/start_campaign {campaign_id}")
+    await chat.press(STRANGER, CampaignAction(id=campaign_id, action="pause").pack())
+    assert await chat.counts() == before  # no row anywhere, no job deferred
+    await world.run_jobs()
+    assert world.rig.telegram.sent == []
+    assert (await _campaign(world.rig, campaign_id)).status is CampaignStatus.DRAFT
+
+
+async def _campaign(rig: Rig, campaign_id: int) -> Any:
+    from predlagator.db import campaigns  # noqa: PLC0415
+
+    async with rig.pool.connection() as conn:
+        return await campaigns.get(conn, campaign_id)
