@@ -20,7 +20,7 @@ from procrastinate import JobContext
 
 from predlagator.bot import cards
 from predlagator.bot.card import took
-from predlagator.bot.texts import Html, duration, t
+from predlagator.bot.texts import duration, t
 from predlagator.db import campaigns
 from predlagator.db.pool import Pool
 from predlagator.models import Campaign, CampaignStatus
@@ -107,10 +107,8 @@ def event_text(campaign: Campaign, event: str, params: dict[str, Any]) -> str | 
 def _deactivated(lang: str, campaign_id: int, channels: list[dict[str, Any]]) -> str:
     lines = [t(lang, "event.channels_deactivated", id=campaign_id, n=len(channels))]
     for item in channels[:SHOWN_CHANNELS]:
-        reason = Html(
-            t(lang, "batch.invalid_line", line=item.get("ref"), reason=item.get("reason"))
-        )
-        lines.append(reason)
+        ref, why = item.get("ref") or "?", item.get("reason") or "?"
+        lines.append(t(lang, "batch.invalid_line", line=ref, reason=why))
     if len(channels) > SHOWN_CHANNELS:
         lines.append(t(lang, "list.more", n=len(channels) - SHOWN_CHANNELS))
     return "\n".join(lines)
