@@ -85,6 +85,15 @@ class AccountPeer(BaseModel):
     access_hash: int
 
 
+class Peer(BaseModel):
+    """A resolved channel, group or user, valid for the account that resolved it."""
+
+    peer_type: str  # "channel", "chat" or "user"
+    peer_id: int
+    access_hash: int = 0
+    title: str | None = None
+
+
 class Batch(BaseModel):
     """A named list of channels."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -26,12 +27,18 @@ ACCOUNT_RATE = 60_000.0
 
 @dataclass
 class RecordedSleep:
-    """The drain's pacing sleep, recorded instead of slept: time is injected, not waited."""
+    """The drain's clock: a sleep is recorded and moves the clock on instead of waiting."""
 
     waits: list[float] = field(default_factory=list)
+    skipped: float = 0.0
 
     async def __call__(self, seconds: float) -> None:
         self.waits.append(seconds)
+        self.skipped += seconds
+
+    def monotonic(self) -> float:
+        """Real monotonic time plus every sleep skipped."""
+        return time.monotonic() + self.skipped
 
 
 @dataclass
@@ -110,7 +117,14 @@ async def delivery_rig(pool: Pool, policy: Policy | None = None) -> AsyncIterato
     async with pool.connection() as conn:
         account = await accounts.ensure(conn, accounts.MAIN_ACCOUNT, ACCOUNT_RATE)
     sleep = RecordedSleep()
-    deps = DrainDeps(pool=pool, app=app, sender=sender, policy=policy or Policy(), sleep=sleep)
+    deps = DrainDeps(
+        pool=pool,
+        app=app,
+        sender=sender,
+        policy=policy or Policy(),
+        sleep=sleep,
+        monotonic=sleep.monotonic,
+    )
     rig = Rig(
         pool=pool,
         app=app,

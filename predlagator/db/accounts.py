@@ -30,11 +30,22 @@ async def list_all(conn: Conn) -> list[Account]:
     return await many(conn, Account, _Q, "list_all")
 
 
-async def reserve_slot(conn: Conn, account_id: int, campaign_id: int) -> float:
-    """Take the next send moment allowed by both paces; return seconds to wait for it."""
-    rows = await dicts(conn, _Q, "reserve_slot", account_id=account_id, campaign_id=campaign_id)
-    wait_s: float = rows[0]["wait_s"] if rows else 0.0
-    return wait_s
+async def reserve_slots(
+    conn: Conn, account_id: int, campaign_id: int, n: int, jitter: float = 0.0
+) -> tuple[float, list[float]]:
+    """Reserve `n` consecutive send moments; return (seconds to the first, each one's offset)."""
+    rows = await dicts(
+        conn,
+        _Q,
+        "reserve_slots",
+        account_id=account_id,
+        campaign_id=campaign_id,
+        n=n,
+        jitter=jitter,
+    )
+    if not rows:
+        return 0.0, [0.0] * n
+    return float(rows[0]["wait_s"]), [float(o) for o in rows[0]["offsets"]]
 
 
 async def set_flood(conn: Conn, account_id: int, until: datetime | None) -> Account | None:

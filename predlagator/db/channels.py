@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from predlagator.db.rows import Conn, dicts, many, one, run
-from predlagator.models import AccountPeer, Channel
+from predlagator.models import AccountPeer, Channel, Peer
 
 _Q = "channels"
 
@@ -34,6 +34,23 @@ async def get_peer(conn: Conn, account_id: int, channel_id: int) -> AccountPeer 
 async def save_peer(conn: Conn, peer: AccountPeer) -> None:
     """Store a resolved peer so the account never resolves this channel again."""
     await run(conn, _Q, "save_peer", **peer.model_dump())
+
+
+async def save_peers(conn: Conn, account_id: int, peers: list[tuple[int, Peer]]) -> None:
+    """Store (channel id, peer) pairs resolved by one account, with their titles."""
+    if not peers:
+        return
+    await run(
+        conn,
+        _Q,
+        "save_peers",
+        account_id=account_id,
+        channel_ids=[c for c, _ in peers],
+        peer_types=[p.peer_type for _, p in peers],
+        peer_ids=[p.peer_id for _, p in peers],
+        access_hashes=[p.access_hash for _, p in peers],
+        titles=[p.title for _, p in peers],
+    )
 
 
 async def set_title(conn: Conn, channel_id: int, title: str) -> None:

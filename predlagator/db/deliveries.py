@@ -15,9 +15,38 @@ async def snapshot(conn: Conn, campaign_id: int) -> int:
     return await run(conn, _Q, "snapshot", campaign_id=campaign_id)
 
 
-async def claim(conn: Conn, account_id: int, limit: int = 1) -> list[Claim]:
-    """Return up to `limit` due deliveries of one running campaign, fairly chosen."""
-    return await many(conn, Claim, _Q, "claim", account_id=account_id, limit=limit)
+async def claim(
+    conn: Conn, account_id: int, limit: int = 1, batch_s: float | None = None
+) -> list[Claim]:
+    """Return up to `limit` due deliveries of one running campaign, fairly chosen.
+
+    With `batch_s`, the batch is cut to that many seconds of the campaign's pace.
+    """
+    return await many(conn, Claim, _Q, "claim", account_id=account_id, limit=limit, batch_s=batch_s)
+
+
+async def mark_sending_many(conn: Conn, delivery_ids: list[int]) -> set[int]:
+    """Mark a batch sending if its campaign still runs; return the ids marked."""
+    rows = await dicts(conn, _Q, "mark_sending_many", ids=delivery_ids)
+    return {row["id"] for row in rows}
+
+
+async def mark_sent_many(conn: Conn, sent: list[tuple[int, int | None]]) -> None:
+    """Record a batch of (delivery id, message id) that went out."""
+    if sent:
+        await run(
+            conn,
+            _Q,
+            "mark_sent_many",
+            ids=[i for i, _ in sent],
+            message_ids=[m for _, m in sent],
+        )
+
+
+async def requeue_many(conn: Conn, delivery_ids: list[int]) -> None:
+    """Give back claims that were not sent, without counting attempts."""
+    if delivery_ids:
+        await run(conn, _Q, "requeue_many", ids=delivery_ids)
 
 
 async def mark_sending(conn: Conn, delivery_id: int) -> bool:

@@ -13,12 +13,12 @@ import procrastinate
 
 from predlagator.db import accounts, campaigns, channels, deliveries
 from predlagator.db.pool import Pool
-from predlagator.db.rows import Conn
 from predlagator.delivery import outcomes
 from predlagator.delivery.errors import TelegramFailure
 from predlagator.delivery.policy import Policy
 from predlagator.delivery.sender import Peer, Sender
-from predlagator.models import AccountPeer, Campaign, Claim
+from predlagator.delivery.status_watch import StatusWatch
+from predlagator.models import Claim
 from predlagator.queue import defer
 
 log = logging.getLogger(__name__)
@@ -27,6 +27,10 @@ log = logging.getLogger(__name__)
 HANDOVER_S = 240.0
 # The card is asked to refresh at most this often per campaign from one drain.
 REFRESH_EVERY_S = 1.5
+# A batch holds about this many seconds of the pace (one row when the pace is slow), so a fast
+# campaign saves round trips while a pause still lands before the next post (StatusWatch).
+BATCH_S = 0.5
+MAX_BATCH = 200
 
 
 @dataclass
@@ -39,6 +43,14 @@ class DrainDeps:
     policy: Policy = field(default_factory=Policy)
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     monotonic: Callable[[], float] = time.monotonic
+
+
+@dataclass
+class _Batch:
+    """Outcomes of a batch not yet written: posts that went out and peers resolved."""
+
+    sent: list[tuple[int, int | None]] = field(default_factory=list)
+    peers: list[tuple[int, Peer]] = field(default_factory=list)
 
 
 class Drain:
@@ -55,18 +67,21 @@ class Drain:
         """Loop until there is nothing due, the account must wait, or it is time to hand over."""
         if not await self._ready():
             return
-        while True:
-            async with self.deps.pool.connection() as conn:
-                claims = await deliveries.claim(conn, self.account_id, limit=1)
-            if not claims:
-                await self._schedule_next()
-                return
-            for claim in claims:
-                if not await self._deliver(claim):
+        # Listening starts before the first claim, so no pause between claim and send is missed.
+        async with StatusWatch(self.deps.pool) as watch:
+            while True:
+                async with self.deps.pool.connection() as conn:
+                    claims = await deliveries.claim(
+                        conn, self.account_id, limit=MAX_BATCH, batch_s=BATCH_S
+                    )
+                if not claims:
+                    await self._schedule_next()
                     return
-            if self.deps.monotonic() >= self.deadline:
-                await defer.kick_drain(self.deps.app, self.account_id)
-                return
+                if not await self._send_batch(claims, watch):
+                    return
+                if self.deps.monotonic() >= self.deadline:
+                    await defer.kick_drain(self.deps.app, self.account_id)
+                    return
 
     async def _ready(self) -> bool:
         """Check the account may send now; end waits that are over."""
@@ -74,8 +89,7 @@ class Drain:
             account = await accounts.get(conn, self.account_id)
             if account is None or account.status != "active":
                 return False
-            now = datetime.now(UTC)
-            if account.flood_until is not None and account.flood_until > now:
+            if account.flood_until is not None and account.flood_until > datetime.now(UTC):
                 # Someone resumed a campaign during the wait: it waits too.
                 await campaigns.enter_waiting(conn, self.account_id, account.flood_until)
                 await defer.kick_drain(self.deps.app, self.account_id, at=account.flood_until)
@@ -86,33 +100,48 @@ class Drain:
             await self._refresh(campaign.id, force=True)
         return True
 
-    async def _deliver(self, claim: Claim) -> bool:
-        """Send one claimed delivery; False when the drain must stop."""
+    async def _send_batch(self, claims: list[Claim], watch: StatusWatch) -> bool:
+        """Send one campaign's batch at its pace; False when the drain must stop."""
+        campaign_id = claims[0].campaign_id
         async with self.deps.pool.connection() as conn:
-            wait_s = await accounts.reserve_slot(conn, self.account_id, claim.campaign_id)
-        if wait_s > 0:
-            await self.deps.sleep(wait_s)
+            wait_s, offsets = await accounts.reserve_slots(
+                conn, self.account_id, campaign_id, len(claims), self.deps.policy.pacing_jitter
+            )
+        start = self.deps.monotonic() + wait_s
+        await self._sleep_until(start)
         async with self.deps.pool.connection() as conn:
-            # The last look at the campaign before the request: a pause lands here.
-            if not await deliveries.mark_sending(conn, claim.delivery_id):
+            # The last look at the campaign in the database; inside the batch, the watch.
+            marked = await deliveries.mark_sending_many(conn, [c.delivery_id for c in claims])
+            retry_limit = await self._retry_limit(campaign_id)
+        batch = [c for c in claims if c.delivery_id in marked]
+        pending = _Batch()
+        for index, claim in enumerate(batch):
+            await self._sleep_until(start + offsets[index])
+            if watch.stopped(campaign_id):
+                await self._flush(campaign_id, pending)
+                await self._give_back(batch[index:])
                 return True
-            retry_limit = await self._retry_limit(conn, claim.campaign_id)
-        try:
-            peer = await self._peer(claim)
-            message_id = await self.deps.sender.send(peer, claim.html, claim.random_id)
-        except TelegramFailure as failure:
-            async with self.deps.pool.connection() as conn:
-                effects = await outcomes.record_failure(
-                    conn, self.account_id, claim, failure, retry_limit, self.deps.policy
-                )
-        else:
-            async with self.deps.pool.connection() as conn:
-                effects = await outcomes.record_sent(conn, claim, message_id)
-        await self._after(claim, effects)
-        return not effects.stop_draining
+            try:
+                peer = await self._peer(claim, pending)
+                message_id = await self.deps.sender.send(peer, claim.html, claim.random_id)
+            except TelegramFailure as failure:
+                await self._flush(campaign_id, pending)
+                pending = _Batch()
+                async with self.deps.pool.connection() as conn:
+                    effects = await outcomes.record_failure(
+                        conn, self.account_id, claim, failure, retry_limit, self.deps.policy
+                    )
+                await self._after(campaign_id, effects)
+                if effects.stop_draining:
+                    await self._give_back(batch[index + 1 :])
+                    return False
+            else:
+                pending.sent.append((claim.delivery_id, message_id))
+        await self._flush(campaign_id, pending)
+        return True
 
-    async def _peer(self, claim: Claim) -> Peer:
-        """The channel as this account knows it; resolved once, then stored."""
+    async def _peer(self, claim: Claim, pending: _Batch) -> Peer:
+        """The channel as this account knows it; resolved once, then stored with the batch."""
         if claim.peer_type is not None and claim.peer_id is not None:
             return Peer(
                 peer_type=claim.peer_type,
@@ -120,22 +149,24 @@ class Drain:
                 access_hash=claim.access_hash or 0,
             )
         peer = await self.deps.sender.resolve(claim.channel_ref)
-        async with self.deps.pool.connection() as conn:
-            await channels.save_peer(
-                conn,
-                AccountPeer(
-                    account_id=self.account_id,
-                    channel_id=claim.channel_id,
-                    peer_type=peer.peer_type,
-                    peer_id=peer.peer_id,
-                    access_hash=peer.access_hash,
-                ),
-            )
-            if peer.title:
-                await channels.set_title(conn, claim.channel_id, peer.title)
+        pending.peers.append((claim.channel_id, peer))
         return peer
 
-    async def _after(self, claim: Claim, effects: outcomes.Effects) -> None:
+    async def _flush(self, campaign_id: int, pending: _Batch) -> None:
+        """Write a batch's posts and peers in one go, then finish or refresh the campaign."""
+        if not pending.sent and not pending.peers:
+            return
+        async with self.deps.pool.connection() as conn:
+            await channels.save_peers(conn, self.account_id, pending.peers)
+            await deliveries.mark_sent_many(conn, pending.sent)
+        if pending.sent:
+            await self._after(campaign_id, outcomes.Effects(final=True))
+
+    async def _give_back(self, claims: list[Claim]) -> None:
+        async with self.deps.pool.connection() as conn:
+            await deliveries.requeue_many(conn, [c.delivery_id for c in claims])
+
+    async def _after(self, campaign_id: int, effects: outcomes.Effects) -> None:
         """Tell the chat what changed and finish the campaign when nothing is left."""
         app = self.deps.app
         if effects.resume_at is not None:
@@ -155,23 +186,20 @@ class Drain:
             )
             await self._refresh(campaign.id, force=True)
         if effects.deactivated:
-            await defer.notify(
-                app,
-                claim.campaign_id,
-                "channels_deactivated",
-                channels=[{"ref": r, "reason": why} for r, why in effects.deactivated],
-            )
+            channels_gone = [{"ref": ref, "reason": why} for ref, why in effects.deactivated]
+            await defer.notify(app, campaign_id, "channels_deactivated", channels=channels_gone)
         if effects.final:
             async with self.deps.pool.connection() as conn:
-                done = await campaigns.complete_if_done(conn, claim.campaign_id)
+                done = await campaigns.complete_if_done(conn, campaign_id)
             if done is not None:
                 await defer.campaign_finished(app, done.id)
                 return
-        await self._refresh(claim.campaign_id)
+        await self._refresh(campaign_id)
 
-    async def _retry_limit(self, conn: Conn, campaign_id: int) -> int:
+    async def _retry_limit(self, campaign_id: int) -> int:
         if campaign_id not in self._retry_limits:
-            campaign: Campaign | None = await campaigns.get(conn, campaign_id)
+            async with self.deps.pool.connection() as conn:
+                campaign = await campaigns.get(conn, campaign_id)
             self._retry_limits[campaign_id] = campaign.retry_limit if campaign else 0
         return self._retry_limits[campaign_id]
 
@@ -180,6 +208,11 @@ class Drain:
         if force or now - self._refreshed.get(campaign_id, -REFRESH_EVERY_S) >= REFRESH_EVERY_S:
             self._refreshed[campaign_id] = now
             await defer.refresh_progress(self.deps.app, campaign_id)
+
+    async def _sleep_until(self, moment: float) -> None:
+        delay = moment - self.deps.monotonic()
+        if delay > 0:
+            await self.deps.sleep(delay)
 
     async def _schedule_next(self) -> None:
         """Nothing is due now: kick again when the earliest retry comes due."""

@@ -4,16 +4,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from pydantic import BaseModel
+from predlagator.models import Peer
 
-
-class Peer(BaseModel):
-    """A resolved channel, group or user, valid for the account that resolved it."""
-
-    peer_type: str  # "channel", "chat" or "user"
-    peer_id: int
-    access_hash: int = 0
-    title: str | None = None
+__all__ = ["ManagedSender", "Peer", "Sender"]
 
 
 class Sender(Protocol):

@@ -29,6 +29,22 @@ SET peer_type = EXCLUDED.peer_type, peer_id = EXCLUDED.peer_id,
     access_hash = EXCLUDED.access_hash, resolved_at = now()
 RETURNING *;
 
+-- name: save_peers
+-- Peers resolved during a batch, stored in one statement; titles go to the channels too.
+WITH v AS (
+    SELECT * FROM unnest(%(channel_ids)s::bigint[], %(peer_types)s::text[],
+                         %(peer_ids)s::bigint[], %(access_hashes)s::bigint[], %(titles)s::text[])
+        AS v(channel_id, peer_type, peer_id, access_hash, title)
+), peers AS (
+    INSERT INTO account_peers (account_id, channel_id, peer_type, peer_id, access_hash)
+    SELECT %(account_id)s, channel_id, peer_type, peer_id, access_hash FROM v
+    ON CONFLICT (account_id, channel_id) DO UPDATE
+    SET peer_type = EXCLUDED.peer_type, peer_id = EXCLUDED.peer_id,
+        access_hash = EXCLUDED.access_hash, resolved_at = now()
+)
+UPDATE channels c SET title = v.title
+FROM v WHERE c.id = v.channel_id AND v.title IS NOT NULL AND c.title IS DISTINCT FROM v.title;
+
 -- name: set_title
 UPDATE channels SET title = %(title)s WHERE id = %(id)s AND title IS DISTINCT FROM %(title)s;
 

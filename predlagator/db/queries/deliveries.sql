@@ -13,11 +13,17 @@ ON CONFLICT (campaign_id, channel_id) DO NOTHING;
 -- name: claim
 -- Round-robin across the account's running campaigns: serve the one served least recently.
 -- Within it, list order over the partial index of unfinished rows; rows waiting for a retry
--- are skipped. The account's advisory lock makes this drain the only claimer.
+-- are skipped. The batch holds about `batch_s` seconds of the slower of the two paces, so a
+-- slow campaign claims one row at a time and a fast one saves round trips. The account's
+-- session lock makes this drain the only claimer.
 SELECT d.id AS delivery_id, d.campaign_id, d.channel_id, ch.ref AS channel_ref, d.random_id,
        d.attempts, t.html, p.peer_type, p.peer_id, p.access_hash
 FROM (
-    SELECT c.id, c.template_id, c.account_id FROM campaigns c
+    SELECT c.id, c.template_id, c.account_id,
+           greatest(1, least(%(limit)s, coalesce(
+               floor(least(c.rate_per_minute, a.rate_per_minute) / 60.0 * %(batch_s)s::float8),
+               %(limit)s)))::int AS batch
+    FROM campaigns c JOIN accounts a ON a.id = c.account_id
     WHERE c.account_id = %(account_id)s AND c.status = 'running'
       AND EXISTS (SELECT 1 FROM deliveries d
                   WHERE d.campaign_id = c.id AND d.status IN ('queued', 'sending')
@@ -29,7 +35,7 @@ JOIN LATERAL (
     SELECT * FROM deliveries d
     WHERE d.campaign_id = c.id AND d.status IN ('queued', 'sending') AND d.next_attempt_at <= now()
     ORDER BY d.position
-    LIMIT %(limit)s
+    LIMIT c.batch
 ) d ON true
 JOIN channels ch ON ch.id = d.channel_id
 JOIN templates t ON t.id = c.template_id
@@ -44,6 +50,36 @@ FROM campaigns c
 WHERE d.id = %(id)s AND c.id = d.campaign_id AND c.status = 'running'
   AND d.status IN ('queued', 'sending')
 RETURNING d.id;
+
+-- name: mark_sending_many
+-- A batch is marked in one statement, and only while its campaign runs; sends inside the batch
+-- are then guarded by the campaign status notifications (migration 0002).
+UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, updated_at = now()
+FROM campaigns c
+WHERE d.id = ANY(%(ids)s::bigint[]) AND c.id = d.campaign_id AND c.status = 'running'
+  AND d.status IN ('queued', 'sending')
+RETURNING d.id;
+
+-- name: mark_sent_many
+-- Record a batch of posts that went out; same rules as mark_sent, one round trip.
+WITH v AS (
+    SELECT * FROM unnest(%(ids)s::bigint[], %(message_ids)s::bigint[]) AS v(id, message_id)
+), d AS (
+    UPDATE deliveries d SET status = 'sent', message_id = v.message_id, sent_at = now(),
+        updated_at = now(), error_code = NULL, error_text = NULL
+    FROM v WHERE d.id = v.id AND d.status IN ('sending', 'cancelled')
+    RETURNING d.campaign_id, d.channel_id
+), ch AS (
+    UPDATE channels SET consecutive_errors = 0
+    WHERE id IN (SELECT channel_id FROM d) AND consecutive_errors <> 0
+)
+UPDATE campaigns SET last_sent_at = now() WHERE id IN (SELECT campaign_id FROM d)
+RETURNING campaigns.id;
+
+-- name: requeue_many
+-- Give back claims a stopped batch did not send: not attempts, so not counted.
+UPDATE deliveries SET status = 'queued', attempts = greatest(attempts - 1, 0), updated_at = now()
+WHERE id = ANY(%(ids)s::bigint[]) AND status = 'sending';
 
 -- name: mark_sent
 -- A post that went out is recorded as sent even if a cancel landed while it was in flight:
