@@ -196,3 +196,15 @@ async def test_manual_pause_during_flood_wait_stays_paused(rig: Rig) -> None:
     await rig.work()
     assert (await rig.get(campaign)).status is CampaignStatus.PAUSED
     assert rig.telegram.sent == []
+
+
+async def test_pause_and_resume_before_launch_still_sends(rig: Rig) -> None:
+    campaign = await rig.campaign(3)
+    await rig.start(campaign)
+    async with rig.pool.connection() as conn:
+        # The operator pauses and resumes before any worker picked up the launch job.
+        assert await campaigns.transition(conn, campaign.id, CampaignStatus.PAUSED) is not None
+        assert await campaigns.transition(conn, campaign.id, CampaignStatus.RUNNING) is not None
+    await rig.work()
+    assert [d.status for d in await rig.ledger(campaign)] == [DeliveryStatus.SENT] * 3
+    assert (await rig.get(campaign)).status is CampaignStatus.COMPLETED

@@ -12,7 +12,7 @@ from procrastinate.jobs import Status
 from predlagator.db import campaigns, deliveries
 from predlagator.db.pool import Pool
 from predlagator.delivery.drain import Drain, DrainDeps
-from predlagator.models import CampaignStatus
+from predlagator.models import FINISHED, CampaignStatus
 from predlagator.queue import defer, names
 
 log = logging.getLogger(__name__)
@@ -39,14 +39,11 @@ async def launch_campaign(context: JobContext, campaign_id: int) -> None:
     """Snapshot the campaign's active channels into the ledger and start its account's drain."""
     async with _pool(context).connection() as conn, conn.transaction():
         campaign = await campaigns.lock_for_launch(conn, campaign_id)
-        if campaign is None or campaign.status not in {
-            CampaignStatus.DRAFT,
-            CampaignStatus.SCHEDULED,
-            CampaignStatus.PAUSED,
-        }:
-            return  # cancelled before it started, or launched already
+        if campaign is None or campaign.status in FINISHED:
+            return  # cancelled before it started
+        # Whatever happened since /start_campaign (a pause, even a pause and a resume), the
+        # ledger is made here; the snapshot is idempotent, so a repeated launch adds nothing.
         added = await deliveries.snapshot(conn, campaign_id)
-        # A campaign paused before its launch keeps its ledger and stays paused.
         started = await campaigns.transition(
             conn,
             campaign_id,
@@ -54,15 +51,16 @@ async def launch_campaign(context: JobContext, campaign_id: int) -> None:
             from_states=[CampaignStatus.DRAFT, CampaignStatus.SCHEDULED],
         )
     log.info("campaign launched", extra={"campaign_id": campaign_id, "deliveries": added})
-    if started is None:
-        return
+    status = started.status if started is not None else campaign.status
+    if status is not CampaignStatus.RUNNING:
+        return  # paused before its launch: it keeps its ledger and waits for Resume
     app = context.app
     async with _pool(context).connection() as conn:
         done = await campaigns.complete_if_done(conn, campaign_id)
     if done is not None:  # no active channel at all
         await defer.campaign_finished(app, campaign_id)
         return
-    await defer.kick_drain(app, started.account_id)
+    await defer.kick_drain(app, campaign.account_id)
     await defer.refresh_progress(app, campaign_id, delay_s=0)
 
 
