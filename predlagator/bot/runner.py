@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 
+from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramUnauthorizedError
 
 from predlagator.bot import notifier
@@ -46,7 +47,7 @@ async def run_bot(settings: Settings, pool: Pool) -> None:
             )
         )
         log.info("bot started", extra={"bot": me.username})
-        await dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False)
+        await _poll(dispatcher, bot)
     finally:
         if worker is not None:
             worker.cancel()
@@ -54,3 +55,25 @@ async def run_bot(settings: Settings, pool: Pool) -> None:
                 await worker
         await app.close_async()
         await bot.session.close()
+
+
+async def _poll(dispatcher: Dispatcher, bot: Bot) -> None:
+    """Long-poll until cancelled, then stop aiogram's polling the way it expects.
+
+    Cancelling `start_polling` itself leaves its per-bot polling task running: it would go on
+    fetching (and confirming) updates while the process shuts down, and log errors once the
+    session is closed. Its stop signal ends that task before we return.
+    """
+    polling = asyncio.create_task(
+        dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False)
+    )
+    try:
+        await asyncio.shield(polling)
+    except asyncio.CancelledError:
+        try:
+            await dispatcher.stop_polling()
+        except RuntimeError:  # not started yet: it never fetched anything
+            polling.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await polling
+        raise
