@@ -99,10 +99,11 @@ async def cmd_bot(settings: Settings, args: argparse.Namespace) -> None:
 
 async def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
     """The delivery worker alone."""
-    from predlagator.delivery.worker import run_worker  # noqa: PLC0415
-
     settings.require_sender()
     async with database(settings, allow_embedded=False) as url, _pool(url) as pool:
+        # Imported once the settings are known good: importing the tasks logs their schedules.
+        from predlagator.delivery.worker import run_worker  # noqa: PLC0415
+
         await run_worker(settings, pool, url)
 
 
