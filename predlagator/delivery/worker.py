@@ -43,8 +43,13 @@ async def run_worker(
     *,
     sender_factory: SenderFactory = telethon_sender,
     concurrency: int = 4,
+    on_ready: Callable[[], None] | None = None,
 ) -> None:
-    """Run until cancelled: lock the session, connect, and process delivery jobs."""
+    """Run until cancelled: lock the session, connect, and process delivery jobs.
+
+    `on_ready` is called once the session is held, the sender connected and dead drains
+    recovered, just before jobs start running.
+    """
     async with pool.connection() as conn:
         account = await accounts.ensure(
             conn, accounts.MAIN_ACCOUNT, settings.default_rate_per_minute
@@ -64,6 +69,8 @@ async def run_worker(
                 pool=pool, app=app, sender=sender, policy=Policy.from_settings(settings)
             )
             log.info("worker started", extra={"account_id": account.id})
+            if on_ready is not None:
+                on_ready()
             await app.run_worker_async(
                 queues=[names.DELIVERY_QUEUE, queue],
                 concurrency=concurrency,
