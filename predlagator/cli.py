@@ -38,10 +38,16 @@ async def database(settings: Settings, *, allow_embedded: bool) -> AsyncIterator
     from predlagator.db.embedded import EmbeddedPostgres  # noqa: PLC0415 - only when embedded
 
     server = EmbeddedPostgres(settings.data_dir.resolve() / "pgdata")
-    await asyncio.to_thread(server.start)
+    # Shielded: a SIGTERM during the start lets it finish, then stops the server cleanly
+    # (otherwise the server would run on until the process exits and be killed with it).
+    starting = asyncio.ensure_future(asyncio.to_thread(server.start))
     try:
+        await asyncio.shield(starting)
         yield server.url
     finally:
+        if not starting.done():
+            with contextlib.suppress(Exception):
+                await starting
         await asyncio.to_thread(server.stop)
 
 
