@@ -1,0 +1,353 @@
+"""A real worker process over the shared fake Telegram, for crash tests and benches.
+
+    python -m tests.fakes.worker_process --database-url URL --channels-prefix P --channels N
+
+runs `predlagator.delivery.worker.run_worker` (session lock, recovery of dead drains, the
+Procrastinate worker, the real TelegramClient over `SharedTelegram`) and prints one marker per
+line on stdout, flushed:
+
+    WAITING   another process holds the session; this one waits for it
+    READY     the session is held, the sender connected, jobs are about to run
+    FROZEN    a --freeze-* point was reached: Telegram's answer is held back for good
+    STOPPED   SIGTERM (or SIGINT) was handled and everything closed
+
+`WorkerProcess` starts one from a test or a bench and reads those markers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import ctypes
+import logging
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import IO, Any
+
+import psycopg
+from telethon.tl.functions.messages import SendMessageRequest
+
+from predlagator.config import Settings
+from predlagator.db import campaigns
+from predlagator.db.pool import Pool, open_pool
+from predlagator.delivery.sender import ManagedSender
+from predlagator.delivery.status_watch import CHANNEL
+from predlagator.delivery.telethon_sender import TelethonSender
+from predlagator.delivery.worker import run_worker
+from predlagator.logs import setup_logging
+from predlagator.models import CampaignStatus
+from predlagator.queue import defer
+from predlagator.queue.app import make_app
+from tests.fakes.shared_telegram import SharedTelegram, channel_refs, hold_forever, install
+from tests.fakes.telethon_fake import fake_client
+
+ROOT = Path(__file__).resolve().parents[2]
+
+READY = "READY"
+WAITING = "WAITING"
+FROZEN = "FROZEN"
+STOPPED = "STOPPED"
+
+_PR_SET_PDEATHSIG = 1
+
+
+def say(marker: str) -> None:
+    """Print a marker line for the parent process."""
+    print(marker, flush=True)
+
+
+class _AnnounceWaiting(logging.Handler):
+    """Print WAITING when the session lock says another worker holds the session."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.announced = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not self.announced and "waiting" in record.getMessage():
+            self.announced = True
+            say(WAITING)
+
+
+def _die_with_parent() -> None:
+    """Linux: be killed when the test or bench that started us dies, even by SIGKILL."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+            if os.getppid() == 1:  # the parent was already gone
+                os._exit(1)
+
+
+async def _run(args: argparse.Namespace) -> None:
+    url: str = args.database_url
+    install(url)
+    telegram = SharedTelegram(url, latency_s=args.latency_ms / 1000)
+    for ref in channel_refs(args.channels_prefix, args.channels):
+        telegram.add_channel(ref)
+
+    if args.freeze_after:
+
+        async def freeze_after(count: int) -> None:
+            if count == args.freeze_after:
+                say(FROZEN)
+                await hold_forever()
+
+        telegram.on_post = freeze_after
+    if args.freeze_before:
+        sends = 0
+
+        async def freeze_before(request: Any) -> None:
+            nonlocal sends
+            sends += 1
+            if sends == args.freeze_before:
+                say(FROZEN)
+                await hold_forever()
+
+        telegram.on_send = freeze_before
+
+    for ref in args.fail_once:
+        # A transient error: the drain retries it after a backoff, within the retry limit.
+        telegram.fail_next(400, "MSG_WAIT_FAILED", username=ref, request_type=SendMessageRequest)
+
+    settings = Settings(
+        _env_file=None,
+        database_url=url,
+        tg_api_id=1,
+        tg_api_hash="x",
+        tg_session="x",
+        default_rate_per_minute=args.rate,
+        retry_base_s=args.retry_base_s,
+    )
+
+    def sender_factory(_: Settings) -> ManagedSender:
+        return TelethonSender(fake_client(telegram))
+
+    pool = await open_pool(url)
+    try:
+        await run_worker(
+            settings, pool, url, sender_factory=sender_factory, on_ready=lambda: say(READY)
+        )
+    finally:
+        await pool.close()
+        telegram.close()
+
+
+async def _main(args: argparse.Namespace) -> None:
+    task = asyncio.current_task()
+    assert task is not None
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, task.cancel)
+    with contextlib.suppress(asyncio.CancelledError):
+        await _run(args)
+    say(STOPPED)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments, set up logging, run the worker until SIGTERM."""
+    parser = argparse.ArgumentParser(description="A worker process over the shared fake.")
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--channels-prefix", required=True)
+    parser.add_argument("--channels", type=int, required=True)
+    parser.add_argument("--latency-ms", type=float, default=0.0)
+    parser.add_argument("--rate", type=float, default=6000.0, help="account posts per minute")
+    parser.add_argument(
+        "--freeze-after", type=int, default=0, help="hold the answer to this process's Nth post"
+    )
+    parser.add_argument(
+        "--freeze-before", type=int, default=0, help="hold this process's Nth send, unposted"
+    )
+    parser.add_argument(
+        "--fail-once", action="append", default=[], help="a channel whose first send fails"
+    )
+    parser.add_argument("--retry-base-s", type=float, default=0.2, help="first retry's delay")
+    parser.add_argument("--log-level", default="INFO")
+    args = parser.parse_args(argv)
+    _die_with_parent()
+    setup_logging(args.log_level)
+    logging.getLogger("predlagator.delivery.session_lock").addHandler(_AnnounceWaiting())
+    asyncio.run(_main(args))
+    return 0
+
+
+class WorkerProcess:
+    """A worker process started by a test or a bench, and the markers it printed."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+        self.seen: list[str] = []
+        self._lines: asyncio.Queue[str | None] = asyncio.Queue()
+        self._reader = asyncio.create_task(self._read())
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    @classmethod
+    async def start(
+        cls,
+        database_url: str,
+        *,
+        prefix: str,
+        channels: int,
+        rate: float = 6000.0,
+        latency_ms: float = 0.0,
+        freeze_after: int = 0,
+        freeze_before: int = 0,
+        fail_once: tuple[str, ...] = (),
+        log_level: str = "INFO",
+        stderr: IO[Any] | int | None = None,
+    ) -> WorkerProcess:
+        """Start `python -m tests.fakes.worker_process` from the repository root."""
+        argv = [
+            "--database-url",
+            database_url,
+            "--channels-prefix",
+            prefix,
+            "--channels",
+            str(channels),
+            "--rate",
+            str(rate),
+            "--latency-ms",
+            str(latency_ms),
+            "--freeze-after",
+            str(freeze_after),
+            "--freeze-before",
+            str(freeze_before),
+            "--log-level",
+            log_level,
+        ]
+        for ref in fail_once:
+            argv += ["--fail-once", ref]
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "tests.fakes.worker_process",
+            *argv,
+            cwd=ROOT,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=stderr,
+        )
+        return cls(proc)
+
+    async def _read(self) -> None:
+        assert self.proc.stdout is not None
+        async for raw in self.proc.stdout:
+            line = raw.decode(errors="replace").strip()
+            self.seen.append(line)
+            await self._lines.put(line)
+        await self._lines.put(None)
+
+    async def expect(self, marker: str, timeout_s: float = 60.0) -> None:
+        """Wait for the process to print `marker` (lines before it are passed over)."""
+
+        async def find() -> None:
+            while True:
+                line = await self._lines.get()
+                if line is None:
+                    code = await self.proc.wait()
+                    raise AssertionError(
+                        f"worker {self.pid} exited ({code}) before {marker}; saw {self.seen}"
+                    )
+                if line == marker:
+                    return
+
+        try:
+            await asyncio.wait_for(find(), timeout_s)
+        except TimeoutError:
+            raise AssertionError(
+                f"worker {self.pid} did not print {marker} in {timeout_s} s; saw {self.seen}"
+            ) from None
+
+    async def kill(self) -> None:
+        """SIGKILL, as a crash would, and reap the process."""
+        if self.proc.returncode is None:
+            self.proc.kill()
+        await self.proc.wait()
+        await self._reader
+
+    async def stop(self, timeout_s: float = 30.0) -> int:
+        """SIGTERM and wait for a clean exit; return the exit code."""
+        if self.proc.returncode is None:
+            self.proc.terminate()
+        try:
+            code = await asyncio.wait_for(self.proc.wait(), timeout_s)
+        except TimeoutError:
+            await self.kill()
+            raise AssertionError(f"worker {self.pid} ignored SIGTERM for {timeout_s} s") from None
+        await self._reader
+        return code
+
+
+@asynccontextmanager
+async def worker_processes() -> AsyncIterator[list[WorkerProcess]]:
+    """A list to put started workers in; any still running at the end is killed."""
+    started: list[WorkerProcess] = []
+    try:
+        yield started
+    finally:
+        for worker in started:
+            await worker.kill()
+
+
+async def launch(pool: Pool, campaign_id: int) -> None:
+    """What the bot's Start does: schedule the campaign and ask a worker to launch it."""
+    async with pool.connection() as conn:
+        await campaigns.transition(
+            conn, campaign_id, CampaignStatus.SCHEDULED, from_states=[CampaignStatus.DRAFT]
+        )
+    app = make_app()
+    await app.open_async(pool=pool)
+    try:
+        await defer.launch_campaign(app, campaign_id)
+    finally:
+        await app.close_async()
+
+
+class CampaignWatch:
+    """Hear campaign status changes (migration 0002's LISTEN channel) instead of polling.
+
+    Enter it before the change can happen; `until` then returns as soon as it is announced.
+    """
+
+    def __init__(self, database_url: str) -> None:
+        self._url = database_url
+        self._conn: psycopg.AsyncConnection[Any] | None = None
+
+    async def __aenter__(self) -> CampaignWatch:
+        self._conn = await psycopg.AsyncConnection.connect(self._url, autocommit=True)
+        await self._conn.execute(f"LISTEN {CHANNEL}")
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._conn is not None:
+            await self._conn.close()
+
+    async def status(self, campaign_id: int) -> str | None:
+        """The campaign's status now."""
+        assert self._conn is not None
+        cur = await self._conn.execute("SELECT status FROM campaigns WHERE id = %s", (campaign_id,))
+        row = await cur.fetchone()
+        return None if row is None else str(row[0])
+
+    async def until(self, campaign_id: int, status: str, timeout_s: float) -> bool:
+        """Wait until the campaign has `status`; False when `timeout_s` passed first."""
+        assert self._conn is not None
+        if await self.status(campaign_id) == status:
+            return True
+        wanted = f"{campaign_id} {status}"
+        async for notice in self._conn.notifies(timeout=timeout_s):
+            if notice.payload == wanted:
+                return True
+        return await self.status(campaign_id) == status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
