@@ -49,6 +49,14 @@ async def requeue_many(conn: Conn, delivery_ids: list[int]) -> None:
         await run(conn, _Q, "requeue_many", ids=delivery_ids)
 
 
+async def release_interrupted(conn: Conn, account_id: int) -> int:
+    """Give back, attempt refunded, what a dead drain of the account left `sending`.
+
+    Only while holding the account's session lock, so no live drain has rows in flight.
+    """
+    return await run(conn, _Q, "release_interrupted", account_id=account_id)
+
+
 async def mark_sending(conn: Conn, delivery_id: int) -> bool:
     """Count an attempt and mark the row sending, if its campaign still runs."""
     return await run(conn, _Q, "mark_sending", id=delivery_id) == 1

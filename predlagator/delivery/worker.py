@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 
 from predlagator.config import Settings
-from predlagator.db import accounts
+from predlagator.db import accounts, deliveries
 from predlagator.db.pool import Pool
 from predlagator.delivery.drain import DrainDeps
 from predlagator.delivery.policy import Policy
@@ -64,6 +64,10 @@ async def run_worker(
             # We hold the session lock, so any drain still marked running for this account
             # belonged to a dead process: recover it now rather than after heartbeat timeout.
             await tasks.recover_stalled(app, 0, queue=queue)
+            async with pool.connection() as conn:
+                released = await deliveries.release_interrupted(conn, account.id)
+            if released:
+                log.warning("interrupted sends given back", extra={"deliveries": released})
             await defer.kick_drain(app, account.id)
             deps = DrainDeps(
                 pool=pool, app=app, sender=sender, policy=Policy.from_settings(settings)

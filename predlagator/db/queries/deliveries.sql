@@ -129,3 +129,14 @@ SELECT min(d.next_attempt_at) AS at
 FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id
 WHERE c.account_id = %(account_id)s AND c.status = 'running'
   AND d.status IN ('queued', 'sending');
+
+-- name: release_interrupted
+-- At worker start, with the account's session held and its dead drains ended, rows still
+-- `sending` belong to a process that died mid-batch. A batch is marked (and its attempts
+-- counted) before its first post, so most of them were never tried: give them back, attempt
+-- refunded, or a crash would use up retries. Their random_id stays, so a post that did go out
+-- is answered with the original message when it is sent again.
+UPDATE deliveries d SET status = 'queued', attempts = greatest(d.attempts - 1, 0),
+    updated_at = now()
+FROM campaigns c
+WHERE c.id = d.campaign_id AND c.account_id = %(account_id)s AND d.status = 'sending';
