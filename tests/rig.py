@@ -107,9 +107,18 @@ class Rig:
 
 
 @asynccontextmanager
-async def delivery_rig(pool: Pool, policy: Policy | None = None) -> AsyncIterator[Rig]:
-    """Open the queue and a connected sender over a fresh fake Telegram."""
-    telegram = FakeTelegram()
+async def delivery_rig(
+    pool: Pool,
+    policy: Policy | None = None,
+    *,
+    telegram: FakeTelegram | None = None,
+    real_time: bool = False,
+) -> AsyncIterator[Rig]:
+    """Open the queue and a connected sender over a fake Telegram.
+
+    Pacing sleeps are recorded and skipped unless `real_time` (benchmarks measure real time).
+    """
+    telegram = telegram if telegram is not None else FakeTelegram()
     sender = TelethonSender(fake_client(telegram), timeout_s=5)
     await sender.start()
     app = make_app(tasks.blueprint)
@@ -117,14 +126,9 @@ async def delivery_rig(pool: Pool, policy: Policy | None = None) -> AsyncIterato
     async with pool.connection() as conn:
         account = await accounts.ensure(conn, accounts.MAIN_ACCOUNT, ACCOUNT_RATE)
     sleep = RecordedSleep()
-    deps = DrainDeps(
-        pool=pool,
-        app=app,
-        sender=sender,
-        policy=policy or Policy(),
-        sleep=sleep,
-        monotonic=sleep.monotonic,
-    )
+    deps = DrainDeps(pool=pool, app=app, sender=sender, policy=policy or Policy())
+    if not real_time:
+        deps.sleep, deps.monotonic = sleep, sleep.monotonic
     rig = Rig(
         pool=pool,
         app=app,

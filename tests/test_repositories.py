@@ -133,29 +133,29 @@ async def test_pause_stops_mark_sending(pool: Pool) -> None:
 async def test_pacing_slots_are_evenly_spaced(pool: Pool) -> None:
     campaign = await make_campaign(pool, ["s_one"], rate=6.0)  # one slot every 10 s
     async with pool.connection() as conn:
-        first_wait, first = await accounts.reserve_slots(conn, campaign.account_id, campaign.id, 1)
+        first = await accounts.reserve_slots(conn, campaign.account_id, campaign.id, 1)
         marks = []
         for _ in range(4):
             account = await accounts.get(conn, campaign.account_id)
             assert account is not None
             marks.append(account.next_send_at)
-            wait, offsets = await accounts.reserve_slots(conn, campaign.account_id, campaign.id, 1)
-            assert wait > 0 and offsets == [0.0]
-        _, batch = await accounts.reserve_slots(conn, campaign.account_id, campaign.id, 4)
-    assert first_wait == 0.0 and first == [0.0]
+            slots = await accounts.reserve_slots(conn, campaign.account_id, campaign.id, 1)
+            assert slots.wait_s > 0 and slots.offsets == [0.0] and slots.interval_s == 10.0
+        batch = await accounts.reserve_slots(conn, campaign.account_id, campaign.id, 4)
+    assert first.wait_s == 0.0 and first.offsets == [0.0]
     # Reserved faster than the interval, each slot lies exactly one interval after the last.
     assert [later - earlier for earlier, later in itertools.pairwise(marks)] == [
         timedelta(seconds=10)
     ] * 3
-    assert batch == [0.0, 10.0, 20.0, 30.0]
+    assert batch.offsets == [0.0, 10.0, 20.0, 30.0]
 
 
 async def test_pacing_jitter_only_stretches_gaps(pool: Pool) -> None:
     campaign = await make_campaign(pool, ["j_one"], rate=6.0)
     async with pool.connection() as conn:
-        _, offsets = await accounts.reserve_slots(
-            conn, campaign.account_id, campaign.id, 50, jitter=0.2
-        )
+        offsets = (
+            await accounts.reserve_slots(conn, campaign.account_id, campaign.id, 50, jitter=0.2)
+        ).offsets
     gaps = [later - earlier for earlier, later in itertools.pairwise(offsets)]
     assert all(10.0 <= gap <= 12.0 for gap in gaps)
     assert len(set(gaps)) > 1  # the gaps do vary

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from predlagator.db.rows import Conn, dicts, many, one
@@ -30,10 +31,19 @@ async def list_all(conn: Conn) -> list[Account]:
     return await many(conn, Account, _Q, "list_all")
 
 
+@dataclass(frozen=True)
+class Slots:
+    """A batch's reserved send moments: seconds to the first, each one's offset, the interval."""
+
+    wait_s: float
+    offsets: list[float]
+    interval_s: float
+
+
 async def reserve_slots(
     conn: Conn, account_id: int, campaign_id: int, n: int, jitter: float = 0.0
-) -> tuple[float, list[float]]:
-    """Reserve `n` consecutive send moments; return (seconds to the first, each one's offset)."""
+) -> Slots:
+    """Reserve `n` consecutive send moments of the account for one campaign."""
     rows = await dicts(
         conn,
         _Q,
@@ -44,8 +54,9 @@ async def reserve_slots(
         jitter=jitter,
     )
     if not rows:
-        return 0.0, [0.0] * n
-    return float(rows[0]["wait_s"]), [float(o) for o in rows[0]["offsets"]]
+        return Slots(0.0, [0.0] * n, 0.0)
+    row = rows[0]
+    return Slots(float(row["wait_s"]), [float(o) for o in row["offsets"]], float(row["interval_s"]))
 
 
 async def set_flood(conn: Conn, account_id: int, until: datetime | None) -> Account | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,8 +30,13 @@ HANDOVER_S = 240.0
 REFRESH_EVERY_S = 1.5
 # A batch holds about this many seconds of the pace (one row when the pace is slow), so a fast
 # campaign saves round trips while a pause still lands before the next post (StatusWatch).
-BATCH_S = 0.5
+# Campaigns sharing an account take turns batch by batch.
+BATCH_S = 2.0
 MAX_BATCH = 200
+# No run of this many posts is shorter than as many intervals (see Drain._wait_turn).
+RATE_WINDOW = 10
+# Clocks and event loops wake a little early or late; a margin keeps windows strictly within.
+RATE_MARGIN_S = 0.005
 
 
 @dataclass
@@ -53,6 +59,33 @@ class _Batch:
     peers: list[tuple[int, Peer]] = field(default_factory=list)
 
 
+class _Lookups:
+    """First-time resolves, possibly started ahead of their turn."""
+
+    def __init__(self, sender: Sender) -> None:
+        self._sender = sender
+        self._ahead: dict[int, asyncio.Task[Peer]] = {}
+
+    def prefetch(self, claim: Claim) -> None:
+        """Start resolving `claim`'s channel now if it was never resolved."""
+        if claim.peer_id is None and claim.delivery_id not in self._ahead:
+            self._ahead[claim.delivery_id] = asyncio.create_task(
+                self._sender.resolve(claim.channel_ref)
+            )
+
+    async def get(self, claim: Claim) -> Peer:
+        """The resolved peer; a failure surfaces here, at the claim's own turn."""
+        task = self._ahead.pop(claim.delivery_id, None)
+        return await task if task is not None else await self._sender.resolve(claim.channel_ref)
+
+    async def close(self) -> None:
+        """Drop resolves nobody will use (the batch stopped early)."""
+        for task in self._ahead.values():
+            task.cancel()
+        await asyncio.gather(*self._ahead.values(), return_exceptions=True)
+        self._ahead.clear()
+
+
 class Drain:
     """Drain one account's due deliveries until none is due, a wait starts or time is up."""
 
@@ -62,6 +95,7 @@ class Drain:
         self.deadline = deps.monotonic() + handover_s
         self._refreshed: dict[int, float] = {}
         self._retry_limits: dict[int, int] = {}
+        self._recent: deque[float] = deque(maxlen=RATE_WINDOW)
 
     async def run(self) -> None:
         """Loop until there is nothing due, the account must wait, or it is time to hand over."""
@@ -103,44 +137,62 @@ class Drain:
     async def _send_batch(self, claims: list[Claim], watch: StatusWatch) -> bool:
         """Send one campaign's batch at its pace; False when the drain must stop."""
         campaign_id = claims[0].campaign_id
+        lookups = _Lookups(self.deps.sender)
+        # The first channel's first-time resolve overlaps the wait for the first slot.
+        lookups.prefetch(claims[0])
         async with self.deps.pool.connection() as conn:
-            wait_s, offsets = await accounts.reserve_slots(
+            slots = await accounts.reserve_slots(
                 conn, self.account_id, campaign_id, len(claims), self.deps.policy.pacing_jitter
             )
-        start = self.deps.monotonic() + wait_s
-        await self._sleep_until(start)
+        start = self.deps.monotonic() + slots.wait_s
+        if len(claims) == 1:
+            # A slow pace: the database is asked right before the post, after the wait.
+            await self._sleep_until(start)
         async with self.deps.pool.connection() as conn:
-            # The last look at the campaign in the database; inside the batch, the watch.
+            # The last look at the campaign in the database; from here on, the watch.
             marked = await deliveries.mark_sending_many(conn, [c.delivery_id for c in claims])
-            retry_limit = await self._retry_limit(campaign_id)
+        retry_limit = await self._retry_limit(campaign_id)
         batch = [c for c in claims if c.delivery_id in marked]
         pending = _Batch()
-        for index, claim in enumerate(batch):
-            await self._sleep_until(start + offsets[index])
-            if watch.stopped(campaign_id):
-                await self._flush(campaign_id, pending)
-                await self._give_back(batch[index:])
-                return True
-            try:
-                peer = await self._peer(claim, pending)
-                message_id = await self.deps.sender.send(peer, claim.html, claim.random_id)
-            except TelegramFailure as failure:
-                await self._flush(campaign_id, pending)
-                pending = _Batch()
-                async with self.deps.pool.connection() as conn:
-                    effects = await outcomes.record_failure(
-                        conn, self.account_id, claim, failure, retry_limit, self.deps.policy
-                    )
-                await self._after(campaign_id, effects)
-                if effects.stop_draining:
-                    await self._give_back(batch[index + 1 :])
-                    return False
-            else:
-                pending.sent.append((claim.delivery_id, message_id))
-        await self._flush(campaign_id, pending)
+        try:
+            for index, claim in enumerate(batch):
+                if watch.stopped(campaign_id):
+                    return await self._stop_batch(campaign_id, pending, batch[index:])
+                try:
+                    peer = await self._peer(claim, pending, lookups)
+                    await self._wait_turn(start + slots.offsets[index], slots.interval_s)
+                    if watch.stopped(campaign_id):
+                        return await self._stop_batch(campaign_id, pending, batch[index:])
+                    if index + 1 < len(batch):
+                        # The next channel's first-time resolve overlaps this send.
+                        lookups.prefetch(batch[index + 1])
+                    self._recent.append(self.deps.monotonic())
+                    message_id = await self.deps.sender.send(peer, claim.html, claim.random_id)
+                except TelegramFailure as failure:
+                    await self._flush(campaign_id, pending)
+                    pending = _Batch()
+                    async with self.deps.pool.connection() as conn:
+                        effects = await outcomes.record_failure(
+                            conn, self.account_id, claim, failure, retry_limit, self.deps.policy
+                        )
+                    await self._after(campaign_id, effects)
+                    if effects.stop_draining:
+                        await self._give_back(batch[index + 1 :])
+                        return False
+                else:
+                    pending.sent.append((claim.delivery_id, message_id))
+        finally:
+            await lookups.close()
+        await self._flush(campaign_id, pending, maybe_done=claims[0].pending <= len(claims))
         return True
 
-    async def _peer(self, claim: Claim, pending: _Batch) -> Peer:
+    async def _stop_batch(self, campaign_id: int, pending: _Batch, unsent: list[Claim]) -> bool:
+        """The campaign left `running` mid-batch: keep what was sent, give back the rest."""
+        await self._flush(campaign_id, pending)
+        await self._give_back(unsent)
+        return True
+
+    async def _peer(self, claim: Claim, pending: _Batch, lookups: _Lookups) -> Peer:
         """The channel as this account knows it; resolved once, then stored with the batch."""
         if claim.peer_type is not None and claim.peer_id is not None:
             return Peer(
@@ -148,19 +200,35 @@ class Drain:
                 peer_id=claim.peer_id,
                 access_hash=claim.access_hash or 0,
             )
-        peer = await self.deps.sender.resolve(claim.channel_ref)
+        peer = await lookups.get(claim)
         pending.peers.append((claim.channel_id, peer))
         return peer
 
-    async def _flush(self, campaign_id: int, pending: _Batch) -> None:
-        """Write a batch's posts and peers in one go, then finish or refresh the campaign."""
+    async def _wait_turn(self, slot: float, interval: float) -> None:
+        """Wait for the slot, and keep any RATE_WINDOW sends at least that many intervals apart.
+
+        Slots are absolute, so after a late post the next could follow it closely; bounding
+        every run of RATE_WINDOW posts keeps each window within the rate without letting one
+        late post push every later one back.
+        """
+        earliest = slot
+        if len(self._recent) == RATE_WINDOW:
+            earliest = max(slot, self._recent[0] + RATE_WINDOW * interval + RATE_MARGIN_S)
+        await self._sleep_until(earliest)
+
+    async def _flush(self, campaign_id: int, pending: _Batch, *, maybe_done: bool = True) -> None:
+        """Write a batch's posts and peers in one go, then finish or refresh the campaign.
+
+        `maybe_done` False (the campaign had more rows than this batch) saves asking whether
+        the campaign is complete.
+        """
         if not pending.sent and not pending.peers:
             return
         async with self.deps.pool.connection() as conn:
             await channels.save_peers(conn, self.account_id, pending.peers)
             await deliveries.mark_sent_many(conn, pending.sent)
         if pending.sent:
-            await self._after(campaign_id, outcomes.Effects(final=True))
+            await self._after(campaign_id, outcomes.Effects(final=maybe_done))
 
     async def _give_back(self, claims: list[Claim]) -> None:
         async with self.deps.pool.connection() as conn:

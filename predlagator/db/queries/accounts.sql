@@ -42,7 +42,7 @@ WITH slot AS (
     FROM slot, offsets WHERE c.id = %(campaign_id)s
 )
 SELECT greatest(extract(epoch FROM slot.at - clock_timestamp()), 0)::float8 AS wait_s,
-       offsets.offsets::float8[] AS offsets
+       offsets.offsets::float8[] AS offsets, slot.interval_s::float8 AS interval_s
 FROM slot, offsets;
 
 -- name: set_flood

@@ -17,9 +17,13 @@ ON CONFLICT (campaign_id, channel_id) DO NOTHING;
 -- slow campaign claims one row at a time and a fast one saves round trips. The account's
 -- session lock makes this drain the only claimer.
 SELECT d.id AS delivery_id, d.campaign_id, d.channel_id, ch.ref AS channel_ref, d.random_id,
-       d.attempts, t.html, p.peer_type, p.peer_id, p.access_hash
+       d.attempts, t.html, p.peer_type, p.peer_id, p.access_hash, c.pending
 FROM (
     SELECT c.id, c.template_id, c.account_id,
+           -- Unfinished rows of the campaign (from the partial index): when a batch holds all
+           -- of them, the drain asks whether the campaign is complete.
+           (SELECT count(*) FROM deliveries d
+            WHERE d.campaign_id = c.id AND d.status IN ('queued', 'sending')) AS pending,
            greatest(1, least(%(limit)s, coalesce(
                floor(least(c.rate_per_minute, a.rate_per_minute) / 60.0 * %(batch_s)s::float8),
                %(limit)s)))::int AS batch

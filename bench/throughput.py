@@ -1,0 +1,67 @@
+"""Deliveries per second with pacing off, against Procrastinate's own no-op job rate."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+
+import procrastinate
+from common import fresh_database, machine, report, server
+
+from predlagator.db.pool import Pool
+from predlagator.queue import names
+from predlagator.queue.app import make_app
+from tests.rig import delivery_rig
+
+NOOP = procrastinate.Blueprint()
+
+
+@NOOP.task(name="noop", queue="noop")
+async def noop() -> None:
+    """Nothing: the cost of a job itself."""
+
+
+async def noop_jobs_per_s(pool: Pool, count: int) -> float:
+    """Procrastinate's ceiling: no-op jobs through one worker at concurrency 1."""
+    app = make_app(NOOP)
+    await app.open_async(pool=pool)
+    try:
+        deferrer = app.configure_task("noop")
+        await deferrer.batch_defer_async(*({} for _ in range(count)))
+        started = time.perf_counter()
+        await app.run_worker_async(
+            queues=["noop"], wait=False, concurrency=1, install_signal_handlers=False
+        )
+        return count / (time.perf_counter() - started)
+    finally:
+        await app.close_async()
+
+
+async def main(channels: int, noop_count: int) -> dict[str, float]:
+    with server() as url:
+        async with fresh_database(url) as (_, pool), delivery_rig(pool) as rig:
+            campaign = await rig.campaign(channels, rate=1_000_000.0)
+            await rig.start(campaign)
+            started = time.perf_counter()
+            await rig.work()
+            elapsed = time.perf_counter() - started
+            ledger = await rig.ledger(campaign)
+            assert sum(d.status == "sent" for d in ledger) == channels, "not all sent"
+            deliveries_per_s = channels / elapsed
+        async with fresh_database(url) as (_, pool):
+            noop_per_s = await noop_jobs_per_s(pool, noop_count)
+    return {
+        "deliveries_per_s": round(deliveries_per_s, 1),
+        "procrastinate_noop_jobs_per_s": round(noop_per_s, 1),
+        "ratio": round(deliveries_per_s / noop_per_s, 2),
+    }
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--channels", type=int, default=10_000)
+    parser.add_argument("--noop-jobs", type=int, default=3_000)
+    args = parser.parse_args()
+    print(f"machine: {machine()}; queue {names.DELIVERY_QUEUE}")
+    report(asyncio.run(main(args.channels, args.noop_jobs)))
