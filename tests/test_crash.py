@@ -140,7 +140,7 @@ async def test_kill_mid_batch_then_restart_resends_with_same_random_ids(
 async def test_three_kills_at_different_points_lose_and_repeat_nothing(
     db_url: str, pool: Pool
 ) -> None:
-    count = 200
+    count = 300
     campaign = await new_campaign(db_url, pool, count)
     killed: list[WorkerProcess] = []
     async with worker_processes() as workers, CampaignWatch(db_url) as watch:
