@@ -5,22 +5,16 @@ from __future__ import annotations
 import json
 import os
 import platform
-import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from pathlib import Path
 from typing import Any
 
 import psycopg
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # benchmarks reuse the tests' fakes
-    sys.path.insert(0, str(ROOT))
-
-from predlagator.db.migrate import migrate  # noqa: E402
-from predlagator.db.pool import Pool, open_pool  # noqa: E402
-from tests.pg import with_dbname  # noqa: E402
+from predlagator.db.migrate import migrate
+from predlagator.db.pool import Pool, open_pool
+from tests.pg import with_dbname
 
 
 @contextmanager

@@ -11,6 +11,15 @@ channels posted twice, channels with no post, and whether the campaign completed
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Run as `python bench/NAME.py`, this folder comes first on sys.path, and bench/concurrent.py
+# would shadow the standard library's `concurrent` package that asyncio imports. The project
+# root is on sys.path already (editable install), so `bench.common` still imports.
+if sys.path and Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().parent:
+    del sys.path[0]
+
 import argparse
 import asyncio
 import itertools
@@ -19,8 +28,7 @@ import random
 import time
 from typing import Any
 
-from common import fresh_database, machine, report, server
-
+from bench.common import fresh_database, machine, report, server
 from predlagator.db import accounts
 from predlagator.db.pool import Pool
 from tests.factories import make_campaign

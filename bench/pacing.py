@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Run as `python bench/NAME.py`, this folder comes first on sys.path, and bench/concurrent.py
+# would shadow the standard library's `concurrent` package that asyncio imports. The project
+# root is on sys.path already (editable install), so `bench.common` still imports.
+if sys.path and Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().parent:
+    del sys.path[0]
+
 import argparse
 import asyncio
 import itertools
 import time
 
-from common import fresh_database, machine, report, server
-
+from bench.common import fresh_database, machine, report, server
 from tests.fakes.telethon_fake import FakeTelegram
 from tests.rig import delivery_rig
 

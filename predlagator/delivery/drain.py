@@ -19,7 +19,7 @@ from predlagator.delivery.errors import TelegramFailure
 from predlagator.delivery.policy import Policy
 from predlagator.delivery.sender import Peer, Sender
 from predlagator.delivery.status_watch import StatusWatch
-from predlagator.models import Claim
+from predlagator.models import CampaignStatus, Claim
 from predlagator.queue import defer
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ MAX_BATCH = 200
 # No run of this many posts is shorter than as many intervals (see Drain._wait_turn).
 RATE_WINDOW = 10
 # Clocks and event loops wake a little early or late; a margin keeps windows strictly within.
-RATE_MARGIN_S = 0.005
+RATE_MARGIN_S = 0.001
 
 
 @dataclass
@@ -161,7 +161,7 @@ class Drain:
                 try:
                     peer = await self._peer(claim, pending, lookups)
                     await self._wait_turn(start + slots.offsets[index], slots.interval_s)
-                    if watch.stopped(campaign_id):
+                    if not await self._still_running(campaign_id, watch):
                         return await self._stop_batch(campaign_id, pending, batch[index:])
                     if index + 1 < len(batch):
                         # The next channel's first-time resolve overlaps this send.
@@ -185,6 +185,18 @@ class Drain:
             await lookups.close()
         await self._flush(campaign_id, pending, maybe_done=claims[0].pending <= len(claims))
         return True
+
+    async def _still_running(self, campaign_id: int, watch: StatusWatch) -> bool:
+        """The last look before a post: the watch, then the campaign row itself.
+
+        NOTIFY reaches the watch asynchronously, so a pause or cancel committed a moment ago
+        may not have been heard yet; only the database says for sure, in one round trip.
+        """
+        if watch.stopped(campaign_id):
+            return False
+        async with self.deps.pool.connection() as conn:
+            campaign = await campaigns.get(conn, campaign_id)
+        return campaign is not None and campaign.status is CampaignStatus.RUNNING
 
     async def _stop_batch(self, campaign_id: int, pending: _Batch, unsent: list[Claim]) -> bool:
         """The campaign left `running` mid-batch: keep what was sent, give back the rest."""
