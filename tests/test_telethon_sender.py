@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import telethon.client.users
 from telethon import types
 from telethon.sessions import StringSession
 from telethon.tl.functions.messages import SendMessageRequest
@@ -27,27 +26,8 @@ from tests.fakes.telethon_fake import (
     FakeTelegram,
     fake_client,
 )
-
-
-class _RecordedSleeps:
-    """Stands in for the `asyncio` module inside telethon.client.users: sleeps are recorded.
-
-    Telethon sleeps there before retrying server errors and on flood waits under its
-    threshold; recording them proves the flood path never sleeps, and keeps tests fast.
-    """
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def sleep(self, delay: float) -> None:
-        self.delays.append(delay)
-
-
-@pytest.fixture
-def telethon_sleeps(monkeypatch: pytest.MonkeyPatch) -> _RecordedSleeps:
-    sleeps = _RecordedSleeps()
-    monkeypatch.setattr(telethon.client.users, "asyncio", sleeps)
-    return sleeps
+from tests.fakes.telethon_sleeps import RecordedSleeps as _RecordedSleeps
+from tests.fakes.telethon_sleeps import telethon_sleeps_fixture  # noqa: F401
 
 
 @pytest.fixture
