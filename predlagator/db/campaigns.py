@@ -11,6 +11,9 @@ from predlagator.models import Campaign, CampaignStatus, Progress
 
 _Q = "campaigns"
 
+# Migration 0002 announces every status change here as "<id> <status>".
+STATUS_CHANNEL = "predlagator_campaign"
+
 S = CampaignStatus
 # Which states each requested status may be entered from.
 ALLOWED_FROM: dict[CampaignStatus, frozenset[CampaignStatus]] = {
@@ -57,6 +60,12 @@ async def create(
 async def get(conn: Conn, campaign_id: int) -> Campaign | None:
     """Return one campaign."""
     return await one(conn, Campaign, _Q, "get", id=campaign_id)
+
+
+async def is_running(conn: Conn, campaign_id: int) -> bool:
+    """Tell whether the campaign is running right now."""
+    rows = await dicts(conn, _Q, "is_running", id=campaign_id)
+    return bool(rows and rows[0]["running"])
 
 
 async def list_recent(conn: Conn, limit: int = 20, offset: int = 0) -> list[Campaign]:

@@ -18,8 +18,7 @@ from predlagator.delivery import outcomes
 from predlagator.delivery.errors import TelegramFailure
 from predlagator.delivery.policy import Policy
 from predlagator.delivery.sender import Peer, Sender
-from predlagator.delivery.status_watch import StatusWatch
-from predlagator.models import CampaignStatus, Claim
+from predlagator.models import Claim
 from predlagator.queue import defer
 
 log = logging.getLogger(__name__)
@@ -29,7 +28,7 @@ HANDOVER_S = 240.0
 # The card is asked to refresh at most this often per campaign from one drain.
 REFRESH_EVERY_S = 1.5
 # A batch holds about this many seconds of the pace (one row when the pace is slow), so a fast
-# campaign saves round trips while a pause still lands before the next post (StatusWatch).
+# campaign saves round trips; the campaign's status is still read before every post.
 # Campaigns sharing an account take turns batch by batch.
 BATCH_S = 2.0
 MAX_BATCH = 200
@@ -101,21 +100,19 @@ class Drain:
         """Loop until there is nothing due, the account must wait, or it is time to hand over."""
         if not await self._ready():
             return
-        # Listening starts before the first claim, so no pause between claim and send is missed.
-        async with StatusWatch(self.deps.pool) as watch:
-            while True:
-                async with self.deps.pool.connection() as conn:
-                    claims = await deliveries.claim(
-                        conn, self.account_id, limit=MAX_BATCH, batch_s=BATCH_S
-                    )
-                if not claims:
-                    await self._schedule_next()
-                    return
-                if not await self._send_batch(claims, watch):
-                    return
-                if self.deps.monotonic() >= self.deadline:
-                    await defer.kick_drain(self.deps.app, self.account_id)
-                    return
+        while True:
+            async with self.deps.pool.connection() as conn:
+                claims = await deliveries.claim(
+                    conn, self.account_id, limit=MAX_BATCH, batch_s=BATCH_S
+                )
+            if not claims:
+                await self._schedule_next()
+                return
+            if not await self._send_batch(claims):
+                return
+            if self.deps.monotonic() >= self.deadline:
+                await defer.kick_drain(self.deps.app, self.account_id)
+                return
 
     async def _ready(self) -> bool:
         """Check the account may send now; end waits that are over."""
@@ -134,7 +131,7 @@ class Drain:
             await self._refresh(campaign.id, force=True)
         return True
 
-    async def _send_batch(self, claims: list[Claim], watch: StatusWatch) -> bool:
+    async def _send_batch(self, claims: list[Claim]) -> bool:
         """Send one campaign's batch at its pace; False when the drain must stop."""
         campaign_id = claims[0].campaign_id
         lookups = _Lookups(self.deps.sender)
@@ -145,29 +142,25 @@ class Drain:
                 conn, self.account_id, campaign_id, len(claims), self.deps.policy.pacing_jitter
             )
         start = self.deps.monotonic() + slots.wait_s
-        if len(claims) == 1:
-            # A slow pace: the database is asked right before the post, after the wait.
-            await self._sleep_until(start)
         async with self.deps.pool.connection() as conn:
-            # The last look at the campaign in the database; from here on, the watch.
             marked = await deliveries.mark_sending_many(conn, [c.delivery_id for c in claims])
         retry_limit = await self._retry_limit(campaign_id)
         batch = [c for c in claims if c.delivery_id in marked]
         pending = _Batch()
         try:
             for index, claim in enumerate(batch):
-                if watch.stopped(campaign_id):
-                    return await self._stop_batch(campaign_id, pending, batch[index:])
                 try:
                     peer = await self._peer(claim, pending, lookups)
                     await self._wait_turn(start + slots.offsets[index], slots.interval_s)
-                    if not await self._still_running(campaign_id, watch):
+                    if not await self._still_running(campaign_id):
                         return await self._stop_batch(campaign_id, pending, batch[index:])
-                    if index + 1 < len(batch):
-                        # The next channel's first-time resolve overlaps this send.
-                        lookups.prefetch(batch[index + 1])
                     self._recent.append(self.deps.monotonic())
                     message_id = await self.deps.sender.send(peer, claim.html, claim.random_id)
+                    if index + 1 < len(batch):
+                        # The next channel's first-time resolve overlaps the wait for its slot.
+                        # Never this send: one request at a time, so nothing is in flight when
+                        # Telegram answers with a flood wait.
+                        lookups.prefetch(batch[index + 1])
                 except TelegramFailure as failure:
                     await self._flush(campaign_id, pending)
                     pending = _Batch()
@@ -186,17 +179,10 @@ class Drain:
         await self._flush(campaign_id, pending, maybe_done=claims[0].pending <= len(claims))
         return True
 
-    async def _still_running(self, campaign_id: int, watch: StatusWatch) -> bool:
-        """The last look before a post: the watch, then the campaign row itself.
-
-        NOTIFY reaches the watch asynchronously, so a pause or cancel committed a moment ago
-        may not have been heard yet; only the database says for sure, in one round trip.
-        """
-        if watch.stopped(campaign_id):
-            return False
+    async def _still_running(self, campaign_id: int) -> bool:
+        """The last look before a post: a pause or cancel committed a moment ago stops it."""
         async with self.deps.pool.connection() as conn:
-            campaign = await campaigns.get(conn, campaign_id)
-        return campaign is not None and campaign.status is CampaignStatus.RUNNING
+            return await campaigns.is_running(conn, campaign_id)
 
     async def _stop_batch(self, campaign_id: int, pending: _Batch, unsent: list[Claim]) -> bool:
         """The campaign left `running` mid-batch: keep what was sent, give back the rest."""

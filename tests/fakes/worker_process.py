@@ -36,7 +36,6 @@ from predlagator.config import Settings
 from predlagator.db import campaigns
 from predlagator.db.pool import Pool, open_pool
 from predlagator.delivery.sender import ManagedSender
-from predlagator.delivery.status_watch import CHANNEL
 from predlagator.delivery.telethon_sender import TelethonSender
 from predlagator.delivery.worker import run_worker
 from predlagator.logs import setup_logging
@@ -323,7 +322,7 @@ class CampaignWatch:
 
     async def __aenter__(self) -> CampaignWatch:
         self._conn = await psycopg.AsyncConnection.connect(self._url, autocommit=True)
-        await self._conn.execute(f"LISTEN {CHANNEL}")
+        await self._conn.execute(f"LISTEN {campaigns.STATUS_CHANNEL}")
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -1,5 +1,5 @@
--- Every campaign status change is announced, so a drain sending a fast batch hears a pause or a
--- cancel before its next post without asking the database before each one.
+-- Every campaign status change is announced on channel predlagator_campaign ("<id> <status>"),
+-- so whoever waits for a campaign to change (tests, tools) hears it instead of polling.
 
 CREATE FUNCTION predlagator_campaign_status_notify() RETURNS trigger AS $$
 BEGIN

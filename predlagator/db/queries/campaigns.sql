@@ -8,6 +8,10 @@ RETURNING *;
 -- name: get
 SELECT * FROM campaigns WHERE id = %(id)s;
 
+-- name: is_running
+-- Read before every post: a pause or cancel committed a moment ago must stop it.
+SELECT status = 'running' AS running FROM campaigns WHERE id = %(id)s;
+
 -- name: list_recent
 SELECT * FROM campaigns ORDER BY id DESC LIMIT %(limit)s OFFSET %(offset)s;
 

@@ -56,8 +56,8 @@ WHERE d.id = %(id)s AND c.id = d.campaign_id AND c.status = 'running'
 RETURNING d.id;
 
 -- name: mark_sending_many
--- A batch is marked in one statement, and only while its campaign runs; sends inside the batch
--- are then guarded by the campaign status notifications (migration 0002).
+-- A batch is marked in one statement, and only while its campaign runs; the drain still reads
+-- the campaign's status before each post of the batch.
 UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, updated_at = now()
 FROM campaigns c
 WHERE d.id = ANY(%(ids)s::bigint[]) AND c.id = d.campaign_id AND c.status = 'running'

@@ -1,0 +1,124 @@
+"""Flood wait: requests during the wait, how fast the chat hears of it, how fast sending resumes."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# Run as `python bench/NAME.py`, this folder comes first on sys.path, and bench/concurrent.py
+# would shadow the standard library's `concurrent` package that asyncio imports. The project
+# root is on sys.path already (editable install), so `bench.common` still imports.
+if sys.path and Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().parent:
+    del sys.path[0]
+
+import argparse
+import asyncio
+import contextlib
+import time
+from typing import Any
+
+from aiogram import Bot
+from aiogram.methods.base import TelegramMethod, TelegramType
+from telethon.tl.functions.messages import SendMessageRequest
+
+from bench.common import fresh_database, machine, report, server
+from predlagator.bot import notifier
+from predlagator.db import accounts, campaigns
+from predlagator.models import CampaignStatus
+from predlagator.queue import names, tasks
+from predlagator.queue.app import make_app
+from tests.fakes.bot_api import RecordingSession, make_test_bot
+from tests.fakes.telethon_fake import FakeTelegram
+from tests.rig import delivery_rig
+
+
+class TimedSession(RecordingSession):
+    """The recording Bot API session, with the moment of each call."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.times: list[float] = []
+
+    async def make_request(
+        self,
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+        timeout: int | None = None,  # noqa: ASYNC109
+    ) -> TelegramType:
+        self.times.append(time.monotonic())
+        return await super().make_request(bot, method, timeout)
+
+
+async def main(channels: int, rate: float, wait_s: int, after: int) -> dict[str, Any]:
+    telegram = FakeTelegram()
+
+    async def flood_after_some(request: Any) -> None:
+        if len(telegram.sent) == after:  # the next send is answered with a flood wait
+            telegram.fail_next(420, f"FLOOD_WAIT_{wait_s}", request_type=SendMessageRequest)
+
+    telegram.on_send = flood_after_some
+    session = TimedSession()
+    bot = make_test_bot(session)
+    with server() as url:
+        async with (
+            fresh_database(url) as (_, pool),
+            delivery_rig(pool, telegram=telegram, real_time=True) as rig,
+        ):
+            campaign = await rig.campaign(channels, rate=rate)
+            app = make_app(tasks.blueprint, notifier.blueprint)
+            await app.open_async(pool=pool)
+            context = {**notifier.make_bot_worker_context(bot, pool), "drain_deps": rig.deps}
+            worker = asyncio.create_task(
+                app.run_worker_async(
+                    queues=[
+                        names.DELIVERY_QUEUE,
+                        names.NOTIFICATIONS_QUEUE,
+                        names.account_queue(rig.account_id),
+                    ],
+                    concurrency=4,
+                    install_signal_handlers=False,
+                    additional_context=context,
+                )
+            )
+            await rig.start(campaign)
+            deadline = time.monotonic() + channels / rate * 60 + wait_s + 60
+            status = CampaignStatus.RUNNING
+            while status is not CampaignStatus.COMPLETED and time.monotonic() < deadline:
+                await asyncio.sleep(0.2)  # a benchmark watches the clock; tests never do
+                async with pool.connection() as conn:
+                    fresh = await campaigns.get(conn, campaign.id)
+                    account = await accounts.get(conn, rig.account_id)
+                status = fresh.status if fresh else status
+            worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
+            await app.close_async()
+    assert account is not None and account.flood_until is not None
+    # Put the database's deadline on this process's monotonic clock.
+    until = account.flood_until.timestamp() - time.time() + time.monotonic()
+    sends = [at for at, name in telegram.requests if name == "SendMessageRequest"]
+    flooded_at = sends[after]  # the request answered with FLOOD_WAIT
+    during = [at for at, _ in telegram.requests if flooded_at < at < until]
+    resumed_at = next(at for at in sends if at > flooded_at)
+    notices = [
+        at
+        for at, (name, params) in zip(session.times, session.calls, strict=True)
+        if name == "sendMessage" and "wait" in str(params.get("text", "")).lower()
+    ]
+    return {
+        "requests_during_wait": len(during),
+        "notify_s": round(notices[0] - flooded_at, 3) if notices else None,
+        "resume_s": round(resumed_at - until, 3),
+        "completed": status is CampaignStatus.COMPLETED,
+    }
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--wait-s", type=int, default=20)
+    parser.add_argument("--channels", type=int, default=200)
+    parser.add_argument("--rate", type=float, default=1200.0)
+    parser.add_argument("--after", type=int, default=50, help="posts before the flood wait")
+    args = parser.parse_args()
+    print(f"machine: {machine()}")
+    report(asyncio.run(main(args.channels, args.rate, args.wait_s, args.after)))
