@@ -68,6 +68,22 @@ class Rig:
             self.telegram.add_channel(ref)
         return await make_campaign(self.pool, refs, rate=rate, retry_limit=retry_limit, html=html)
 
+    async def repeat(self, campaign: Campaign) -> Campaign:
+        """A new draft campaign of the same post to the same channels and pace."""
+        async with self.pool.connection() as conn:
+            return await campaigns.create(
+                conn,
+                name=f"{campaign.name} again",
+                batch_id=campaign.batch_id,
+                template_id=campaign.template_id,
+                account_id=campaign.account_id,
+                rate_per_minute=campaign.rate_per_minute,
+                retry_limit=campaign.retry_limit,
+                chat_id=campaign.chat_id,
+                language=campaign.language,
+                created_by=campaign.created_by,
+            )
+
     async def start(self, campaign: Campaign) -> None:
         """What /start_campaign does: schedule it and ask a worker to launch it."""
         async with self.pool.connection() as conn:

@@ -56,24 +56,12 @@ async def test_second_campaign_reuses_resolved_peers(rig: Rig) -> None:
     first = await rig.campaign(3)
     await rig.start(first)
     await rig.work()
-    async with rig.pool.connection() as conn:
-        batch_id = first.batch_id
-        second = await campaigns.create(
-            conn,
-            name="again",
-            batch_id=batch_id,
-            template_id=first.template_id,
-            account_id=rig.account_id,
-            rate_per_minute=6000,
-            retry_limit=3,
-            chat_id=10,
-            language="en",
-            created_by=1,
-        )
+    second = await rig.repeat(first)
     await rig.start(second)
     await rig.work()
     assert rig.telegram.request_names().count("ResolveUsernameRequest") == 3
     assert len(rig.telegram.sent) == 6
+    assert (await rig.get(second)).status is CampaignStatus.COMPLETED
 
 
 async def test_pacing_reserves_one_interval_per_post(rig: Rig) -> None:

@@ -14,6 +14,7 @@ import procrastinate
 
 from predlagator.db import accounts, campaigns, channels, deliveries
 from predlagator.db.pool import Pool
+from predlagator.db.rows import Conn
 from predlagator.delivery import outcomes
 from predlagator.delivery.errors import TelegramFailure
 from predlagator.delivery.policy import Policy
@@ -95,16 +96,30 @@ class Drain:
         self._refreshed: dict[int, float] = {}
         self._retry_limits: dict[int, int] = {}
         self._recent: deque[float] = deque(maxlen=RATE_WINDOW)
+        self._conn: Conn | None = None
+
+    @property
+    def conn(self) -> Conn:
+        """The drain's own connection: it works one step at a time, so one is enough."""
+        assert self._conn is not None, "only while running"
+        return self._conn
 
     async def run(self) -> None:
         """Loop until there is nothing due, the account must wait, or it is time to hand over."""
+        async with self.deps.pool.connection() as conn:
+            self._conn = conn
+            try:
+                await self._run()
+            finally:
+                self._conn = None
+
+    async def _run(self) -> None:
         if not await self._ready():
             return
         while True:
-            async with self.deps.pool.connection() as conn:
-                claims = await deliveries.claim(
-                    conn, self.account_id, limit=MAX_BATCH, batch_s=BATCH_S
-                )
+            claims = await deliveries.claim(
+                self.conn, self.account_id, limit=MAX_BATCH, batch_s=BATCH_S
+            )
             if not claims:
                 await self._schedule_next()
                 return
@@ -116,16 +131,15 @@ class Drain:
 
     async def _ready(self) -> bool:
         """Check the account may send now; end waits that are over."""
-        async with self.deps.pool.connection() as conn:
-            account = await accounts.get(conn, self.account_id)
-            if account is None or account.status != "active":
-                return False
-            if account.flood_until is not None and account.flood_until > datetime.now(UTC):
-                # Someone resumed a campaign during the wait: it waits too.
-                await campaigns.enter_waiting(conn, self.account_id, account.flood_until)
-                await defer.kick_drain(self.deps.app, self.account_id, at=account.flood_until)
-                return False
-            resumed = await campaigns.resume_waiting(conn, self.account_id)
+        account = await accounts.get(self.conn, self.account_id)
+        if account is None or account.status != "active":
+            return False
+        if account.flood_until is not None and account.flood_until > datetime.now(UTC):
+            # Someone resumed a campaign during the wait: it waits too.
+            await campaigns.enter_waiting(self.conn, self.account_id, account.flood_until)
+            await defer.kick_drain(self.deps.app, self.account_id, at=account.flood_until)
+            return False
+        resumed = await campaigns.resume_waiting(self.conn, self.account_id)
         for campaign in resumed:
             await defer.notify(self.deps.app, campaign.id, "resumed")
             await self._refresh(campaign.id, force=True)
@@ -137,13 +151,11 @@ class Drain:
         lookups = _Lookups(self.deps.sender)
         # The first channel's first-time resolve overlaps the wait for the first slot.
         lookups.prefetch(claims[0])
-        async with self.deps.pool.connection() as conn:
-            slots = await accounts.reserve_slots(
-                conn, self.account_id, campaign_id, len(claims), self.deps.policy.pacing_jitter
-            )
+        slots = await accounts.reserve_slots(
+            self.conn, self.account_id, campaign_id, len(claims), self.deps.policy.pacing_jitter
+        )
         start = self.deps.monotonic() + slots.wait_s
-        async with self.deps.pool.connection() as conn:
-            marked = await deliveries.mark_sending_many(conn, [c.delivery_id for c in claims])
+        marked = await deliveries.mark_sending_many(self.conn, [c.delivery_id for c in claims])
         retry_limit = await self._retry_limit(campaign_id)
         batch = [c for c in claims if c.delivery_id in marked]
         pending = _Batch()
@@ -164,10 +176,9 @@ class Drain:
                 except TelegramFailure as failure:
                     await self._flush(campaign_id, pending)
                     pending = _Batch()
-                    async with self.deps.pool.connection() as conn:
-                        effects = await outcomes.record_failure(
-                            conn, self.account_id, claim, failure, retry_limit, self.deps.policy
-                        )
+                    effects = await outcomes.record_failure(
+                        self.conn, self.account_id, claim, failure, retry_limit, self.deps.policy
+                    )
                     await self._after(campaign_id, effects)
                     if effects.stop_draining:
                         await self._give_back(batch[index + 1 :])
@@ -181,8 +192,7 @@ class Drain:
 
     async def _still_running(self, campaign_id: int) -> bool:
         """The last look before a post: a pause or cancel committed a moment ago stops it."""
-        async with self.deps.pool.connection() as conn:
-            return await campaigns.is_running(conn, campaign_id)
+        return await campaigns.is_running(self.conn, campaign_id)
 
     async def _stop_batch(self, campaign_id: int, pending: _Batch, unsent: list[Claim]) -> bool:
         """The campaign left `running` mid-batch: keep what was sent, give back the rest."""
@@ -222,15 +232,13 @@ class Drain:
         """
         if not pending.sent and not pending.peers:
             return
-        async with self.deps.pool.connection() as conn:
-            await channels.save_peers(conn, self.account_id, pending.peers)
-            await deliveries.mark_sent_many(conn, pending.sent)
+        await channels.save_peers(self.conn, self.account_id, pending.peers)
+        await deliveries.mark_sent_many(self.conn, pending.sent)
         if pending.sent:
             await self._after(campaign_id, outcomes.Effects(final=maybe_done))
 
     async def _give_back(self, claims: list[Claim]) -> None:
-        async with self.deps.pool.connection() as conn:
-            await deliveries.requeue_many(conn, [c.delivery_id for c in claims])
+        await deliveries.requeue_many(self.conn, [c.delivery_id for c in claims])
 
     async def _after(self, campaign_id: int, effects: outcomes.Effects) -> None:
         """Tell the chat what changed and finish the campaign when nothing is left."""
@@ -255,8 +263,7 @@ class Drain:
             channels_gone = [{"ref": ref, "reason": why} for ref, why in effects.deactivated]
             await defer.notify(app, campaign_id, "channels_deactivated", channels=channels_gone)
         if effects.final:
-            async with self.deps.pool.connection() as conn:
-                done = await campaigns.complete_if_done(conn, campaign_id)
+            done = await campaigns.complete_if_done(self.conn, campaign_id)
             if done is not None:
                 await defer.campaign_finished(app, done.id)
                 return
@@ -264,8 +271,7 @@ class Drain:
 
     async def _retry_limit(self, campaign_id: int) -> int:
         if campaign_id not in self._retry_limits:
-            async with self.deps.pool.connection() as conn:
-                campaign = await campaigns.get(conn, campaign_id)
+            campaign = await campaigns.get(self.conn, campaign_id)
             self._retry_limits[campaign_id] = campaign.retry_limit if campaign else 0
         return self._retry_limits[campaign_id]
 
@@ -282,8 +288,7 @@ class Drain:
 
     async def _schedule_next(self) -> None:
         """Nothing is due now: kick again when the earliest retry comes due."""
-        async with self.deps.pool.connection() as conn:
-            at = await deliveries.next_due(conn, self.account_id)
+        at = await deliveries.next_due(self.conn, self.account_id)
         if at is not None:
             await defer.kick_drain(self.deps.app, self.account_id, at=at)
 

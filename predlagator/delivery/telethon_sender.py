@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable
 from typing import Any, TypeVar
@@ -133,13 +134,11 @@ class TelethonSender:
 
     async def send(self, peer: Peer, html: str, random_id: int) -> int | None:
         """Post `html`; a repeated random_id makes Telegram return the original message."""
-        text, entities = telethon_html.parse(html)
-        # Telegram rejects zero-length entities (empty tags); Telethon's send_message drops them.
-        entities = [entity for entity in entities if entity.length]
+        text, entities = _parsed(html)
         request = functions.messages.SendMessageRequest(
             peer=_input_peer(peer),
             message=text,
-            entities=entities or None,
+            entities=list(entities) or None,
             random_id=random_id,
             no_webpage=False,
         )
@@ -248,3 +247,11 @@ def _sent_message_id(result: Any, random_id: int) -> int | None:
         if isinstance(update, (types.UpdateNewChannelMessage, types.UpdateNewMessage)):
             return int(update.message.id)
     return None
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(html: str) -> tuple[str, tuple[Any, ...]]:
+    """Text and entities of a post; a campaign sends one post many times, so parse it once."""
+    text, entities = telethon_html.parse(html)
+    # Telegram rejects zero-length entities (empty tags); Telethon's send_message drops them.
+    return text, tuple(entity for entity in entities if entity.length)

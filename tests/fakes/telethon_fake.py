@@ -135,6 +135,7 @@ class FakeTelegram:
         self.gate: asyncio.Event | None = None
         self.on_send: Callable[[Any], Awaitable[None]] | None = None
         self.channels: dict[str, FakeChannel] = {}
+        self._ids_index: dict[int, FakeChannel] = {}
         self.invites: dict[str, tuple[str, bool]] = {}
         self.sent: list[Any] = []
         self.posts: dict[int, list[Post]] = {}
@@ -254,18 +255,22 @@ class FakeTelegram:
             return str(query.username).lower()
         peer = getattr(query, "peer", None)
         if isinstance(peer, types.InputPeerChannel):
-            for channel in self.channels.values():
-                if channel.id == peer.channel_id:
-                    return channel.username
+            channel = self._by_id(peer.channel_id)
+            return channel.username if channel is not None else None
         return None
 
+    def _by_id(self, channel_id: int) -> FakeChannel | None:
+        # An index kept beside `channels`, rebuilt when channels were added behind its back
+        # (subclasses add to `channels` directly), so benchmarks measure us, not a scan.
+        if len(self._ids_index) != len(self.channels):
+            self._ids_index = {c.id: c for c in self.channels.values()}
+        return self._ids_index.get(channel_id)
+
     def _channel_by_id(self, channel_id: int, access_hash: int) -> FakeChannel:
-        for channel in self.channels.values():
-            if channel.id == channel_id:
-                if channel.access_hash != access_hash:
-                    raise _Rpc(400, "CHANNEL_INVALID")
-                return channel
-        raise _Rpc(400, "CHANNEL_INVALID")
+        channel = self._by_id(channel_id)
+        if channel is None or channel.access_hash != access_hash:
+            raise _Rpc(400, "CHANNEL_INVALID")
+        return channel
 
     async def _get_config(self, query: Any, auth_key: bytes | None) -> Any:
         return types.Config(
