@@ -61,11 +61,13 @@ class Rig:
         retry_limit: int = 3,
         prefix: str = "chan",
         html: str = POST_HTML,
+        register: bool = True,
     ) -> Campaign:
-        """A campaign over `count` new channels that exist in the fake Telegram."""
+        """A campaign over `count` new channels; `register` adds them to the fake Telegram."""
         refs = [f"{prefix}_{i:05d}" for i in range(count)]
-        for ref in refs:
-            self.telegram.add_channel(ref)
+        if register:
+            for ref in refs:
+                self.telegram.add_channel(ref)
         return await make_campaign(self.pool, refs, rate=rate, retry_limit=retry_limit, html=html)
 
     async def repeat(self, campaign: Campaign) -> Campaign:
