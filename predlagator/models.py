@@ -171,18 +171,21 @@ class Claim(BaseModel):
 
 
 class Progress(BaseModel):
-    """Counts of a campaign's ledger, read in one query."""
+    """A campaign's ledger and pace, read in one query."""
 
     campaign_id: int
     status: CampaignStatus
     total: int
     queued: int
+    retrying: int  # queued rows whose retry time has not come yet
     sending: int
     sent: int
     failed: int
     cancelled: int
+    sent_last_minute: int
     rate_per_minute: float
     resume_at: datetime | None
+    flood_until: datetime | None  # the account's current flood wait, if any
     started_at: datetime | None
     finished_at: datetime | None
 
@@ -195,6 +198,15 @@ class Progress(BaseModel):
     def pending(self) -> int:
         """Deliveries still to go."""
         return self.queued + self.sending
+
+    @property
+    def eta_minutes(self) -> float:
+        """Minutes left at the campaign's pace, plus what remains of a wait."""
+        minutes = self.pending / self.rate_per_minute
+        wait_end = self.flood_until or self.resume_at
+        if wait_end is not None and self.status is CampaignStatus.WAITING:
+            minutes += max((wait_end - datetime.now(wait_end.tzinfo)).total_seconds(), 0) / 60
+        return minutes
 
 
 class AuditEntry(BaseModel):

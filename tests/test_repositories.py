@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from predlagator.db import (
     accounts,
     audit,
@@ -112,6 +114,10 @@ async def test_campaign_lifecycle_and_ledger(pool: Pool) -> None:
         progress = await campaigns.progress(conn, campaign.id)
         assert progress is not None
         assert (progress.total, progress.sent, progress.failed, progress.queued) == (3, 1, 1, 1)
+        # The queued row waits for its retry; one post in the last minute; no account wait.
+        assert (progress.retrying, progress.sending, progress.sent_last_minute) == (1, 0, 1)
+        assert progress.flood_until is None and progress.pending == 1
+        assert progress.eta_minutes == pytest.approx(1 / campaign.rate_per_minute)
         assert await campaigns.complete_if_done(conn, campaign.id) is None
         cancelled = await campaigns.cancel(conn, campaign.id)
         assert cancelled is not None and cancelled.status is CampaignStatus.CANCELLED
@@ -198,3 +204,18 @@ async def test_campaign_listing_and_card(pool: Pool) -> None:
         got = await campaigns.get(conn, campaign.id)
         assert got is not None and (got.chat_id, got.card_message_id) == (10, 99)
         assert [c.id for c in await campaigns.list_recent(conn)] == [campaign.id]
+
+
+async def test_progress_shows_the_accounts_wait(pool: Pool) -> None:
+    campaign = await make_campaign(pool, ["w_one", "w_two"], rate=60.0)
+    until = datetime.now(UTC) + timedelta(minutes=10)
+    async with pool.connection() as conn:
+        await deliveries.snapshot(conn, campaign.id)
+        await campaigns.transition(conn, campaign.id, CampaignStatus.RUNNING)
+        await accounts.set_flood(conn, campaign.account_id, until)
+        await campaigns.enter_waiting(conn, campaign.account_id, until)
+        progress = await campaigns.progress(conn, campaign.id)
+    assert progress is not None and progress.status is CampaignStatus.WAITING
+    assert progress.flood_until == until and progress.resume_at == until
+    # About ten minutes of waiting, then two posts at sixty a minute (two seconds).
+    assert 9.99 < progress.eta_minutes <= 10.0 + 2 / 60

@@ -53,7 +53,7 @@ def render_card(campaign: Campaign, progress: Progress, lang: str) -> str:
 def _pace_or_took(campaign: Campaign, progress: Progress, lang: str) -> str:
     if campaign.status in {S.COMPLETED, S.CANCELLED}:
         return t(lang, "card.took", took=took(campaign, lang))
-    eta = duration(lang, progress.pending / campaign.rate_per_minute)
+    eta = duration(lang, progress.eta_minutes)
     return t(lang, "card.pace", rate=f"{campaign.rate_per_minute:g}", eta=eta)
 
 

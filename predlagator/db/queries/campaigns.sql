@@ -38,17 +38,25 @@ WHERE c.id = %(id)s AND c.status IN ('running', 'waiting')
 RETURNING *;
 
 -- name: progress
+-- Everything a progress card shows, in one statement: ledger counts by status, rows waiting for
+-- a retry, posts in the last minute (the pace actually achieved) and the account's wait.
 SELECT c.id AS campaign_id, c.status, c.rate_per_minute, c.resume_at, c.started_at,
        c.finished_at,
+       CASE WHEN a.flood_until > now() THEN a.flood_until END AS flood_until,
        count(d.id) AS total,
        count(*) FILTER (WHERE d.status = 'queued') AS queued,
+       count(*) FILTER (WHERE d.status = 'queued' AND d.next_attempt_at > now()) AS retrying,
        count(*) FILTER (WHERE d.status = 'sending') AS sending,
        count(*) FILTER (WHERE d.status = 'sent') AS sent,
        count(*) FILTER (WHERE d.status = 'failed') AS failed,
-       count(*) FILTER (WHERE d.status = 'cancelled') AS cancelled
-FROM campaigns c LEFT JOIN deliveries d ON d.campaign_id = c.id
+       count(*) FILTER (WHERE d.status = 'cancelled') AS cancelled,
+       count(*) FILTER (WHERE d.status = 'sent' AND d.sent_at > now() - interval '1 minute')
+           AS sent_last_minute
+FROM campaigns c
+JOIN accounts a ON a.id = c.account_id
+LEFT JOIN deliveries d ON d.campaign_id = c.id
 WHERE c.id = %(id)s
-GROUP BY c.id;
+GROUP BY c.id, a.flood_until;
 
 -- name: lock_for_launch
 SELECT * FROM campaigns WHERE id = %(id)s FOR UPDATE;
