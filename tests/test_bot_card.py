@@ -37,7 +37,10 @@ def campaign(status: S, **changes: object) -> Campaign:
     return Campaign.model_validate(fields)
 
 
-def progress(status: S, *, total: int = 100, sent: int = 30, failed: int = 10) -> Progress:
+def progress(
+    status: S, *, total: int = 100, sent: int = 30, failed: int = 10, rate: float = 20.0
+) -> Progress:
+    """The ledger as the progress query reads it; `rate` is the campaign's, as in the row."""
     queued = total - sent - failed
     return Progress(
         campaign_id=7,
@@ -50,7 +53,7 @@ def progress(status: S, *, total: int = 100, sent: int = 30, failed: int = 10) -
         failed=failed,
         cancelled=0,
         sent_last_minute=0,
-        rate_per_minute=20.0,
+        rate_per_minute=rate,
         resume_at=None,
         flood_until=None,
         started_at=T0,
@@ -86,7 +89,7 @@ def test_running_card() -> None:
 
 def test_running_card_in_russian() -> None:
     c = campaign(S.RUNNING, language="ru", rate_per_minute=0.5)
-    assert render_card(c, progress(S.RUNNING), "ru").splitlines()[1:] == [
+    assert render_card(c, progress(S.RUNNING, rate=0.5), "ru").splitlines()[1:] == [
         "🚀 Идёт",
         "████░░░░░░ 40%",
         "Отправлено 30 · ошибок 10 · в очереди 60 из 100",
