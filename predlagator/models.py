@@ -61,7 +61,7 @@ class Account(BaseModel):
     stop_reason: str | None
     flood_until: datetime | None
     rate_per_minute: float
-    next_send_at: datetime
+    last_slot_at: datetime | None
 
 
 class Channel(BaseModel):

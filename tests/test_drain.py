@@ -10,7 +10,7 @@ import pytest
 from telethon import types
 from telethon.tl.functions.messages import SendMessageRequest
 
-from predlagator.db import accounts, campaigns, channels, deliveries
+from predlagator.db import accounts, audit, campaigns, channels, deliveries
 from predlagator.db.pool import Pool
 from predlagator.models import CampaignStatus, DeliveryStatus
 from predlagator.queue import defer, names
@@ -167,6 +167,10 @@ async def test_flood_wait_parks_campaign_and_resumes_after(rig: Rig) -> None:
     assert (await rig.get(campaign)).status is CampaignStatus.COMPLETED
     events = [job["args"]["event"] for job in await rig.jobs(names.NOTIFY)]
     assert events == ["flood_wait", "resumed"]
+    async with rig.pool.connection() as conn:
+        actions = [(e.action, e.object_id) for e in await audit.latest(conn)]
+    assert ("campaign.resumed_after_wait", campaign.id) in actions
+    assert ("account.flood_wait", rig.account_id) in actions
 
 
 async def test_manual_pause_during_flood_wait_stays_paused(rig: Rig) -> None:
@@ -196,3 +200,24 @@ async def test_pause_and_resume_before_launch_still_sends(rig: Rig) -> None:
     await rig.work()
     assert [d.status for d in await rig.ledger(campaign)] == [DeliveryStatus.SENT] * 3
     assert (await rig.get(campaign)).status is CampaignStatus.COMPLETED
+
+
+async def test_a_rate_change_applies_to_the_next_post(rig: Rig) -> None:
+    campaign = await rig.campaign(4, rate=6.0)  # one post every 10 s
+
+    async def speed_up_after_second(request: Any) -> None:
+        if len(rig.telegram.sent) == 2:
+            async with rig.pool.connection() as conn:
+                await conn.execute(
+                    "UPDATE campaigns SET rate_per_minute = 60 WHERE id = %s", (campaign.id,)
+                )
+
+    rig.telegram.on_send = speed_up_after_second
+    await rig.start(campaign)
+    await rig.work()
+    assert len(rig.telegram.sent) == 4
+    # Sleeps are recorded, not slept, so the database's clock stays where it was: the first wait
+    # of a batch is the distance from that moment to its slot, later ones are in-batch steps.
+    # Posts 1 and 2 go 10 s apart at the old rate; at the new one, post 3 goes 1 s after post 2
+    # (11 s) and, in the same batch, post 4 one second later.
+    assert [round(wait) for wait in rig.sleep.waits] == [10, 11, 1], rig.sleep.waits

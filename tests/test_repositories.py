@@ -144,7 +144,8 @@ async def test_pacing_slots_are_evenly_spaced(pool: Pool) -> None:
         for _ in range(4):
             account = await accounts.get(conn, campaign.account_id)
             assert account is not None
-            marks.append(account.next_send_at)
+            assert account.last_slot_at is not None
+            marks.append(account.last_slot_at)
             slots = await accounts.reserve_slots(conn, campaign.account_id, campaign.id, 1)
             assert slots.wait_s > 0 and slots.offsets == [0.0] and slots.interval_s == 10.0
         batch = await accounts.reserve_slots(conn, campaign.account_id, campaign.id, 4)

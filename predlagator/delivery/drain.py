@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import procrastinate
 
-from predlagator.db import accounts, campaigns, channels, deliveries
+from predlagator.db import accounts, audit, campaigns, channels, deliveries
 from predlagator.db.pool import Pool
 from predlagator.db.rows import Conn
 from predlagator.delivery import outcomes
@@ -140,6 +140,15 @@ class Drain:
             await defer.kick_drain(self.deps.app, self.account_id, at=account.flood_until)
             return False
         resumed = await campaigns.resume_waiting(self.conn, self.account_id)
+        for campaign in resumed:
+            await audit.record(
+                self.conn,
+                None,
+                "campaign.resumed_after_wait",
+                "campaign",
+                campaign.id,
+                account_id=self.account_id,
+            )
         for campaign in resumed:
             await defer.notify(self.deps.app, campaign.id, "resumed")
             await self._refresh(campaign.id, force=True)

@@ -16,8 +16,10 @@ CREATE TABLE accounts (
     stop_reason      text,
     flood_until      timestamptz,
     rate_per_minute  double precision NOT NULL DEFAULT 20 CHECK (rate_per_minute > 0),
-    -- The earliest moment the next send may happen: pacing lives here so it holds across processes.
-    next_send_at     timestamptz NOT NULL DEFAULT now(),
+    -- The moment of the last reserved send: pacing lives here so it holds across processes, and
+    -- the next gap is computed from the rate at reservation time, so a rate change applies to
+    -- the very next post. NULL until the first: greatest() skips it.
+    last_slot_at     timestamptz,
     created_at       timestamptz NOT NULL DEFAULT now()
 );
 
@@ -81,7 +83,7 @@ CREATE TABLE campaigns (
                        ('draft', 'scheduled', 'running', 'paused', 'waiting', 'completed', 'cancelled')),
     status_reason    text,
     resume_at        timestamptz,
-    next_send_at     timestamptz NOT NULL DEFAULT now(),
+    last_slot_at     timestamptz,
     last_sent_at     timestamptz,
     chat_id          bigint,
     card_message_id  bigint,
