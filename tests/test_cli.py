@@ -7,6 +7,7 @@ import asyncio
 import os
 import re
 import signal
+import socket
 import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -510,6 +511,20 @@ async def test_run_with_a_token_telegram_refuses_says_so_in_one_line(
     assert_clean_error(result, "BOT_TOKEN was refused", "@BotFather")
     assert "refused-token" not in result.stderr
     assert fake_api.calls == []  # 401 before any method runs
+    assert postmasters(workdir / "pgdata") == []
+    assert_stopped_by_fast_shutdown(workdir)
+
+
+async def test_run_with_a_bot_api_that_does_not_answer_says_so_in_one_line(
+    fake_api: FakeBotApi, workdir: Path
+) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    env = run_env(fake_api, workdir, BOT_API_URL=closed)
+    result = await run_cli("run", env=env, cwd=workdir)
+
+    assert_clean_error(result, "BOT_API_URL", closed, "does not answer")
     assert postmasters(workdir / "pgdata") == []
     assert_stopped_by_fast_shutdown(workdir)
 

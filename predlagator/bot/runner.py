@@ -7,7 +7,13 @@ import contextlib
 import logging
 
 from aiogram import Bot, Dispatcher
-from aiogram.exceptions import TelegramUnauthorizedError
+from aiogram.exceptions import (
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
+from aiogram.types import User
 
 from predlagator.bot import notifier
 from predlagator.bot.dispatcher import make_bot, make_dispatcher, set_commands, sync_owners
@@ -18,6 +24,11 @@ from predlagator.queue.app import make_app
 
 log = logging.getLogger(__name__)
 
+# A Bot API that does not answer at start is tried this many times, this far apart, before the
+# process stops with one line (a supervisor such as docker compose then starts it again).
+CONNECT_ATTEMPTS = 3
+CONNECT_PAUSE_S = 1.0
+
 
 async def run_bot(settings: Settings, pool: Pool) -> None:
     """Serve operators until cancelled."""
@@ -27,12 +38,7 @@ async def run_bot(settings: Settings, pool: Pool) -> None:
     await app.open_async(pool=pool)
     worker: asyncio.Task[None] | None = None
     try:
-        try:
-            me = await bot.get_me()
-        except TelegramUnauthorizedError:
-            raise ConfigError(
-                "BOT_TOKEN was refused by Telegram: copy the token again from @BotFather."
-            ) from None
+        me = await _introduce(bot, settings.bot_api_url)
         await sync_owners(pool, settings)
         await set_commands(bot)
         dispatcher = make_dispatcher(pool=pool, app=app, settings=settings)
@@ -55,6 +61,26 @@ async def run_bot(settings: Settings, pool: Pool) -> None:
                 await worker
         await app.close_async()
         await bot.session.close()
+
+
+async def _introduce(bot: Bot, api_url: str) -> User:
+    """Ask the Bot API who we are: a refused token or an unreachable server ends in one line."""
+    for attempt in range(1, CONNECT_ATTEMPTS + 1):
+        try:
+            return await bot.get_me()
+        except TelegramUnauthorizedError:
+            raise ConfigError(
+                "BOT_TOKEN was refused by Telegram: copy the token again from @BotFather."
+            ) from None
+        except (TelegramNetworkError, TelegramNotFound, TelegramServerError) as exc:
+            if attempt == CONNECT_ATTEMPTS:
+                raise ConfigError(
+                    f"BOT_API_URL {api_url} does not answer like a Bot API ({exc.message}): "
+                    "check the address and the network, or unset it for Telegram's."
+                ) from None
+            log.warning("Bot API not answering, trying again", extra={"attempt": attempt})
+            await asyncio.sleep(CONNECT_PAUSE_S)
+    raise AssertionError("unreachable")
 
 
 async def _poll(dispatcher: Dispatcher, bot: Bot) -> None:
