@@ -167,7 +167,7 @@ class Claim(BaseModel):
     peer_type: str | None
     peer_id: int | None
     access_hash: int | None
-    pending: int = 0  # unfinished rows of the campaign when it was claimed
+    batch: int = 1  # how many rows the claim asked for: fewer came back, nothing else is due
 
 
 class Progress(BaseModel):

@@ -73,7 +73,8 @@ async def test_pacing_reserves_one_interval_per_post(rig: Rig) -> None:
     waits = rig.sleep.waits
     assert len(waits) == 3 and len(rig.telegram.sent) == 4
     gaps = [later - earlier for earlier, later in itertools.pairwise([0.0, *waits])]
-    assert all(9.0 < gap <= 10.0 for gap in gaps), gaps
+    # 10 s, and half a percent of room the engine leaves for posts that wake late.
+    assert all(9.0 < gap <= 10.05 for gap in gaps), gaps
 
 
 async def test_pause_stops_sends_until_resume(rig: Rig) -> None:

@@ -41,7 +41,12 @@ class Slots:
 
 
 async def reserve_slots(
-    conn: Conn, account_id: int, campaign_id: int, n: int, jitter: float = 0.0
+    conn: Conn,
+    account_id: int,
+    campaign_id: int,
+    n: int,
+    jitter: float = 0.0,
+    spacing: float = 0.0,
 ) -> Slots:
     """Reserve `n` consecutive send moments of the account for one campaign."""
     rows = await dicts(
@@ -52,6 +57,7 @@ async def reserve_slots(
         campaign_id=campaign_id,
         n=n,
         jitter=jitter,
+        spacing=spacing,
     )
     if not rows:
         return Slots(0.0, [0.0] * n, 0.0)

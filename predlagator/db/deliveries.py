@@ -25,12 +25,6 @@ async def claim(
     return await many(conn, Claim, _Q, "claim", account_id=account_id, limit=limit, batch_s=batch_s)
 
 
-async def mark_sending_many(conn: Conn, delivery_ids: list[int]) -> set[int]:
-    """Mark a batch sending if its campaign still runs; return the ids marked."""
-    rows = await dicts(conn, _Q, "mark_sending_many", ids=delivery_ids)
-    return {row["id"] for row in rows}
-
-
 async def mark_sent_many(conn: Conn, sent: list[tuple[int, int | None]]) -> None:
     """Record a batch of (delivery id, message id) that went out."""
     if sent:
@@ -41,12 +35,6 @@ async def mark_sent_many(conn: Conn, sent: list[tuple[int, int | None]]) -> None
             ids=[i for i, _ in sent],
             message_ids=[m for _, m in sent],
         )
-
-
-async def requeue_many(conn: Conn, delivery_ids: list[int]) -> None:
-    """Give back claims that were not sent, without counting attempts."""
-    if delivery_ids:
-        await run(conn, _Q, "requeue_many", ids=delivery_ids)
 
 
 async def release_interrupted(conn: Conn, account_id: int) -> int:

@@ -48,14 +48,20 @@ def _install_dir() -> Path:
 
 
 class EmbeddedPostgres:
-    """One PostgreSQL server on `data_dir`, reachable only through a private unix socket."""
+    """One PostgreSQL server on `data_dir`, reachable only through a private unix socket.
 
-    def __init__(self, data_dir: Path) -> None:
+    The socket lives in a fresh temporary directory per start, removed at stop; with
+    `socket_dir` it lives there instead (created if missing, never removed), so the URL stays
+    the same across a stop and a start, as a restarted server's would.
+    """
+
+    def __init__(self, data_dir: Path, *, socket_dir: Path | None = None) -> None:
         self.data_dir = Path(data_dir).absolute()
         self.log_path = self.data_dir.parent / "postgres.log"
         self._bin = _install_dir() / "bin"
         self._proc: subprocess.Popen[bytes] | None = None
-        self._socket_dir: Path | None = None
+        self._fixed_socket_dir = Path(socket_dir).absolute() if socket_dir is not None else None
+        self._socket_dir: Path | None = self._fixed_socket_dir
         self._release_forker = threading.Event()
         self._as_root = os.geteuid() == 0
         if self._as_root:
@@ -66,7 +72,10 @@ class EmbeddedPostgres:
 
     @property
     def url(self) -> str:
-        """A libpq URL for the superuser `postgres` over the unix socket."""
+        """A libpq URL for the superuser `postgres` over the unix socket.
+
+        Known before the start and after the stop when the socket directory is fixed.
+        """
         if self._socket_dir is None:
             raise EmbeddedPostgresError("the embedded PostgreSQL server is not started")
         host = quote(str(self._socket_dir), safe="")
@@ -89,8 +98,7 @@ class EmbeddedPostgres:
             self._initdb(log_offset)
         stale = self._pid_file()
         self._wait_until_reaped(stale)
-        self._socket_dir = Path(tempfile.mkdtemp(prefix="pgsock-", dir="/tmp"))
-        os.chown(self._socket_dir, self._uid, self._gid)
+        self._socket_dir = self._make_socket_dir()
         try:
             self._proc = self._spawn_from_lasting_thread(
                 "postgres",
@@ -116,7 +124,7 @@ class EmbeddedPostgres:
                 proc.kill()
                 proc.wait()
         self._release_forker.set()
-        if self._socket_dir is not None:
+        if self._fixed_socket_dir is None and self._socket_dir is not None:
             shutil.rmtree(self._socket_dir, ignore_errors=True)
             self._socket_dir = None
 
@@ -131,6 +139,17 @@ class EmbeddedPostgres:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+    def _make_socket_dir(self) -> Path:
+        """The directory for the server's socket, 0700 and owned by the server's user."""
+        if self._fixed_socket_dir is None:
+            path = Path(tempfile.mkdtemp(prefix="pgsock-", dir="/tmp"))
+        else:
+            path = self._fixed_socket_dir
+            path.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self._check_traversable(path.parent)
+        os.chown(path, self._uid, self._gid)
+        return path
 
     def _check_traversable(self, path: Path) -> None:
         """Fail clearly when the server's user cannot reach `path` (we never chmod parents)."""

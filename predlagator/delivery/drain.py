@@ -31,12 +31,18 @@ REFRESH_EVERY_S = 1.5
 # A batch holds about this many seconds of the pace (one row when the pace is slow), so a fast
 # campaign saves round trips; the campaign's status is still read before every post.
 # Campaigns sharing an account take turns batch by batch.
-BATCH_S = 2.0
-MAX_BATCH = 200
-# No run of this many posts is shorter than as many intervals (see Drain._wait_turn).
-RATE_WINDOW = 10
-# Clocks and event loops wake a little early or late; a margin keeps windows strictly within.
-RATE_MARGIN_S = 0.001
+BATCH_S = 5.0
+MAX_BATCH = 500
+# Slots lie this much farther apart than the rate's interval, which leaves 0.3 s a minute of
+# room for posts that wake late: without it, the per-minute guard below would hold back
+# nearly every post, a little more each time.
+SLOT_SPACING = 0.005
+# After a stall, posts catch up with their slots, but never closer than this share of an
+# interval to the previous one (a burst looks like a bot); the per-minute guard still holds.
+MIN_GAP_SHARE = 0.5
+# The rate is per minute, so the guard remembers up to the highest rate's minute of posts.
+GUARD_WINDOW_S = 60.0
+GUARD_MEMORY = 6000
 
 
 @dataclass
@@ -95,7 +101,7 @@ class Drain:
         self.deadline = deps.monotonic() + handover_s
         self._refreshed: dict[int, float] = {}
         self._retry_limits: dict[int, int] = {}
-        self._recent: deque[float] = deque(maxlen=RATE_WINDOW)
+        self._recent: deque[float] = deque(maxlen=GUARD_MEMORY)
         self._conn: Conn | None = None
 
     @property
@@ -107,11 +113,17 @@ class Drain:
     async def run(self) -> None:
         """Loop until there is nothing due, the account must wait, or it is time to hand over."""
         async with self.deps.pool.connection() as conn:
+            # The drain's records need not wait for the disk: if the database crashes and loses
+            # the last few, those posts are sent again with their stored random_id, and Telegram
+            # answers with the original message. Waiting for a flush per post would cost ms each.
+            await conn.execute("SET synchronous_commit TO off")
             self._conn = conn
             try:
                 await self._run()
             finally:
                 self._conn = None
+                if not conn.closed:
+                    await conn.execute("RESET synchronous_commit")
 
     async def _run(self) -> None:
         if not await self._ready():
@@ -139,6 +151,9 @@ class Drain:
             await campaigns.enter_waiting(self.conn, self.account_id, account.flood_until)
             await defer.kick_drain(self.deps.app, self.account_id, at=account.flood_until)
             return False
+        # Only one drain of an account runs, in the process holding its session: rows still
+        # `sending` were left by one that died mid-post. Back to the queue, same random_id.
+        await deliveries.release_interrupted(self.conn, self.account_id)
         resumed = await campaigns.resume_waiting(self.conn, self.account_id)
         for campaign in resumed:
             await audit.record(
@@ -161,52 +176,52 @@ class Drain:
         # The first channel's first-time resolve overlaps the wait for the first slot.
         lookups.prefetch(claims[0])
         slots = await accounts.reserve_slots(
-            self.conn, self.account_id, campaign_id, len(claims), self.deps.policy.pacing_jitter
+            self.conn,
+            self.account_id,
+            campaign_id,
+            len(claims),
+            jitter=self.deps.policy.pacing_jitter,
+            spacing=SLOT_SPACING,
         )
         start = self.deps.monotonic() + slots.wait_s
-        marked = await deliveries.mark_sending_many(self.conn, [c.delivery_id for c in claims])
         retry_limit = await self._retry_limit(campaign_id)
-        batch = [c for c in claims if c.delivery_id in marked]
         pending = _Batch()
         try:
-            for index, claim in enumerate(batch):
+            for index, claim in enumerate(claims):
+                marked = False
                 try:
                     peer = await self._peer(claim, pending, lookups)
-                    await self._wait_turn(start + slots.offsets[index], slots.interval_s)
-                    if not await self._still_running(campaign_id):
-                        return await self._stop_batch(campaign_id, pending, batch[index:])
-                    self._recent.append(self.deps.monotonic())
+                    await self._wait_turn(
+                        start + slots.offsets[index], slots.interval_s / (1 + SLOT_SPACING)
+                    )
+                    # The last look at the campaign and the mark, in one statement: a pause or
+                    # cancel committed a moment ago stops this post; the rest stay queued.
+                    marked = await deliveries.mark_sending(self.conn, claim.delivery_id)
+                    if not marked:
+                        await self._flush(campaign_id, pending)
+                        return True
                     message_id = await self.deps.sender.send(peer, claim.html, claim.random_id)
-                    if index + 1 < len(batch):
+                    if index + 1 < len(claims):
                         # The next channel's first-time resolve overlaps the wait for its slot.
                         # Never this send: one request at a time, so nothing is in flight when
                         # Telegram answers with a flood wait.
-                        lookups.prefetch(batch[index + 1])
+                        lookups.prefetch(claims[index + 1])
                 except TelegramFailure as failure:
                     await self._flush(campaign_id, pending)
                     pending = _Batch()
+                    if not marked:  # a failed first-time resolve counts as an attempt too
+                        await deliveries.mark_sending(self.conn, claim.delivery_id)
                     effects = await outcomes.record_failure(
                         self.conn, self.account_id, claim, failure, retry_limit, self.deps.policy
                     )
                     await self._after(campaign_id, effects)
                     if effects.stop_draining:
-                        await self._give_back(batch[index + 1 :])
                         return False
                 else:
                     pending.sent.append((claim.delivery_id, message_id))
         finally:
             await lookups.close()
-        await self._flush(campaign_id, pending, maybe_done=claims[0].pending <= len(claims))
-        return True
-
-    async def _still_running(self, campaign_id: int) -> bool:
-        """The last look before a post: a pause or cancel committed a moment ago stops it."""
-        return await campaigns.is_running(self.conn, campaign_id)
-
-    async def _stop_batch(self, campaign_id: int, pending: _Batch, unsent: list[Claim]) -> bool:
-        """The campaign left `running` mid-batch: keep what was sent, give back the rest."""
-        await self._flush(campaign_id, pending)
-        await self._give_back(unsent)
+        await self._flush(campaign_id, pending, maybe_done=len(claims) < claims[0].batch)
         return True
 
     async def _peer(self, claim: Claim, pending: _Batch, lookups: _Lookups) -> Peer:
@@ -222,22 +237,22 @@ class Drain:
         return peer
 
     async def _wait_turn(self, slot: float, interval: float) -> None:
-        """Wait for the slot, and keep any RATE_WINDOW sends at least that many intervals apart.
-
-        Slots are absolute, so after a late post the next could follow it closely; bounding
-        every run of RATE_WINDOW posts keeps each window within the rate without letting one
-        late post push every later one back.
-        """
+        """Wait for the slot, never closer than MIN_GAP_SHARE of an interval to the last post,
+        and never more posts in a minute than the rate allows, whatever ran late before."""
         earliest = slot
-        if len(self._recent) == RATE_WINDOW:
-            earliest = max(slot, self._recent[0] + RATE_WINDOW * interval + RATE_MARGIN_S)
+        if self._recent:
+            earliest = max(earliest, self._recent[-1] + interval * MIN_GAP_SHARE)
+        per_minute = int(GUARD_WINDOW_S / interval) if interval > 0 else 0
+        if 0 < per_minute <= len(self._recent):
+            earliest = max(earliest, self._recent[-per_minute] + GUARD_WINDOW_S)
         await self._sleep_until(earliest)
+        self._recent.append(self.deps.monotonic())
 
     async def _flush(self, campaign_id: int, pending: _Batch, *, maybe_done: bool = True) -> None:
         """Write a batch's posts and peers in one go, then finish or refresh the campaign.
 
-        `maybe_done` False (the campaign had more rows than this batch) saves asking whether
-        the campaign is complete.
+        `maybe_done` False (the claim was full, so more rows were due) saves asking whether the
+        campaign is complete.
         """
         if not pending.sent and not pending.peers:
             return
@@ -245,9 +260,6 @@ class Drain:
         await deliveries.mark_sent_many(self.conn, pending.sent)
         if pending.sent:
             await self._after(campaign_id, outcomes.Effects(final=maybe_done))
-
-    async def _give_back(self, claims: list[Claim]) -> None:
-        await deliveries.requeue_many(self.conn, [c.delivery_id for c in claims])
 
     async def _after(self, campaign_id: int, effects: outcomes.Effects) -> None:
         """Tell the chat what changed and finish the campaign when nothing is left."""

@@ -1,17 +1,30 @@
-"""The worker process: hold the session, run delivery jobs for its account."""
+"""The worker process: hold the session, run delivery jobs for its account.
+
+PostgreSQL may go away under a running worker (a restart, a failover, a network cut). The
+session lock goes with it, so the worker then stops sending at once, stops its jobs,
+disconnects from Telegram, waits for the database, takes the session again (waiting, as at
+start, if another process took it meanwhile), gives back what the interrupted drain left and
+carries on: the same process, nothing posted twice, nothing lost.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import procrastinate
+import psycopg
+from procrastinate.app import WorkerOptions
 
 from predlagator.config import Settings
 from predlagator.db import accounts, deliveries
 from predlagator.db.pool import Pool
 from predlagator.delivery.drain import DrainDeps
 from predlagator.delivery.policy import Policy
-from predlagator.delivery.sender import ManagedSender
-from predlagator.delivery.session_lock import session_lock
+from predlagator.delivery.sender import ManagedSender, Peer, Sender
+from predlagator.delivery.session_lock import SessionLock, SessionLockLost, backoff, describe
 from predlagator.queue import defer, names, tasks
 from predlagator.queue.app import make_app
 
@@ -21,6 +34,11 @@ log = logging.getLogger(__name__)
 # send is re-sent with the same random_id after restart, so nothing is posted twice.
 GRACEFUL_STOP_S = 10.0
 
+# The two lines a database outage leaves in the log.
+DATABASE_LOST = "database connection lost; no sending until it is back"
+DATABASE_BACK = "database is back; taking the session again"
+
+T = TypeVar("T")
 
 SenderFactory = Callable[[Settings], ManagedSender]
 
@@ -36,6 +54,46 @@ def telethon_sender(settings: Settings) -> ManagedSender:
     return TelethonSender(make_client(api_id, api_hash, session))
 
 
+class _DatabaseLost(Exception):
+    """The database went away while the worker served; it is logged, jobs are stopped."""
+
+
+class LockedSender:
+    """The account's sender, refusing to reach Telegram while the session lock is not held.
+
+    The lock's watch clears `held` the moment the lock's connection fails, so a drain still
+    running then cannot send; what it left `sending` is given back when the lock is held again.
+    """
+
+    def __init__(self, sender: Sender, lock: SessionLock) -> None:
+        self._sender = sender
+        self._lock = lock
+
+    async def resolve(self, ref: str) -> Peer:
+        """Resolve through the account's sender, if the session is still ours."""
+        self._check()
+        return await self._sender.resolve(ref)
+
+    async def send(self, peer: Peer, html: str, random_id: int) -> int | None:
+        """Send through the account's sender, if the session is still ours."""
+        self._check()
+        return await self._sender.send(peer, html, random_id)
+
+    def _check(self) -> None:
+        if not self._lock.held:
+            raise SessionLockLost("the session lock is not held")
+
+
+def is_database_loss(error: BaseException) -> bool:
+    """Whether `error` means the database (or the session lock's connection) went away."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, psycopg.OperationalError | SessionLockLost):
+            return True
+        cause = cause.__cause__
+    return False
+
+
 async def run_worker(
     settings: Settings,
     pool: Pool,
@@ -48,45 +106,151 @@ async def run_worker(
     """Run until cancelled: lock the session, connect, and process delivery jobs.
 
     `on_ready` is called once the session is held, the sender connected and dead drains
-    recovered, just before jobs start running.
+    recovered, just before jobs start running (the first time only: not after an outage).
     """
     async with pool.connection() as conn:
         account = await accounts.ensure(
             conn, accounts.MAIN_ACCOUNT, settings.default_rate_per_minute
         )
     sender = sender_factory(settings)
-    async with session_lock(database_url, account.name):
-        await sender.start()
-        app = make_app(tasks.blueprint)
-        await app.open_async(pool=pool)
+    lock = SessionLock(database_url, account.name)
+    app = make_app(tasks.blueprint)
+    await app.open_async(pool=pool)
+    deps = DrainDeps(
+        pool=pool, app=app, sender=LockedSender(sender, lock), policy=Policy.from_settings(settings)
+    )
+    worker_options = WorkerOptions(
+        queues=[names.DELIVERY_QUEUE, names.account_queue(account.id)],
+        concurrency=concurrency,
+        name=f"worker-{account.name}",
+        additional_context={
+            "pool": pool,
+            "drain_deps": deps,
+            "retention_days": settings.retention_days,
+        },
+        install_signal_handlers=False,
+        shutdown_graceful_timeout=GRACEFUL_STOP_S,
+    )
+    try:
+        while True:
+            await lock.acquire()
+            try:
+                await sender.start()
+                try:
+                    await _serve(app, pool, lock, account.id, worker_options, on_ready)
+                finally:
+                    await sender.close()
+            except _DatabaseLost:
+                pass
+            finally:
+                await lock.release()
+            on_ready = None
+            await _wait_for_database(pool, database_url)
+            log.info(DATABASE_BACK, extra={"account_id": account.id})
+    finally:
+        await lock.release()
+        await app.close_async()
+
+
+async def _serve(
+    app: procrastinate.App,
+    pool: Pool,
+    lock: SessionLock,
+    account_id: int,
+    worker_options: WorkerOptions,
+    on_ready: Callable[[], None] | None,
+) -> None:
+    """Recover, then run jobs while the lock is held; raise _DatabaseLost when it is not."""
+    watch = asyncio.create_task(lock.watch(), name="session lock watch")
+    try:
+        await _while_held(watch, _recover(app, pool, account_id))
+        log.info("worker started", extra={"account_id": account_id})
+        if on_ready is not None:
+            on_ready()
+        await _while_held(watch, app.run_worker_async(**worker_options))
+        # Procrastinate stops by itself only when one of its side tasks (heartbeat, LISTEN,
+        # periodic deferrer) failed, that is when it lost the database.
+        log.warning(DATABASE_LOST, extra={"error": "the job queue stopped"})
+        raise _DatabaseLost
+    finally:
+        await _cancel(watch)
+
+
+async def _recover(app: procrastinate.App, pool: Pool, account_id: int) -> None:
+    """Finish what a dead drain left, then kick a fresh one (at start and after an outage)."""
+    # We hold the session lock, so any drain still marked running for this account belonged
+    # to a dead process, or to our own jobs stopped by an outage: recover it now rather than
+    # after the heartbeat timeout.
+    await tasks.recover_stalled(app, 0, queue=names.account_queue(account_id))
+    async with pool.connection() as conn:
+        released = await deliveries.release_interrupted(conn, account_id)
+    if released:
+        log.warning("interrupted sends given back", extra={"deliveries": released})
+    await defer.kick_drain(app, account_id)
+
+
+async def _while_held(watch: asyncio.Task[None], work: Awaitable[T]) -> T:
+    """Run `work` while the session lock is held.
+
+    When the lock's watch fails first, or `work` fails for lack of the database, log the loss
+    once, stop `work` (Procrastinate stops gracefully; drains cannot send any more) and raise
+    _DatabaseLost. Any other failure of `work` propagates as it is.
+    """
+    task = asyncio.ensure_future(work)
+    try:
+        await asyncio.wait({task, watch}, return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        await _cancel(task)
+        raise
+    if not task.done():  # the watch fired first
+        log.warning(DATABASE_LOST, extra={"error": _error_of(watch)})
+        await _cancel(task)
+        raise _DatabaseLost
+    error = task.exception()
+    if error is None:
+        return task.result()
+    if is_database_loss(error):
+        log.warning(DATABASE_LOST, extra={"error": describe(error)})
+        raise _DatabaseLost from error
+    raise error
+
+
+def _error_of(task: asyncio.Task[None]) -> str:
+    error = None if task.cancelled() else task.exception()
+    return describe(error) if error is not None else "the session lock's watch ended"
+
+
+async def _cancel(task: asyncio.Future[T]) -> None:
+    """Cancel `task` and wait until it ended; its outcome no longer matters."""
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        current = asyncio.current_task()
+        if current is not None and current.cancelling():
+            raise  # we are being cancelled ourselves, not just `task`
+    except Exception as error:  # it failed while stopping: already reported
+        log.debug("stopped after an error", extra={"error": describe(error)})
+
+
+async def _wait_for_database(pool: Pool, url: str) -> None:
+    """Wait, with bounded backoff, until the database answers; then drop dead connections.
+
+    A restart kills every connection the pool holds, and the pool checks only connections
+    idle for a while before handing them out: check them all now, so that the recovery and
+    the jobs that follow get live ones.
+    """
+    retries = backoff()
+    while True:
         try:
-            queue = names.account_queue(account.id)
-            # We hold the session lock, so any drain still marked running for this account
-            # belonged to a dead process: recover it now rather than after heartbeat timeout.
-            await tasks.recover_stalled(app, 0, queue=queue)
-            async with pool.connection() as conn:
-                released = await deliveries.release_interrupted(conn, account.id)
-            if released:
-                log.warning("interrupted sends given back", extra={"deliveries": released})
-            await defer.kick_drain(app, account.id)
-            deps = DrainDeps(
-                pool=pool, app=app, sender=sender, policy=Policy.from_settings(settings)
+            probe = await psycopg.AsyncConnection.connect(url, autocommit=True)
+            await probe.close()
+            await pool.check()
+            return
+        except psycopg.OperationalError as error:
+            delay = next(retries)
+            log.debug(
+                "database still unreachable; retrying",
+                extra={"error": describe(error), "retry_in_s": round(delay, 2)},
             )
-            log.info("worker started", extra={"account_id": account.id})
-            if on_ready is not None:
-                on_ready()
-            await app.run_worker_async(
-                queues=[names.DELIVERY_QUEUE, queue],
-                concurrency=concurrency,
-                name=f"worker-{account.name}",
-                additional_context={
-                    "pool": pool,
-                    "drain_deps": deps,
-                    "retention_days": settings.retention_days,
-                },
-                install_signal_handlers=False,
-                shutdown_graceful_timeout=GRACEFUL_STOP_S,
-            )
-        finally:
-            await app.close_async()
-            await sender.close()
+            await asyncio.sleep(delay)

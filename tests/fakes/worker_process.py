@@ -8,8 +8,14 @@ line on stdout, flushed:
 
     WAITING   another process holds the session; this one waits for it
     READY     the session is held, the sender connected, jobs are about to run
+    POSTED    the --mark-after-th post of this process went out (and the worker carries on)
     FROZEN    a --freeze-* point was reached: Telegram's answer is held back for good
+    DB_LOST   the worker lost the database and stopped sending
+    DB_BACK   the database answers again; the worker takes the session again
     STOPPED   SIGTERM (or SIGINT) was handled and everything closed
+
+The fake Telegram keeps its store in the database at --telegram-url (by default the worker's
+own), so a test may restart the worker's database while Telegram stays up.
 
 `WorkerProcess` starts one from a test or a bench and reads those markers.
 """
@@ -37,7 +43,7 @@ from predlagator.db import campaigns
 from predlagator.db.pool import Pool, open_pool
 from predlagator.delivery.sender import ManagedSender
 from predlagator.delivery.telethon_sender import TelethonSender
-from predlagator.delivery.worker import run_worker
+from predlagator.delivery.worker import DATABASE_BACK, DATABASE_LOST, run_worker
 from predlagator.logs import setup_logging
 from predlagator.models import CampaignStatus
 from predlagator.queue import defer
@@ -50,6 +56,9 @@ ROOT = Path(__file__).resolve().parents[2]
 READY = "READY"
 WAITING = "WAITING"
 FROZEN = "FROZEN"
+POSTED = "POSTED"
+DB_LOST = "DB_LOST"
+DB_BACK = "DB_BACK"
 STOPPED = "STOPPED"
 
 _PR_SET_PDEATHSIG = 1
@@ -73,6 +82,20 @@ class _AnnounceWaiting(logging.Handler):
             say(WAITING)
 
 
+class _AnnounceDatabase(logging.Handler):
+    """Print DB_LOST and DB_BACK when the worker logs that it lost or regained the database."""
+
+    MARKERS: dict[str, str] = {DATABASE_LOST: DB_LOST, DATABASE_BACK: DB_BACK}  # noqa: RUF012
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        marker = self.MARKERS.get(record.getMessage())
+        if marker is not None:
+            say(marker)
+
+
 def _die_with_parent() -> None:
     """Linux: be killed when the test or bench that started us dies, even by SIGKILL."""
     if sys.platform.startswith("linux"):
@@ -85,19 +108,22 @@ def _die_with_parent() -> None:
 
 async def _run(args: argparse.Namespace) -> None:
     url: str = args.database_url
-    install(url)
-    telegram = SharedTelegram(url, latency_s=args.latency_ms / 1000)
+    telegram_url: str = args.telegram_url or url
+    install(telegram_url)
+    telegram = SharedTelegram(telegram_url, latency_s=args.latency_ms / 1000)
     for ref in channel_refs(args.channels_prefix, args.channels):
         telegram.add_channel(ref)
 
-    if args.freeze_after:
+    if args.freeze_after or args.mark_after:
 
-        async def freeze_after(count: int) -> None:
+        async def after_post(count: int) -> None:
+            if count == args.mark_after:
+                say(POSTED)
             if count == args.freeze_after:
                 say(FROZEN)
                 await hold_forever()
 
-        telegram.on_post = freeze_after
+        telegram.on_post = after_post
     if args.freeze_before:
         sends = 0
 
@@ -152,6 +178,9 @@ def main(argv: list[str] | None = None) -> int:
     """Parse arguments, set up logging, run the worker until SIGTERM."""
     parser = argparse.ArgumentParser(description="A worker process over the shared fake.")
     parser.add_argument("--database-url", required=True)
+    parser.add_argument(
+        "--telegram-url", default="", help="where the fake Telegram keeps its store"
+    )
     parser.add_argument("--channels-prefix", required=True)
     parser.add_argument("--channels", type=int, required=True)
     parser.add_argument("--latency-ms", type=float, default=0.0)
@@ -163,6 +192,9 @@ def main(argv: list[str] | None = None) -> int:
         "--freeze-before", type=int, default=0, help="hold this process's Nth send, unposted"
     )
     parser.add_argument(
+        "--mark-after", type=int, default=0, help="print POSTED after this process's Nth post"
+    )
+    parser.add_argument(
         "--fail-once", action="append", default=[], help="a channel whose first send fails"
     )
     parser.add_argument("--retry-base-s", type=float, default=0.2, help="first retry's delay")
@@ -171,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     _die_with_parent()
     setup_logging(args.log_level)
     logging.getLogger("predlagator.delivery.session_lock").addHandler(_AnnounceWaiting())
+    logging.getLogger("predlagator.delivery.worker").addHandler(_AnnounceDatabase())
     asyncio.run(_main(args))
     return 0
 
@@ -199,14 +232,21 @@ class WorkerProcess:
         latency_ms: float = 0.0,
         freeze_after: int = 0,
         freeze_before: int = 0,
+        mark_after: int = 0,
         fail_once: tuple[str, ...] = (),
         log_level: str = "INFO",
         stderr: IO[Any] | int | None = None,
+        telegram_url: str | None = None,
     ) -> WorkerProcess:
-        """Start `python -m tests.fakes.worker_process` from the repository root."""
+        """Start `python -m tests.fakes.worker_process` from the repository root.
+
+        The fake Telegram's store is at `telegram_url` (the worker's database by default).
+        """
         argv = [
             "--database-url",
             database_url,
+            "--telegram-url",
+            telegram_url or database_url,
             "--channels-prefix",
             prefix,
             "--channels",
@@ -219,6 +259,8 @@ class WorkerProcess:
             str(freeze_after),
             "--freeze-before",
             str(freeze_before),
+            "--mark-after",
+            str(mark_after),
             "--log-level",
             log_level,
         ]

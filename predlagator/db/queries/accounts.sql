@@ -14,14 +14,18 @@ SELECT * FROM accounts ORDER BY id;
 -- pace after that pace's last slot (or now, if later; greatest() skips a pace never used); the rest follow one gap apart, the gap
 -- being the slower pace's interval, stretched by up to `jitter` of itself (never shortened, so
 -- no window ever holds more posts than the rate). Rates are read now, so a changed rate applies
--- to the next post. Returns the wait until the first slot and each slot's offset from it.
+-- to the next post. `spacing` widens every interval a little, so posts that wake a moment late
+-- never crowd a window. Returns the wait until the first slot and each slot's offset from it.
 WITH slot AS (
     SELECT greatest(
-               a.last_slot_at + make_interval(secs => 60.0 / a.rate_per_minute),
+               a.last_slot_at + make_interval(
+                   secs => 60.0 / a.rate_per_minute * (1 + %(spacing)s::float8)),
                c.last_slot_at + make_interval(
-                   secs => 60.0 / c.rate_per_minute * (1 + %(jitter)s::float8 * random())),
+                   secs => 60.0 / c.rate_per_minute * (1 + %(spacing)s::float8)
+                           * (1 + %(jitter)s::float8 * random())),
                clock_timestamp()) AS at,
-           greatest(60.0 / a.rate_per_minute, 60.0 / c.rate_per_minute) AS interval_s
+           greatest(60.0 / a.rate_per_minute, 60.0 / c.rate_per_minute)
+               * (1 + %(spacing)s::float8) AS interval_s
     FROM accounts a JOIN campaigns c ON c.account_id = a.id
     WHERE a.id = %(account_id)s AND c.id = %(campaign_id)s
     FOR UPDATE OF a, c

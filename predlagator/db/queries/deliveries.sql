@@ -12,32 +12,29 @@ ON CONFLICT (campaign_id, channel_id) DO NOTHING;
 
 -- name: claim
 -- Round-robin across the account's running campaigns: serve the one served least recently.
--- Within it, list order over the partial index of unfinished rows; rows waiting for a retry
--- are skipped. The batch holds about `batch_s` seconds of the slower of the two paces, so a
+-- Within it, queued rows in list order over the partial index of unfinished rows; rows
+-- waiting for a retry are skipped, and so are rows `sending` (posted, not yet recorded; a dead
+-- drain's are given back when the next one starts). The batch holds about `batch_s` seconds of the slower of the two paces, so a
 -- slow campaign claims one row at a time and a fast one saves round trips. The account's
 -- session lock makes this drain the only claimer.
 SELECT d.id AS delivery_id, d.campaign_id, d.channel_id, ch.ref AS channel_ref, d.random_id,
-       d.attempts, t.html, p.peer_type, p.peer_id, p.access_hash, c.pending
+       d.attempts, t.html, p.peer_type, p.peer_id, p.access_hash, c.batch
 FROM (
     SELECT c.id, c.template_id, c.account_id,
-           -- Unfinished rows of the campaign (from the partial index): when a batch holds all
-           -- of them, the drain asks whether the campaign is complete.
-           (SELECT count(*) FROM deliveries d
-            WHERE d.campaign_id = c.id AND d.status IN ('queued', 'sending')) AS pending,
            greatest(1, least(%(limit)s, coalesce(
                floor(least(c.rate_per_minute, a.rate_per_minute) / 60.0 * %(batch_s)s::float8),
                %(limit)s)))::int AS batch
     FROM campaigns c JOIN accounts a ON a.id = c.account_id
     WHERE c.account_id = %(account_id)s AND c.status = 'running'
       AND EXISTS (SELECT 1 FROM deliveries d
-                  WHERE d.campaign_id = c.id AND d.status IN ('queued', 'sending')
+                  WHERE d.campaign_id = c.id AND d.status = 'queued'
                     AND d.next_attempt_at <= now())
     ORDER BY c.last_sent_at NULLS FIRST, c.id
     LIMIT 1
 ) c
 JOIN LATERAL (
     SELECT * FROM deliveries d
-    WHERE d.campaign_id = c.id AND d.status IN ('queued', 'sending') AND d.next_attempt_at <= now()
+    WHERE d.campaign_id = c.id AND d.status = 'queued' AND d.next_attempt_at <= now()
     ORDER BY d.position
     LIMIT c.batch
 ) d ON true
@@ -52,15 +49,6 @@ ORDER BY d.position;
 UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, updated_at = now()
 FROM campaigns c
 WHERE d.id = %(id)s AND c.id = d.campaign_id AND c.status = 'running'
-  AND d.status IN ('queued', 'sending')
-RETURNING d.id;
-
--- name: mark_sending_many
--- A batch is marked in one statement, and only while its campaign runs; the drain still reads
--- the campaign's status before each post of the batch.
-UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, updated_at = now()
-FROM campaigns c
-WHERE d.id = ANY(%(ids)s::bigint[]) AND c.id = d.campaign_id AND c.status = 'running'
   AND d.status IN ('queued', 'sending')
 RETURNING d.id;
 
@@ -79,11 +67,6 @@ WITH v AS (
 )
 UPDATE campaigns SET last_sent_at = now() WHERE id IN (SELECT campaign_id FROM d)
 RETURNING campaigns.id;
-
--- name: requeue_many
--- Give back claims a stopped batch did not send: not attempts, so not counted.
-UPDATE deliveries SET status = 'queued', attempts = greatest(attempts - 1, 0), updated_at = now()
-WHERE id = ANY(%(ids)s::bigint[]) AND status = 'sending';
 
 -- name: mark_sent
 -- A post that went out is recorded as sent even if a cancel landed while it was in flight:
@@ -135,11 +118,10 @@ WHERE c.account_id = %(account_id)s AND c.status = 'running'
   AND d.status IN ('queued', 'sending');
 
 -- name: release_interrupted
--- At worker start, with the account's session held and its dead drains ended, rows still
--- `sending` belong to a process that died mid-batch. A batch is marked (and its attempts
--- counted) before its first post, so most of them were never tried: give them back, attempt
--- refunded, or a crash would use up retries. Their random_id stays, so a post that did go out
--- is answered with the original message when it is sent again.
+-- When a drain starts (one per account, in the process holding its session), rows still
+-- `sending` were left by a drain that died between a post and its record: give them back, the
+-- attempt refunded (a crash is not the channel's fault). Their random_id stays, so a post that
+-- did go out is answered with the original message when it is sent again.
 UPDATE deliveries d SET status = 'queued', attempts = greatest(d.attempts - 1, 0),
     updated_at = now()
 FROM campaigns c
