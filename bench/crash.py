@@ -14,11 +14,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# Run as `python bench/NAME.py`, this folder comes first on sys.path, and bench/concurrent.py
-# would shadow the standard library's `concurrent` package that asyncio imports. The project
-# root is on sys.path already (editable install), so `bench.common` still imports.
-if sys.path and Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().parent:
-    del sys.path[0]
+if sys.path and Path(sys.path[0] or ".").resolve() == Path(__file__).parent.resolve():
+    del sys.path[0]  # before asyncio is imported: see bench/__init__.py
 
 import argparse
 import asyncio
