@@ -63,16 +63,7 @@ async def record_failure(
         await deliveries.mark_failed(conn, claim.delivery_id, failure.code, text)
         effects = Effects(final=True)
         if await channels.deactivate(conn, claim.channel_id, failure.code) is not None:
-            await audit.record(
-                conn,
-                None,
-                "channel.deactivated",
-                "channel",
-                claim.channel_id,
-                reason=failure.code,
-                ref=claim.channel_ref,
-            )
-            effects.deactivated.append((claim.channel_ref, failure.code))
+            await _deactivated(conn, claim, failure.code, effects)
         return effects
     if kind is ErrorClass.NEEDS_OPERATOR:
         await deliveries.mark_failed(conn, claim.delivery_id, failure.code, text)
@@ -83,7 +74,7 @@ async def record_failure(
 async def _transient(
     conn: Conn, claim: Claim, failure: TelegramFailure, retry_limit: int, policy: Policy
 ) -> Effects:
-    # `attempts` was counted when the row was marked sending, so it includes this one.
+    # The claim was read before the row was marked sending, which counted this attempt.
     attempt = claim.attempts + 1
     text = failure.text[:500]
     if attempt <= retry_limit:
@@ -108,17 +99,22 @@ async def _transient(
         and channel.deactivated_reason
         and channel.consecutive_errors == policy.channel_error_limit
     ):
-        await audit.record(
-            conn,
-            None,
-            "channel.deactivated",
-            "channel",
-            claim.channel_id,
-            reason=channel.deactivated_reason,
-            ref=claim.channel_ref,
-        )
-        effects.deactivated.append((claim.channel_ref, channel.deactivated_reason))
+        await _deactivated(conn, claim, channel.deactivated_reason, effects)
     return effects
+
+
+async def _deactivated(conn: Conn, claim: Claim, reason: str, effects: Effects) -> None:
+    """Audit a channel's deactivation and have the chat told."""
+    await audit.record(
+        conn,
+        None,
+        "channel.deactivated",
+        "channel",
+        claim.channel_id,
+        reason=reason,
+        ref=claim.channel_ref,
+    )
+    effects.deactivated.append((claim.channel_ref, reason))
 
 
 async def _flood(conn: Conn, account_id: int, claim: Claim, failure: TelegramFailure) -> Effects:
