@@ -18,7 +18,18 @@ from predlagator.db.pool import Pool
 
 __all__ = ["bot_commands", "make_bot", "make_dispatcher", "set_commands", "sync_owners"]
 
-COMMANDS = ("start", "help", "batches", "templates", "new_campaign", "start_campaign", "campaigns")
+COMMANDS = (
+    "start",
+    "help",
+    "batches",
+    "templates",
+    "new_campaign",
+    "start_campaign",
+    "campaigns",
+    "status",
+    "audit",
+    "operators",
+)
 
 
 def make_dispatcher(*, pool: Pool, app: procrastinate.App, settings: Settings) -> Dispatcher:

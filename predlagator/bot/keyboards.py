@@ -72,3 +72,16 @@ def action_button(campaign_id: int, action: str, text: str) -> InlineKeyboardMar
         text=text, callback_data=CampaignAction(id=campaign_id, action=action).pack()
     )
     return InlineKeyboardMarkup(inline_keyboard=[[button]])
+
+
+class OperatorAction(CallbackData, prefix="op"):
+    """Manage one operator: add as a role, change role, ask to remove, confirm, cancel."""
+
+    user_id: int
+    action: str
+
+
+class AuditPage(CallbackData, prefix="au"):
+    """The "Older" button of /audit: the page starting `offset` entries back."""
+
+    offset: int

@@ -37,3 +37,8 @@ async def record(
 async def latest(conn: Conn, limit: int = 20) -> list[AuditEntry]:
     """Return the newest entries first."""
     return await many(conn, AuditEntry, _Q, "latest", limit=limit)
+
+
+async def page(conn: Conn, limit: int, offset: int) -> list[AuditEntry]:
+    """Return `limit` entries, newest first, skipping the `offset` newest."""
+    return await many(conn, AuditEntry, _Q, "page", limit=limit, offset=offset)

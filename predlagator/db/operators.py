@@ -28,6 +28,16 @@ async def upsert(conn: Conn, user_id: int, role: Role, added_by: int) -> Operato
     return await one(conn, Operator, _Q, "upsert", user_id=user_id, role=role, added_by=added_by)
 
 
+async def add(conn: Conn, user_id: int, role: Role, added_by: int) -> Operator | None:
+    """Add someone new; None if they are already listed (their role is left alone)."""
+    return await one(conn, Operator, _Q, "add", user_id=user_id, role=role, added_by=added_by)
+
+
+async def set_role(conn: Conn, user_id: int, role: Role) -> Operator | None:
+    """Change a non-owner's role; None if absent, an owner, or already in that role."""
+    return await one(conn, Operator, _Q, "set_role", user_id=user_id, role=role)
+
+
 async def remove(conn: Conn, user_id: int) -> Operator | None:
     """Remove a non-owner operator; owners are managed by OWNER_IDS."""
     return await one(conn, Operator, _Q, "remove", user_id=user_id)

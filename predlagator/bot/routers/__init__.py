@@ -5,11 +5,14 @@ from __future__ import annotations
 from aiogram import Router
 
 from predlagator.bot.routers import (
+    audit,
     batches,
     campaigns,
     common,
     controls,
     fallback,
+    operators,
+    status,
     templates,
     viewers,
 )
@@ -17,10 +20,15 @@ from predlagator.bot.routers import (
 
 def get_routers() -> list[Router]:
     """Build fresh routers, in routing order."""
+    # Operators management answers non-owners itself; status and audit are read-only, so they
+    # come before the viewers' stop (which would refuse the "Older" press).
     # Viewers are stopped before anything that changes data; channel lists are recognised
     # before the catch-all post handler; the fallback answers whatever is left.
     return [
         common.make_router(),
+        operators.make_router(),
+        status.make_router(),
+        audit.make_router(),
         viewers.make_router(),
         batches.make_router(),
         campaigns.make_router(),

@@ -5,3 +5,7 @@ RETURNING *;
 
 -- name: latest
 SELECT * FROM audit_log ORDER BY id DESC LIMIT %(limit)s;
+
+-- name: page
+-- Newest first; the primary key orders entries made within the same transaction too.
+SELECT * FROM audit_log ORDER BY id DESC LIMIT %(limit)s OFFSET %(offset)s;

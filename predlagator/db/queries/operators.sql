@@ -8,7 +8,9 @@ RETURNING *;
 SELECT * FROM operators WHERE user_id = %(user_id)s;
 
 -- name: list_all
-SELECT * FROM operators ORDER BY role, created_at;
+-- Owners first, then operators, then viewers (role text sorts "operator" before "owner").
+SELECT * FROM operators
+ORDER BY CASE role WHEN 'owner' THEN 0 WHEN 'operator' THEN 1 ELSE 2 END, created_at, user_id;
 
 -- name: upsert
 INSERT INTO operators (user_id, role, added_by) VALUES (%(user_id)s, %(role)s, %(added_by)s)
@@ -21,3 +23,16 @@ DELETE FROM operators WHERE user_id = %(user_id)s AND role <> 'owner' RETURNING 
 -- name: set_language
 UPDATE operators SET language = %(language)s
 WHERE user_id = %(user_id)s AND language IS DISTINCT FROM %(language)s;
+
+-- name: add
+-- Adding never touches someone already listed: a role change is its own, audited, action.
+INSERT INTO operators (user_id, role, added_by) VALUES (%(user_id)s, %(role)s, %(added_by)s)
+ON CONFLICT (user_id) DO NOTHING
+RETURNING *;
+
+-- name: set_role
+-- Owners come from OWNER_IDS and are never demoted here; an unchanged role returns no row, so a
+-- double press changes (and audits) nothing.
+UPDATE operators SET role = %(role)s
+WHERE user_id = %(user_id)s AND role <> 'owner' AND role <> %(role)s
+RETURNING *;

@@ -1,0 +1,77 @@
+"""/status: is a worker alive, how the accounts are, what is queued and what is sending."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.types import Message
+
+from predlagator.bot.texts import duration, t
+from predlagator.db import accounts, status
+from predlagator.db.pool import Pool
+from predlagator.models import Account
+
+# Procrastinate beats every 10 s by default; a minute of silence means the worker is gone.
+STALE_HEARTBEAT_S = 60.0
+
+
+def worker_line(lang: str, state: status.WorkerState) -> str:
+    """One line on the freshest worker heartbeat."""
+    age = state.heartbeat_age_s
+    if age is None:
+        return t(lang, "status.no_worker")
+    key = "status.worker_alive" if age <= STALE_HEARTBEAT_S else "status.worker_silent"
+    return t(lang, key, n=state.workers, age=duration(lang, age / 60))
+
+
+def account_line(lang: str, account: Account, now: datetime) -> str:
+    """One line per account: active or stopped (why), and a flood wait still running."""
+    if account.status == "stopped":
+        line = t(
+            lang, "status.account_stopped", name=account.name, reason=account.stop_reason or "?"
+        )
+    else:
+        line = t(lang, "status.account_active", name=account.name)
+    if account.flood_until is not None and account.flood_until > now:
+        at = account.flood_until.astimezone(UTC).strftime("%H:%M")
+        line += t(lang, "status.flood", at=at)
+    return line
+
+
+async def cmd_status(message: Message, pool: Pool, lang: str) -> None:
+    """/status: one message with the worker, accounts, queues and active campaigns."""
+    async with pool.connection() as conn:
+        worker = await status.worker(conn)
+        everyone = await accounts.list_all(conn)
+        queues = await status.queue_depth(conn)
+        active = await status.active_campaigns(conn)
+    now = datetime.now(UTC)
+    lines = [t(lang, "status.header"), worker_line(lang, worker), "", t(lang, "status.accounts")]
+    lines += [account_line(lang, a, now) for a in everyone] or [t(lang, "status.none")]
+    lines += ["", t(lang, "status.queues")]
+    lines += [t(lang, "status.queue", name=q.queue_name, n=q.todo) for q in queues] or [
+        t(lang, "status.queues_empty")
+    ]
+    lines += ["", t(lang, "status.campaigns")]
+    lines += [
+        t(
+            lang,
+            "status.campaign",
+            id=c.id,
+            name=c.name,
+            status=t(lang, f"status.{c.status}"),
+            sent=c.sent,
+            total=c.total,
+        )
+        for c in active
+    ] or [t(lang, "status.none")]
+    await message.answer("\n".join(lines))
+
+
+def make_router() -> Router:
+    """Build this feature's router (a fresh one per dispatcher)."""
+    router = Router(name=__name__)
+    router.message.register(cmd_status, Command("status"))
+    return router

@@ -1,0 +1,51 @@
+"""What the system is doing right now: worker heartbeat, queue depth, active campaigns."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from predlagator.db.rows import Conn, many, one
+from predlagator.models import CampaignStatus
+
+_Q = "status"
+
+
+class WorkerState(BaseModel):
+    """How many workers are registered and how old the freshest heartbeat is."""
+
+    workers: int
+    heartbeat_age_s: float | None
+
+
+class QueueDepth(BaseModel):
+    """Jobs waiting in one Procrastinate queue."""
+
+    queue_name: str
+    todo: int
+
+
+class ActiveCampaign(BaseModel):
+    """A campaign that is sending or about to, with its progress."""
+
+    id: int
+    name: str
+    status: CampaignStatus
+    total: int
+    sent: int
+
+
+async def worker(conn: Conn) -> WorkerState:
+    """Return the workers' heartbeat state."""
+    state = await one(conn, WorkerState, _Q, "worker")
+    assert state is not None  # an aggregate always yields one row
+    return state
+
+
+async def queue_depth(conn: Conn) -> list[QueueDepth]:
+    """Return waiting jobs per queue (queues with none are left out)."""
+    return await many(conn, QueueDepth, _Q, "queue_depth")
+
+
+async def active_campaigns(conn: Conn) -> list[ActiveCampaign]:
+    """Return scheduled, running and waiting campaigns with sent/total."""
+    return await many(conn, ActiveCampaign, _Q, "active_campaigns")
