@@ -23,7 +23,7 @@ def worker_line(lang: str, state: status.WorkerState) -> str:
     if age is None:
         return t(lang, "status.no_worker")
     key = "status.worker_alive" if age <= STALE_HEARTBEAT_S else "status.worker_silent"
-    return t(lang, key, n=state.workers, age=duration(lang, age / 60))
+    return t(lang, key, n=state.workers, age=duration(lang, age // 60))  # whole minutes passed
 
 
 def account_line(lang: str, account: Account, now: datetime) -> str:
