@@ -222,3 +222,15 @@ async def test_a_rate_change_applies_to_the_next_post(rig: Rig) -> None:
     # Posts 1 and 2 go 10 s apart at the old rate; at the new one, post 3 goes 1 s after post 2
     # (11 s) and, in the same batch, post 4 one second later.
     assert [round(wait) for wait in rig.sleep.waits] == [10, 11, 1], rig.sleep.waits
+
+
+async def test_a_campaign_whose_last_batch_is_full_still_completes(rig: Rig) -> None:
+    # At 120 a minute a batch holds ten rows (five seconds of pace): exactly this campaign.
+    campaign = await rig.campaign(10, rate=120.0)
+    await rig.start(campaign)
+    await rig.work()
+    assert len(rig.telegram.sent) == 10
+    assert (await rig.get(campaign)).status is CampaignStatus.COMPLETED
+    assert [job["args"] for job in await rig.jobs(names.CAMPAIGN_FINISHED)] == [
+        {"campaign_id": campaign.id}
+    ]

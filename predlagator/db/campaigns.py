@@ -114,6 +114,11 @@ async def complete_if_done(conn: Conn, campaign_id: int) -> Campaign | None:
     return await one(conn, Campaign, _Q, "complete_if_done", id=campaign_id)
 
 
+async def complete_all_done(conn: Conn, account_id: int | None = None) -> list[Campaign]:
+    """Complete every live campaign (of one account, or all) that has nothing left to send."""
+    return await many(conn, Campaign, _Q, "complete_all_done", account_id=account_id)
+
+
 async def progress(conn: Conn, campaign_id: int) -> Progress | None:
     """Count the campaign's ledger by status in one query."""
     return await one(conn, Progress, _Q, "progress", id=campaign_id)

@@ -133,6 +133,8 @@ class Drain:
                 self.conn, self.account_id, limit=MAX_BATCH, batch_s=BATCH_S
             )
             if not claims:
+                for done in await campaigns.complete_all_done(self.conn, self.account_id):
+                    await defer.campaign_finished(self.deps.app, done.id)
                 await self._schedule_next()
                 return
             if not await self._send_batch(claims):

@@ -77,6 +77,9 @@ async def reconcile(context: JobContext, timestamp: int) -> None:
     await recover_stalled(context.app, STALLED_AFTER_S)
     async with _pool(context).connection() as conn:
         account_ids = await campaigns.accounts_needing_drain(conn)
+        finished = await campaigns.complete_all_done(conn)
+    for campaign in finished:
+        await defer.campaign_finished(context.app, campaign.id)
     for account_id in account_ids:
         await defer.kick_drain(context.app, account_id)
 

@@ -37,6 +37,17 @@ WHERE c.id = %(id)s AND c.status IN ('running', 'waiting')
                   WHERE d.campaign_id = c.id AND d.status IN ('queued', 'sending'))
 RETURNING *;
 
+-- name: complete_all_done
+-- A sweep for campaigns left running with nothing to send (the last batch of a campaign can end
+-- it without knowing): the drain runs it when it finds nothing due, the reconcile every minute.
+UPDATE campaigns c SET status = 'completed', finished_at = now(), updated_at = now()
+WHERE c.status IN ('running', 'waiting')
+  AND (%(account_id)s::bigint IS NULL OR c.account_id = %(account_id)s)
+  AND EXISTS (SELECT 1 FROM deliveries d WHERE d.campaign_id = c.id)
+  AND NOT EXISTS (SELECT 1 FROM deliveries d
+                  WHERE d.campaign_id = c.id AND d.status IN ('queued', 'sending'))
+RETURNING *;
+
 -- name: progress
 -- Everything a progress card shows, in one statement: ledger counts by status, rows waiting for
 -- a retry, posts in the last minute (the pace actually achieved) and the account's wait.
