@@ -166,7 +166,6 @@ class Drain:
                 campaign.id,
                 account_id=self.account_id,
             )
-        for campaign in resumed:
             await defer.notify(self.deps.app, campaign.id, "resumed")
             await self._refresh(campaign.id, force=True)
         return True

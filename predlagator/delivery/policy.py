@@ -1,4 +1,4 @@
-"""Numbers the engine decides with: retry backoff and pacing jitter."""
+"""Numbers the engine decides with: retry backoff, error limit, pacing jitter."""
 
 from __future__ import annotations
 
@@ -32,14 +32,3 @@ class Policy:
         delay = self.retry_base_s * self.retry_factor ** max(attempt - 1, 0)
         # Jitter spreads retries of many channels that failed together (an outage).
         return delay * (rng or random).uniform(0.8, 1.2)
-
-    def jittered(self, wait_s: float, interval_s: float, rng: random.Random | None = None) -> float:
-        """Delay a paced wait by up to `pacing_jitter` of the interval.
-
-        Only later, never earlier: slots stay evenly reserved, so no window holds more than
-        the rate, while the gaps Telegram sees are no longer machine-regular.
-        """
-        if self.pacing_jitter <= 0:
-            return wait_s
-        shift = (rng or random).uniform(0, self.pacing_jitter) * interval_s
-        return wait_s + shift
