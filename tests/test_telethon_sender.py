@@ -474,3 +474,17 @@ async def test_login_overwrites_with_private_mode(
         mtproto_sender=FakeMTProtoSender(telegram),
     )
     _saved_session(telegram, out_file)
+
+
+async def test_a_cancel_arriving_as_a_call_completes_is_not_lost(telegram: FakeTelegram) -> None:
+    """Python 3.11's asyncio.wait_for returns the result and drops the cancellation when both
+    happen in one step; a worker stopped right then (SIGTERM) would carry on as if never told."""
+    sender = TelethonSender(fake_client(telegram), timeout_s=5)
+    answer: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    call = asyncio.create_task(sender._call(answer))
+    done, _ = await asyncio.wait({call}, timeout=0)  # one step: the call now waits on `answer`
+    assert not done
+    answer.set_result(7)
+    call.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await call

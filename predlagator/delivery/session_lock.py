@@ -129,7 +129,9 @@ class SessionLock:
                 # which on this connection means it is going away (or after check_s).
                 async for _ in conn.notifies(timeout=self._check_s):
                     pass
-                await asyncio.wait_for(conn.execute("SELECT 1"), self._check_s)
+                # asyncio.timeout, not wait_for, which can drop a cancellation in 3.11.
+                async with asyncio.timeout(self._check_s):
+                    await conn.execute("SELECT 1")
         except (psycopg.OperationalError, TimeoutError) as error:
             self._held = False
             raise SessionLockLost(describe(error)) from error

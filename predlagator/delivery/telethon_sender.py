@@ -192,7 +192,10 @@ class TelethonSender:
     ) -> T:
         """Await one Telethon call with a timeout; every failure becomes a TelegramFailure."""
         try:
-            return await asyncio.wait_for(call, timeout_s or self._timeout_s)
+            # asyncio.timeout, not wait_for: in 3.11 wait_for drops a cancellation that arrives
+            # as the call completes, and a worker told to stop would carry on.
+            async with asyncio.timeout(timeout_s or self._timeout_s):
+                return await call
         except Exception as exc:
             raise to_failure(exc, value_error=value_error) from exc
 
