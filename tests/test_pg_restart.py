@@ -10,19 +10,22 @@ makes while its own database is down.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
 
 import psycopg
 import pytest
 from psycopg.rows import dict_row
 
+from predlagator.config import Settings
 from predlagator.db import deliveries
 from predlagator.db.embedded import EmbeddedPostgres, scratch_dir
 from predlagator.db.migrate import migrate
 from predlagator.db.pool import Pool, open_pool
 from predlagator.delivery.session_lock import SessionLock, SessionLockLost
-from predlagator.delivery.worker import LockedSender
+from predlagator.delivery.worker import LockedSender, run_worker
 from predlagator.models import Campaign, DeliveryStatus, Peer
 from tests.factories import make_campaign
 from tests.fakes import shared_telegram
@@ -60,22 +63,30 @@ def own_server() -> Iterator[EmbeddedPostgres]:
 
 
 @pytest.fixture
-async def campaign(own_server: EmbeddedPostgres, db_url: str) -> AsyncIterator[Campaign]:
-    """A campaign over COUNT channels on the migrated own server, started as the bot does.
-
-    The test's pool is closed before the restart: the test reads the worker's database
-    afterwards through fresh connections.
-    """
+async def campaign(own_server: EmbeddedPostgres, db_url: str) -> Campaign:
+    """A draft campaign over COUNT channels on the migrated own server."""
     async with await psycopg.AsyncConnection.connect(own_server.url, autocommit=True) as conn:
         await migrate(conn)
     install(db_url)  # the fake Telegram's store, on the server that stays up
-    app_pool = await open_pool(own_server.url, min_size=1, max_size=2)
+    async with own_pool(own_server.url) as app_pool:
+        return await make_campaign(app_pool, channel_refs(PREFIX, COUNT), rate=RATE)
+
+
+@asynccontextmanager
+async def own_pool(url: str) -> AsyncIterator[Pool]:
+    """A short-lived pool on the own server (a pool kept across the restart would hold dead
+    connections: the test reads the worker's database through fresh ones)."""
+    opened = await open_pool(url, min_size=1, max_size=2)
     try:
-        made = await make_campaign(app_pool, channel_refs(PREFIX, COUNT), rate=RATE)
-        await launch(app_pool, made.id)
+        yield opened
     finally:
-        await app_pool.close()
-    yield made
+        await opened.close()
+
+
+async def start_campaign(url: str, campaign: Campaign) -> None:
+    """What the bot's Start does, once the workers run: the restart then lands mid-campaign."""
+    async with own_pool(url) as app_pool:
+        await launch(app_pool, campaign.id)
 
 
 async def start_worker(url: str, telegram_url: str, *, mark_after: int = 0) -> WorkerProcess:
@@ -135,6 +146,7 @@ async def test_worker_rides_out_a_restart_and_finishes_the_campaign(
         worker = await start_worker(url, db_url, mark_after=POSTED_BEFORE_RESTART)
         workers.append(worker)
         await worker.expect(READY)
+        await start_campaign(url, campaign)
         await worker.expect(POSTED)
 
         async def until_the_worker_notices() -> None:
@@ -176,6 +188,7 @@ async def test_a_restart_between_two_workers_leaves_the_session_to_one(
         second = await start_worker(url, db_url)
         workers.append(second)
         await second.expect(WAITING)
+        await start_campaign(url, campaign)
         await first.expect(POSTED)
 
         down_at = 0
@@ -183,6 +196,8 @@ async def test_a_restart_between_two_workers_leaves_the_session_to_one(
         async def note_where_requests_stopped() -> None:
             nonlocal down_at
             down_at = await requests_so_far(pool)
+            async with pool.connection() as conn:
+                assert len(await shared_telegram.posts(conn)) < COUNT  # mid-campaign
 
         await restart(own_server, note_where_requests_stopped)  # as quick as it gets
         await first.expect(DB_LOST)
@@ -190,6 +205,8 @@ async def test_a_restart_between_two_workers_leaves_the_session_to_one(
 
         async with CampaignWatch(url) as watch:
             assert await watch.until(campaign.id, "completed", DONE_WITHIN_S)
+        # Once one stops, the other takes the session over: what counts is until then.
+        end_at = await requests_so_far(pool)
         assert first.proc.returncode is None and second.proc.returncode is None
         assert await first.stop() == 0
         assert await second.stop() == 0
@@ -197,13 +214,12 @@ async def test_a_restart_between_two_workers_leaves_the_session_to_one(
     await assert_each_channel_posted_once(url, pool, campaign)
     async with pool.connection() as conn:
         cur = await conn.execute(
-            "SELECT DISTINCT pid FROM fake_requests WHERE id <= %s", (down_at,)
+            "SELECT pid, id > %s AS after FROM fake_requests WHERE id <= %s ORDER BY id",
+            (down_at, end_at),
         )
-        before = {row["pid"] for row in await cur.fetchall()}
-        cur = await conn.execute(
-            "SELECT pid FROM fake_requests WHERE id > %s ORDER BY id", (down_at,)
-        )
-        after = [pid for pid, _ in itertools.groupby(row["pid"] for row in await cur.fetchall())]
+        rows = await cur.fetchall()
+    before = {row["pid"] for row in rows if not row["after"]}
+    after = [pid for pid, _ in itertools.groupby(row["pid"] for row in rows if row["after"])]
     assert before == {first.pid}
     # One process at a time used the session after the restart: the first, carrying on; or the
     # second, taking over once the database was back, maybe after a request the first still had
@@ -254,3 +270,39 @@ async def test_a_lock_whose_connection_dies_is_known_lost_at_once(db_url: str) -
     await lock.acquire()  # the database is up: taken again at once
     assert lock.held
     await lock.release()
+
+
+class SwallowingSender(RecordingSender):
+    """A sender whose connect swallows a cancellation landing on it, as Python 3.11's
+    asyncio.wait_for does when the call completes at that moment (Telethon's connect uses it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.connecting = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def start(self) -> None:
+        self.connecting.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.release.wait()
+
+    async def close(self) -> None:
+        pass
+
+
+async def test_a_stop_request_swallowed_while_connecting_still_stops_the_worker(
+    db_url: str, pool: Pool
+) -> None:
+    # A SIGTERM often lands while the worker (re)connects, after a start or an outage.
+    sender = SwallowingSender()
+    settings = Settings(
+        _env_file=None, database_url=db_url, tg_api_id=1, tg_api_hash="x", tg_session="x"
+    )
+    worker = asyncio.create_task(
+        run_worker(settings, pool, db_url, sender_factory=lambda _: sender)
+    )
+    await sender.connecting.wait()
+    worker.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(worker, 30)
+    assert sender.calls == []

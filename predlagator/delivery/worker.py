@@ -112,10 +112,10 @@ async def run_worker(
         account = await accounts.ensure(
             conn, accounts.MAIN_ACCOUNT, settings.default_rate_per_minute
         )
+    _stop_if_cancelled()
     sender = sender_factory(settings)
     lock = SessionLock(database_url, account.name)
     app = make_app(tasks.blueprint)
-    await app.open_async(pool=pool)
     deps = DrainDeps(
         pool=pool, app=app, sender=LockedSender(sender, lock), policy=Policy.from_settings(settings)
     )
@@ -132,10 +132,16 @@ async def run_worker(
         shutdown_graceful_timeout=GRACEFUL_STOP_S,
     )
     try:
+        await app.open_async(pool=pool)
         while True:
             await lock.acquire()
             try:
+                # The pool may hold connections a restart killed, even in a worker that only
+                # waited for the session meanwhile: replace them before anything uses them.
+                await pool.check()
+                _stop_if_cancelled()
                 await sender.start()
+                _stop_if_cancelled()
                 try:
                     await _serve(app, pool, lock, account.id, worker_options, on_ready)
                 finally:
@@ -145,7 +151,8 @@ async def run_worker(
             finally:
                 await lock.release()
             on_ready = None
-            await _wait_for_database(pool, database_url)
+            await _wait_for_database(database_url)
+            _stop_if_cancelled()
             log.info(DATABASE_BACK, extra={"account_id": account.id})
     finally:
         await lock.release()
@@ -215,6 +222,19 @@ async def _while_held(watch: asyncio.Task[None], work: Awaitable[T]) -> T:
     raise error
 
 
+def _stop_if_cancelled() -> None:
+    """Raise CancelledError if this task was asked to stop and the request got lost.
+
+    Python 3.11's asyncio.wait_for (inside Telethon's connect, psycopg's pool) returns the result
+    instead of raising when a cancellation lands just as the awaited call completes; the
+    request still counts in `cancelling()`. Without this check a SIGTERM during a (re)start would be
+    swallowed and the worker would serve on, deaf to it.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 def _error_of(task: asyncio.Task[None]) -> str:
     error = None if task.cancelled() else task.exception()
     return describe(error) if error is not None else "the session lock's watch ended"
@@ -233,19 +253,18 @@ async def _cancel(task: asyncio.Future[T]) -> None:
         log.debug("stopped after an error", extra={"error": describe(error)})
 
 
-async def _wait_for_database(pool: Pool, url: str) -> None:
-    """Wait, with bounded backoff, until the database answers; then drop dead connections.
+async def _wait_for_database(url: str) -> None:
+    """Wait, with bounded backoff, until the database answers.
 
-    A restart kills every connection the pool holds, and the pool checks only connections
-    idle for a while before handing them out: check them all now, so that the recovery and
-    the jobs that follow get live ones.
+    The pool is no judge of that: it reconnects on a backoff of its own, and hands out
+    connections a restart killed when they were idle only a short while (they are replaced
+    once the session lock is held again).
     """
     retries = backoff()
     while True:
         try:
             probe = await psycopg.AsyncConnection.connect(url, autocommit=True)
             await probe.close()
-            await pool.check()
             return
         except psycopg.OperationalError as error:
             delay = next(retries)
