@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
 from telethon import types
 from telethon.tl.functions.messages import SendMessageRequest
 
 from predlagator.db import accounts, audit, campaigns, channels, deliveries
-from predlagator.db.pool import Pool
 from predlagator.models import CampaignStatus, DeliveryStatus
 from predlagator.queue import defer, names
-from tests.rig import Rig, delivery_rig
+from tests.rig import Rig
 
 # Jobs scheduled for later (a kick at the end of a wait) become due now.
 DUE_NOW = "UPDATE procrastinate_jobs SET scheduled_at = now() WHERE status = 'todo'"
-
-
-@pytest.fixture
-async def rig(pool: Pool) -> AsyncIterator[Rig]:
-    async with delivery_rig(pool) as opened:
-        yield opened
 
 
 async def test_campaign_sends_each_channel_once_with_stored_random_id(rig: Rig) -> None:

@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
 from predlagator.db import audit, deliveries
-from predlagator.db.pool import Pool
 from predlagator.models import DeliveryStatus
 from predlagator.queue import names
-from tests.rig import Rig, delivery_rig
-
-
-@pytest.fixture
-async def rig(pool: Pool) -> AsyncIterator[Rig]:
-    async with delivery_rig(pool) as opened:
-        yield opened
+from tests.rig import Rig
 
 
 async def test_retention_deletes_old_finished_jobs_only(rig: Rig) -> None:
