@@ -197,3 +197,22 @@ async def test_channel_refusing_media_is_a_failure_for_the_operator(
         await sender.send_media(peer, "x", media, random_id=3)
     assert failure.value.code == "CHAT_SEND_PHOTOS_FORBIDDEN"
     assert telegram.posts[peer.peer_id] == []
+
+
+async def test_a_channel_refusing_the_first_post_costs_no_second_upload(
+    telegram: FakeTelegram, sender: TelethonSender
+) -> None:
+    peers = await channels(telegram, sender, 3)
+    media, reads = media_file(PHOTO)
+    telegram.fail_next(403, "CHAT_WRITE_FORBIDDEN", request_type=SendMediaRequest)
+    with pytest.raises(TelegramFailure):
+        await sender.send_media(peers[0], "x", media, random_id=1)
+
+    await sender.send_media(peers[1], "x", media, random_id=2)
+    await sender.send_media(peers[2], "x", media, random_id=3)
+
+    assert reads.count == 1 and telegram.uploaded() == [PHOTO]
+    second, third = media_sends(telegram)
+    assert isinstance(second.media, types.InputMediaUploadedPhoto)  # the same upload again
+    assert isinstance(third.media, types.InputMediaPhoto)  # then the posted photo
+    assert [len(telegram.posts[p.peer_id]) for p in peers] == [0, 1, 1]

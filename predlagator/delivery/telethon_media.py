@@ -8,9 +8,18 @@ from telethon import types
 
 from predlagator.delivery.sender import MediaFile
 
-# Telegram refuses a reused photo or document when its file reference has expired: the sender
-# uploads the file again and retries once (the refused request posted nothing).
-STALE_MEDIA = frozenset({"FILE_REFERENCE_EXPIRED", "FILE_REFERENCE_INVALID", "MEDIA_EMPTY"})
+# Telegram refuses a reused photo or document when its file reference has expired, and an
+# uploaded file once its parts are gone: the sender uploads the file again and retries once
+# (the refused request posted nothing).
+STALE_MEDIA = frozenset(
+    {
+        "FILE_REFERENCE_EXPIRED",
+        "FILE_REFERENCE_INVALID",
+        "MEDIA_EMPTY",
+        "FILE_PARTS_INVALID",
+        "FILE_PART_MISSING",
+    }
+)
 
 
 def uploaded(file: Any, media: MediaFile) -> Any:

@@ -175,7 +175,6 @@ class TelethonSender:
         except TelegramFailure as failure:
             if reused is None or failure.code not in telethon_media.STALE_MEDIA:
                 raise
-            self._media.pop(template_id, None)
             request.media = await self._upload(media)
             result = await self._call(self._client(request))
         posted = telethon_media.reusable(result)
@@ -195,7 +194,10 @@ class TelethonSender:
             timeout_s=self._timeout_s + len(data) / UPLOAD_BYTES_PER_S,
         )
         log.debug("uploaded template_id=%s bytes=%s", media.info.template_id, len(data))
-        return telethon_media.uploaded(file, media)
+        # Kept until a post replaces it: a channel that refuses the post must not cost the
+        # next one another upload (an uploaded file may be sent again).
+        self._media[media.info.template_id] = uploaded = telethon_media.uploaded(file, media)
+        return uploaded
 
     async def _resolve_username(self, username: str) -> Peer:
         result = await self._call(

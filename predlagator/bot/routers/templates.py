@@ -65,7 +65,7 @@ async def on_media(message: Message, bot: Bot, pool: Pool, operator: Operator, l
     data = await _fetch(message, bot, media, lang)
     if data is None:
         return
-    name = template_name(message.caption or "") or media.file_name
+    name = template_name(message.caption or "") or template_name(media.file_name)
     if media.kind == "photo" and not message.caption:
         name = t(lang, "Photo")
     async with pool.connection() as conn, conn.transaction():
