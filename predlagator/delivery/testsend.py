@@ -33,7 +33,7 @@ SAVED_MESSAGES = Peer(peer_type="self", peer_id=0)
 
 
 @dataclass(frozen=True)
-class TestSend:
+class Request:
     """One test post: which account, template and target, its random_id and deadline."""
 
     account_id: int
@@ -43,7 +43,7 @@ class TestSend:
     deadline: datetime
 
 
-async def perform(deps: DrainDeps, request: TestSend) -> dict[str, Any]:
+async def perform(deps: DrainDeps, request: Request) -> dict[str, Any]:
     """Send the post unless it is too late or the account may not; return the outcome.
 
     The outcome is what the bot needs to tell the operator: `kind` (sent, failed, flood,
@@ -76,7 +76,7 @@ async def perform(deps: DrainDeps, request: TestSend) -> dict[str, Any]:
     return _sent(peer, message_id)
 
 
-async def _peer(deps: DrainDeps, request: TestSend, known: lookups.KnownChannel | None) -> Peer:
+async def _peer(deps: DrainDeps, request: Request, known: lookups.KnownChannel | None) -> Peer:
     """The target as the account knows it: stored, or resolved now (and stored if known)."""
     if request.target == ME:
         return SAVED_MESSAGES
@@ -138,4 +138,3 @@ async def _announce(deps: DrainDeps, account_id: int, effects: outcomes.Effects)
         reason = campaign.status_reason or ""
         await defer.notify(app, campaign.id, "account_stopped", reason=reason)
         await defer.refresh_progress(app, campaign.id, delay_s=0)
-

@@ -17,6 +17,7 @@ def account_queue(account_id: int) -> str:
     """Drains of one account run only in the process holding that account's session."""
     return f"account-{account_id}"
 
+
 # /test: one post sent at once from the account's worker, its outcome told in the chat, and a
 # check at the deadline that answers for a test no worker took.
 TEST_SEND = "test_send"

@@ -8,7 +8,7 @@ import procrastinate
 from procrastinate import JobContext
 
 from predlagator.delivery.drain import DrainDeps
-from predlagator.delivery.testsend import TestSend, perform
+from predlagator.delivery.testsend import Request, perform
 from predlagator.queue import defer, names
 
 blueprint = procrastinate.Blueprint()
@@ -28,7 +28,7 @@ async def test_send(
     """Send the test post (deferred to the account's queue, so it runs where its session is)."""
     deps = context.additional_context["drain_deps"]
     assert isinstance(deps, DrainDeps)
-    request = TestSend(
+    request = Request(
         account_id=account_id,
         template_id=template_id,
         target=target,

@@ -14,6 +14,7 @@ from predlagator.bot.routers import (
     operators,
     status,
     templates,
+    testsend,
     viewers,
 )
 
@@ -33,6 +34,7 @@ def get_routers() -> list[Router]:
         batches.make_router(),
         campaigns.make_router(),
         controls.make_router(),
+        testsend.make_router(),
         templates.make_router(),
         fallback.make_router(),
     ]
