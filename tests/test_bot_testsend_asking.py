@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
+from telethon import functions
 
 from predlagator.bot.routers.testsend import PickForTest, SendTestToMe
 from predlagator.db.pool import Pool
@@ -234,3 +237,43 @@ async def test_a_test_whose_worker_lost_its_session_is_answered_at_the_deadline(
         f"❌ Test of #{template.id} to Saved Messages failed in the worker (its log says why); "
         "it may not have been sent."
     ]
+
+
+async def test_a_test_still_running_at_its_deadline_is_looked_at_again(world: World) -> None:
+    template = await world.template()
+    world.telegram.add_channel("news_main")
+    arrived, let_go = asyncio.Event(), asyncio.Event()
+
+    async def hold(query: Any) -> None:
+        if isinstance(query, functions.messages.SendMessageRequest):
+            arrived.set()
+            await let_go.wait()
+
+    world.telegram.hold = hold
+    world.start_worker([names.account_queue(world.rig.account_id)])
+    await world.chat.send(OWNER, f"/test {template.id} @news_main")
+    async with asyncio.timeout(30):
+        await arrived.wait()  # the test's post is in flight: its job runs
+    async with world.rig.pool.connection() as conn:
+        await conn.execute(EXPIRY_DUE)
+    await world.run_due([names.NOTIFICATIONS_QUEUE])
+    [check] = await world.rows(
+        "SELECT status, args->>'checks' AS checks FROM procrastinate_jobs "
+        "WHERE task_name = 'test_expiry' AND status = 'todo'"
+    )
+    assert check == {"status": "todo", "checks": "1"}
+    let_go.set()
+    await world.stop_worker()  # once the test's job is done
+    async with world.rig.pool.connection() as conn:
+        await conn.execute(EXPIRY_DUE)
+    await world.run_due([names.NOTIFICATIONS_QUEUE])
+    assert world.answers(OWNER) == [
+        f"📤 Sending #{template.id} «Big news» to @news_main…",
+        f"✅ Test of #{template.id} sent: https://t.me/news_main/1",
+    ]
+    assert (
+        await world.rows(
+            "SELECT id FROM procrastinate_jobs WHERE task_name = 'test_expiry' AND status = 'todo'"
+        )
+        == []
+    )

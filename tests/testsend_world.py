@@ -161,10 +161,10 @@ class World:
             additional_context=self.context(),
         )
 
-    def start_worker(self) -> None:
+    def start_worker(self, queues: list[str] | None = None) -> None:
         """A real worker in the background, as in production: several jobs at once."""
         run = self.app.run_worker_async(
-            queues=self.queues,
+            queues=queues or self.queues,
             concurrency=4,
             install_signal_handlers=False,
             additional_context=self.context(),
