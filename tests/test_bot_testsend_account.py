@@ -24,8 +24,8 @@ UNCHANGED = "no job deferred, nothing audited"
 
 
 @pytest.fixture
-async def world(pool: Pool) -> AsyncIterator[World]:
-    async with open_world(pool) as opened:
+async def world(pool: Pool, db_url: str) -> AsyncIterator[World]:
+    async with open_world(pool, db_url) as opened:
         await opened.alive()
         yield opened
 

@@ -24,8 +24,8 @@ EXPIRY_DUE = "UPDATE procrastinate_jobs SET scheduled_at = now() WHERE task_name
 
 
 @pytest.fixture
-async def world(pool: Pool) -> AsyncIterator[World]:
-    async with open_world(pool) as opened:
+async def world(pool: Pool, db_url: str) -> AsyncIterator[World]:
+    async with open_world(pool, db_url) as opened:
         await opened.alive()
         yield opened
 

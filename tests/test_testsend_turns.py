@@ -36,8 +36,8 @@ WITHIN_S = 30.0  # a deadline for things that happen at once; the tests never sl
 
 
 @pytest.fixture
-async def world(pool: Pool) -> AsyncIterator[World]:
-    async with open_world(pool) as opened:
+async def world(pool: Pool, db_url: str) -> AsyncIterator[World]:
+    async with open_world(pool, db_url) as opened:
         await opened.alive()
         yield opened
 
@@ -276,6 +276,7 @@ async def test_the_worker_process_sends_tests_through_its_account(
     settings = Settings(
         _env_file=None, database_url=db_url, tg_api_id=1, tg_api_hash="x", tg_session="x"
     )
+    await world.let_session_go()  # the worker process takes it
     ready = asyncio.Event()
     worker = asyncio.create_task(
         run_worker(

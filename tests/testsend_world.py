@@ -19,9 +19,10 @@ import procrastinate
 from telethon import functions
 
 from predlagator.bot import notifier, testsend_notices
-from predlagator.db import batches, channels, templates
+from predlagator.db import accounts, batches, channels, templates
 from predlagator.db.pool import Pool
 from predlagator.delivery.serial_sender import SerialSender
+from predlagator.delivery.session_lock import SessionLock
 from predlagator.models import Peer, Template
 from predlagator.queue import names, tasks, testsend
 from predlagator.queue.app import make_app
@@ -131,6 +132,7 @@ class World:
     rig: Rig
     app: procrastinate.App
     telegram: CountingTelegram
+    session: SessionLock
     background: list[asyncio.Task[None]] = field(default_factory=list)
 
     @property
@@ -148,9 +150,15 @@ class World:
         }
 
     async def alive(self) -> None:
-        """A worker's fresh heartbeat, as the bot checks before asking for a test."""
+        """What the bot checks before asking for a test: the account's session is held (by the
+        test, standing in for the worker process) and a worker beats."""
         async with self.rig.pool.connection() as conn:
             await conn.execute("INSERT INTO procrastinate_workers (last_heartbeat) VALUES (now())")
+        await self.session.acquire()
+
+    async def let_session_go(self) -> None:
+        """Give the account's session up (for a worker process to take, or for none)."""
+        await self.session.release()
 
     async def run_due(self, queues: list[str] | None = None) -> None:
         """Run a real worker until no job is due now (later ones stay queued)."""
@@ -221,7 +229,7 @@ class World:
 
 
 @asynccontextmanager
-async def open_world(pool: Pool) -> AsyncIterator[World]:
+async def open_world(pool: Pool, db_url: str) -> AsyncIterator[World]:
     """The world, with the worker's sender composition: SerialSender over the Telethon sender."""
     telegram = CountingTelegram()
     async with (
@@ -235,9 +243,11 @@ async def open_world(pool: Pool) -> AsyncIterator[World]:
             tasks.blueprint, testsend.blueprint, notifier.blueprint, testsend_notices.blueprint
         )
         await app.open_async(pool=pool)
-        world = World(chat=chat, rig=rig, app=app, telegram=telegram)
+        session = SessionLock(db_url, accounts.MAIN_ACCOUNT)
+        world = World(chat=chat, rig=rig, app=app, telegram=telegram, session=session)
         try:
             yield world
         finally:
             await world.stop_worker()
+            await session.release()
             await app.close_async()

@@ -1,10 +1,10 @@
 """Asking for a test send: which template and target, whether it can go now, and the job.
 
 Everything that can be known here is answered at once, without a job: an unknown template, a
-bad target, no account, a stopped account, a flood wait still running, no live worker. Only a
-test with a fair chance goes to the worker holding the account's session, with a deadline:
-a test that waited longer than TEST_WITHIN_S would surprise whoever asked, so it is dropped
-then, with an answer, instead of being sent late.
+bad target, no account, a stopped account, a flood wait still running, no live worker holding
+the account's session. Only a test with a fair chance goes to that worker, with a deadline: a
+test that waited longer than TEST_WITHIN_S would surprise whoever asked, so it is dropped then,
+with an answer, instead of being sent late.
 
 The account is the default one (accounts.MAIN_ACCOUNT, the session TG_SESSION names; the first
 account otherwise): the only one a worker serves today. A test checks a post and a channel, and
@@ -26,6 +26,7 @@ from predlagator.db import accounts, audit, status, templates
 from predlagator.db import testsend as lookups
 from predlagator.db.pool import Pool
 from predlagator.db.rows import Conn
+from predlagator.delivery.session_lock import lock_key
 from predlagator.models import Account, Operator, Template
 from predlagator.queue import defer
 
@@ -100,11 +101,12 @@ async def request(
     async with pool.connection() as conn:
         account = default_account(await accounts.list_all(conn))
         worker = await status.worker(conn)
+        held = account is not None and await lookups.session_held(conn, lock_key(account.name))
     if account is None:
         return t(
             lang, "Not sent: there is no sending account yet. Start the worker with a session."
         )
-    refusal = _refusal(lang, account, worker)
+    refusal = _refusal(lang, account, worker, held)
     if refusal is not None:
         return refusal
     deadline = datetime.now(UTC) + timedelta(seconds=TEST_WITHIN_S)
@@ -141,8 +143,12 @@ async def request(
     )
 
 
-def _refusal(lang: str, account: Account, worker: status.WorkerState) -> str | None:
-    """Why the test cannot go from `account` now, or None when it can."""
+def _refusal(lang: str, account: Account, worker: status.WorkerState, held: bool) -> str | None:
+    """Why the test cannot go from `account` now, or None when it can.
+
+    A worker can send for the account when it holds the account's session (its lock) and
+    beats; the beat alone may be the bot's own queue worker's.
+    """
     if account.status != "active":
         return t(
             lang,
@@ -153,10 +159,10 @@ def _refusal(lang: str, account: Account, worker: status.WorkerState) -> str | N
     if account.flood_until is not None and account.flood_until > datetime.now(UTC):
         return t(lang, "⏳ Not sent: {why}.", why=Html(flood_wait(lang, account.flood_until)))
     age = worker.heartbeat_age_s
-    if age is None or age > STALE_HEARTBEAT_S:
+    if not held or age is None or age > STALE_HEARTBEAT_S:
         return t(
             lang,
-            "⚠️ Not sent: no worker is running, so nothing can reach Telegram now. "
-            "Start one (predlagator worker) and try again.",
+            "⚠️ Not sent: no worker holds the account's session, so nothing can reach Telegram "
+            "now. Start one (predlagator worker) and try again.",
         )
     return None

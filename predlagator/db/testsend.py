@@ -1,10 +1,10 @@
-"""What a test send (/test) looks up: templates by name, a target channel's stored peer."""
+"""What a test send (/test) looks up: templates by name, a target's stored peer, the session."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel
 
-from predlagator.db.rows import Conn, many, one
+from predlagator.db.rows import Conn, dicts, many, one
 from predlagator.models import Peer, Template
 
 _Q = "testsend"
@@ -38,3 +38,10 @@ async def templates_named(conn: Conn, name: str, limit: int = 10) -> list[Templa
 async def known_channel(conn: Conn, account_id: int, ref: str) -> KnownChannel | None:
     """The channel with this normalised ref and the account's stored peer, if it is known."""
     return await one(conn, KnownChannel, _Q, "known_channel", account_id=account_id, ref=ref)
+
+
+async def session_held(conn: Conn, lock_key: int) -> bool:
+    """Whether some process holds the advisory lock `lock_key` (an account's session lock)."""
+    unsigned = lock_key & 0xFFFF_FFFF_FFFF_FFFF
+    rows = await dicts(conn, _Q, "session_held", high=unsigned >> 32, low=unsigned & 0xFFFF_FFFF)
+    return bool(rows[0]["held"])
