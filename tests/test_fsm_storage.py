@@ -41,7 +41,12 @@ async def test_state_and_data_round_trip(pool: Pool) -> None:
     await storage.set_state(KEY, Dialog.first)
     await storage.set_data(KEY, {"name": "Shops <b>", "ids": [1, 2], "rate": 0.5, "n": None})
     assert await storage.get_state(KEY) == "Dialog:first"
-    assert await storage.get_data(KEY) == {"name": "Shops <b>", "ids": [1, 2], "rate": 0.5, "n": None}
+    assert await storage.get_data(KEY) == {
+        "name": "Shops <b>",
+        "ids": [1, 2],
+        "rate": 0.5,
+        "n": None,
+    }
 
     await storage.set_state(KEY, "Dialog:second")  # a state's name works as well as the State
     assert await storage.update_data(KEY, {"rate": 2}) == {
