@@ -97,3 +97,19 @@ async def to_step(h: BotHarness, step: str, lang: str = "en") -> None:
     if step == "start":
         return
     await press(h, "▶️ Now" if lang == "en" else "▶️ Сейчас", lang=lang)
+
+
+async def wizard_row(h: BotHarness) -> dict[str, Any] | None:
+    """The wizard's stored state and data (None once it has ended)."""
+    rows = await h.rows(
+        "SELECT chat_id, user_id, state, data FROM fsm_states WHERE destiny = 'new_campaign'"
+    )
+    assert len(rows) <= 1
+    return rows[0] if rows else None
+
+
+def last_answer(h: BotHarness) -> dict[str, Any]:
+    """The latest answer to a button press."""
+    answers = h.session.of("answerCallbackQuery")
+    assert answers, "no press was answered"
+    return answers[-1]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from aiogram.fsm.storage.base import StorageKey
@@ -87,7 +87,7 @@ async def create(
             language=lang,
             created_by=operator.user_id,
         )
-        start_at = draft.start_at.isoformat() if draft.start_at else None
+        start_at = draft.start_at.astimezone(UTC).isoformat() if draft.start_at else None
         details = draft.model_dump(include={"batch_id", "template_id", "rate", "retry_limit"})
         await audit.record(
             conn,

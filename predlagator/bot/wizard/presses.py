@@ -195,7 +195,7 @@ def start_refusal(turn: Turn) -> str | None:
         return t(turn.lang, "This button is no longer valid")
     zone = turn.env.settings.zone
     at = datetime.fromtimestamp(minutes * 60, UTC).astimezone(zone)
-    start = answers.start(check_start(at, turn.env.now), show(at, zone), zone, turn.lang)
+    start = answers.start(check_start(at, turn.env.now), f"{at:%Y-%m-%d %H:%M}", zone, turn.lang)
     turn.draft.start_at = start.value or turn.draft.start_at
     return start.refusal
 

@@ -145,7 +145,11 @@ async def account_prompt(draft: Draft, buttons: Buttons, env: Env) -> Prompt:
 def rate_prompt(draft: Draft, buttons: Buttons, env: Env, chosen: Picks) -> Prompt:
     """Ask for the pace; suggest the default and a few common ones."""
     default = default_rate(env.settings, chosen.account)
-    options = sorted(v for v in {default, *RATES} if answers.RATE_MIN <= v <= answers.RATE_MAX)
+    current = draft.rate if draft.rate is not None else default
+    # The answer given before is among the choices, ticked, whatever it was.
+    options = sorted(
+        v for v in {default, current, *RATES} if answers.RATE_MIN <= v <= answers.RATE_MAX
+    )
     text = t(
         env.lang,
         "How fast? Send the pace in posts per minute, from {min} to {max} (default {default}).",
@@ -153,8 +157,7 @@ def rate_prompt(draft: Draft, buttons: Buttons, env: Env, chosen: Picks) -> Prom
         max=f"{answers.RATE_MAX:g}",
         default=f"{default:g}",
     )
-    current = f"{draft.rate if draft.rate is not None else default:g}"
-    values = buttons.values([(f"{v:g}", f"{v:g}") for v in options], current)
+    values = buttons.values([(f"{v:g}", f"{v:g}") for v in options], f"{current:g}")
     return Prompt(text, buttons.markup(values, buttons.nav()))
 
 
@@ -170,7 +173,7 @@ def retry_prompt(draft: Draft, buttons: Buttons, env: Env) -> Prompt:
         default=default,
     )
     current = draft.retry_limit if draft.retry_limit is not None else default
-    options = [(str(n), n) for n in sorted({default, *RETRIES})]
+    options = [(str(n), n) for n in sorted({default, current, *RETRIES})]
     return Prompt(text, buttons.markup(buttons.values(options, current), buttons.nav()))
 
 
