@@ -1,4 +1,4 @@
-"""The wizard's checks: wrong answers asked again with the reason, unusable picks, Back, old buttons."""
+"""Wizard checks: wrong answers asked again with the reason, unusable picks, Back, old buttons."""
 
 from __future__ import annotations
 
