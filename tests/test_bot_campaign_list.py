@@ -116,6 +116,8 @@ async def test_a_viewer_may_page_and_open(h: BotHarness) -> None:
         (CampaignsPage(offset=500).pack(), "This button is no longer valid"),
         ("cl:abc", "This button is no longer valid"),
         (OpenCampaign(id=999).pack(), "No campaign #999."),
+        (CampaignsPage(offset=10**19).pack(), "This button is no longer valid"),
+        (OpenCampaign(id=10**19).pack(), f"No campaign #{10**19}."),
     ],
 )
 async def test_forged_list_presses(h: BotHarness, data: str, answer: str) -> None:

@@ -22,6 +22,8 @@ from predlagator.db.pool import Pool
 from predlagator.models import Campaign, CampaignStatus
 
 PAGE = 10
+# Numbers in forged callback data beyond PostgreSQL's bigint would fail the query.
+MAX_ID = 2**63
 
 
 class CampaignsPage(CallbackData, prefix="cl"):
@@ -109,7 +111,7 @@ async def on_page(
 ) -> None:
     """Prev / Next: the list's message shows another page."""
     offset = callback_data.offset
-    shown = await page(pool, settings, lang, offset) if offset >= 0 else None
+    shown = await page(pool, settings, lang, offset) if 0 <= offset < MAX_ID else None
     if shown is None or callback.message is None:
         await callback.answer(t(lang, "This button is no longer valid"))
         return
@@ -135,9 +137,11 @@ async def on_open(
     lang: str,
 ) -> None:
     """Show the campaign's card as it is now (the live card stays where it is)."""
-    async with pool.connection() as conn:
-        campaign = await campaigns.get(conn, callback_data.id)
-        progress = await campaigns.progress(conn, callback_data.id)
+    campaign = progress = None
+    if 0 < callback_data.id < MAX_ID:
+        async with pool.connection() as conn:
+            campaign = await campaigns.get(conn, callback_data.id)
+            progress = await campaigns.progress(conn, callback_data.id)
     if campaign is None or progress is None:
         await callback.answer(t(lang, "No campaign #{id}.", id=callback_data.id))
         return

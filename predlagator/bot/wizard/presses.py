@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import procrastinate
 from aiogram import Bot
@@ -188,13 +189,22 @@ async def on_value(turn: Turn) -> None:
     await turn.go(AFTER_VALUE[step])
 
 
+def moment(minutes: int | None, zone: ZoneInfo) -> datetime | None:
+    """Whole minutes since the epoch as a moment in `zone`; None for a number beyond calendars."""
+    if minutes is None:
+        return None
+    try:
+        return datetime.fromtimestamp(minutes * 60, UTC).astimezone(zone)
+    except (OverflowError, ValueError):
+        return None
+
+
 def start_refusal(turn: Turn) -> str | None:
     """Take a suggested start time (whole minutes since the epoch) unless it has passed."""
-    minutes = as_id(turn.press.value)
-    if minutes is None:
-        return t(turn.lang, "This button is no longer valid")
     zone = turn.env.settings.zone
-    at = datetime.fromtimestamp(minutes * 60, UTC).astimezone(zone)
+    at = moment(as_id(turn.press.value), zone)
+    if at is None:
+        return t(turn.lang, "This button is no longer valid")
     start = answers.start(check_start(at, turn.env.now), f"{at:%Y-%m-%d %H:%M}", zone, turn.lang)
     turn.draft.start_at = start.value or turn.draft.start_at
     return start.refusal

@@ -96,6 +96,8 @@ async def batch_prompt(draft: Draft, buttons: Buttons, env: Env, offset: int) ->
         found = await picks.batches_page(conn, PAGE + 1, offset)
     items = [(b.id, f"#{b.id} {b.name} ({count_label(b)})") for b in found[:PAGE]]
     text = t(env.lang, "Campaign «{name}». Pick the channels (batch):", name=draft.name or "")
+    if not found and offset == 0:  # all deleted since the wizard began
+        text = t(env.lang, "No batches yet. Send a list of channels to make one.")
     return Prompt(
         text,
         buttons.markup(
@@ -118,8 +120,11 @@ async def template_prompt(draft: Draft, buttons: Buttons, env: Env, offset: int)
     async with env.pool.connection() as conn:
         found = await templates.list_all(conn, limit=PAGE + 1, offset=offset)
     items = [(tpl.id, f"#{tpl.id} {tpl.name}") for tpl in found[:PAGE]]
+    text = t(env.lang, "Now pick the post (template):")
+    if not found and offset == 0:
+        text = t(env.lang, "No templates yet. Send me the post you want to publish.")
     return Prompt(
-        t(env.lang, "Now pick the post (template):"),
+        text,
         buttons.markup(
             buttons.picks(items, draft.template_id),
             buttons.pages(offset, PAGE, len(found) > PAGE),
