@@ -19,7 +19,7 @@ from predlagator.bot.wizard.flow import advance, edit, load, utc_now
 from predlagator.bot.wizard.keyboards import WizardPress
 from predlagator.bot.wizard.prompts import Env
 from predlagator.bot.wizard.start_time import check_start, show
-from predlagator.bot.wizard.states import Draft, new_token
+from predlagator.bot.wizard.states import Draft, new_token, next_step
 from predlagator.bot.wizard.summary import load_picks
 from predlagator.config import Settings
 from predlagator.db import picks, templates
@@ -27,9 +27,9 @@ from predlagator.db.pool import Pool
 from predlagator.models import Operator
 from predlagator.queue import defer
 
-# What comes after a pick at each step.
-AFTER_PICK = {"batch": "template", "template": "account", "account": "rate"}
-AFTER_VALUE = {"name": "batch", "rate": "retry", "retry": "start", "start": "confirm"}
+# The steps answered by a pick from a list, and those with suggested values.
+PICKED = frozenset({"batch", "template", "account"})
+VALUED = frozenset({"name", "rate", "retry", "start"})
 
 
 @dataclass
@@ -136,14 +136,14 @@ async def on_page(turn: Turn) -> None:
 async def on_pick(turn: Turn) -> None:
     """A batch, template or account picked: check it can be used, then go on."""
     item_id, step = as_id(turn.press.value), turn.press.step
-    if item_id is None or step not in AFTER_PICK:
+    if item_id is None or step not in PICKED:
         await turn.stale()
         return
     refusal = await pick(turn, step, item_id)
     if refusal is not None:
         await turn.refuse(refusal)
         return
-    await turn.go(AFTER_PICK[step])
+    await turn.go(next_step(step))
 
 
 async def pick(turn: Turn, step: str, item_id: int) -> str | None:
@@ -168,7 +168,7 @@ async def pick(turn: Turn, step: str, item_id: int) -> str | None:
 async def on_value(turn: Turn) -> None:
     """A suggested value: the same checks as a typed one."""
     step, value, lang = turn.press.step, turn.press.value, turn.lang
-    if step not in AFTER_VALUE:
+    if step not in VALUED:
         await turn.stale()
         return
     refusal: str | None = None
@@ -186,7 +186,7 @@ async def on_value(turn: Turn) -> None:
     if refusal is not None:
         await turn.refuse(refusal)
         return
-    await turn.go(AFTER_VALUE[step])
+    await turn.go(next_step(step))
 
 
 def moment(minutes: int | None, zone: ZoneInfo) -> datetime | None:

@@ -16,14 +16,12 @@ from predlagator.bot.wizard.flow import WizardContext, advance, load, utc_now
 from predlagator.bot.wizard.keyboards import Buttons, WizardPress
 from predlagator.bot.wizard.prompts import Env, prompt
 from predlagator.bot.wizard.start_time import parse_start
-from predlagator.bot.wizard.states import TYPED, Draft, new_token
+from predlagator.bot.wizard.states import TYPED, Draft, new_token, next_step
 from predlagator.config import Settings
 from predlagator.db import batches, templates
 from predlagator.db.pool import Pool
 
 Clock = Callable[[], datetime]
-# After each typed answer, the step that follows it.
-NEXT = {"name": "batch", "rate": "retry", "retry": "start", "start": "confirm"}
 
 
 async def cmd_new_campaign(
@@ -112,7 +110,7 @@ async def on_answer(
         again = await prompt(wizard_step, draft, env)
         await message.answer(f"{refusal}\n\n{again.text}", reply_markup=again.markup)
         return
-    shown = await advance(wizard, NEXT[wizard_step], draft, env)
+    shown = await advance(wizard, next_step(wizard_step), draft, env)
     await message.answer(shown.text, reply_markup=shown.markup)
 
 

@@ -31,6 +31,11 @@ class NewCampaign(StatesGroup):
     confirm = State()
 
 
+def next_step(step: str) -> str:
+    """The step after `step` (the account step is skipped later if there is no choice)."""
+    return STEPS[min(STEPS.index(step) + 1, len(STEPS) - 1)]
+
+
 def state_of(step: str) -> State:
     """The FSM state of a step."""
     state: State = getattr(NewCampaign, step)
