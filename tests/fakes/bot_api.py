@@ -18,7 +18,10 @@ from aiogram.enums import ParseMode
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import MessageEntity, Update
+from aiohttp import ClientResponseError, RequestInfo
+from multidict import CIMultiDict, CIMultiDictProxy
 from psycopg import sql
+from yarl import URL
 
 from predlagator.bot.dispatcher import make_dispatcher, sync_owners
 from predlagator.config import Settings
@@ -26,6 +29,7 @@ from predlagator.db import operators
 from predlagator.db.pool import Pool
 from predlagator.models import Role
 from predlagator.queue.app import make_app
+from tests.fakes.bot_files import FileStore, StoredFile
 
 BOT_TOKEN = "123456:ABC-DEF"
 BOT_ID = 123456
@@ -59,6 +63,7 @@ class RecordingSession(BaseSession):
         # Canned results by method name, for methods this fake does not answer itself.
         self.results: dict[str, Any] = {}
         self._message_ids = itertools.count(1)
+        self.files = FileStore()  # what operators sent, for getFile and downloads
 
     def fail_next(
         self, method: str, status: int, description: str, retry_after: int | None = None
@@ -110,8 +115,8 @@ class RecordingSession(BaseSession):
         params = self._params(bot, method)
         self.calls.append((name, params))
         pending = self.failures.get(name)
-        if pending:
-            failure = pending.pop(0)
+        failure = pending.pop(0) if pending else self._refusal(name, params)
+        if failure is not None:
             body: dict[str, Any] = {
                 "ok": False,
                 "error_code": failure.status,
@@ -134,6 +139,14 @@ class RecordingSession(BaseSession):
         }
         return {key: value for key, value in prepared.items() if value is not None}
 
+    def _refusal(self, name: str, params: dict[str, Any]) -> Failure | None:
+        # Telegram's own refusals of requests this fake answers.
+        if name == "getFile":
+            found = self.files.get_file(str(params.get("file_id")))
+            if isinstance(found, str):
+                return Failure(400, found)
+        return None
+
     def _result(self, name: str, params: dict[str, Any]) -> Any:
         if name in self.results:
             return self.results[name]
@@ -143,6 +156,8 @@ class RecordingSession(BaseSession):
             return self._message(next(self._message_ids), params)
         if name == "editMessageText" and "message_id" in params:
             return self._message(int(params["message_id"]), params)
+        if name == "getFile":
+            return self.files.get_file(str(params["file_id"]))
         return True
 
     def _message(self, message_id: int, params: dict[str, Any]) -> dict[str, Any]:
@@ -169,9 +184,15 @@ class RecordingSession(BaseSession):
         chunk_size: int = 65536,
         raise_for_status: bool = True,
     ) -> AsyncGenerator[bytes, None]:
-        """Files are not part of this fake."""
-        raise NotImplementedError
-        yield b""  # pragma: no cover
+        """Serve a file of `files` as Telegram's file server does; recorded as "downloadFile"."""
+        path = url.partition("/file/bot")[2].partition("/")[2]
+        self.calls.append(("downloadFile", {"file_path": path}))
+        data = self.files.by_path(path)
+        if data is None:
+            info = RequestInfo(URL(url), "GET", CIMultiDictProxy(CIMultiDict()), URL(url))
+            raise ClientResponseError(info, (), status=404, message="Not Found")
+        for start in range(0, len(data), chunk_size):
+            yield data[start : start + chunk_size]
 
 
 def make_test_bot(session: RecordingSession | None = None) -> Bot:
@@ -218,6 +239,16 @@ def make_message_update(
     return Update.model_validate({"update_id": next(_update_ids), "message": message})
 
 
+def make_document_update(
+    user_id: int, file: StoredFile, caption: str | None = None, lang: str | None = "en"
+) -> Update:
+    """An update with a private message from `user_id` carrying `file` as a document."""
+    extra: dict[str, Any] = {"document": file.document()}
+    if caption is not None:
+        extra["caption"] = caption
+    return make_message_update(user_id, None, lang=lang, **extra)
+
+
 def make_callback_update(
     user_id: int, data: str, message_id: int, lang: str | None = "en", chat_id: int | None = None
 ) -> Update:
@@ -259,6 +290,21 @@ class BotHarness:
     async def send(self, user_id: int, text: str | None, **kwargs: Any) -> None:
         """Feed a message from `user_id` through the dispatcher."""
         await self.dp.feed_update(self.bot, make_message_update(user_id, text, **kwargs))
+
+    async def send_document(
+        self,
+        user_id: int,
+        data: bytes,
+        file_name: str | None,
+        caption: str | None = None,
+        mime_type: str | None = None,
+        lang: str | None = "en",
+    ) -> StoredFile:
+        """Store a file and feed a message from `user_id` that sends it as a document."""
+        stored = self.session.files.add(data, file_name, mime_type)
+        update = make_document_update(user_id, stored, caption, lang)
+        await self.dp.feed_update(self.bot, update)
+        return stored
 
     async def press(self, user_id: int, data: str, message_id: int = 1, **kwargs: Any) -> None:
         """Feed a button press from `user_id` through the dispatcher."""

@@ -24,6 +24,8 @@ from typing import Any, Final
 
 from aiohttp import web
 
+from tests.fakes.bot_files import FileStore, StoredFile
+
 Params = dict[str, Any]
 Call = tuple[str, Params]
 Predicate = Callable[[str, Params], bool]
@@ -137,6 +139,7 @@ class FakeBotApi:
         self._updates_arrived = asyncio.Event()  # replaced by a fresh one after each set
         self._closing = False
         self._runner: web.AppRunner | None = None
+        self.files = FileStore()  # what operators sent, for getFile and /file/ downloads
         handlers: list[Callable[[Params], Any]] = [
             self.getUpdates,
             self.getMe,
@@ -151,6 +154,7 @@ class FakeBotApi:
             self.sendPhoto,
             self.deleteMessage,
             self.getChat,
+            self.getFile,
         ]
         # Telegram matches method names case-insensitively.
         self._methods = {handler.__name__.lower(): handler for handler in handlers}
@@ -161,6 +165,7 @@ class FakeBotApi:
         """Listen on a free port of 127.0.0.1; return the base URL for BOT_API_URL."""
         app = web.Application(client_max_size=MAX_UPLOAD)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_route("GET", "/file/bot{token}/{path:.+}", self._download)
         app.router.add_route("*", "/{tail:.*}", self._not_found)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
         await self._runner.setup()
@@ -236,6 +241,30 @@ class FakeBotApi:
         }
         return self._push({"callback_query": query})
 
+    def push_document(
+        self,
+        user_id: int,
+        data: bytes,
+        file_name: str | None,
+        caption: str | None = None,
+        mime_type: str | None = None,
+        lang: str | None = "en",
+    ) -> StoredFile:
+        """Store a file and queue an update: `user_id` sends it as a document in a private chat."""
+        stored = self.files.add(data, file_name, mime_type)
+        message: dict[str, Any] = {
+            "message_id": self._next_message_id(user_id),
+            "date": int(time.time()),
+            "chat": self._chat(user_id),
+            "from": _user(user_id, lang),
+            "document": stored.document(),
+        }
+        if caption is not None:
+            message["caption"] = caption
+        self._messages[user_id, message["message_id"]] = message
+        self._push({"message": message})
+        return stored
+
     def fail_next(
         self, method: str, status: int, description: str, retry_after: int | None = None
     ) -> None:
@@ -305,6 +334,17 @@ class FakeBotApi:
 
     async def _not_found(self, request: web.Request) -> web.Response:
         return _error(ApiError(404, "Not Found"))
+
+    async def _download(self, request: web.Request) -> web.Response:
+        """Telegram's file server: the bytes of a file_path getFile gave out."""
+        if request.match_info["token"] != self.token:
+            return _error(ApiError(401, "Unauthorized"))
+        path = request.match_info["path"]
+        await self._record("downloadFile", {"file_path": path})
+        data = self.files.by_path(path)
+        if data is None:
+            return _error(ApiError(404, "Not Found"))
+        return web.Response(body=data, content_type="application/octet-stream")
 
     async def _handle(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
@@ -461,6 +501,12 @@ class FakeBotApi:
                 "gifts_from_channels": False,
             },
         }
+
+    def getFile(self, params: Params) -> Any:
+        found = self.files.get_file(str(_require(params, "file_id")))
+        if isinstance(found, str):
+            raise ApiError(400, found)
+        return found
 
     # ---- helpers ----------------------------------------------------------------------------
 
