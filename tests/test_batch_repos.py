@@ -12,7 +12,9 @@ async def test_add_and_remove_refs_report_what_changed(pool: Pool) -> None:
     async with pool.connection() as conn:
         batch, _ = await batches.create(conn, "one", ["a_chan", "b_chan"], created_by=1)
         await channels.upsert_refs(conn, ["known_chan"])
-        added = await batches.add_refs(conn, batch.id, ["b_chan", "known_chan", "new_chan"])
+        refs = ["b_chan", "known_chan", "new_chan"]
+        assert await batches.add_refs(conn, batch.id, refs, cap=3) == batches.Full(2, 2)
+        added = await batches.add_refs(conn, batch.id, refs, cap=4)
         assert added == batches.Added(added=2, in_batch=1, new_channels=1)
         refs = [c.ref for c in await batches.list_channels(conn, batch.id)]
         assert refs == ["a_chan", "b_chan", "known_chan", "new_chan"]
@@ -56,7 +58,7 @@ async def test_archive_hides_the_batch_and_keeps_its_campaigns(pool: Pool) -> No
         assert await batches.count(conn) == 1
         assert await batches.latest_id(conn) == other.id
         assert await batches.rename(conn, campaign.batch_id, "x") is None
-        assert await batches.add_refs(conn, campaign.batch_id, ["d_chan"]) is None
+        assert await batches.add_refs(conn, campaign.batch_id, ["d_chan"], 10) is None
         assert await batches.remove_refs(conn, campaign.batch_id, ["a_chan"]) is None
         # The campaign and its channel list stay as they were.
         kept = await campaigns.get(conn, campaign.id)

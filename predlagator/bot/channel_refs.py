@@ -138,3 +138,12 @@ def _username(raw: str) -> tuple[str | None, str]:
     if "__" in name or name.endswith("_"):
         return None, "username_underscores"
     return name, ""
+
+
+def display(ref: str) -> str:
+    """A stored ref as an operator writes it: @name, t.me/+invite or the numeric id."""
+    if ref.startswith("+"):
+        return f"t.me/{ref}"
+    if ref.startswith("-"):
+        return ref
+    return f"@{ref}"

@@ -20,6 +20,14 @@ class Added:
     new_channels: int  # not known before at all
 
 
+@dataclass(frozen=True)
+class Full:
+    """Adding would take a batch over its cap; nothing was added."""
+
+    has: int
+    adding: int
+
+
 async def create(
     conn: Conn, name: str, refs: list[str], created_by: int | None
 ) -> tuple[Batch, int]:
@@ -49,6 +57,12 @@ async def count(conn: Conn) -> int:
     return int(row["n"])
 
 
+async def newer_count(conn: Conn, batch_id: int) -> int:
+    """How many batches /batches lists before this one."""
+    [row] = await dicts(conn, _Q, "newer_count", id=batch_id)
+    return int(row["n"])
+
+
 async def latest_id(conn: Conn) -> int:
     """The highest batch id ever given (deleted batches included), 0 when none."""
     [row] = await dicts(conn, _Q, "latest_id")
@@ -65,11 +79,17 @@ async def channels_page(conn: Conn, batch_id: int, limit: int, offset: int) -> l
     return await many(conn, Channel, _Q, "channels_page", id=batch_id, limit=limit, offset=offset)
 
 
-async def add_refs(conn: Conn, batch_id: int, refs: list[str]) -> Added | None:
-    """Append `refs` to a batch (known channels reused); None if the batch is gone."""
+async def add_refs(conn: Conn, batch_id: int, refs: list[str], cap: int) -> Added | Full | None:
+    """Append `refs` to a batch (known channels reused) up to `cap` channels in all.
+
+    None if the batch is gone; Full, with nothing changed, if the batch would exceed `cap`.
+    """
     async with conn.transaction():
         if await one(conn, Batch, _Q, "lock_live", id=batch_id) is None:
             return None
+        [room] = await dicts(conn, _Q, "room_needed", batch_id=batch_id, refs=refs)
+        if room["has"] + room["adding"] > cap:
+            return Full(has=int(room["has"]), adding=int(room["adding"]))
         ids = await channels.upsert_refs(conn, refs)
         added = await run(
             conn, _Q, "add_channels", batch_id=batch_id, channel_ids=[i for i, _ in ids]

@@ -6,8 +6,13 @@ from aiogram import Router
 
 from predlagator.bot.routers import (
     audit,
+    batch_edit,
+    batch_files,
+    batch_input,
+    batch_view,
     batches,
     campaigns,
+    channels,
     common,
     controls,
     fallback,
@@ -24,12 +29,20 @@ def get_routers() -> list[Router]:
     # come before the viewers' stop (which would refuse the "Older" press).
     # Viewers are stopped before anything that changes data; channel lists are recognised
     # before the catch-all post handler; the fallback answers whatever is left.
+    # Batches and channels: the answer to Add/Remove/Rename comes first (only operators waiting
+    # for it reach that router; any command ends the wait); looking, and refusing viewers'
+    # change presses, comes before the viewers' stop; .txt/.csv files before the templates.
     return [
+        batch_input.make_router(),
         common.make_router(),
         operators.make_router(),
         status.make_router(),
         audit.make_router(),
+        batch_view.make_router(),
+        channels.make_router(),
         viewers.make_router(),
+        batch_edit.make_router(),
+        batch_files.make_router(),
         batches.make_router(),
         campaigns.make_router(),
         controls.make_router(),

@@ -66,3 +66,15 @@ RETURNING *, 0 AS channel_count;
 SELECT * FROM campaigns
 WHERE batch_id = %(id)s AND status IN ('scheduled', 'running', 'paused', 'waiting')
 ORDER BY id;
+
+-- name: newer_count
+-- How many listed batches come before this one in /batches (newest first): its page.
+SELECT count(*) AS n FROM batches WHERE archived_at IS NULL AND id > %(id)s;
+
+-- name: room_needed
+-- Before adding: the batch's size and how many of the refs are not in it yet.
+SELECT (SELECT count(*) FROM batch_channels WHERE batch_id = %(batch_id)s) AS has,
+       (SELECT count(*) FROM unnest(%(refs)s::text[]) AS r(ref)
+        WHERE NOT EXISTS (SELECT 1 FROM channels c
+                          JOIN batch_channels bc ON bc.channel_id = c.id
+                          WHERE bc.batch_id = %(batch_id)s AND c.ref = r.ref)) AS adding;
