@@ -10,7 +10,7 @@ from aiogram.types import Message
 
 from predlagator.bot import channel_refs
 from predlagator.bot.channel_refs import MAX_ENTRIES, Invalid, ParsedRefs
-from predlagator.bot.texts import Html, t, tn
+from predlagator.bot.texts import REASON, Html, t
 from predlagator.db import audit, batches
 from predlagator.db.pool import Pool
 from predlagator.db.rows import Conn
@@ -67,13 +67,12 @@ async def create_batch(
         details = {"channels": batch.channel_count, "new": new, "invalid": len(parsed.invalid)}
         await audit.record(conn, operator.user_id, "batch.create", "batch", batch.id, **details)
     count = batch.channel_count
-    reply = tn(
+    reply = t(
         lang,
-        "Batch #{id} «{name}» saved: {n} channel ({new} new, {known} already known).",
-        "Batch #{id} «{name}» saved: {n} channels ({new} new, {known} already known).",
-        count,
+        "Batch #{id} «{name}» saved: {count} channels ({new} new, {known} already known).",
         id=batch.id,
         name=batch.name,
+        count=count,
         new=new,
         known=count - new,
     )
@@ -102,20 +101,6 @@ def duplicates_line(parsed: ParsedRefs, lang: str) -> str:
     return "\n" + t(lang, "Duplicates merged: {n}.", n=parsed.duplicates)
 
 
-def reason_label(lang: str, reason: str) -> str:
-    """Why an entry is not a channel reference, in words."""
-    labels = {
-        "not_a_reference": t(lang, "not a channel reference"),
-        "username_chars": t(lang, "a username has only letters, digits and _"),
-        "username_length": t(lang, "a username is 5 to 32 characters"),
-        "username_start": t(lang, "a username starts with a letter"),
-        "username_underscores": t(lang, "a username has no double or trailing _"),
-        "invite_invalid": t(lang, "not a valid invite link"),
-        "numeric_id": t(lang, "channel ids start with -100"),
-    }
-    return labels.get(reason, labels["not_a_reference"])
-
-
 def invalid_report(invalid: list[Invalid], lang: str) -> str:
     """The invalid entries with reasons, at most SHOWN_INVALID of them."""
     if not invalid:
@@ -123,7 +108,7 @@ def invalid_report(invalid: list[Invalid], lang: str) -> str:
     lines = [t(lang, "Skipped {n} invalid lines:", n=len(invalid))]
     for item in invalid[:SHOWN_INVALID]:
         line = item.line if len(item.line) <= _LINE_CHARS else item.line[: _LINE_CHARS - 1] + "…"
-        reason = Html(reason_label(lang, item.reason))
+        reason = Html(t(lang, REASON.get(item.reason, REASON["not_a_reference"])))
         lines.append(t(lang, "• {line}: {reason}", line=line, reason=reason))
     if len(invalid) > SHOWN_INVALID:
         lines.append(t(lang, "…and {n} more", n=len(invalid) - SHOWN_INVALID))
