@@ -54,12 +54,7 @@ async def render(
         page = await channels.inactive_page(conn, PAGE, offset)
     if not page:
         return t(lang, "No inactive channels: every channel gets posts."), None
-    header = tn(
-        lang,
-        "<b>Inactive channels</b>: {n}. They get no posts until reactivated.",
-        "<b>Inactive channels</b>: {n}. They get no posts until reactivated.",
-        total,
-    )
+    header = t(lang, "<b>Inactive channels</b>: {n}. They get no posts until reactivated.", n=total)
     lines = [header, ""] + [channel_line(lang, offset + i + 1, c) for i, c in enumerate(page)]
     rows = []
     if editor:
