@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 import logging
 from pathlib import PurePath
 
@@ -20,10 +21,10 @@ log = logging.getLogger(__name__)
 
 
 def size_text(size: int) -> str:
-    """A file size as people say it: 700 KB, 2.5 MB."""
+    """A file size as people say it, rounded up (a file just over 1 MB is not "1.0 MB")."""
     if size < 1024 * 1024:
-        return f"{max(size // 1024, 1)} KB"
-    return f"{size / (1024 * 1024):.1f} MB"
+        return f"{math.ceil(size / 1024)} KB"
+    return f"{math.ceil(size * 10 / (1024 * 1024)) / 10:.1f} MB"
 
 
 def list_name(message: Message, from_file: str | None) -> str | None:

@@ -141,9 +141,11 @@ def make_router() -> Router:
     # A viewer (demoted while waiting) falls through to the viewers' stop.
     router.message.filter(StateFilter(BatchInput), is_editor)
     router.message.register(on_cancel_command, Command("cancel"))
-    router.message.register(on_command, F.text.startswith("/"))
+    command = F.text.startswith("/")
+    router.message.register(on_command, command)
+    # SkipHandler goes on to this router's next handlers too: none of them takes a command.
     lists = StateFilter(BatchInput.add, BatchInput.remove)
-    router.message.register(on_list, lists, F.text | F.document)
-    router.message.register(on_name, StateFilter(BatchInput.rename), F.text)
-    router.message.register(on_other)
+    router.message.register(on_list, lists, F.document | F.text, ~command)
+    router.message.register(on_name, StateFilter(BatchInput.rename), F.text, ~command)
+    router.message.register(on_other, ~command)
     return router
