@@ -42,11 +42,11 @@ async def test_txt_with_bom_is_named_after_the_file(h: BotHarness) -> None:
 async def test_csv_takes_the_reference_column_and_the_caption_names_it(h: BotHarness) -> None:
     await h.send(OWNER, "@beta_news\n@gamma_news")  # batch 1: beta is known from now on
     data = (
-        "title,subscribers,link\n"
-        '"Alpha, daily",1200,https://t.me/alpha_news\n'
-        "Beta,300,@beta_news\n"
-        "Broken,5,@x\n"
-    ).encode()
+        b"title,subscribers,link\n"
+        b'"Alpha, daily",1200,https://t.me/alpha_news\n'
+        b"Beta,300,@beta_news\n"
+        b"Broken,5,@x\n"
+    )
     await h.send_document(OWNER, data, "export.csv", caption="name: Партнёры", lang="ru")
     assert h.session.sent_texts()[-1] == (
         "Пакет #2 «Партнёры» сохранён: каналов 2 (новых 1, уже известных 1).\n\n"
