@@ -29,6 +29,13 @@ class BatchInput(StatesGroup):
     rename = State()
 
 
+async def take_batch_id(state: FSMContext) -> int | None:
+    """End the wait and return the batch it was about (None if the state lost it)."""
+    batch_id = (await state.get_data()).get("batch_id")
+    await state.clear()
+    return batch_id if isinstance(batch_id, int) else None
+
+
 def open_button(lang: str, batch_id: int, name: str) -> InlineKeyboardMarkup | None:
     """A button back to the batch."""
     return markup([[button(t(lang, "Open «{name}»", name=name), BatchView(id=batch_id, offset=0))]])
@@ -70,12 +77,11 @@ async def apply_list(
     parsed: ParsedRefs,
 ) -> None:
     """Make the change the state asks for and report it; the state ends either way."""
-    batch_id = int((await state.get_data())["batch_id"])
     adding = await state.get_state() == BatchInput.add.state
-    await state.clear()
+    batch_id = await take_batch_id(state)
     change = add_channels if adding else remove_channels
-    done = await change(pool, operator, lang, batch_id, parsed)
-    if done is None:
+    done = None if batch_id is None else await change(pool, operator, lang, batch_id, parsed)
+    if batch_id is None or done is None:
         await message.answer(t(lang, "This batch no longer exists."))
         return
     reply, name = done
@@ -100,10 +106,9 @@ async def on_name(
             )
         )
         return
-    batch_id = int((await state.get_data())["batch_id"])
-    await state.clear()
-    reply = await rename(pool, operator, lang, batch_id, name)
-    if reply is None:
+    batch_id = await take_batch_id(state)
+    reply = None if batch_id is None else await rename(pool, operator, lang, batch_id, name)
+    if batch_id is None or reply is None:
         await message.answer(t(lang, "This batch no longer exists."))
         return
     await message.answer(reply, reply_markup=open_button(lang, batch_id, name))
