@@ -135,3 +135,16 @@ async def test_long_invalid_list_in_a_file_is_trimmed(h: BotHarness) -> None:
     assert reply.count("• @x") == 20
     assert reply.endswith("…and 480 more")
     assert len(reply) < 4096
+
+
+async def test_a_file_of_unknown_size_is_checked_once_downloaded(h: BotHarness) -> None:
+    stored = h.session.files.add(b"@alpha_news\n" * 100_000, "big.txt")
+    document = {k: v for k, v in stored.document().items() if k != "file_size"}
+    before = await h.counts()
+    await h.send(OWNER, None, document=document)
+    assert calls(h) == KNOWN_CALLS
+    assert h.session.sent_texts() == [
+        "This file is 1.2 MB; a channel list file can be at most 1.0 MB. "
+        "Split it and send the parts."
+    ]
+    assert await h.counts() == before
