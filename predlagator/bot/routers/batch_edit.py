@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
-from aiogram.types import CallbackQuery, InaccessibleMessage
+from aiogram.types import CallbackQuery
 
 from predlagator.bot.access import is_editor
 from predlagator.bot.batch_keyboards import BatchEdit, BatchView, button, markup
@@ -127,7 +127,7 @@ async def on_confirm(
     """Yes, delete: archive it (a second press finds it gone) and show the list again."""
     done, reply = await batch_changes.delete(pool, operator, lang, callback_data.id)
     await callback.answer(reply, show_alert=not done)
-    if done and not isinstance(callback.message, InaccessibleMessage):
+    if done:
         await show(callback, *await render_list(pool, lang, 0))
 
 
