@@ -2,16 +2,43 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from predlagator.db import batches, channels
 from tests.fakes.bot_api import BotHarness
+from tests.fakes.bot_files import document_field
+
+_file_ids = itertools.count(1)
 
 
 def buttons(params: dict[str, Any]) -> list[tuple[str, str]]:
     """(label, callback data) of every button of a sent or edited message, row by row."""
     rows = params.get("reply_markup", {}).get("inline_keyboard", [])
     return [(b["text"], b["callback_data"]) for row in rows for b in row]
+
+
+async def send_document(
+    h: BotHarness,
+    user_id: int,
+    data: bytes,
+    file_name: str | None,
+    caption: str | None = None,
+    mime_type: str | None = None,
+    lang: str = "en",
+    *,
+    with_size: bool = True,
+) -> None:
+    """`user_id` sends `data` as a document (Telegram may leave its size out: `with_size`)."""
+    file_id = f"list-file-{next(_file_ids)}"
+    h.session.add_file(file_id, data)
+    document = document_field(file_id, len(data), file_name=file_name, mime_type=mime_type)
+    if not with_size:
+        del document["file_size"]
+    extra: dict[str, Any] = {"document": document}
+    if caption is not None:
+        extra["caption"] = caption
+    await h.send(user_id, None, lang=lang, **extra)
 
 
 def last_screen(h: BotHarness) -> dict[str, Any]:

@@ -10,7 +10,14 @@ from predlagator.bot.batch_keyboards import BatchEdit, BatchesPage, BatchView
 from predlagator.db import batches, campaigns
 from predlagator.db.pool import Pool
 from predlagator.models import CampaignStatus, Role
-from tests.batch_screens import audit_rows, batch_refs, buttons, last_screen, make_batch
+from tests.batch_screens import (
+    audit_rows,
+    batch_refs,
+    buttons,
+    last_screen,
+    make_batch,
+    send_document,
+)
 from tests.factories import make_campaign
 from tests.fakes.bot_api import OPERATOR, OWNER, BotHarness, bot_harness
 
@@ -66,7 +73,7 @@ async def test_add_a_csv_file_in_russian(h: BotHarness) -> None:
     await h.press(OWNER, edit(batch_id, "add"), lang="ru")
     assert last_screen(h)["text"].startswith("Пришлите каналы, которые добавить в «Новости»")
     data = "\ufeffname,link\nA,@alpha_news\nB,@beta_news\nC,@gamma_news\n".encode()
-    await h.send_document(OWNER, data, "more.csv", lang="ru")
+    await send_document(h, OWNER, data, "more.csv", lang="ru")
     assert h.session.sent_texts()[-1] == (
         "В «Новости» добавлено 2 канала (новых для бота: 2); уже были в пакете: 1."
     )
@@ -78,7 +85,7 @@ async def test_add_with_nothing_valid_or_a_bad_file_keeps_waiting(h: BotHarness)
     await h.press(OWNER, edit(batch_id, "add"))
     before = await h.counts()
     await h.send(OWNER, "@x")
-    await h.send_document(OWNER, b"\x00\x01binary", "list.txt")
+    await send_document(h, OWNER, b"\x00\x01binary", "list.txt")
     await h.send(
         OWNER,
         None,
@@ -169,7 +176,7 @@ async def test_rename_checks_the_name(h: BotHarness) -> None:
     assert last_screen(h)["text"] == "Send the new name for «Old» (up to 64 characters)."
     await h.send(OWNER, "   ")
     await h.send(OWNER, "x" * 65, lang="ru")
-    await h.send_document(OWNER, b"@alpha_news", "a.txt")
+    await send_document(h, OWNER, b"@alpha_news", "a.txt")
     assert h.session.sent_texts()[-3:] == [
         "A name can't be empty. Send the new name.",
         "В этом названии 65 символов, а помещается не больше 64. Пришлите покороче.",

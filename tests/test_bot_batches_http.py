@@ -4,18 +4,27 @@ a batch, which opens, grows, is renamed and deleted by its buttons."""
 from __future__ import annotations
 
 from tests.fakes.bot_api import OWNER
+from tests.fakes.bot_api_server import FakeBotApi
+from tests.fakes.bot_files import document_field
 from tests.fakes.product import running_product
+
+
+def upload(api: FakeBotApi, file_id: str, data: bytes, name: str, mime: str) -> None:
+    """The operator sends `data` as a document."""
+    api.add_file(file_id, data)
+    document = document_field(file_id, len(data), file_name=name, mime_type=mime)
+    api.push_message(OWNER, None, document=document)
 
 
 async def test_a_batch_from_an_uploaded_file_to_its_deletion(db_url: str) -> None:
     async with running_product(db_url, channels=[], owner_ids=[OWNER]) as product:
         api, chat = product.api, product.chat(OWNER)
         data = "\ufeffchannel;title\n@alpha_news;Alpha\nt.me/beta_news;Beta\n".encode()
-        chat.push(lambda: api.push_document(OWNER, data, "partners.csv", mime_type="text/csv"))
+        chat.push(lambda: upload(api, "f1", data, "partners.csv", "text/csv"))
         assert (await chat.reply())["text"] == (
             "Batch #1 «partners» saved: 2 channels (2 new, 0 already known)."
         )
-        assert [name for name, _ in api.calls if "File" in name] == ["getFile", "downloadFile"]
+        assert api.of("getFile") == [{"file_id": "f1"}]
 
         chat.say("/batches")
         await chat.said("Tap a batch to open it.")
@@ -30,7 +39,8 @@ async def test_a_batch_from_an_uploaded_file_to_its_deletion(db_url: str) -> Non
 
         await chat.press("Add channels")
         await chat.said("Send the channels to add")
-        chat.push(lambda: api.push_document(OWNER, b"@gamma_news\n@alpha_news\n", "more.txt"))
+        more = b"@gamma_news\n@alpha_news\n"
+        chat.push(lambda: upload(api, "f2", more, "more.txt", "text/plain"))
         await chat.said("Added 1 channel to «partners» (1 new to the bot); 1 already in it.")
 
         await chat.press("Rename")

@@ -18,10 +18,7 @@ from aiogram.enums import ParseMode
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import MessageEntity, Update
-from aiohttp import ClientResponseError, RequestInfo
-from multidict import CIMultiDict, CIMultiDictProxy
 from psycopg import sql
-from yarl import URL
 
 from predlagator.bot.dispatcher import make_dispatcher, sync_owners
 from predlagator.config import Settings
@@ -29,7 +26,7 @@ from predlagator.db import operators
 from predlagator.db.pool import Pool
 from predlagator.models import Role
 from predlagator.queue.app import make_app
-from tests.fakes.bot_files import FileStore, StoredFile
+from tests.fakes.bot_files import FileError, FileStore
 
 BOT_TOKEN = "123456:ABC-DEF"
 BOT_ID = 123456
@@ -39,6 +36,9 @@ BOT_USER = {
     "first_name": "Predlagator",
     "username": "predlagator_bot",
 }
+
+# Methods that send a file, and the message field Telegram echoes it in.
+_MEDIA_FIELDS = {"sendPhoto": "photo", "sendVideo": "video", "sendDocument": "document"}
 
 _update_ids = itertools.count(1)
 _incoming_ids = itertools.count(1_000_000)
@@ -62,8 +62,8 @@ class RecordingSession(BaseSession):
         self.failures: dict[str, list[Failure]] = {}
         # Canned results by method name, for methods this fake does not answer itself.
         self.results: dict[str, Any] = {}
+        self.files = FileStore()  # what getFile and downloads find
         self._message_ids = itertools.count(1)
-        self.files = FileStore()  # what operators sent, for getFile and downloads
 
     def fail_next(
         self, method: str, status: int, description: str, retry_after: int | None = None
@@ -83,6 +83,12 @@ class RecordingSession(BaseSession):
     def fail_flood(self, method: str, retry_after: int) -> None:
         """Make the next call of `method` answer 429 Too Many Requests."""
         self.fail_next(method, 429, f"Too Many Requests: retry after {retry_after}", retry_after)
+
+    def add_file(
+        self, file_id: str, data: bytes, *, path: str | None = None, size: int | None = None
+    ) -> None:
+        """Hold a file the bot may fetch with getFile and download (see `bot_files`)."""
+        self.files.add(file_id, data, path=path, size=size)
 
     def of(self, method: str) -> list[dict[str, Any]]:
         """Params of every call of `method`, in order."""
@@ -115,8 +121,13 @@ class RecordingSession(BaseSession):
         params = self._params(bot, method)
         self.calls.append((name, params))
         pending = self.failures.get(name)
-        failure = pending.pop(0) if pending else self._refusal(name, params)
-        if failure is not None:
+        if name == "getFile" and not pending:
+            try:
+                self.files.get_file(str(params["file_id"]))
+            except FileError as error:
+                pending = [Failure(400, error.description)]
+        if pending:
+            failure = pending.pop(0)
             body: dict[str, Any] = {
                 "ok": False,
                 "error_code": failure.status,
@@ -139,14 +150,6 @@ class RecordingSession(BaseSession):
         }
         return {key: value for key, value in prepared.items() if value is not None}
 
-    def _refusal(self, name: str, params: dict[str, Any]) -> Failure | None:
-        # Telegram's own refusals of requests this fake answers.
-        if name == "getFile":
-            found = self.files.get_file(str(params.get("file_id")))
-            if isinstance(found, str):
-                return Failure(400, found)
-        return None
-
     def _result(self, name: str, params: dict[str, Any]) -> Any:
         if name in self.results:
             return self.results[name]
@@ -158,17 +161,29 @@ class RecordingSession(BaseSession):
             return self._message(int(params["message_id"]), params)
         if name == "getFile":
             return self.files.get_file(str(params["file_id"]))
+        if name in _MEDIA_FIELDS:
+            return self._message(next(self._message_ids), params, _MEDIA_FIELDS[name])
         return True
 
-    def _message(self, message_id: int, params: dict[str, Any]) -> dict[str, Any]:
+    def _message(
+        self, message_id: int, params: dict[str, Any], media: str | None = None
+    ) -> dict[str, Any]:
         chat_id = int(params["chat_id"])
         message: dict[str, Any] = {
             "message_id": message_id,
             "date": int(time.time()),
             "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
             "from": BOT_USER,
-            "text": params.get("text", ""),
         }
+        if media is None:
+            message["text"] = params.get("text", "")
+        else:  # sent by file_id: Telegram echoes the file
+            file = {"file_id": str(params[media]), "file_unique_id": f"u{message_id}"}
+            message[media] = [{**file, "width": 1, "height": 1}] if media == "photo" else file
+            if media == "video":
+                message[media].update(width=1, height=1, duration=1)
+            if "caption" in params:
+                message["caption"] = params["caption"]
         if "reply_markup" in params:
             message["reply_markup"] = params["reply_markup"]
         return message
@@ -184,13 +199,11 @@ class RecordingSession(BaseSession):
         chunk_size: int = 65536,
         raise_for_status: bool = True,
     ) -> AsyncGenerator[bytes, None]:
-        """Serve a file of `files` as Telegram's file server does; recorded as "downloadFile"."""
-        path = url.partition("/file/bot")[2].partition("/")[2]
-        self.calls.append(("downloadFile", {"file_path": path}))
-        data = self.files.by_path(path)
+        """A download of a file added with `add_file`: {api}/file/bot<token>/<path>."""
+        path = url.split("/file/bot", 1)[1].split("/", 1)[1]
+        data = self.files.content(path)
         if data is None:
-            info = RequestInfo(URL(url), "GET", CIMultiDictProxy(CIMultiDict()), URL(url))
-            raise ClientResponseError(info, (), status=404, message="Not Found")
+            raise FileNotFoundError(path)  # Telegram answers 404; aiohttp raises on it
         for start in range(0, len(data), chunk_size):
             yield data[start : start + chunk_size]
 
@@ -239,16 +252,6 @@ def make_message_update(
     return Update.model_validate({"update_id": next(_update_ids), "message": message})
 
 
-def make_document_update(
-    user_id: int, file: StoredFile, caption: str | None = None, lang: str | None = "en"
-) -> Update:
-    """An update with a private message from `user_id` carrying `file` as a document."""
-    extra: dict[str, Any] = {"document": file.document()}
-    if caption is not None:
-        extra["caption"] = caption
-    return make_message_update(user_id, None, lang=lang, **extra)
-
-
 def make_callback_update(
     user_id: int, data: str, message_id: int, lang: str | None = "en", chat_id: int | None = None
 ) -> Update:
@@ -290,21 +293,6 @@ class BotHarness:
     async def send(self, user_id: int, text: str | None, **kwargs: Any) -> None:
         """Feed a message from `user_id` through the dispatcher."""
         await self.dp.feed_update(self.bot, make_message_update(user_id, text, **kwargs))
-
-    async def send_document(
-        self,
-        user_id: int,
-        data: bytes,
-        file_name: str | None,
-        caption: str | None = None,
-        mime_type: str | None = None,
-        lang: str | None = "en",
-    ) -> StoredFile:
-        """Store a file and feed a message from `user_id` that sends it as a document."""
-        stored = self.session.files.add(data, file_name, mime_type)
-        update = make_document_update(user_id, stored, caption, lang)
-        await self.dp.feed_update(self.bot, update)
-        return stored
 
     async def press(self, user_id: int, data: str, message_id: int = 1, **kwargs: Any) -> None:
         """Feed a button press from `user_id` through the dispatcher."""

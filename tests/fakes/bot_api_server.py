@@ -24,7 +24,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from tests.fakes.bot_files import FileStore, StoredFile
+from tests.fakes.bot_files import FileError, FileStore
 
 Params = dict[str, Any]
 Call = tuple[str, Params]
@@ -123,6 +123,7 @@ class FakeBotApi:
         }
         self.calls: list[Call] = []
         self.uploads: list[Upload] = []
+        self.files = FileStore()  # what getFile and downloads find (`add_file`)
         # setMyCommands, by (scope type, language code); "" is the default language.
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.url = ""
@@ -139,7 +140,6 @@ class FakeBotApi:
         self._updates_arrived = asyncio.Event()  # replaced by a fresh one after each set
         self._closing = False
         self._runner: web.AppRunner | None = None
-        self.files = FileStore()  # what operators sent, for getFile and /file/ downloads
         handlers: list[Callable[[Params], Any]] = [
             self.getUpdates,
             self.getMe,
@@ -152,9 +152,10 @@ class FakeBotApi:
             self.answerCallbackQuery,
             self.sendDocument,
             self.sendPhoto,
+            self.sendVideo,
+            self.getFile,
             self.deleteMessage,
             self.getChat,
-            self.getFile,
         ]
         # Telegram matches method names case-insensitively.
         self._methods = {handler.__name__.lower(): handler for handler in handlers}
@@ -198,18 +199,26 @@ class FakeBotApi:
     # ---- what tests do ----------------------------------------------------------------------
 
     def push_message(
-        self, user_id: int, text: str, lang: str | None = "en", chat_id: int | None = None
+        self,
+        user_id: int,
+        text: str | None,
+        lang: str | None = "en",
+        chat_id: int | None = None,
+        **fields: Any,
     ) -> dict[str, Any]:
-        """Queue an update: `user_id` writes `text` in a private chat (commands get an entity)."""
+        """Queue an update: `user_id` writes `text` in a private chat (commands get an entity);
+        `fields` adds to the message, e.g. photo=bot_files.photo_field(...), caption=..."""
         chat = chat_id if chat_id is not None else user_id
         message: dict[str, Any] = {
             "message_id": self._next_message_id(chat),
             "date": int(time.time()),
             "chat": self._chat(chat),
             "from": _user(user_id, lang),
-            "text": text,
+            **fields,
         }
-        if text.startswith("/"):
+        if text is not None:
+            message["text"] = text
+        if text is not None and text.startswith("/"):
             command = text.split(maxsplit=1)[0]
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
         self._messages[chat, message["message_id"]] = message
@@ -241,29 +250,11 @@ class FakeBotApi:
         }
         return self._push({"callback_query": query})
 
-    def push_document(
-        self,
-        user_id: int,
-        data: bytes,
-        file_name: str | None,
-        caption: str | None = None,
-        mime_type: str | None = None,
-        lang: str | None = "en",
-    ) -> StoredFile:
-        """Store a file and queue an update: `user_id` sends it as a document in a private chat."""
-        stored = self.files.add(data, file_name, mime_type)
-        message: dict[str, Any] = {
-            "message_id": self._next_message_id(user_id),
-            "date": int(time.time()),
-            "chat": self._chat(user_id),
-            "from": _user(user_id, lang),
-            "document": stored.document(),
-        }
-        if caption is not None:
-            message["caption"] = caption
-        self._messages[user_id, message["message_id"]] = message
-        self._push({"message": message})
-        return stored
+    def add_file(
+        self, file_id: str, data: bytes, *, path: str | None = None, size: int | None = None
+    ) -> None:
+        """Hold a file the bot may fetch with getFile and download (see `bot_files`)."""
+        self.files.add(file_id, data, path=path, size=size)
 
     def fail_next(
         self, method: str, status: int, description: str, retry_after: int | None = None
@@ -336,13 +327,9 @@ class FakeBotApi:
         return _error(ApiError(404, "Not Found"))
 
     async def _download(self, request: web.Request) -> web.Response:
-        """Telegram's file server: the bytes of a file_path getFile gave out."""
-        if request.match_info["token"] != self.token:
-            return _error(ApiError(401, "Unauthorized"))
-        path = request.match_info["path"]
-        await self._record("downloadFile", {"file_path": path})
-        data = self.files.by_path(path)
-        if data is None:
+        """A file's bytes at the path getFile gave, as Telegram's file server sends them."""
+        data = self.files.content(request.match_info["path"])
+        if request.match_info["token"] != self.token or data is None:
             return _error(ApiError(404, "Not Found"))
         return web.Response(body=data, content_type="application/octet-stream")
 
@@ -468,6 +455,16 @@ class FakeBotApi:
         photo = {**self._file(params, "photo"), "width": 1280, "height": 720}
         return self._send(params, {"photo": [photo], **_caption(params)})
 
+    def sendVideo(self, params: Params) -> Any:
+        video = {**self._file(params, "video"), "width": 1280, "height": 720, "duration": 1}
+        return self._send(params, {"video": video, **_caption(params)})
+
+    def getFile(self, params: Params) -> Any:
+        try:
+            return self.files.get_file(str(_require(params, "file_id")))
+        except FileError as error:
+            raise ApiError(400, error.description) from None
+
     def editMessageText(self, params: Params) -> Any:
         text = params.get("text")
         if not text:
@@ -501,12 +498,6 @@ class FakeBotApi:
                 "gifts_from_channels": False,
             },
         }
-
-    def getFile(self, params: Params) -> Any:
-        found = self.files.get_file(str(_require(params, "file_id")))
-        if isinstance(found, str):
-            raise ApiError(400, found)
-        return found
 
     # ---- helpers ----------------------------------------------------------------------------
 

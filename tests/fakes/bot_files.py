@@ -1,94 +1,144 @@
-"""Files operators send to the bot, as both Bot API fakes store and serve them.
+"""Files in the fake Bot APIs: what getFile answers, what a download returns, and the photo,
+video and document fields of incoming messages.
 
-Telegram hands a bot a file in two steps: getFile turns a file_id into a file_path, and the
-bytes come from `{server}/file/bot{token}/{file_path}`. A test adds a file here (`add`), sends
-a message that carries it (`document()` is the message's Document), and the bot downloads it
-through its real code path.
+Both fakes (`bot_api.RecordingSession` and `bot_api_server.FakeBotApi`) keep a `FileStore`:
+a test adds a file (`add_file(file_id, data)`) and sends a message whose field names it
+(`photo_field`, `video_field`, `document_field`); the bot then fetches it as from Telegram.
 """
 
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any
 
-MAX_DOWNLOAD: Final = 20 * 1024 * 1024  # Telegram's getFile limit for bots
-TOO_BIG: Final = "Bad Request: file is too big"
-INVALID_ID: Final = "Bad Request: invalid file_id"
+# getFile refuses files over this size: the Bot API's download limit.
+MAX_DOWNLOAD = 20 * 1024 * 1024
+
+_unique_ids = itertools.count(1)
+
+
+class FileError(Exception):
+    """getFile's error answer, as Telegram words it."""
+
+    def __init__(self, description: str) -> None:
+        super().__init__(description)
+        self.description = description
 
 
 @dataclass(frozen=True)
-class StoredFile:
-    """One file as Telegram keeps it."""
+class HeldFile:
+    """A file the fake Telegram holds for the bot."""
 
     file_id: str
-    file_unique_id: str
     data: bytes
-    file_name: str | None
-    mime_type: str | None
-
-    @property
-    def path(self) -> str:
-        """The file_path getFile answers with."""
-        return f"documents/{self.file_unique_id}"
-
-    def document(self) -> dict[str, Any]:
-        """The message's `document` field for this file."""
-        document: dict[str, Any] = {
-            "file_id": self.file_id,
-            "file_unique_id": self.file_unique_id,
-            "file_size": len(self.data),
-        }
-        if self.file_name is not None:
-            document["file_name"] = self.file_name
-        if self.mime_type is not None:
-            document["mime_type"] = self.mime_type
-        return document
+    path: str
+    size: int
 
 
 class FileStore:
-    """Files by id and by path; getFile's answer or its error."""
+    """Files by file_id, and by the path getFile gives for the download URL."""
 
     def __init__(self) -> None:
-        self._by_id: dict[str, StoredFile] = {}
-        self._numbers = itertools.count(1)
+        self._by_id: dict[str, HeldFile] = {}
+        self._by_path: dict[str, HeldFile] = {}
 
     def add(
-        self,
-        data: bytes,
-        file_name: str | None = None,
-        mime_type: str | None = None,
-        file_id: str | None = None,
-    ) -> StoredFile:
-        """Store a file an operator sends; the id is made up unless given."""
-        number = next(self._numbers)
-        stored = StoredFile(
-            file_id=file_id or f"in-file-{number}",
-            file_unique_id=f"uin{number}",
-            data=data,
-            file_name=file_name,
-            mime_type=mime_type,
+        self, file_id: str, data: bytes, *, path: str | None = None, size: int | None = None
+    ) -> HeldFile:
+        """Hold `data` under `file_id`; `size` claims another size (a file too big to fetch)."""
+        held = HeldFile(
+            file_id,
+            data,
+            path or f"documents/file_{len(self._by_id)}",
+            len(data) if size is None else size,
         )
-        self._by_id[stored.file_id] = stored
-        return stored
+        self._by_id[file_id] = held
+        self._by_path[held.path] = held
+        return held
 
-    def get_file(self, file_id: str) -> dict[str, Any] | str:
-        """getFile's result for `file_id`, or the description of Telegram's 400 error."""
-        stored = self._by_id.get(file_id)
-        if stored is None:
-            return INVALID_ID
-        if len(stored.data) > MAX_DOWNLOAD:
-            return TOO_BIG
+    def get_file(self, file_id: str) -> dict[str, Any]:
+        """The File object getFile returns, or FileError as Telegram answers."""
+        held = self._by_id.get(file_id)
+        if held is None:
+            raise FileError("Bad Request: invalid file_id")
+        if held.size > MAX_DOWNLOAD:
+            raise FileError("Bad Request: file is too big")
         return {
-            "file_id": stored.file_id,
-            "file_unique_id": stored.file_unique_id,
-            "file_size": len(stored.data),
-            "file_path": stored.path,
+            "file_id": held.file_id,
+            "file_unique_id": f"u{held.file_id}",
+            "file_size": held.size,
+            "file_path": held.path,
         }
 
-    def by_path(self, path: str) -> bytes | None:
-        """The bytes served at a file_path, None if no such file."""
-        for stored in self._by_id.values():
-            if stored.path == path:
-                return stored.data
-        return None
+    def content(self, path: str) -> bytes | None:
+        """The bytes at a download path, or None (Telegram answers 404)."""
+        held = self._by_path.get(path)
+        return held.data if held is not None else None
+
+
+def photo_field(
+    file_id: str, size: int, width: int = 1280, height: int = 960
+) -> list[dict[str, Any]]:
+    """A message's `photo`: the sizes Telegram made, the largest (the file itself) last."""
+    return [
+        {
+            "file_id": f"{file_id}-thumb",
+            "file_unique_id": f"u{next(_unique_ids)}",
+            "width": 90,
+            "height": 68,
+            "file_size": 1000,
+        },
+        {
+            "file_id": file_id,
+            "file_unique_id": f"u{next(_unique_ids)}",
+            "width": width,
+            "height": height,
+            "file_size": size,
+        },
+    ]
+
+
+def video_field(
+    file_id: str,
+    size: int,
+    *,
+    file_name: str | None = "clip.mp4",
+    mime_type: str = "video/mp4",
+    width: int = 1280,
+    height: int = 720,
+    duration: int = 12,
+) -> dict[str, Any]:
+    """A message's `video`."""
+    video: dict[str, Any] = {
+        "file_id": file_id,
+        "file_unique_id": f"u{next(_unique_ids)}",
+        "width": width,
+        "height": height,
+        "duration": duration,
+        "mime_type": mime_type,
+        "file_size": size,
+    }
+    if file_name is not None:
+        video["file_name"] = file_name
+    return video
+
+
+def document_field(
+    file_id: str,
+    size: int,
+    *,
+    file_name: str | None = "list.txt",
+    mime_type: str | None = "text/plain",
+) -> dict[str, Any]:
+    """A message's `document` (a file sent as a file)."""
+    document: dict[str, Any] = {
+        "file_id": file_id,
+        "file_unique_id": f"u{next(_unique_ids)}",
+        "file_size": size,
+    }
+    if file_name is not None:
+        document["file_name"] = file_name
+    if mime_type is not None:
+        document["mime_type"] = mime_type
+    return document

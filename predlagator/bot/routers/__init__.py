@@ -18,6 +18,8 @@ from predlagator.bot.routers import (
     fallback,
     operators,
     status,
+    template_edit,
+    template_list,
     templates,
     viewers,
 )
@@ -29,15 +31,20 @@ def get_routers() -> list[Router]:
     # come before the viewers' stop (which would refuse the "Older" press).
     # Viewers are stopped before anything that changes data; channel lists are recognised
     # before the catch-all post handler; the fallback answers whatever is left.
-    # Batches and channels: the answer to Add/Remove/Rename comes first (only operators waiting
-    # for it reach that router; any command ends the wait); looking, and refusing viewers'
-    # change presses, comes before the viewers' stop; .txt/.csv files before the templates.
+    # A pending template rename comes first: the next message is the new name, and a command
+    # ends the wait before any other router sees it. The templates list is read-only.
+    # Batches and channels: the answer to Add/Remove/Rename comes first too (only operators
+    # waiting for it reach that router; any command ends the wait); looking, and refusing
+    # viewers' change presses, comes before the viewers' stop; .txt/.csv files before the
+    # templates.
     return [
+        template_edit.make_router(),
         batch_input.make_router(),
         common.make_router(),
         operators.make_router(),
         status.make_router(),
         audit.make_router(),
+        template_list.make_router(),
         batch_view.make_router(),
         channels.make_router(),
         viewers.make_router(),
