@@ -146,3 +146,16 @@ async def test_a_file_of_unknown_size_is_checked_once_downloaded(h: BotHarness) 
         "Split it and send the parts."
     ]
     assert await h.counts() == before
+
+
+async def test_other_documents_and_gifs_are_not_lists(h: BotHarness) -> None:
+    await send_document(h, OWNER, b"%PDF-1.4", "prices.pdf", caption="Prices", mime_type=None)
+    gif = {"file_id": "G1", "file_unique_id": "g", "width": 1, "height": 1, "duration": 1}
+    await h.send(
+        OWNER,
+        None,
+        animation=gif,
+        document={"file_id": "G1", "file_unique_id": "g", "file_name": "a.txt"},
+    )
+    assert await h.rows("SELECT id FROM batches") == []
+    assert not any("Batch" in text for text in h.session.sent_texts())

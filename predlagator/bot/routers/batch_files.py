@@ -21,9 +21,9 @@ class ListFile(Filter):
 
     async def __call__(self, message: Message) -> bool:
         document = message.document
-        return document is not None and (
-            ref_files.kind_of(document.file_name, document.mime_type) is not None
-        )
+        if document is None or message.animation is not None:
+            return False  # a GIF comes with a `document` too
+        return ref_files.kind_of(document.file_name, document.mime_type) is not None
 
 
 async def on_list_file(
