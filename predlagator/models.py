@@ -89,7 +89,7 @@ class AccountPeer(BaseModel):
 class Peer(BaseModel):
     """A resolved channel, group or user, valid for the account that resolved it."""
 
-    peer_type: str  # "channel", "chat" or "user"
+    peer_type: str  # "channel", "chat", "user", or "self" (the account's Saved Messages)
     peer_id: int
     access_hash: int = 0
     title: str | None = None

@@ -21,6 +21,7 @@ from predlagator.bot.routers import (
     template_edit,
     template_list,
     templates,
+    testsend,
     viewers,
 )
 
@@ -53,6 +54,7 @@ def get_routers() -> list[Router]:
         batches.make_router(),
         campaigns.make_router(),
         controls.make_router(),
+        testsend.make_router(),
         templates.make_router(),
         fallback.make_router(),
     ]
