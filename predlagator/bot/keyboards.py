@@ -85,3 +85,24 @@ class AuditPage(CallbackData, prefix="au"):
     """The "Older" button of /audit: the page starting `offset` entries back."""
 
     offset: int
+
+
+
+class ReportCampaign(CallbackData, prefix="rp"):
+    """Send a campaign's report (again) into this chat."""
+
+    id: int
+
+
+def report_buttons(items: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
+    """One report button per (campaign id, label), a row each."""
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=text if len(text) <= _LABEL else text[: _LABEL - 1] + "…",
+                callback_data=ReportCampaign(id=campaign_id).pack(),
+            )
+        ]
+        for campaign_id, text in items
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=rows)

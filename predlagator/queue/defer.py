@@ -71,3 +71,28 @@ async def notify(app: procrastinate.App, campaign_id: int, event: str, **params:
     """Ask the bot to tell the campaign's chat about an event (flood wait, resume, stop)."""
     task = app.configure_task(names.NOTIFY, queue=names.NOTIFICATIONS_QUEUE)
     await task.defer_async(campaign_id=campaign_id, event=event, params=params)
+
+
+async def send_report(
+    app: procrastinate.App,
+    campaign_id: int,
+    chat_id: int,
+    lang: str,
+    parts: list[str] | None = None,
+    *,
+    delay_s: float = 0,
+    attempt: int = 0,
+) -> None:
+    """Ask the bot to send a campaign's report (or the parts of it still owed) to a chat."""
+    task = app.configure_task(
+        names.SEND_REPORT,
+        queue=names.NOTIFICATIONS_QUEUE,
+        schedule_in={"seconds": delay_s} if delay_s > 0 else None,
+    )
+    await task.defer_async(
+        campaign_id=campaign_id,
+        chat_id=chat_id,
+        lang=lang,
+        parts=parts,  # None: the whole report
+        attempt=attempt,
+    )

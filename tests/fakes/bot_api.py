@@ -17,7 +17,7 @@ from aiogram.client.session.base import BaseSession
 from aiogram.enums import ParseMode
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import MessageEntity, Update
+from aiogram.types import BufferedInputFile, MessageEntity, Update
 from psycopg import sql
 
 from predlagator.bot.dispatcher import make_dispatcher, sync_owners
@@ -38,6 +38,8 @@ BOT_USER = {
 
 _update_ids = itertools.count(1)
 _incoming_ids = itertools.count(1_000_000)
+# What Telegram answers an upload with: the message, carrying the file under this field.
+_UPLOAD_FIELDS = {"sendDocument": "document", "sendPhoto": "photo"}
 
 
 @dataclass
@@ -59,6 +61,8 @@ class RecordingSession(BaseSession):
         # Canned results by method name, for methods this fake does not answer itself.
         self.results: dict[str, Any] = {}
         self._message_ids = itertools.count(1)
+        # Files the bot uploaded: (method, field, file name, bytes), in order.
+        self.uploads: list[tuple[str, str, str, bytes]] = []
 
     def fail_next(
         self, method: str, status: int, description: str, retry_after: int | None = None
@@ -109,6 +113,7 @@ class RecordingSession(BaseSession):
         name = method.__api_method__
         params = self._params(bot, method)
         self.calls.append((name, params))
+        self._record_uploads(name, method)
         pending = self.failures.get(name)
         if pending:
             failure = pending.pop(0)
@@ -134,6 +139,11 @@ class RecordingSession(BaseSession):
         }
         return {key: value for key, value in prepared.items() if value is not None}
 
+    def _record_uploads(self, name: str, method: TelegramMethod[Any]) -> None:
+        for field, value in method:
+            if isinstance(value, BufferedInputFile):
+                self.uploads.append((name, field, value.filename or "", value.data))
+
     def _result(self, name: str, params: dict[str, Any]) -> Any:
         if name in self.results:
             return self.results[name]
@@ -143,7 +153,19 @@ class RecordingSession(BaseSession):
             return self._message(next(self._message_ids), params)
         if name == "editMessageText" and "message_id" in params:
             return self._message(int(params["message_id"]), params)
+        if name in _UPLOAD_FIELDS:
+            return self._upload(name, next(self._message_ids), params)
         return True
+
+    def _upload(self, name: str, message_id: int, params: dict[str, Any]) -> dict[str, Any]:
+        message = self._message(message_id, params)
+        del message["text"]
+        if "caption" in params:
+            message["caption"] = params["caption"]
+        file = {"file_id": f"file-{message_id}", "file_unique_id": f"u{message_id}"}
+        field = _UPLOAD_FIELDS[name]
+        message[field] = [{**file, "width": 960, "height": 480}] if field == "photo" else file
+        return message
 
     def _message(self, message_id: int, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = int(params["chat_id"])
