@@ -15,6 +15,7 @@ COMMANDS: dict[str, str] = {
     "campaigns": N_("Campaigns and their status"),
     "status": N_("Worker, accounts, queues"),
     "audit": N_("Latest changes"),
+    "report": N_("A campaign's report: counts, CSV, chart"),
     "operators": N_("Who may use the bot (owners)"),
 }
 

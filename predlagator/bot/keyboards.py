@@ -87,7 +87,6 @@ class AuditPage(CallbackData, prefix="au"):
     offset: int
 
 
-
 class ReportCampaign(CallbackData, prefix="rp"):
     """Send a campaign's report (again) into this chat."""
 

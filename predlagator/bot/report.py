@@ -162,9 +162,11 @@ def _counts(o: Outcomes, lang: str) -> str:
             cancelled=o.cancelled,
             total=o.total,
         )
-    return t(lang, "Sent {sent} · failed {failed} of {total}", **o.model_dump(
-        include={"sent", "failed", "total"}
-    ))
+    return t(
+        lang,
+        "Sent {sent} · failed {failed} of {total}",
+        **o.model_dump(include={"sent", "failed", "total"}),
+    )
 
 
 def error_label(code: str, lang: str) -> str | None:
@@ -185,7 +187,9 @@ def _timing(s: Summary, lang: str) -> list[str]:
     planned = duration(lang, o.total / c.rate_per_minute)
     rate = f"{c.rate_per_minute:g}"
     if s.start is None:
-        return [t(lang, "Not started; planned {planned} at {rate}/min.", planned=planned, rate=rate)]
+        return [
+            t(lang, "Not started; planned {planned} at {rate}/min.", planned=planned, rate=rate)
+        ]
     took = duration(lang, (s.end - s.start).total_seconds() / 60)
     if c.finished_at is None:
         line = t(
@@ -227,8 +231,7 @@ def chart_labels(campaign_id: int, lang: str, per_bar: int) -> report_chart.Labe
         title=t(lang, "Campaign #{id}: posts per minute", id=campaign_id),
         x_axis=x_axis,
         y_axis=t(lang, "posts per minute"),
-        sent=t(lang, "sent"),
-        failed=t(lang, "failed"),
-        wait=t(lang, "flood wait"),
+        sent=t(lang, "sent posts"),
+        failed=t(lang, "failed posts"),
+        wait=t(lang, "flood waits"),
     )
-

@@ -227,4 +227,3 @@ def _floor_minute(at: datetime) -> datetime:
 
 def _epoch_minutes(at: datetime) -> int:
     return int(at.timestamp() // 60)
-

@@ -155,7 +155,9 @@ async def _send_chart(
     # Drawing is CPU work; off the event loop it cannot delay the bot's other chats.
     png = await asyncio.to_thread(report_chart.render, series, labels)
     caption = t(
-        lang, "Campaign #{id}: posts per minute, failures in red, flood waits shaded.", id=campaign.id
+        lang,
+        "Campaign #{id}: posts per minute, failures in red, flood waits shaded.",
+        id=campaign.id,
     )
     photo = BufferedInputFile(png, filename=f"campaign-{campaign.id}-chart.png")
     await bot.send_photo(chat_id, photo, caption=caption)

@@ -89,10 +89,6 @@ async def send_report(
         queue=names.NOTIFICATIONS_QUEUE,
         schedule_in={"seconds": delay_s} if delay_s > 0 else None,
     )
-    await task.defer_async(
-        campaign_id=campaign_id,
-        chat_id=chat_id,
-        lang=lang,
-        parts=parts,  # None: the whole report
-        attempt=attempt,
-    )
+    # None: the whole report.
+    args: dict[str, Any] = {"parts": parts, "attempt": attempt}
+    await task.defer_async(campaign_id=campaign_id, chat_id=chat_id, lang=lang, **args)

@@ -12,6 +12,7 @@ from predlagator.bot.routers import (
     controls,
     fallback,
     operators,
+    report,
     status,
     templates,
     viewers,
@@ -29,6 +30,7 @@ def get_routers() -> list[Router]:
         operators.make_router(),
         status.make_router(),
         audit.make_router(),
+        report.make_router(),  # read-only too: viewers may ask for reports
         viewers.make_router(),
         batches.make_router(),
         campaigns.make_router(),
