@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterable
-from datetime import UTC
 
 from predlagator.db.report import Line
 
@@ -73,7 +72,6 @@ def _internal_id(line: Line) -> int | None:
 
 def row(line: Line) -> list[str | int]:
     """One CSV row; text cells defused, numbers left as numbers."""
-    sent = line.sent_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if line.sent_at else ""
     return [
         line.position,
         defuse(line.ref),
@@ -82,19 +80,19 @@ def row(line: Line) -> list[str | int]:
         line.attempts,
         line.error_code or "",
         defuse(line.error_text or ""),
-        sent,
+        line.sent_at or "",
         post_link(line),
     ]
 
 
-async def build(lines: AsyncIterable[Line], lang: str) -> tuple[bytes, int]:
+async def build(chunks: AsyncIterable[list[Line]], lang: str) -> tuple[bytes, int]:
     """Write every line into CSV bytes; return them and the number of rows."""
     buffer = io.StringIO()
     buffer.write(BOM)
     writer = csv.writer(buffer, delimiter=delimiter(lang), lineterminator="\r\n")
     writer.writerow(HEADER)
     count = 0
-    async for line in lines:
-        writer.writerow(row(line))
-        count += 1
+    async for chunk in chunks:
+        writer.writerows(map(row, chunk))
+        count += len(chunk)
     return buffer.getvalue().encode("utf-8"), count
