@@ -1,4 +1,4 @@
-"""The report's pure parts: CSV cells and links, and flood-wait spans from the audit trail."""
+"""The report's pure parts: CSV cells and links, flood-wait spans, the text's edge cases."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from predlagator.bot import report_csv
-from predlagator.bot.report import FLOOD_WAIT, RESUMED, wait_spans
-from predlagator.db.report import Line, WaitEvent
+from predlagator.bot.report import FLOOD_WAIT, RESUMED, Summary, render_text, wait_spans
+from predlagator.db.report import ErrorCount, Line, Outcomes, WaitEvent
+from predlagator.models import Campaign, CampaignStatus
 
 T0 = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
 
@@ -103,3 +104,54 @@ def resumed(minute: float) -> WaitEvent:
 def test_wait_spans(events: list[WaitEvent], spans: list[tuple[float, float]]) -> None:
     expected = [(at(a), at(b)) for a, b in spans]
     assert wait_spans(events, at(0), at(60)) == expected
+
+
+def campaign(**fields: object) -> Campaign:
+    values: dict[str, object] = {
+        "id": 3,
+        "name": "A & B",
+        "batch_id": 1,
+        "template_id": 1,
+        "account_id": 1,
+        "rate_per_minute": 20.0,
+        "retry_limit": 3,
+        "status": CampaignStatus.CANCELLED,
+        "status_reason": None,
+        "resume_at": None,
+        "chat_id": 1,
+        "card_message_id": None,
+        "language": "en",
+        "created_by": 1,
+        "created_at": T0,
+        "started_at": None,
+        "finished_at": at(1),
+        **fields,
+    }
+    return Campaign.model_validate(values)
+
+
+def test_many_reasons_are_cut_and_an_unstarted_campaign_has_only_a_plan() -> None:
+    codes = [f"CODE_{i:02d}" for i in range(13)]
+    summary = Summary(
+        campaign=campaign(),
+        outcomes=Outcomes(
+            total=100, sent=0, failed=13, cancelled=87, pending=0, skipped_inactive=0
+        ),
+        errors=[ErrorCount(code=code, n=1) for code in codes],
+        start=None,
+        end=at(1),
+        waits=[],
+    )
+    lines = render_text(summary, "en").splitlines()
+    assert lines[:3] == [
+        "📊 <b>Report: A &amp; B</b> · #3",
+        "⛔ Cancelled",
+        "Sent 0 · failed 13 · cancelled 87 of 100",
+    ]
+    assert lines[5:15] == [f"• CODE_{i:02d}: 1" for i in range(10)]
+    assert lines[15:] == ["• other reasons: 3", "", "Not started; planned 5 min at 20/min."]
+    assert render_text(summary, "ru").splitlines()[15:] == [
+        "• другие причины: 3",
+        "",
+        "Не начиналась; план 5 мин при 20/мин.",
+    ]

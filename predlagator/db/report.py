@@ -26,7 +26,6 @@ class Outcomes(BaseModel):
     failed: int
     cancelled: int
     pending: int  # queued or sending: only while the campaign is not finished
-    attempts: int
     skipped_inactive: int
 
 

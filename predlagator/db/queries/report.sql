@@ -7,7 +7,6 @@ SELECT count(d.id)::int AS total,
        (count(*) FILTER (WHERE d.status = 'failed'))::int AS failed,
        (count(*) FILTER (WHERE d.status = 'cancelled'))::int AS cancelled,
        (count(*) FILTER (WHERE d.status IN ('queued', 'sending')))::int AS pending,
-       coalesce(sum(d.attempts), 0)::int AS attempts,
        CASE WHEN count(d.id) > 0 OR c.started_at IS NOT NULL THEN (
            SELECT count(*) FROM batch_channels bc
            JOIN channels ch ON ch.id = bc.channel_id AND NOT ch.active
