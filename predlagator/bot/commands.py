@@ -13,6 +13,7 @@ COMMANDS: dict[str, str] = {
     "new_campaign": N_("Prepare a campaign"),
     "start_campaign": N_("Start a prepared campaign"),
     "campaigns": N_("Campaigns and their status"),
+    "test": N_("Send a post once now: /test ID @channel, or me (the account's Saved Messages)"),
     "status": N_("Worker, accounts, queues"),
     "audit": N_("Latest changes"),
     "report": N_("A campaign's report: counts, CSV, chart"),

@@ -14,7 +14,10 @@ from predlagator.bot.routers import (
     operators,
     report,
     status,
+    template_edit,
+    template_list,
     templates,
+    testsend,
     viewers,
 )
 
@@ -25,16 +28,21 @@ def get_routers() -> list[Router]:
     # come before the viewers' stop (which would refuse the "Older" press).
     # Viewers are stopped before anything that changes data; channel lists are recognised
     # before the catch-all post handler; the fallback answers whatever is left.
+    # A pending template rename comes first: the next message is the new name, and a command
+    # ends the wait before any other router sees it. The templates list is read-only.
     return [
+        template_edit.make_router(),
         common.make_router(),
         operators.make_router(),
         status.make_router(),
         audit.make_router(),
+        template_list.make_router(),
         report.make_router(),  # read-only too: viewers may ask for reports
         viewers.make_router(),
         batches.make_router(),
         campaigns.make_router(),
         controls.make_router(),
+        testsend.make_router(),
         templates.make_router(),
         fallback.make_router(),
     ]
