@@ -159,6 +159,7 @@ class Campaign(BaseModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    start_at: datetime | None = None  # when a scheduled campaign is due to start
 
 
 class Delivery(BaseModel):

@@ -6,7 +6,8 @@ import html
 
 from aiogram.types import InlineKeyboardMarkup
 
-from predlagator.bot.keyboards import action_button, report_buttons
+from predlagator.bot.keyboards import action_button
+from predlagator.bot.report_keyboard import report_buttons
 from predlagator.bot.texts import N_, STATUS, Html, duration, t
 from predlagator.models import FINISHED, Campaign, CampaignStatus, Progress
 

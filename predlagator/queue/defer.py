@@ -41,9 +41,11 @@ async def kick_drain(app: procrastinate.App, account_id: int, at: datetime | Non
         )
 
 
-async def launch_campaign(app: procrastinate.App, campaign_id: int) -> None:
-    """Ask a worker to snapshot the campaign's channels and start sending."""
-    task = app.configure_task(names.LAUNCH_CAMPAIGN, queue=names.DELIVERY_QUEUE)
+async def launch_campaign(
+    app: procrastinate.App, campaign_id: int, at: datetime | None = None
+) -> None:
+    """Ask a worker to snapshot the campaign's channels and start sending, now or at `at`."""
+    task = app.configure_task(names.LAUNCH_CAMPAIGN, queue=names.DELIVERY_QUEUE, schedule_at=at)
     await task.defer_async(campaign_id=campaign_id)
 
 

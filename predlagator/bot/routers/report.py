@@ -8,7 +8,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
 from predlagator.bot import report_send
-from predlagator.bot.keyboards import ReportCampaign, report_buttons
+from predlagator.bot.report_keyboard import ReportCampaign, report_buttons
 from predlagator.bot.texts import t
 from predlagator.db import campaigns
 from predlagator.db import report as db_report
