@@ -126,7 +126,7 @@ def test_waiting_card_shows_when_it_resumes() -> None:
 @pytest.mark.parametrize(
     ("status", "word"), [(S.COMPLETED, "✅ Completed"), (S.CANCELLED, "⛔ Cancelled")]
 )
-def test_finished_cards_have_no_buttons(status: S, word: str) -> None:
+def test_finished_cards_offer_the_report(status: S, word: str) -> None:
     c = campaign(status, finished_at=T0 + timedelta(minutes=83))
     lines = render_card(c, progress(status, sent=90, failed=10), "en").splitlines()
     assert lines[1:] == [
@@ -135,7 +135,7 @@ def test_finished_cards_have_no_buttons(status: S, word: str) -> None:
         "Sent 90 · failed 10 · queued 0 of 100",
         "Took 1 h 23 min",
     ]
-    assert card_keyboard(c) is None
+    assert labels(c) == [("📊 Report", "rp:7")]
 
 
 def test_draft_card_offers_start() -> None:

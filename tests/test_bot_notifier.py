@@ -157,8 +157,11 @@ async def test_campaign_finished(h: BotHarness, worker: procrastinate.App) -> No
         "Sent 1 · failed 2 · queued 0 of 3",
         "Took 5 min",
     ]
-    assert "reply_markup" not in edit
-    assert h.session.sent_texts() == ["Campaign #1 completed: 1 sent, 2 failed (of 3), took 5 min."]
+    assert edit["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "rp:1"
+    # The completion message, then the report (tests/test_report.py checks it).
+    done, report = h.session.sent_texts()
+    assert done == "Campaign #1 completed: 1 sent, 2 failed (of 3), took 5 min."
+    assert report.startswith("📊 <b>Report: Spring</b> · #1\n")
 
 
 async def test_campaign_finished_in_russian(h: BotHarness, worker: procrastinate.App) -> None:
@@ -167,9 +170,9 @@ async def test_campaign_finished_in_russian(h: BotHarness, worker: procrastinate
         await campaigns.cancel(conn, 1)
     await defer.campaign_finished(h.app, 1)
     assert await work(h, worker) == []
-    assert h.session.sent_texts() == [
-        "Кампания #1 отменена: отправлено 1, ошибок 1 (из 3), заняло &lt;1 мин."
-    ]
+    done, report = h.session.sent_texts()
+    assert done == "Кампания #1 отменена: отправлено 1, ошибок 1 (из 3), заняло &lt;1 мин."
+    assert report.startswith("📊 <b>Отчёт: Spring</b> · #1\n")
 
 
 @pytest.mark.parametrize(

@@ -134,10 +134,27 @@ async def test_campaign_from_chat_to_channels_and_back(world: World) -> None:
     card_edits = [e for e in chat.session.edits() if e["message_id"] == card["card_message_id"]]
     assert card_edits, "the progress card was never edited"
     assert f"{CHANNELS}" in card_edits[-1]["text"]
-    assert card_edits[-1].get("reply_markup") is None  # a finished card has no buttons
-    completion = [text for text in chat.session.sent_texts() if "completed" in text.lower()]
+    # A finished card offers only the report.
+    assert card_edits[-1]["reply_markup"]["inline_keyboard"] == [
+        [{"text": "📊 Report", "callback_data": f"rp:{campaign_id}"}]
+    ]
+    completion = [text for text in chat.session.sent_texts() if " completed: " in text]
     assert len(completion) == 1
     assert re.search(rf"\b{CHANNELS} sent\b", completion[0]) and "0 failed" in completion[0]
+    # Then one report: its text, the CSV with a link to every post, the chart.
+    reports = [text for text in chat.session.sent_texts() if text.startswith("📊")]
+    assert len(reports) == 1 and f"Sent {CHANNELS} · failed 0 of {CHANNELS}" in reports[0]
+    uploads = [(method, name) for method, _, name, _ in chat.session.uploads]
+    assert uploads == [
+        ("sendDocument", f"campaign-{campaign_id}-report.csv"),
+        ("sendPhoto", f"campaign-{campaign_id}-chart.png"),
+    ]
+    rows = chat.session.uploads[0][3].decode("utf-8-sig").splitlines()[1:]
+    links = {row.split(",")[1]: row.split(",")[-1] for row in rows}
+    posts = await chat.rows(
+        "SELECT ch.ref, d.message_id FROM deliveries d JOIN channels ch ON ch.id = d.channel_id"
+    )
+    assert links == {p["ref"]: f"https://t.me/{p['ref']}/{p['message_id']}" for p in posts}
 
 
 async def test_pause_from_the_card_stops_sends_until_resume(world: World) -> None:

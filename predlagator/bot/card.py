@@ -7,8 +7,9 @@ import html
 from aiogram.types import InlineKeyboardMarkup
 
 from predlagator.bot.keyboards import action_button
+from predlagator.bot.report_keyboard import report_buttons
 from predlagator.bot.texts import N_, STATUS, Html, duration, t
-from predlagator.models import Campaign, CampaignStatus, Progress
+from predlagator.models import FINISHED, Campaign, CampaignStatus, Progress
 
 S = CampaignStatus
 CELLS = 10
@@ -66,8 +67,10 @@ def took(campaign: Campaign, lang: str) -> Html:
 
 
 def card_keyboard(campaign: Campaign) -> InlineKeyboardMarkup | None:
-    """Pause while it runs or waits, Resume when paused, nothing once finished."""
+    """Pause while it runs or waits, Resume when paused, the report once finished."""
     action = _ACTION.get(campaign.status)
+    if campaign.status in FINISHED:
+        return report_buttons([(campaign.id, t(campaign.language, "📊 Report"))])
     if action is None:
         return None
     return action_button(campaign.id, action, t(campaign.language, BUTTON[action]))

@@ -42,7 +42,7 @@ class PoI18n(I18n):
 def read_catalog(po: Path) -> Catalog:
     """Parse one .po file."""
     with po.open("rb") as file:
-        return read_po(file, locale=po.parent.parent.name, domain=DOMAIN)
+        return read_po(file, locale=po.parent.parent.name, domain=DOMAIN, abort_invalid=True)
 
 
 def extract() -> Catalog:

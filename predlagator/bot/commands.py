@@ -17,6 +17,7 @@ COMMANDS: dict[str, str] = {
     "test": N_("Send a post once now: /test ID @channel, or me (the account's Saved Messages)"),
     "status": N_("Worker, accounts, queues"),
     "audit": N_("Latest changes"),
+    "report": N_("A campaign's report: counts, CSV, chart"),
     "operators": N_("Who may use the bot (owners)"),
 }
 

@@ -18,13 +18,13 @@ from aiogram.exceptions import (
 )
 from procrastinate import JobContext
 
-from predlagator.bot import cards
+from predlagator.bot import cards, report_send
 from predlagator.bot.card import took
 from predlagator.bot.texts import N_, duration, t, tn
 from predlagator.db import campaigns
 from predlagator.db.pool import Pool
 from predlagator.models import Campaign, CampaignStatus
-from predlagator.queue import names
+from predlagator.queue import defer, names
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,23 @@ async def campaign_finished(context: JobContext, campaign_id: int) -> None:
     )
     counts = progress.model_dump(include={"sent", "failed", "total"})
     text = t(lang, key, id=campaign.id, took=took(campaign, lang), **counts)
-    await _say(context, bot, campaign.chat_id, text)
+    if await _say(context, bot, campaign.chat_id, text):
+        # Only after the message went out: a postponed one runs this job again, report and all.
+        await defer.send_report(context.app, campaign.id, campaign.chat_id, lang)
+
+
+@blueprint.task(name=names.SEND_REPORT, **_TASK)
+async def send_report(
+    context: JobContext,
+    campaign_id: int,
+    chat_id: int,
+    lang: str,
+    parts: list[str] | None = None,
+    attempt: int = 0,
+) -> None:
+    """Send a campaign's report, or the parts of it Telegram asked us to send later."""
+    bot, pool = _deps(context)
+    await report_send.send(context.app, bot, pool, campaign_id, chat_id, lang, parts, attempt)
 
 
 @blueprint.task(name=names.NOTIFY, **_TASK)
@@ -146,10 +162,11 @@ def _hhmm(iso: object) -> str:
         return "?"
 
 
-async def _say(context: JobContext, bot: Bot, chat_id: int, text: str) -> None:
-    """Send one message; on a rate limit run this job again when Telegram allows."""
+async def _say(context: JobContext, bot: Bot, chat_id: int, text: str) -> bool:
+    """Send one message (True if it went); on a rate limit run this job again later."""
     try:
         await bot.send_message(chat_id, text)
+        return True
     except TelegramRetryAfter as exc:
         job = context.job
         task = context.app.configure_task(
@@ -159,3 +176,4 @@ async def _say(context: JobContext, bot: Bot, chat_id: int, text: str) -> None:
     except (TelegramForbiddenError, TelegramNotFound, TelegramBadRequest) as exc:
         # The bot was blocked or the chat is gone: retrying cannot help, and it is no crash.
         log.warning("notification not delivered", extra={"chat_id": chat_id, "error": exc.message})
+    return False

@@ -97,3 +97,24 @@ async def test_expiry(
     """Ask the bot to drop test `job_id` at `at` if no worker took it, and say so."""
     task = app.configure_task(names.TEST_EXPIRY, queue=names.NOTIFICATIONS_QUEUE, schedule_at=at)
     await task.defer_async(job_id=job_id, chat_id=chat_id, lang=lang, request=request)
+
+
+async def send_report(
+    app: procrastinate.App,
+    campaign_id: int,
+    chat_id: int,
+    lang: str,
+    parts: list[str] | None = None,
+    *,
+    delay_s: float = 0,
+    attempt: int = 0,
+) -> None:
+    """Ask the bot to send a campaign's report (or the parts of it still owed) to a chat."""
+    task = app.configure_task(
+        names.SEND_REPORT,
+        queue=names.NOTIFICATIONS_QUEUE,
+        schedule_in={"seconds": delay_s} if delay_s > 0 else None,
+    )
+    # None: the whole report.
+    args: dict[str, Any] = {"parts": parts, "attempt": attempt}
+    await task.defer_async(campaign_id=campaign_id, chat_id=chat_id, lang=lang, **args)

@@ -11,6 +11,7 @@ RECONCILE = "reconcile"
 REFRESH_PROGRESS = "refresh_progress"
 CAMPAIGN_FINISHED = "campaign_finished"
 NOTIFY = "notify"
+SEND_REPORT = "send_report"
 
 
 def account_queue(account_id: int) -> str:

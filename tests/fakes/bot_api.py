@@ -17,7 +17,7 @@ from aiogram.client.session.base import BaseSession
 from aiogram.enums import ParseMode
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import MessageEntity, Update
+from aiogram.types import BufferedInputFile, MessageEntity, Update
 from psycopg import sql
 
 from predlagator.bot.dispatcher import make_dispatcher, sync_owners
@@ -64,6 +64,8 @@ class RecordingSession(BaseSession):
         self.results: dict[str, Any] = {}
         self.files = FileStore()  # what getFile and downloads find
         self._message_ids = itertools.count(1)
+        # Files the bot uploaded: (method, field, file name, bytes), in order.
+        self.uploads: list[tuple[str, str, str, bytes]] = []
 
     def fail_next(
         self, method: str, status: int, description: str, retry_after: int | None = None
@@ -120,6 +122,7 @@ class RecordingSession(BaseSession):
         name = method.__api_method__
         params = self._params(bot, method)
         self.calls.append((name, params))
+        self._record_uploads(name, method)
         pending = self.failures.get(name)
         if name == "getFile" and not pending:
             try:
@@ -149,6 +152,11 @@ class RecordingSession(BaseSession):
             for key, value in method.model_dump(warnings=False).items()
         }
         return {key: value for key, value in prepared.items() if value is not None}
+
+    def _record_uploads(self, name: str, method: TelegramMethod[Any]) -> None:
+        for field, value in method:
+            if isinstance(value, BufferedInputFile):
+                self.uploads.append((name, field, value.filename or "", value.data))
 
     def _result(self, name: str, params: dict[str, Any]) -> Any:
         if name in self.results:

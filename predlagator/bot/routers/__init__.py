@@ -17,6 +17,7 @@ from predlagator.bot.routers import (
     controls,
     fallback,
     operators,
+    report,
     status,
     template_edit,
     template_list,
@@ -50,6 +51,7 @@ def get_routers() -> list[Router]:
         template_list.make_router(),
         batch_view.make_router(),
         channels.make_router(),
+        report.make_router(),  # read-only too: viewers may ask for reports
         campaigns.make_router(),
         viewers.make_router(),
         wizard.make_router(),
