@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from predlagator.bot.dispatcher import COMMANDS, make_bot, set_commands
+from predlagator.bot.commands import COMMANDS
+from predlagator.bot.dispatcher import make_bot, set_commands
 from predlagator.config import Settings
 from predlagator.db.pool import Pool
 from tests.fakes.bot_api import BOT_TOKEN, OWNER, BotHarness, bot_harness
@@ -22,7 +23,11 @@ async def test_start_in_english(h: BotHarness) -> None:
     await h.send(OWNER, "/start")
     [text] = h.session.sent_texts()
     assert text.startswith("<b>Predlagator</b> posts your message")
-    assert "/new_campaign" in text and "/start_campaign ID" in text
+    assert "/start_campaign: Start a prepared campaign\n" in text
+    assert text.endswith("\n/operators: Who may use the bot (owners)")
+    assert [line.split(":")[0] for line in text.split("\n\n")[-1].splitlines()] == [
+        f"/{name}" for name in COMMANDS
+    ]
     assert h.session.of("sendMessage")[0]["parse_mode"] == "HTML"
 
 
@@ -30,6 +35,7 @@ async def test_help_in_russian(h: BotHarness) -> None:
     await h.send(OWNER, "/help", lang="ru")
     [text] = h.session.sent_texts()
     assert text.startswith("<b>Predlagator</b> публикует ваш пост")
+    assert "/start_campaign: Запустить подготовленную кампанию\n" in text
 
 
 async def test_unknown_command_and_sticker(h: BotHarness) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from predlagator.bot.dispatcher import COMMANDS
+from predlagator.bot.commands import COMMANDS, help_text
 from predlagator.bot.texts import t
 from predlagator.config import Settings
 from predlagator.db.embedded import EmbeddedPostgres, scratch_dir
@@ -465,12 +465,12 @@ async def test_run_serves_the_owner_refuses_a_stranger_and_stops_on_sigterm(
         mark = len(fake_api.calls)
         fake_api.push_message(OWNER, "/start")
         reply = await fake_api.wait_for_message(OWNER, REPLY_TIMEOUT, since=mark)
-        assert reply["text"] == t("en", "start")
+        assert reply["text"] == help_text("en")
 
         mark = len(fake_api.calls)
         fake_api.push_message(STRANGER, "/start")
         refusal = await fake_api.wait_for_message(STRANGER, REPLY_TIMEOUT, since=mark)
-        assert refusal["text"] == t("en", "refusal")
+        assert refusal["text"] == t("en", "This is a private bot. Ask its owner to add you.")
 
         # The command menu, in English for everyone and in Russian for Russian clients.
         english = fake_api.commands[("default", "")]

@@ -67,6 +67,8 @@ class AccessMiddleware(BaseMiddleware):
 
 async def _refuse(event: TelegramObject, lang: str) -> None:
     if isinstance(event, Message):
-        await event.answer(t(lang, "refusal"))
+        await event.answer(t(lang, "This is a private bot. Ask its owner to add you."))
     elif isinstance(event, CallbackQuery):
-        await event.answer(t(lang, "refusal"), show_alert=True)
+        await event.answer(
+            t(lang, "This is a private bot. Ask its owner to add you."), show_alert=True
+        )

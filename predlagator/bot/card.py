@@ -7,7 +7,7 @@ import html
 from aiogram.types import InlineKeyboardMarkup
 
 from predlagator.bot.keyboards import action_button
-from predlagator.bot.texts import Html, duration, t
+from predlagator.bot.texts import N_, STATUS, Html, duration, t
 from predlagator.models import Campaign, CampaignStatus, Progress
 
 S = CampaignStatus
@@ -20,6 +20,7 @@ _ACTION = {
     S.WAITING: "pause",
     S.PAUSED: "resume",
 }
+BUTTON = {"start": N_("▶️ Start"), "pause": N_("⏸ Pause"), "resume": N_("▶️ Resume")}
 
 
 def progress_bar(done: int, total: int) -> str:
@@ -33,28 +34,28 @@ def render_card(campaign: Campaign, progress: Progress, lang: str) -> str:
     """The card's HTML: name and id, status, bar, counts, pace and ETA."""
     lines = [
         f"<b>{html.escape(campaign.name)}</b> · #{campaign.id}",
-        t(lang, f"status.{campaign.status.value}"),
+        t(lang, STATUS[campaign.status.value]),
     ]
     if campaign.status_reason and campaign.status in {S.PAUSED, S.WAITING, S.CANCELLED}:
-        lines.append(t(lang, "card.reason", reason=campaign.status_reason))
+        lines.append(t(lang, "Reason: {reason}", reason=campaign.status_reason))
     if campaign.status is S.WAITING and campaign.resume_at is not None:
-        lines.append(t(lang, "card.resume_at", at=campaign.resume_at.strftime("%H:%M")))
+        lines.append(t(lang, "Resumes at {at} UTC", at=campaign.resume_at.strftime("%H:%M")))
     if campaign.status is S.SCHEDULED and progress.total == 0:
-        lines.append(t(lang, "card.preparing"))
+        lines.append(t(lang, "Preparing the channel list…"))
         return "\n".join(lines)
     lines.append(progress_bar(progress.done, progress.total))
     counts = progress.model_dump(include={"sent", "failed", "queued", "total"})
     counts["queued"] = progress.pending
-    lines.append(t(lang, "card.counts", **counts))
+    lines.append(t(lang, "Sent {sent} · failed {failed} · queued {queued} of {total}", **counts))
     lines.append(_pace_or_took(campaign, progress, lang))
     return "\n".join(lines)
 
 
 def _pace_or_took(campaign: Campaign, progress: Progress, lang: str) -> str:
     if campaign.status in {S.COMPLETED, S.CANCELLED}:
-        return t(lang, "card.took", took=took(campaign, lang))
+        return t(lang, "Took {took}", took=took(campaign, lang))
     eta = duration(lang, progress.eta_minutes)
-    return t(lang, "card.pace", rate=f"{campaign.rate_per_minute:g}", eta=eta)
+    return t(lang, "{rate}/min · about {eta} left", rate=f"{campaign.rate_per_minute:g}", eta=eta)
 
 
 def took(campaign: Campaign, lang: str) -> Html:
@@ -69,4 +70,4 @@ def card_keyboard(campaign: Campaign) -> InlineKeyboardMarkup | None:
     action = _ACTION.get(campaign.status)
     if action is None:
         return None
-    return action_button(campaign.id, action, t(campaign.language, f"btn.{action}"))
+    return action_button(campaign.id, action, t(campaign.language, BUTTON[action]))

@@ -11,25 +11,13 @@ from aiogram.enums import ParseMode
 from aiogram.types import BotCommand, BotCommandScopeDefault
 
 from predlagator.bot.access import AccessMiddleware, sync_owners
+from predlagator.bot.commands import COMMANDS, describe
 from predlagator.bot.routers import get_routers
-from predlagator.bot.texts import LANGUAGES, t
+from predlagator.bot.texts import LANGUAGES
 from predlagator.config import Settings
 from predlagator.db.pool import Pool
 
 __all__ = ["bot_commands", "make_bot", "make_dispatcher", "set_commands", "sync_owners"]
-
-COMMANDS = (
-    "start",
-    "help",
-    "batches",
-    "templates",
-    "new_campaign",
-    "start_campaign",
-    "campaigns",
-    "status",
-    "audit",
-    "operators",
-)
 
 
 def make_dispatcher(*, pool: Pool, app: procrastinate.App, settings: Settings) -> Dispatcher:
@@ -54,7 +42,7 @@ def make_bot(settings: Settings) -> Bot:
 
 def bot_commands(lang: str) -> list[BotCommand]:
     """The command menu in one language."""
-    return [BotCommand(command=name, description=t(lang, f"cmd.{name}")) for name in COMMANDS]
+    return [BotCommand(command=name, description=describe(lang, name)) for name in COMMANDS]
 
 
 async def set_commands(bot: Bot) -> None:

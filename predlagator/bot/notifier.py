@@ -20,7 +20,7 @@ from procrastinate import JobContext
 
 from predlagator.bot import cards
 from predlagator.bot.card import took
-from predlagator.bot.texts import duration, t
+from predlagator.bot.texts import N_, duration, t, tn
 from predlagator.db import campaigns
 from predlagator.db.pool import Pool
 from predlagator.models import Campaign, CampaignStatus
@@ -68,7 +68,11 @@ async def campaign_finished(context: JobContext, campaign_id: int) -> None:
     if campaign is None or progress is None or campaign.chat_id is None:
         return
     lang = campaign.language
-    key = "done.cancelled" if campaign.status is CampaignStatus.CANCELLED else "done.completed"
+    key = (
+        N_("Campaign #{id} cancelled: {sent} sent, {failed} failed (of {total}), took {took}.")
+        if campaign.status is CampaignStatus.CANCELLED
+        else N_("Campaign #{id} completed: {sent} sent, {failed} failed (of {total}), took {took}.")
+    )
     counts = progress.model_dump(include={"sent", "failed", "total"})
     text = t(lang, key, id=campaign.id, took=took(campaign, lang), **counts)
     await _say(context, bot, campaign.chat_id, text)
@@ -94,23 +98,44 @@ def event_text(campaign: Campaign, event: str, params: dict[str, Any]) -> str | 
     lang, cid = campaign.language, campaign.id
     if event == "flood_wait":
         wait = duration(lang, float(params.get("seconds", 0)) / 60)
-        return t(lang, "event.flood_wait", id=cid, wait=wait, until=_hhmm(params.get("until")))
+        return t(
+            lang,
+            "Campaign #{id}: Telegram asked to wait {wait} (until {until} UTC). It resumes by "
+            "itself.",
+            id=cid,
+            wait=wait,
+            until=_hhmm(params.get("until")),
+        )
     if event == "resumed":
-        return t(lang, "event.resumed", id=cid)
+        return t(lang, "Campaign #{id} resumed after the wait.", id=cid)
     if event == "account_stopped":
-        return t(lang, "event.account_stopped", id=cid, reason=params.get("reason") or "?")
+        return t(
+            lang,
+            "Campaign #{id} paused: the sending account stopped ({reason}). Fix it, then press "
+            "Resume.",
+            id=cid,
+            reason=params.get("reason") or "?",
+        )
     if event == "channels_deactivated":
         return _deactivated(lang, cid, list(params.get("channels") or []))
     return None
 
 
 def _deactivated(lang: str, campaign_id: int, channels: list[dict[str, Any]]) -> str:
-    lines = [t(lang, "event.channels_deactivated", id=campaign_id, n=len(channels))]
+    lines = [
+        tn(
+            lang,
+            "Campaign #{id}: {n} channel switched off and skipped:",
+            "Campaign #{id}: {n} channels switched off and skipped:",
+            len(channels),
+            id=campaign_id,
+        )
+    ]
     for item in channels[:SHOWN_CHANNELS]:
         ref, why = item.get("ref") or "?", item.get("reason") or "?"
-        lines.append(t(lang, "batch.invalid_line", line=ref, reason=why))
+        lines.append(t(lang, "• {line}: {reason}", line=ref, reason=why))
     if len(channels) > SHOWN_CHANNELS:
-        lines.append(t(lang, "list.more", n=len(channels) - SHOWN_CHANNELS))
+        lines.append(t(lang, "…and {n} more", n=len(channels) - SHOWN_CHANNELS))
     return "\n".join(lines)
 
 

@@ -36,13 +36,20 @@ def details(entry: AuditEntry) -> str:
 def row(lang: str, entry: AuditEntry) -> str:
     """One entry: when, who, action, object and details."""
     when = entry.created_at.astimezone(UTC).strftime("%m-%d %H:%M")
-    who = str(entry.actor_id) if entry.actor_id is not None else t(lang, "audit.system")
+    who = str(entry.actor_id) if entry.actor_id is not None else t(lang, "system")
     what = entry.object_type or ""
     if entry.object_id is not None:
         what += f" #{entry.object_id}"
-    line = t(lang, "audit.row", when=when, who=who, action=entry.action, what=what.strip())
+    line = t(
+        lang,
+        "{when} · {who} · {action} · {what}",
+        when=when,
+        who=who,
+        action=entry.action,
+        what=what.strip(),
+    )
     extra = details(entry)
-    return line + (t(lang, "audit.details", details=extra) if extra else "")
+    return line + (t(lang, " ({details})", details=extra) if extra else "")
 
 
 async def render(pool: Pool, lang: str, offset: int) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -50,12 +57,12 @@ async def render(pool: Pool, lang: str, offset: int) -> tuple[str, InlineKeyboar
     async with pool.connection() as conn:
         entries = await audit.page(conn, PAGE + 1, offset)
     if not entries:
-        return t(lang, "audit.empty"), None
-    lines = [t(lang, "audit.header")] + [row(lang, e) for e in entries[:PAGE]]
+        return t(lang, "No changes recorded yet."), None
+    lines = [t(lang, "<b>Latest changes</b> (UTC)")] + [row(lang, e) for e in entries[:PAGE]]
     if len(entries) <= PAGE:
         return "\n".join(lines), None
     older = InlineKeyboardButton(
-        text=t(lang, "btn.older"), callback_data=AuditPage(offset=offset + PAGE).pack()
+        text=t(lang, "⬅️ Older"), callback_data=AuditPage(offset=offset + PAGE).pack()
     )
     return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=[[older]])
 
@@ -71,7 +78,7 @@ async def on_older(
 ) -> None:
     """The "Older" button: replace the page with the next one back."""
     if not 0 <= callback_data.offset <= _MAX_OFFSET:
-        await callback.answer(t(lang, "cb.stale"))
+        await callback.answer(t(lang, "This button is no longer valid"))
         return
     await callback.answer()
     if callback.message is None or isinstance(callback.message, InaccessibleMessage):

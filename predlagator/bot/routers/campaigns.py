@@ -8,7 +8,7 @@ from aiogram.types import CallbackQuery, Message
 
 from predlagator.bot.card import card_keyboard
 from predlagator.bot.keyboards import PickBatch, PickTemplate, batch_picker, template_picker
-from predlagator.bot.texts import Html, duration, t
+from predlagator.bot.texts import STATUS, Html, duration, t
 from predlagator.config import Settings
 from predlagator.db import accounts, audit, batches, campaigns, templates
 from predlagator.db.pool import Pool
@@ -24,11 +24,13 @@ async def cmd_new_campaign(message: Message, pool: Pool, lang: str) -> None:
         found = await batches.list_all(conn, limit=PICK_LIMIT)
         has_templates = bool(await templates.list_all(conn, limit=1))
     if not found:
-        await message.answer(t(lang, "new.no_batches"))
+        await message.answer(t(lang, "First send a list of channels: a campaign needs a batch."))
     elif not has_templates:
-        await message.answer(t(lang, "new.no_templates"))
+        await message.answer(t(lang, "First send the post: a campaign needs a template."))
     else:
-        await message.answer(t(lang, "new.pick_batch"), reply_markup=batch_picker(found))
+        await message.answer(
+            t(lang, "Pick the channels (batch):"), reply_markup=batch_picker(found)
+        )
 
 
 async def on_pick_batch(
@@ -39,10 +41,13 @@ async def on_pick_batch(
         batch = await batches.get(conn, callback_data.batch_id)
         found = await templates.list_all(conn, limit=PICK_LIMIT)
     if batch is None or not found or callback.message is None:
-        await callback.answer(t(lang, "new.gone"), show_alert=True)
+        await callback.answer(
+            t(lang, "That batch or template no longer exists. Try /new_campaign again."),
+            show_alert=True,
+        )
         return
     await bot.edit_message_text(
-        t(lang, "new.pick_template", batch=batch.name),
+        t(lang, "Batch «{batch}». Now pick the post (template):", batch=batch.name),
         chat_id=callback.message.chat.id,
         message_id=callback.message.message_id,
         reply_markup=template_picker(batch.id, found),
@@ -64,7 +69,10 @@ async def on_pick_template(
         batch = await batches.get(conn, callback_data.batch_id)
         template = await templates.get(conn, callback_data.template_id)
     if batch is None or template is None or callback.message is None:
-        await callback.answer(t(lang, "new.gone"), show_alert=True)
+        await callback.answer(
+            t(lang, "That batch or template no longer exists. Try /new_campaign again."),
+            show_alert=True,
+        )
         return
     chat_id = callback.message.chat.id
     async with pool.connection() as conn, conn.transaction():
@@ -73,7 +81,8 @@ async def on_pick_template(
     rate = f"{campaign.rate_per_minute:g}"
     summary = t(
         lang,
-        "new.created",
+        "Campaign #{id} «{name}» is ready.\n{count} channels at {rate}/min, about {eta}.\n\n"
+        "Start: /start_campaign {id}",
         id=campaign.id,
         name=campaign.name,
         count=batch.channel_count,
@@ -125,19 +134,19 @@ async def cmd_campaigns(message: Message, pool: Pool, lang: str) -> None:
     async with pool.connection() as conn:
         found = await campaigns.list_recent(conn, limit=20)
     if not found:
-        await message.answer(t(lang, "campaigns.empty"))
+        await message.answer(t(lang, "No campaigns yet. /new_campaign prepares one."))
         return
     rows = [
         t(
             lang,
-            "campaigns.row",
+            "#{id} {name}: {status}",
             id=c.id,
             name=c.name,
-            status=Html(t(lang, f"status.{c.status.value}")),
+            status=Html(t(lang, STATUS[c.status.value])),
         )
         for c in found
     ]
-    await message.answer("\n".join([t(lang, "campaigns.header"), *rows]))
+    await message.answer("\n".join([t(lang, "<b>Campaigns</b>"), *rows]))
 
 
 def make_router() -> Router:

@@ -6,12 +6,12 @@ from aiogram import Router
 from aiogram.filters import Command, CommandStart
 from aiogram.types import Message
 
-from predlagator.bot.texts import t
+from predlagator.bot.commands import help_text
 
 
 async def cmd_start(message: Message, lang: str) -> None:
     """Introduce the bot and list the commands."""
-    await message.answer(t(lang, "start"))
+    await message.answer(help_text(lang))
 
 
 def make_router() -> Router:

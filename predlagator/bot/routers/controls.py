@@ -12,7 +12,7 @@ from aiogram.types import CallbackQuery, Message
 
 from predlagator.bot import cards
 from predlagator.bot.keyboards import CampaignAction
-from predlagator.bot.texts import t
+from predlagator.bot.texts import N_, t
 from predlagator.db import audit, campaigns
 from predlagator.db.pool import Pool
 from predlagator.models import Campaign, CampaignStatus, Operator
@@ -23,25 +23,31 @@ S = CampaignStatus
 
 # Why a command or a press changed nothing, by the state the campaign was found in.
 START_REFUSALS = {
-    S.PAUSED: "is_paused",
-    S.COMPLETED: "already_finished",
-    S.CANCELLED: "already_finished",
+    S.PAUSED: N_("Campaign #{id} is paused; press Resume on its card."),
+    S.COMPLETED: N_("Campaign #{id} has already finished."),
+    S.CANCELLED: N_("Campaign #{id} has already finished."),
 }
+START_REFUSED = N_("Campaign #{id} is already running.")
 PRESS_REFUSALS = {
-    S.DRAFT: "cb.not_started",
-    S.PAUSED: "cb.already_paused",
-    S.COMPLETED: "cb.finished",
-    S.CANCELLED: "cb.finished",
+    S.DRAFT: N_("Campaign has not started"),
+    S.PAUSED: N_("Already paused"),
+    S.COMPLETED: N_("Campaign is finished"),
+    S.CANCELLED: N_("Campaign is finished"),
 }
+PRESS_REFUSED = N_("Already running")
 
 
 def why_not(current: Campaign | None, campaign_id: int, lang: str, *, press: bool) -> str:
     """Explain, in the operator's language, why the campaign did not change."""
     if current is None:
-        return t(lang, "no_campaign", id=campaign_id)
+        return t(lang, "No campaign #{id}.", id=campaign_id)
     if press:
-        return t(lang, PRESS_REFUSALS.get(current.status, "cb.already_running"))
-    return t(lang, START_REFUSALS.get(current.status, "already_running"), id=campaign_id)
+        return t(lang, PRESS_REFUSALS.get(current.status, PRESS_REFUSED))
+    return t(
+        lang,
+        START_REFUSALS.get(current.status, START_REFUSED),
+        id=campaign_id,
+    )
 
 
 async def change(
@@ -103,7 +109,13 @@ async def cmd_start_campaign(
     """/start_campaign ID: start a draft campaign."""
     campaign_id = parse_id(command.args)
     if campaign_id is None:
-        await message.answer(t(lang, "start.usage"))
+        await message.answer(
+            t(
+                lang,
+                "Which campaign? Send /start_campaign ID, e.g. /start_campaign 5. "
+                "/campaigns lists them.",
+            )
+        )
         return
     refusal = await start(bot, pool, queue, operator, campaign_id, message.chat.id, lang)
     if refusal is not None:
@@ -122,7 +134,7 @@ async def on_start(
     """The Start button under a draft's summary."""
     chat_id = callback.message.chat.id if callback.message else callback.from_user.id
     refusal = await start(bot, pool, queue, operator, callback_data.id, chat_id, lang)
-    await callback.answer(refusal or t(lang, "start.started", id=callback_data.id))
+    await callback.answer(refusal or t(lang, "Campaign #{id} is starting.", id=callback_data.id))
 
 
 async def on_pause(
@@ -139,7 +151,7 @@ async def on_pause(
     if campaign is None:
         await callback.answer(why_not(found, callback_data.id, lang, press=True))
         return
-    await callback.answer(t(lang, "cb.paused"))
+    await callback.answer(t(lang, "Paused"))
     await cards.redraw(bot, pool, queue, campaign.id)
 
 
@@ -160,7 +172,7 @@ async def on_resume(
         await callback.answer(why_not(found, callback_data.id, lang, press=True))
         return
     await defer.kick_drain(queue, campaign.account_id)
-    await callback.answer(t(lang, "cb.resumed"))
+    await callback.answer(t(lang, "Resumed"))
     await cards.redraw(bot, pool, queue, campaign.id)
 
 

@@ -10,12 +10,12 @@ from predlagator.bot.texts import t
 
 async def stale_button(callback: CallbackQuery, lang: str) -> None:
     """A button we do not know (old, forged or garbled): say so, change nothing."""
-    await callback.answer(t(lang, "cb.stale"))
+    await callback.answer(t(lang, "This button is no longer valid"))
 
 
 async def unsupported(message: Message, lang: str) -> None:
     """Stickers, voice notes and the like: say what the bot takes."""
-    await message.answer(t(lang, "unsupported"))
+    await message.answer(t(lang, "Send a channel list or a text post. /help explains more."))
 
 
 def make_router() -> Router:

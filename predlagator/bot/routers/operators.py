@@ -15,7 +15,7 @@ from aiogram.types import (
 )
 
 from predlagator.bot.keyboards import OperatorAction
-from predlagator.bot.texts import t
+from predlagator.bot.texts import N_, ROLE, t
 from predlagator.config import Settings
 from predlagator.db import audit, operators
 from predlagator.db.pool import Pool
@@ -24,15 +24,23 @@ from predlagator.models import Operator, Role
 # Button actions: "add_<role>" from a forward, "role_<role>", "remove" asks, "confirm" removes.
 ROLES = {"operator": Role.OPERATOR, "viewer": Role.VIEWER}
 
+MAKE_ROLE = {"viewer": N_("👁 {id}: make viewer"), "operator": N_("🛠 {id}: make operator")}
+
 
 def is_owner(_: TelegramObject, operator: Operator) -> bool:
     """Filter: the operator manages operators (re-read from the table on every update)."""
     return operator.role is Role.OWNER
 
 
+MAKE_ROLE = {"viewer": N_("👁 {id}: make viewer"), "operator": N_("🛠 {id}: make operator")}
+
+
 def is_not_owner(_: TelegramObject, operator: Operator) -> bool:
     """Filter: everyone the owners-only commands refuse."""
     return operator.role is not Role.OWNER
+
+
+MAKE_ROLE = {"viewer": N_("👁 {id}: make viewer"), "operator": N_("🛠 {id}: make operator")}
 
 
 def _button(text: str, user_id: int, action: str) -> InlineKeyboardButton:
@@ -41,32 +49,42 @@ def _button(text: str, user_id: int, action: str) -> InlineKeyboardButton:
     )
 
 
+MAKE_ROLE = {"viewer": N_("👁 {id}: make viewer"), "operator": N_("🛠 {id}: make operator")}
+
+
 def render(lang: str, everyone: list[Operator]) -> tuple[str, InlineKeyboardMarkup]:
     """The list with role and who added each, and buttons for every non-owner."""
-    lines = [t(lang, "operators.header")]
+    lines = [t(lang, "<b>Operators</b>")]
     rows: list[list[InlineKeyboardButton]] = []
     for op in everyone:
-        role = t(lang, f"role.{op.role}")
+        role = t(lang, ROLE[op.role])
         if op.added_by is None:
-            lines.append(t(lang, "operators.row", id=op.user_id, role=role))
+            lines.append(t(lang, "• {id}: {role}", id=op.user_id, role=role))
         else:
-            lines.append(t(lang, "operators.row_by", id=op.user_id, role=role, by=op.added_by))
+            lines.append(
+                t(lang, "• {id}: {role}, added by {by}", id=op.user_id, role=role, by=op.added_by)
+            )
         if op.role is Role.OWNER:
             continue
         other = "viewer" if op.role is Role.OPERATOR else "operator"
         rows.append(
             [
-                _button(t(lang, f"btn.make_{other}", id=op.user_id), op.user_id, f"role_{other}"),
-                _button(t(lang, "btn.remove", id=op.user_id), op.user_id, "remove"),
+                _button(t(lang, MAKE_ROLE[other], id=op.user_id), op.user_id, f"role_{other}"),
+                _button(t(lang, "🗑 Remove {id}", id=op.user_id), op.user_id, "remove"),
             ]
         )
-    lines.append(t(lang, "operators.hint"))
+    lines.append(
+        t(lang, "\nAdd: /operators add ID [viewer], or forward me a message from the person.")
+    )
     return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 async def _list(pool: Pool, lang: str) -> tuple[str, InlineKeyboardMarkup]:
     async with pool.connection() as conn:
         return render(lang, await operators.list_all(conn))
+
+
+MAKE_ROLE = {"viewer": N_("👁 {id}: make viewer"), "operator": N_("🛠 {id}: make operator")}
 
 
 def parse_add(args: str) -> tuple[int, Role] | None:
@@ -85,15 +103,17 @@ async def add(
 ) -> str:
     """Add someone with `role` and audit it; the reply says what happened."""
     if user_id in settings.owner_ids:
-        return t(lang, "operators.is_owner", id=user_id)
+        return t(lang, "{id} is an owner (OWNER_IDS); owners are not managed here.", id=user_id)
     async with pool.connection() as conn, conn.transaction():
         added = await operators.add(conn, user_id, role, owner.user_id)
         if added is None:
             existing = await operators.get(conn, user_id)
             role_now = existing.role if existing else role
-            return t(lang, "operators.exists", id=user_id, role=t(lang, f"role.{role_now}"))
+            return t(
+                lang, "{id} is already listed as {role}.", id=user_id, role=t(lang, ROLE[role_now])
+            )
         await audit.record(conn, owner.user_id, "operator.add", "operator", user_id, role=role)
-    return t(lang, "operators.added", id=user_id, role=t(lang, f"role.{role}"))
+    return t(lang, "{id} added as {role}.", id=user_id, role=t(lang, ROLE[role]))
 
 
 async def cmd_operators(
@@ -108,7 +128,7 @@ async def cmd_operators(
     if command.args:
         parsed = parse_add(command.args)
         if parsed is None:
-            await message.answer(t(lang, "operators.usage"))
+            await message.answer(t(lang, "Send /operators add ID, or /operators add ID viewer."))
             return
         await message.answer(await add(pool, settings, operator, *parsed, lang))
     text, keyboard = await _list(pool, lang)
@@ -120,24 +140,30 @@ async def on_forward(message: Message, lang: str) -> None:
     assert isinstance(message.forward_origin, MessageOriginUser)  # the filter made sure
     user = message.forward_origin.sender_user
     if user.is_bot:
-        await message.answer(t(lang, "operators.bot"))
+        await message.answer(t(lang, "That is a bot; bots can't be operators."))
         return
     keyboard = InlineKeyboardMarkup(
         inline_keyboard=[
             [
-                _button(t(lang, "btn.add_operator"), user.id, "add_operator"),
-                _button(t(lang, "btn.add_viewer"), user.id, "add_viewer"),
+                _button(t(lang, "Add as operator"), user.id, "add_operator"),
+                _button(t(lang, "Add as viewer"), user.id, "add_viewer"),
             ]
         ]
     )
     await message.answer(
-        t(lang, "operators.offer", name=user.full_name, id=user.id), reply_markup=keyboard
+        t(lang, "Add {name} ({id})?", name=user.full_name, id=user.id), reply_markup=keyboard
     )
 
 
 async def on_hidden_forward(message: Message, lang: str) -> None:
     """A forward from someone who hides their account carries no id."""
-    await message.answer(t(lang, "operators.hidden"))
+    await message.answer(
+        t(
+            lang,
+            "This person hides their account in forwards. Ask them for their id and send "
+            "/operators add ID.",
+        )
+    )
 
 
 async def _redraw(callback: CallbackQuery, pool: Pool, lang: str) -> None:
@@ -182,16 +208,19 @@ async def on_role(
     if changed is None:
         await callback.answer(_why_not(found, role, lang))
         return
-    await callback.answer(t(lang, "operators.role_set", role=t(lang, f"role.{role}")))
+    await callback.answer(t(lang, "Now {role}", role=t(lang, ROLE[role])))
     await _redraw(callback, pool, lang)
+
+
+MAKE_ROLE = {"viewer": N_("👁 {id}: make viewer"), "operator": N_("🛠 {id}: make operator")}
 
 
 def _why_not(found: Operator | None, role: Role, lang: str) -> str:
     if found is None:
-        return t(lang, "operators.gone")
+        return t(lang, "Not in the list any more")
     if found.role is Role.OWNER:
-        return t(lang, "operators.owner_fixed")
-    return t(lang, "operators.already", role=t(lang, f"role.{role}"))
+        return t(lang, "Owners can't be changed here")
+    return t(lang, "Already {role}", role=t(lang, ROLE[role]))
 
 
 async def on_remove(
@@ -210,12 +239,14 @@ async def on_remove(
     keyboard = InlineKeyboardMarkup(
         inline_keyboard=[
             [
-                _button(t(lang, "btn.confirm_remove"), uid, "confirm"),
-                _button(t(lang, "btn.cancel"), uid, "cancel"),
+                _button(t(lang, "🗑 Yes, remove"), uid, "confirm"),
+                _button(t(lang, "Cancel"), uid, "cancel"),
             ]
         ]
     )
-    await callback.message.edit_text(t(lang, "operators.confirm", id=uid), reply_markup=keyboard)
+    await callback.message.edit_text(
+        t(lang, "Remove {id}? They will lose access to the bot.", id=uid), reply_markup=keyboard
+    )
 
 
 async def on_confirm(
@@ -243,7 +274,7 @@ async def on_confirm(
     if removed is None:
         await callback.answer(_why_not(found, Role.OWNER, lang))
         return
-    await callback.answer(t(lang, "operators.removed", id=removed.user_id))
+    await callback.answer(t(lang, "{id} removed", id=removed.user_id))
     await _redraw(callback, pool, lang)
 
 
@@ -255,12 +286,15 @@ async def on_cancel(callback: CallbackQuery, pool: Pool, lang: str) -> None:
 
 async def refuse_message(message: Message, lang: str) -> None:
     """Operators and viewers may not manage operators."""
-    await message.answer(t(lang, "operators.owners_only"))
+    await message.answer(t(lang, "Only owners manage operators."))
 
 
 async def refuse_press(callback: CallbackQuery, lang: str) -> None:
     """A non-owner's press (forwarded or demoted since): answered, nothing changes."""
-    await callback.answer(t(lang, "operators.owners_only"), show_alert=True)
+    await callback.answer(t(lang, "Only owners manage operators."), show_alert=True)
+
+
+MAKE_ROLE = {"viewer": N_("👁 {id}: make viewer"), "operator": N_("🛠 {id}: make operator")}
 
 
 def make_router() -> Router:

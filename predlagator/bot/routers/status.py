@@ -8,7 +8,7 @@ from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import Message
 
-from predlagator.bot.texts import duration, t
+from predlagator.bot.texts import N_, STATUS, duration, t
 from predlagator.db import accounts, status
 from predlagator.db.pool import Pool
 from predlagator.models import Account
@@ -21,8 +21,12 @@ def worker_line(lang: str, state: status.WorkerState) -> str:
     """One line on the freshest worker heartbeat."""
     age = state.heartbeat_age_s
     if age is None:
-        return t(lang, "status.no_worker")
-    key = "status.worker_alive" if age <= STALE_HEARTBEAT_S else "status.worker_silent"
+        return t(lang, "⚠️ No worker running.")
+    key = (
+        N_("✅ Worker alive ({n}), last heartbeat {age} ago.")
+        if age <= STALE_HEARTBEAT_S
+        else N_("⚠️ No worker heartbeat for {age}; it may be down.")
+    )
     return t(lang, key, n=state.workers, age=duration(lang, age // 60))  # whole minutes passed
 
 
@@ -30,13 +34,16 @@ def account_line(lang: str, account: Account, now: datetime) -> str:
     """One line per account: active or stopped (why), and a flood wait still running."""
     if account.status == "stopped":
         line = t(
-            lang, "status.account_stopped", name=account.name, reason=account.stop_reason or "?"
+            lang,
+            "• {name}: stopped ({reason})",
+            name=account.name,
+            reason=account.stop_reason or "?",
         )
     else:
-        line = t(lang, "status.account_active", name=account.name)
+        line = t(lang, "• {name}: active", name=account.name)
     if account.flood_until is not None and account.flood_until > now:
         at = account.flood_until.astimezone(UTC).strftime("%H:%M")
-        line += t(lang, "status.flood", at=at)
+        line += t(lang, ", waiting until {at} UTC", at=at)
     return line
 
 
@@ -48,25 +55,25 @@ async def cmd_status(message: Message, pool: Pool, lang: str) -> None:
         queues = await status.queue_depth(conn)
         active = await status.active_campaigns(conn)
     now = datetime.now(UTC)
-    lines = [t(lang, "status.header"), worker_line(lang, worker), "", t(lang, "status.accounts")]
-    lines += [account_line(lang, a, now) for a in everyone] or [t(lang, "status.none")]
-    lines += ["", t(lang, "status.queues")]
-    lines += [t(lang, "status.queue", name=q.queue_name, n=q.todo) for q in queues] or [
-        t(lang, "status.queues_empty")
+    lines = [t(lang, "<b>Status</b>"), worker_line(lang, worker), "", t(lang, "<b>Accounts</b>")]
+    lines += [account_line(lang, a, now) for a in everyone] or [t(lang, "• none")]
+    lines += ["", t(lang, "<b>Queue</b>")]
+    lines += [t(lang, "• {name}: {n} waiting", name=q.queue_name, n=q.todo) for q in queues] or [
+        t(lang, "• empty")
     ]
-    lines += ["", t(lang, "status.campaigns")]
+    lines += ["", t(lang, "<b>Campaigns sending</b>")]
     lines += [
         t(
             lang,
-            "status.campaign",
+            "• #{id} {name}: {status}, sent {sent} of {total}",
             id=c.id,
             name=c.name,
-            status=t(lang, f"status.{c.status}"),
+            status=t(lang, STATUS[c.status]),
             sent=c.sent,
             total=c.total,
         )
         for c in active
-    ] or [t(lang, "status.none")]
+    ] or [t(lang, "• none")]
     await message.answer("\n".join(lines))
 
 

@@ -14,12 +14,12 @@ READ_ONLY = ("start", "help", "batches", "templates", "campaigns", "status", "au
 
 async def refuse_message(message: Message, lang: str) -> None:
     """Tell a viewer that messages which would change something are not for them."""
-    await message.answer(t(lang, "viewer"))
+    await message.answer(t(lang, "You can look, but viewers can't change anything."))
 
 
 async def refuse_press(callback: CallbackQuery, lang: str) -> None:
     """Every button changes something, so a viewer's press is answered and dropped."""
-    await callback.answer(t(lang, "cb.viewer"), show_alert=True)
+    await callback.answer(t(lang, "Viewers can't change campaigns"), show_alert=True)
 
 
 def make_router() -> Router:

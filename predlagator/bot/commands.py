@@ -1,0 +1,37 @@
+"""The command menu: one line per command, shared by setMyCommands and /help."""
+
+from __future__ import annotations
+
+from predlagator.bot.texts import N_, t
+
+# Menu order. Add a command here and it shows in Telegram's menu and in /help, in both languages.
+COMMANDS: dict[str, str] = {
+    "start": N_("What this bot does"),
+    "help": N_("Commands and how to use them"),
+    "batches": N_("Your channel lists"),
+    "templates": N_("Your posts"),
+    "new_campaign": N_("Prepare a campaign"),
+    "start_campaign": N_("Start a prepared campaign"),
+    "campaigns": N_("Campaigns and their status"),
+    "status": N_("Worker, accounts, queues"),
+    "audit": N_("Latest changes"),
+    "operators": N_("Who may use the bot (owners)"),
+}
+
+
+def describe(lang: str, name: str) -> str:
+    """One command's menu description."""
+    return t(lang, COMMANDS[name])
+
+
+def help_text(lang: str) -> str:
+    """What the bot does, how a campaign is made, and every command."""
+    intro = t(
+        lang,
+        "<b>Predlagator</b> posts your message into many Telegram channels at a safe pace.\n\n"
+        "1. Send a list of channels (@name or t.me links, one per line): it becomes a batch.\n"
+        "2. Send the post itself: it becomes a template.\n"
+        "3. /new_campaign: pick a batch and a template, then start.",
+    )
+    lines = [f"/{name}: {describe(lang, name)}" for name in COMMANDS]
+    return intro + "\n\n" + "\n".join(lines)
