@@ -8,6 +8,7 @@ from predlagator.bot.routers import (
     audit,
     batches,
     campaigns,
+    card_refresh,
     common,
     controls,
     fallback,
@@ -29,6 +30,7 @@ def get_routers() -> list[Router]:
         operators.make_router(),
         status.make_router(),
         audit.make_router(),
+        card_refresh.make_router(),  # Refresh changes nothing: viewers may press it
         viewers.make_router(),
         batches.make_router(),
         campaigns.make_router(),
