@@ -177,12 +177,10 @@ async def _launch(campaign: Campaign, chat_id: int, tools: Tools) -> None:
 
 
 async def _after_cancel(campaign: Campaign, tools: Tools) -> None:
-    """Show the cancel on the card; report it once it has ended, if it ever started.
-
-    A post still on its way ends the campaign when the drain records it, and the drain
-    reports then; a campaign that never started has nothing to report.
-    """
+    """Show the cancel on the card; report it if it has ended and had ever started."""
     await cards.redraw(tools.bot, tools.pool, tools.queue, campaign.id, send_missing=False)
+    # A post still on its way ends it when the drain records that post, and the drain reports
+    # then; a campaign that never started has nothing to report.
     if campaign.finished_at is not None and campaign.started_at is not None:
         await defer.campaign_finished(tools.queue, campaign.id)
 

@@ -96,11 +96,9 @@ async def transition(
 
 
 async def cancel(conn: Conn, campaign_id: int) -> Campaign | None:
-    """Cancel a campaign and every delivery not yet on its way; None if it had finished.
-
-    It ends (`finished_at`) at once unless a post is in flight; then whoever records the last
-    one ends it (complete_if_done) and reports.
-    """
+    """Cancel a campaign and every delivery not yet on its way; None if it had finished."""
+    # It ends (finished_at) here unless a post is in flight; then whoever records the last one
+    # ends it (complete_if_done) and reports, so the report counts that post.
     async with conn.transaction():
         campaign = await transition(conn, campaign_id, CampaignStatus.CANCELLED)
         if campaign is None:

@@ -53,7 +53,7 @@ async def act(control: Control, campaign_id: int, chat_id: int, tools: Tools) ->
 
 
 async def ask_cancel(campaign_id: int, tools: Tools) -> Answer:
-    """ "Cancel campaign X? N posts not yet sent will not go out." with Yes and No."""
+    """Ask "Cancel campaign X? N posts not yet sent will not go out." with Yes and No."""
     campaign, count = await unsent(tools.pool, campaign_id)
     if campaign is None or campaign.status not in CANCEL.applies_to:
         return Answer(why_not(CANCEL, campaign, campaign_id, tools.lang))
