@@ -105,15 +105,38 @@ class Batch(BaseModel):
 
 
 class Template(BaseModel):
-    """A post: HTML text and, later, media."""
+    """A post: HTML text (the caption of a media post) and optional media."""
 
     id: int
     name: str
     html: str
-    media_kind: str | None
-    media_file_id: str | None
+    media_kind: str | None  # "photo", "video" or "document"; None for a text post
+    media_file_id: str | None  # the Bot API's file_id, for the bot's own previews
     created_by: int | None
     created_at: datetime
+    archived_at: datetime | None = None  # deleted by an operator; campaigns still point here
+
+    @property
+    def kind(self) -> str:
+        """What the post is: "text", "photo", "video" or "document"."""
+        return self.media_kind or "text"
+
+
+class MediaInfo(BaseModel):
+    """A template's file as the bot downloaded it, without the bytes."""
+
+    file_name: str
+    mime_type: str
+    size: int
+    width: int | None = None
+    height: int | None = None
+    duration: int | None = None
+
+
+class TemplateMedia(MediaInfo):
+    """The stored file of a media template, without the bytes."""
+
+    template_id: int
 
 
 class Campaign(BaseModel):
@@ -168,6 +191,8 @@ class Claim(BaseModel):
     peer_id: int | None
     access_hash: int | None
     batch: int = 1  # how many rows the claim asked for: fewer came back, nothing else is due
+    template_id: int = 0
+    media_kind: str | None = None  # the template's photo, video or document, if any
 
 
 class Progress(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from aiogram.types import MessageEntity
@@ -10,6 +11,11 @@ from aiogram.types import MessageEntity
 from predlagator.db import templates
 from predlagator.db.pool import Pool
 from tests.fakes.bot_api import OWNER, BotHarness, bot_harness
+
+
+def buttons(params: dict[str, Any]) -> list[tuple[str, str]]:
+    rows = params.get("reply_markup", {}).get("inline_keyboard", [])
+    return [(b["text"], b["callback_data"]) for row in rows for b in row]
 
 
 @pytest.fixture
@@ -63,21 +69,18 @@ async def test_oversized_post_is_refused(h: BotHarness) -> None:
     assert await h.counts() == before
 
 
-async def test_photo_post_is_not_stored(h: BotHarness) -> None:
+async def test_length_is_counted_as_telegram_does(h: BotHarness) -> None:
+    # 2049 emoji are 4098 UTF-16 code units, which is what Telegram's 4096 counts.
     before = await h.counts()
-    photo = [{"file_id": "p", "file_unique_id": "u", "width": 10, "height": 10}]
-    await h.send(OWNER, None, photo=photo, caption="A caption")
+    await h.send(OWNER, "😀" * 2049, lang="ru")
     assert h.session.sent_texts() == [
-        "Posts with photos, videos or files come later; for now send the post as text."
+        "В посте 4098 символов, а Telegram разрешает 4096. Сократите и пришлите снова."
     ]
     assert await h.counts() == before
 
 
-async def test_templates_command_lists_them(h: BotHarness) -> None:
-    await h.send(OWNER, "/templates")
-    assert h.session.sent_texts() == ["No templates yet. Send me the post you want to publish."]
-    await h.send(OWNER, "First post")
-    await h.send(OWNER, "Second <post>")
-    h.session.reset()
-    await h.send(OWNER, "/templates")
-    assert h.session.sent_texts() == ["<b>Templates</b>\n#2 Second &lt;post&gt;\n#1 First post"]
+async def test_saved_post_comes_with_rename_and_delete(h: BotHarness) -> None:
+    await h.send(OWNER, "Hello")
+    header, post = h.session.of("sendMessage")
+    assert buttons(header) == [("✏️ Rename", "ta:1:rename"), ("🗑 Delete", "ta:1:delete")]
+    assert "reply_markup" not in post  # the post itself is shown as it will go out

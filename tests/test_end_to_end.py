@@ -7,6 +7,7 @@ to the fake Telegram at its network seam.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from predlagator.models import CampaignStatus, DeliveryStatus
 from predlagator.queue import names, tasks
 from predlagator.queue.app import make_app
 from tests.fakes.bot_api import OWNER, STRANGER, BotHarness, bot_harness
+from tests.fakes.bot_files import photo_field
 from tests.rig import Rig, delivery_rig
 
 CHANNELS = 20
@@ -169,6 +171,40 @@ async def test_strangers_command_changes_nothing(world: World) -> None:
     await world.run_jobs()
     assert world.rig.telegram.sent == []
     assert (await _campaign(world.rig, campaign_id)).status is CampaignStatus.DRAFT
+
+
+async def test_photo_post_from_chat_reaches_every_channel_intact(world: World) -> None:
+    chat, rig = world.chat, world.rig
+    refs = [f"pics_{i:02d}" for i in range(8)]
+    for ref in refs:
+        rig.telegram.add_channel(ref)
+    await chat.send(OWNER, "\n".join(f"@{ref}" for ref in refs))
+    photo = os.urandom(300_000)
+    chat.session.add_file("AgADphoto", photo)
+    bold = {"type": "bold", "offset": 0, "length": 5}
+    await chat.send(
+        OWNER,
+        None,
+        photo=photo_field("AgADphoto", len(photo)),
+        caption="Fresh offer",
+        caption_entities=[bold],
+    )
+    await chat.send(OWNER, "/new_campaign")
+    await chat.press(OWNER, PickBatch(batch_id=1).pack())
+    await chat.press(OWNER, PickTemplate(batch_id=1, template_id=1).pack())
+    await chat.send(OWNER, "/start_campaign 1")
+    await world.run_jobs()
+
+    ledger = await rig.ledger(await _campaign(rig, 1))
+    assert [d.status for d in ledger] == [DeliveryStatus.SENT] * 8
+    assert sorted(r.random_id for r in rig.telegram.sent) == sorted(d.random_id for d in ledger)
+    assert rig.telegram.uploaded() == [photo]  # the operator's bytes, uploaded once
+    for posts in rig.telegram.posts.values():
+        [post] = posts
+        assert post.media is not None and post.media.data == photo
+        assert post.text == "Fresh offer"
+        assert [type(e) for e in post.entities] == [types.MessageEntityBold]
+    assert (await _campaign(rig, 1)).status is CampaignStatus.COMPLETED
 
 
 async def _campaign(rig: Rig, campaign_id: int) -> Any:

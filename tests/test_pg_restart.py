@@ -24,6 +24,7 @@ from predlagator.db import deliveries
 from predlagator.db.embedded import EmbeddedPostgres, scratch_dir
 from predlagator.db.migrate import migrate
 from predlagator.db.pool import Pool, open_pool
+from predlagator.delivery.sender import MediaFile
 from predlagator.delivery.session_lock import SessionLock, SessionLockLost
 from predlagator.delivery.worker import LockedSender, run_worker
 from predlagator.models import Campaign, DeliveryStatus, Peer
@@ -243,6 +244,12 @@ class RecordingSender:
         return PEER
 
     async def send(self, peer: Peer, html: str, random_id: int) -> int | None:
+        self.calls.append(random_id)
+        return 1
+
+    async def send_media(
+        self, peer: Peer, html: str, media: MediaFile, random_id: int
+    ) -> int | None:
         self.calls.append(random_id)
         return 1
 

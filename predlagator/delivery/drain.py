@@ -18,6 +18,7 @@ from predlagator.db.rows import Conn
 from predlagator.delivery import outcomes
 from predlagator.delivery.errors import TelegramFailure
 from predlagator.delivery.policy import Policy
+from predlagator.delivery.posting import Poster
 from predlagator.delivery.sender import Peer, Sender
 from predlagator.models import Claim
 from predlagator.queue import defer
@@ -103,6 +104,7 @@ class Drain:
         self._retry_limits: dict[int, int] = {}
         self._recent: deque[float] = deque(maxlen=GUARD_MEMORY)
         self._conn: Conn | None = None
+        self._poster = Poster(deps.sender)
 
     @property
     def conn(self) -> Conn:
@@ -201,7 +203,7 @@ class Drain:
                     if not marked:
                         await self._flush(campaign_id, pending)
                         return True
-                    message_id = await self.deps.sender.send(peer, claim.html, claim.random_id)
+                    message_id = await self._poster.post(self.conn, peer, claim)
                     if index + 1 < len(claims):
                         # The next channel's first-time resolve overlaps the wait for its slot.
                         # Never this send: one request at a time, so nothing is in flight when

@@ -55,6 +55,14 @@ _CLASSES: dict[str, ErrorClass] = {
         [
             "CHAT_ADMIN_REQUIRED",
             "CHAT_SEND_PLAIN_FORBIDDEN",
+            # A media post where the channel takes no media of that kind, or a caption longer
+            # than this account may send, or a template whose file is missing.
+            "CHAT_SEND_MEDIA_FORBIDDEN",
+            "CHAT_SEND_PHOTOS_FORBIDDEN",
+            "CHAT_SEND_VIDEOS_FORBIDDEN",
+            "CHAT_SEND_DOCS_FORBIDDEN",
+            "MEDIA_CAPTION_TOO_LONG",
+            "MEDIA_MISSING",
             "ALLOW_PAYMENT_REQUIRED",
             "MESSAGE_TOO_LONG",
             "ENTITY_BOUNDS_INVALID",

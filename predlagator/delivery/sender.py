@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Protocol
 
-from predlagator.models import Peer
+from predlagator.models import Peer, TemplateMedia
 
-__all__ = ["ManagedSender", "Peer", "Sender"]
+__all__ = ["ManagedSender", "MediaFile", "Peer", "Sender"]
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    """A template's photo, video or document; `read` fetches the bytes, only when needed."""
+
+    kind: str  # "photo", "video" or "document"
+    info: TemplateMedia
+    read: Callable[[], Awaitable[bytes]]
 
 
 class Sender(Protocol):
@@ -18,6 +29,12 @@ class Sender(Protocol):
 
     async def send(self, peer: Peer, html: str, random_id: int) -> int | None:
         """Post `html` with the given random_id; return the message id when Telegram tells it."""
+        ...
+
+    async def send_media(
+        self, peer: Peer, html: str, media: MediaFile, random_id: int
+    ) -> int | None:
+        """Post `media` with `html` as its caption; the same random_id rule as `send`."""
         ...
 
 

@@ -13,12 +13,17 @@ from telethon.errors import rpcerrorlist
 from telethon.extensions import html as telethon_html
 from telethon.sessions import StringSession
 
+from predlagator.delivery import telethon_media
 from predlagator.delivery.errors import TelegramFailure, parse
-from predlagator.delivery.sender import Peer
+from predlagator.delivery.sender import MediaFile, Peer
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+# An upload may take this long beyond the call timeout per byte: 20 MB at 100 KB/s, slow but
+# alive, still finishes.
+UPLOAD_BYTES_PER_S = 100_000
 
 
 def make_client(
@@ -108,6 +113,9 @@ class TelethonSender:
         self._client = client
         self._timeout_s = timeout_s
         self._connect_timeout_s = connect_timeout_s
+        # Template id → the InputMedia of its file as posted once, reused for every other
+        # channel; a new process uploads again.
+        self._media: dict[int, Any] = {}
 
     async def start(self) -> None:
         """Connect and make sure the session is still logged in."""
@@ -146,6 +154,50 @@ class TelethonSender:
         message_id = _sent_message_id(result, random_id)
         log.debug("sent peer_id=%s random_id=%s message_id=%s", peer.peer_id, random_id, message_id)
         return message_id
+
+    async def send_media(
+        self, peer: Peer, html: str, media: MediaFile, random_id: int
+    ) -> int | None:
+        """Post a photo, video or document with `html` as its caption, uploaded once per
+        template; a repeated random_id makes Telegram return the original message."""
+        text, entities = _parsed(html)
+        template_id = media.info.template_id
+        reused = self._media.get(template_id)
+        request = functions.messages.SendMediaRequest(
+            peer=_input_peer(peer),
+            media=reused if reused is not None else await self._upload(media),
+            message=text,
+            entities=list(entities) or None,
+            random_id=random_id,
+        )
+        try:
+            result = await self._call(self._client(request))
+        except TelegramFailure as failure:
+            if reused is None or failure.code not in telethon_media.STALE_MEDIA:
+                raise
+            request.media = await self._upload(media)
+            result = await self._call(self._client(request))
+        posted = telethon_media.reusable(result)
+        if posted is not None:
+            self._media[template_id] = posted
+        message_id = _sent_message_id(result, random_id)
+        log.debug(
+            "sent media peer_id=%s random_id=%s message_id=%s", peer.peer_id, random_id, message_id
+        )
+        return message_id
+
+    async def _upload(self, media: MediaFile) -> Any:
+        """Upload the template's file (SaveFilePart, or SaveBigFilePart over 10 MB)."""
+        data = await media.read()
+        file = await self._call(
+            self._client.upload_file(data, file_name=media.info.file_name),
+            timeout_s=self._timeout_s + len(data) / UPLOAD_BYTES_PER_S,
+        )
+        log.debug("uploaded template_id=%s bytes=%s", media.info.template_id, len(data))
+        # Kept until a post replaces it: a channel that refuses the post must not cost the
+        # next one another upload (an uploaded file may be sent again).
+        self._media[media.info.template_id] = uploaded = telethon_media.uploaded(file, media)
+        return uploaded
 
     async def _resolve_username(self, username: str) -> Peer:
         result = await self._call(

@@ -23,7 +23,7 @@ from predlagator.db import accounts, deliveries
 from predlagator.db.pool import Pool
 from predlagator.delivery.drain import DrainDeps
 from predlagator.delivery.policy import Policy
-from predlagator.delivery.sender import ManagedSender, Peer, Sender
+from predlagator.delivery.sender import ManagedSender, MediaFile, Peer, Sender
 from predlagator.delivery.session_lock import SessionLock, SessionLockLost, backoff, describe
 from predlagator.queue import defer, names, tasks
 from predlagator.queue.app import make_app
@@ -78,6 +78,13 @@ class LockedSender:
         """Send through the account's sender, if the session is still ours."""
         self._check()
         return await self._sender.send(peer, html, random_id)
+
+    async def send_media(
+        self, peer: Peer, html: str, media: MediaFile, random_id: int
+    ) -> int | None:
+        """Send a media post through the account's sender, if the session is still ours."""
+        self._check()
+        return await self._sender.send_media(peer, html, media, random_id)
 
     def _check(self) -> None:
         if not self._lock.held:

@@ -26,6 +26,7 @@ from predlagator.db import operators
 from predlagator.db.pool import Pool
 from predlagator.models import Role
 from predlagator.queue.app import make_app
+from tests.fakes.bot_files import FileError, FileStore
 
 BOT_TOKEN = "123456:ABC-DEF"
 BOT_ID = 123456
@@ -35,6 +36,9 @@ BOT_USER = {
     "first_name": "Predlagator",
     "username": "predlagator_bot",
 }
+
+# Methods that send a file, and the message field Telegram echoes it in.
+_MEDIA_FIELDS = {"sendPhoto": "photo", "sendVideo": "video", "sendDocument": "document"}
 
 _update_ids = itertools.count(1)
 _incoming_ids = itertools.count(1_000_000)
@@ -58,6 +62,7 @@ class RecordingSession(BaseSession):
         self.failures: dict[str, list[Failure]] = {}
         # Canned results by method name, for methods this fake does not answer itself.
         self.results: dict[str, Any] = {}
+        self.files = FileStore()  # what getFile and downloads find
         self._message_ids = itertools.count(1)
 
     def fail_next(
@@ -78,6 +83,12 @@ class RecordingSession(BaseSession):
     def fail_flood(self, method: str, retry_after: int) -> None:
         """Make the next call of `method` answer 429 Too Many Requests."""
         self.fail_next(method, 429, f"Too Many Requests: retry after {retry_after}", retry_after)
+
+    def add_file(
+        self, file_id: str, data: bytes, *, path: str | None = None, size: int | None = None
+    ) -> None:
+        """Hold a file the bot may fetch with getFile and download (see `bot_files`)."""
+        self.files.add(file_id, data, path=path, size=size)
 
     def of(self, method: str) -> list[dict[str, Any]]:
         """Params of every call of `method`, in order."""
@@ -110,6 +121,11 @@ class RecordingSession(BaseSession):
         params = self._params(bot, method)
         self.calls.append((name, params))
         pending = self.failures.get(name)
+        if name == "getFile" and not pending:
+            try:
+                self.files.get_file(str(params["file_id"]))
+            except FileError as error:
+                pending = [Failure(400, error.description)]
         if pending:
             failure = pending.pop(0)
             body: dict[str, Any] = {
@@ -143,17 +159,31 @@ class RecordingSession(BaseSession):
             return self._message(next(self._message_ids), params)
         if name == "editMessageText" and "message_id" in params:
             return self._message(int(params["message_id"]), params)
+        if name == "getFile":
+            return self.files.get_file(str(params["file_id"]))
+        if name in _MEDIA_FIELDS:
+            return self._message(next(self._message_ids), params, _MEDIA_FIELDS[name])
         return True
 
-    def _message(self, message_id: int, params: dict[str, Any]) -> dict[str, Any]:
+    def _message(
+        self, message_id: int, params: dict[str, Any], media: str | None = None
+    ) -> dict[str, Any]:
         chat_id = int(params["chat_id"])
         message: dict[str, Any] = {
             "message_id": message_id,
             "date": int(time.time()),
             "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
             "from": BOT_USER,
-            "text": params.get("text", ""),
         }
+        if media is None:
+            message["text"] = params.get("text", "")
+        else:  # sent by file_id: Telegram echoes the file
+            file = {"file_id": str(params[media]), "file_unique_id": f"u{message_id}"}
+            message[media] = [{**file, "width": 1, "height": 1}] if media == "photo" else file
+            if media == "video":
+                message[media].update(width=1, height=1, duration=1)
+            if "caption" in params:
+                message["caption"] = params["caption"]
         if "reply_markup" in params:
             message["reply_markup"] = params["reply_markup"]
         return message
@@ -169,9 +199,13 @@ class RecordingSession(BaseSession):
         chunk_size: int = 65536,
         raise_for_status: bool = True,
     ) -> AsyncGenerator[bytes, None]:
-        """Files are not part of this fake."""
-        raise NotImplementedError
-        yield b""  # pragma: no cover
+        """A download of a file added with `add_file`: {api}/file/bot<token>/<path>."""
+        path = url.split("/file/bot", 1)[1].split("/", 1)[1]
+        data = self.files.content(path)
+        if data is None:
+            raise FileNotFoundError(path)  # Telegram answers 404; aiohttp raises on it
+        for start in range(0, len(data), chunk_size):
+            yield data[start : start + chunk_size]
 
 
 def make_test_bot(session: RecordingSession | None = None) -> Bot:

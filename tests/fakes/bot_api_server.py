@@ -24,6 +24,8 @@ from typing import Any, Final
 
 from aiohttp import web
 
+from tests.fakes.bot_files import FileError, FileStore
+
 Params = dict[str, Any]
 Call = tuple[str, Params]
 Predicate = Callable[[str, Params], bool]
@@ -121,6 +123,7 @@ class FakeBotApi:
         }
         self.calls: list[Call] = []
         self.uploads: list[Upload] = []
+        self.files = FileStore()  # what getFile and downloads find (`add_file`)
         # setMyCommands, by (scope type, language code); "" is the default language.
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.url = ""
@@ -149,6 +152,8 @@ class FakeBotApi:
             self.answerCallbackQuery,
             self.sendDocument,
             self.sendPhoto,
+            self.sendVideo,
+            self.getFile,
             self.deleteMessage,
             self.getChat,
         ]
@@ -161,6 +166,7 @@ class FakeBotApi:
         """Listen on a free port of 127.0.0.1; return the base URL for BOT_API_URL."""
         app = web.Application(client_max_size=MAX_UPLOAD)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_route("GET", "/file/bot{token}/{path:.+}", self._download)
         app.router.add_route("*", "/{tail:.*}", self._not_found)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
         await self._runner.setup()
@@ -193,18 +199,26 @@ class FakeBotApi:
     # ---- what tests do ----------------------------------------------------------------------
 
     def push_message(
-        self, user_id: int, text: str, lang: str | None = "en", chat_id: int | None = None
+        self,
+        user_id: int,
+        text: str | None,
+        lang: str | None = "en",
+        chat_id: int | None = None,
+        **fields: Any,
     ) -> dict[str, Any]:
-        """Queue an update: `user_id` writes `text` in a private chat (commands get an entity)."""
+        """Queue an update: `user_id` writes `text` in a private chat (commands get an entity);
+        `fields` adds to the message, e.g. photo=bot_files.photo_field(...), caption=..."""
         chat = chat_id if chat_id is not None else user_id
         message: dict[str, Any] = {
             "message_id": self._next_message_id(chat),
             "date": int(time.time()),
             "chat": self._chat(chat),
             "from": _user(user_id, lang),
-            "text": text,
+            **fields,
         }
-        if text.startswith("/"):
+        if text is not None:
+            message["text"] = text
+        if text is not None and text.startswith("/"):
             command = text.split(maxsplit=1)[0]
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
         self._messages[chat, message["message_id"]] = message
@@ -235,6 +249,12 @@ class FakeBotApi:
             "data": data,
         }
         return self._push({"callback_query": query})
+
+    def add_file(
+        self, file_id: str, data: bytes, *, path: str | None = None, size: int | None = None
+    ) -> None:
+        """Hold a file the bot may fetch with getFile and download (see `bot_files`)."""
+        self.files.add(file_id, data, path=path, size=size)
 
     def fail_next(
         self, method: str, status: int, description: str, retry_after: int | None = None
@@ -305,6 +325,13 @@ class FakeBotApi:
 
     async def _not_found(self, request: web.Request) -> web.Response:
         return _error(ApiError(404, "Not Found"))
+
+    async def _download(self, request: web.Request) -> web.Response:
+        """A file's bytes at the path getFile gave, as Telegram's file server sends them."""
+        data = self.files.content(request.match_info["path"])
+        if request.match_info["token"] != self.token or data is None:
+            return _error(ApiError(404, "Not Found"))
+        return web.Response(body=data, content_type="application/octet-stream")
 
     async def _handle(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
@@ -427,6 +454,16 @@ class FakeBotApi:
     def sendPhoto(self, params: Params) -> Any:
         photo = {**self._file(params, "photo"), "width": 1280, "height": 720}
         return self._send(params, {"photo": [photo], **_caption(params)})
+
+    def sendVideo(self, params: Params) -> Any:
+        video = {**self._file(params, "video"), "width": 1280, "height": 720, "duration": 1}
+        return self._send(params, {"video": video, **_caption(params)})
+
+    def getFile(self, params: Params) -> Any:
+        try:
+            return self.files.get_file(str(_require(params, "file_id")))
+        except FileError as error:
+            raise ApiError(400, error.description) from None
 
     def editMessageText(self, params: Params) -> Any:
         text = params.get("text")

@@ -20,7 +20,14 @@ from typing import Any, ClassVar
 import psycopg
 from telethon import functions, types
 
-from tests.fakes.telethon_fake import _NOW, _WRAPPERS, FakeChannel, FakeTelegram, _Rpc
+from tests.fakes.telethon_fake import (
+    _NOW,
+    _WRAPPERS,
+    FakeChannel,
+    FakeTelegram,
+    _message_media,
+    _Rpc,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS fake_posts (
@@ -211,6 +218,8 @@ class SharedTelegram(FakeTelegram):
         if not isinstance(peer, types.InputPeerChannel):
             raise _Rpc(400, "PEER_ID_INVALID")  # the fake only has channels
         channel = self._channel_by_id(peer.channel_id, peer.access_hash)
+        is_media = isinstance(query, functions.messages.SendMediaRequest)
+        media = self._media_of(query) if is_media else None  # files are this process's own
         row = self._db.execute(
             _POST_SQL,
             {
@@ -235,6 +244,7 @@ class SharedTelegram(FakeTelegram):
             out=True,
             post=not channel.megagroup,
             entities=query.entities or None,
+            media=_message_media(media),
         )
         return types.Updates(
             updates=[
@@ -253,6 +263,7 @@ class SharedTelegram(FakeTelegram):
 SharedTelegram._HANDLERS = {
     **FakeTelegram._HANDLERS,
     functions.messages.SendMessageRequest: SharedTelegram._send_shared,  # type: ignore[dict-item]
+    functions.messages.SendMediaRequest: SharedTelegram._send_shared,  # type: ignore[dict-item]
 }
 
 

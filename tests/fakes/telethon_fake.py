@@ -70,6 +70,20 @@ class Post(NamedTuple):
     text: str
     entities: list[Any]
     random_id: int
+    media: StoredFile | None = None
+
+
+class StoredFile(NamedTuple):
+    """A photo or document Telegram keeps once a post carried it; reusable by id."""
+
+    kind: str  # "photo" or "document"
+    id: int
+    access_hash: int
+    file_reference: bytes
+    data: bytes
+    name: str
+    mime_type: str
+    attributes: list[Any]
 
 
 @dataclass
@@ -124,9 +138,11 @@ class _Srp:
 class FakeTelegram:
     """Telegram's state as one account sees it, with error injection and pauses for tests.
 
-    `posts` maps channel id to its messages; `sent` holds every SendMessageRequest as received;
-    `duplicates` counts posts whose text a channel already had under another random_id;
-    `requests` logs (monotonic time, request name) for every request, innermost query named.
+    `posts` maps channel id to its messages; `sent` holds every SendMessageRequest and
+    SendMediaRequest as received; `duplicates` counts posts whose text a channel already had
+    under another random_id; `requests` logs (monotonic time, request name) for every request,
+    innermost query named. `file_parts` holds uploaded parts by file id (`uploaded()` gives
+    each upload's bytes) and `files` the photos and documents posts carried, by id.
     """
 
     def __init__(self, *, latency_s: float = 0.0, password: str | None = None) -> None:
@@ -142,6 +158,8 @@ class FakeTelegram:
         self.duplicates = 0
         self.requests: list[tuple[float, str]] = []
         self.unexpected: list[str] = []
+        self.file_parts: dict[int, dict[int, bytes]] = {}
+        self.files: dict[int, StoredFile] = {}
         self.authorized_keys: set[bytes] = set()
         self.me: Any = types.User(
             id=777000111,
@@ -209,6 +227,10 @@ class FakeTelegram:
     ) -> None:
         """Fail the next matching request(s) with a non-Telegram error, e.g. ConnectionError."""
         self._failures.append(_Failure(error, times, username, request_type))
+
+    def uploaded(self) -> list[bytes]:
+        """The bytes of every file uploaded, one entry per upload, in order."""
+        return [b"".join(parts[i] for i in sorted(parts)) for parts in self.file_parts.values()]
 
     def request_names(self, since: float = 0.0) -> list[str]:
         """Names of the requests received (innermost query), optionally after a monotonic time."""
@@ -369,9 +391,13 @@ class FakeTelegram:
         posts = self.posts[channel.id]
         post = next((p for p in posts if p.random_id == query.random_id), None)
         if post is None:
+            # A media post's file is checked first: a refused one posts nothing.
+            is_media = isinstance(query, functions.messages.SendMediaRequest)
+            media = self._media_of(query) if is_media else None
             if any(p.text == query.message for p in posts):
                 self.duplicates += 1
-            post = Post(len(posts) + 1, query.message, list(query.entities or []), query.random_id)
+            entities = list(query.entities or [])
+            post = Post(len(posts) + 1, query.message, entities, query.random_id, media)
             posts.append(post)
             channel.pts += 1
         message = types.Message(
@@ -382,6 +408,7 @@ class FakeTelegram:
             out=True,
             post=not channel.megagroup,
             entities=post.entities or None,
+            media=_message_media(post.media),
         )
         return types.Updates(
             updates=[
@@ -393,6 +420,54 @@ class FakeTelegram:
             date=_NOW,
             seq=0,
         )
+
+    async def _save_file_part(self, query: Any, auth_key: bytes | None) -> bool:
+        self.file_parts.setdefault(query.file_id, {})[query.file_part] = query.bytes
+        return True
+
+    async def _save_big_file_part(self, query: Any, auth_key: bytes | None) -> bool:
+        if not 0 <= query.file_part < query.file_total_parts:
+            raise _Rpc(400, "FILE_PART_INVALID")
+        return await self._save_file_part(query, auth_key)
+
+    def _media_of(self, query: Any) -> StoredFile:
+        """The file a SendMediaRequest carries: a new upload, or a photo or document reused."""
+        media = query.media
+        if isinstance(media, (types.InputMediaPhoto, types.InputMediaDocument)):
+            found = self.files.get(media.id.id)
+            if (
+                found is None
+                or found.access_hash != media.id.access_hash
+                or found.file_reference != media.id.file_reference
+            ):
+                raise _Rpc(400, "MEDIA_EMPTY")
+            return found
+        if isinstance(media, types.InputMediaUploadedPhoto):
+            return self._store("photo", media.file, "image/jpeg", [])
+        if isinstance(media, types.InputMediaUploadedDocument):
+            return self._store("document", media.file, media.mime_type, list(media.attributes))
+        raise _Rpc(400, "MEDIA_INVALID")
+
+    def _store(self, kind: str, file: Any, mime_type: str, attributes: list[Any]) -> StoredFile:
+        parts = self.file_parts.get(file.id, {})
+        if sorted(parts) != list(range(file.parts)) or not parts:
+            raise _Rpc(400, "FILE_PARTS_INVALID")
+        data = b"".join(parts[i] for i in range(file.parts))
+        small = isinstance(file, types.InputFile)
+        if small and hashlib.md5(data).hexdigest() != file.md5_checksum:
+            raise _Rpc(400, "MD5_CHECKSUM_INVALID")
+        stored = StoredFile(
+            kind=kind,
+            id=next(self._ids),
+            access_hash=int.from_bytes(os.urandom(8), "big", signed=True),
+            file_reference=os.urandom(8),
+            data=data,
+            name=file.name,
+            mime_type=mime_type,
+            attributes=attributes,
+        )
+        self.files[stored.id] = stored
+        return stored
 
     async def _send_code(self, query: Any, auth_key: bytes | None) -> Any:
         return types.auth.SentCode(
@@ -451,6 +526,9 @@ class FakeTelegram:
         functions.messages.CheckChatInviteRequest: _check_chat_invite,
         functions.channels.GetChannelsRequest: _get_channels,
         functions.messages.SendMessageRequest: _send_message,
+        functions.messages.SendMediaRequest: _send_message,
+        functions.upload.SaveFilePartRequest: _save_file_part,
+        functions.upload.SaveBigFilePartRequest: _save_big_file_part,
         functions.auth.SendCodeRequest: _send_code,
         functions.auth.SignInRequest: _sign_in,
         functions.account.GetPasswordRequest: _get_password,
@@ -542,6 +620,35 @@ class FakeMTProtoSender:
                 _settle(future, exception=exc)
             else:
                 _settle(future, result=value)
+
+
+def _message_media(stored: StoredFile | None) -> Any:
+    """A post's file as Telegram shows it in a message."""
+    if stored is None:
+        return None
+    if stored.kind == "photo":
+        size = types.PhotoSize(type="x", w=800, h=600, size=len(stored.data))
+        photo = types.Photo(
+            id=stored.id,
+            access_hash=stored.access_hash,
+            file_reference=stored.file_reference,
+            date=_NOW,
+            sizes=[size],
+            dc_id=DC_ID,
+        )
+        return types.MessageMediaPhoto(photo=photo)
+    document = types.Document(
+        id=stored.id,
+        access_hash=stored.access_hash,
+        file_reference=stored.file_reference,
+        date=_NOW,
+        mime_type=stored.mime_type,
+        size=len(stored.data),
+        dc_id=DC_ID,
+        attributes=stored.attributes,
+    )
+    video = any(isinstance(a, types.DocumentAttributeVideo) for a in stored.attributes)
+    return types.MessageMediaDocument(document=document, video=video or None)
 
 
 def _settle(

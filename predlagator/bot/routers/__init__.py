@@ -14,6 +14,8 @@ from predlagator.bot.routers import (
     fallback,
     operators,
     status,
+    template_edit,
+    template_list,
     templates,
     viewers,
 )
@@ -25,11 +27,15 @@ def get_routers() -> list[Router]:
     # come before the viewers' stop (which would refuse the "Older" press).
     # Viewers are stopped before anything that changes data; channel lists are recognised
     # before the catch-all post handler; the fallback answers whatever is left.
+    # A pending template rename comes first: the next message is the new name, and a command
+    # ends the wait before any other router sees it. The templates list is read-only.
     return [
+        template_edit.make_router(),
         common.make_router(),
         operators.make_router(),
         status.make_router(),
         audit.make_router(),
+        template_list.make_router(),
         card_refresh.make_router(),  # Refresh changes nothing: viewers may press it
         viewers.make_router(),
         batches.make_router(),

@@ -68,7 +68,7 @@ async def on_pick_template(
     async with pool.connection() as conn:
         batch = await batches.get(conn, callback_data.batch_id)
         template = await templates.get(conn, callback_data.template_id)
-    if batch is None or template is None or callback.message is None:
+    if batch is None or template is None or template.archived_at or callback.message is None:
         await callback.answer(
             t(lang, "That batch or template no longer exists. Try /new_campaign again."),
             show_alert=True,

@@ -18,7 +18,8 @@ ON CONFLICT (campaign_id, channel_id) DO NOTHING;
 -- slow campaign claims one row at a time and a fast one saves round trips. The account's
 -- session lock makes this drain the only claimer.
 SELECT d.id AS delivery_id, d.campaign_id, d.channel_id, ch.ref AS channel_ref, d.random_id,
-       d.attempts, t.html, p.peer_type, p.peer_id, p.access_hash, c.batch
+       d.attempts, t.html, p.peer_type, p.peer_id, p.access_hash, c.batch,
+       t.id AS template_id, t.media_kind
 FROM (
     SELECT c.id, c.template_id, c.account_id,
            greatest(1, least(%(limit)s, coalesce(
