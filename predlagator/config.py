@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -28,6 +29,7 @@ HOW_TO_GET: dict[str, str] = {
     "RETRY_FACTOR": "how much each retry's delay grows, e.g. 2",
     "CHANNEL_ERROR_LIMIT": "errors in a row that deactivate a channel, e.g. 5",
     "PACING_JITTER": "a fraction from 0 to 0.2 by which gaps between posts vary",
+    "TIMEZONE": "an IANA time zone name like Europe/Moscow, or UTC",
 }
 
 
@@ -56,6 +58,7 @@ class Settings(BaseSettings):
     channel_error_limit: int = Field(default=5, ge=1)
     pacing_jitter: float = Field(default=0.0, ge=0, le=0.2)
     data_dir: Path = Path("data")
+    timezone: str = "UTC"
 
     @field_validator("owner_ids", mode="before")
     @classmethod
@@ -79,6 +82,22 @@ class Settings(BaseSettings):
             if not head.isdigit() or not tail:
                 raise ValueError("does not look like a bot token")
         return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        value = value.strip()
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            # A folder of the database ("Europe") is an OSError, a path-like name a ValueError.
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The zone operators type and read times in (TIMEZONE)."""
+        return ZoneInfo(self.timezone)
 
     def require_bot(self) -> SecretStr:
         """Return the bot token or stop with a message that says how to get one."""

@@ -88,7 +88,7 @@ class AccountPeer(BaseModel):
 class Peer(BaseModel):
     """A resolved channel, group or user, valid for the account that resolved it."""
 
-    peer_type: str  # "channel", "chat" or "user"
+    peer_type: str  # "channel", "chat", "user", or "self" (the account's Saved Messages)
     peer_id: int
     access_hash: int = 0
     title: str | None = None
@@ -159,6 +159,7 @@ class Campaign(BaseModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    start_at: datetime | None = None  # when a scheduled campaign is due to start
 
 
 class Delivery(BaseModel):

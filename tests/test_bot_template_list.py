@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from predlagator.bot.keyboards import PickBatch
 from predlagator.bot.template_keyboards import TemplateOpen, TemplatePage
 from predlagator.db import templates
 from predlagator.db.pool import Pool
 from predlagator.models import Role
 from tests.fakes.bot_api import OWNER, VIEWER, BotHarness, bot_harness
+from tests.wizard_steps import last_shown, press
 
 KINDS = ["text", "photo", "video", "document"]
 
@@ -112,8 +112,10 @@ async def test_deleted_templates_are_hidden_and_a_stale_page_shows_the_last(
     assert lines[1] == "#9 Post 9 · 📝 text" and len(lines) == 10
     # And /new_campaign offers only live ones.
     await h.send(OWNER, "@alpha_shop\n@beta_shop")
-    await h.press(OWNER, PickBatch(batch_id=1).pack(), message_id=7)
-    picker = h.session.edits()[-1]
+    await h.send(OWNER, "/new_campaign")
+    await h.send(OWNER, "Spring sale")
+    await press(h, "#1 Batch 1 (2)")
+    picker = last_shown(h)
     assert [label for label, _ in buttons(picker)][:2] == ["#9 Post 9", "#8 Post 8"]
 
 

@@ -17,14 +17,16 @@ import pytest
 from telethon import types
 
 from predlagator.bot import notifier
-from predlagator.bot.keyboards import CampaignAction, PickBatch, PickTemplate
+from predlagator.bot.keyboards import CampaignAction
 from predlagator.db.pool import Pool
 from predlagator.models import CampaignStatus, DeliveryStatus
 from predlagator.queue import names, tasks
 from predlagator.queue.app import make_app
+from tests.factories import make_campaign
 from tests.fakes.bot_api import OWNER, STRANGER, BotHarness, bot_harness
 from tests.fakes.bot_files import photo_field
 from tests.rig import Rig, delivery_rig
+from tests.wizard_steps import press
 
 CHANNELS = 20
 # Jobs scheduled for later (a debounced card refresh) become due now: time is injected.
@@ -78,7 +80,7 @@ async def world(pool: Pool) -> AsyncIterator[World]:
 
 
 async def prepare_campaign(world: World) -> int:
-    """Operator: a batch of 20 channels, a formatted post, /new_campaign by buttons."""
+    """Operator: a batch of 20 channels, a formatted post, /new_campaign started now."""
     chat, telegram = world.chat, world.rig.telegram
     refs = [f"news_{i:02d}" for i in range(CHANNELS)]
     for ref in refs:
@@ -94,17 +96,21 @@ async def prepare_campaign(world: World) -> int:
         '<b>Big sale</b> today, see <a href="https://example.com/">details</a>'
     )
     await chat.send(OWNER, "/new_campaign")
-    await chat.press(OWNER, PickBatch(batch_id=batch["id"]).pack())
-    await chat.press(OWNER, PickTemplate(batch_id=batch["id"], template_id=template["id"]).pack())
+    await chat.send(OWNER, "Big sale")
+    await press(chat, f"#{batch['id']} Batch 1 ({CHANNELS})")
+    await press(chat, f"#{template['id']} Big sale today, see details")
+    await chat.send(OWNER, "60")
+    await chat.send(OWNER, "3")
+    await press(chat, "▶️ Now")
+    await press(chat, "✅ Confirm")
     [campaign] = await chat.rows("SELECT id, status FROM campaigns")
-    assert campaign["status"] == "draft"
+    assert campaign["status"] == "scheduled"  # started: a worker launches it
     return int(campaign["id"])
 
 
 async def test_campaign_from_chat_to_channels_and_back(world: World) -> None:
     chat, rig = world.chat, world.rig
     campaign_id = await prepare_campaign(world)
-    await chat.send(OWNER, f"/start_campaign {campaign_id}")
     [card] = await chat.rows("SELECT card_message_id FROM campaigns")
     assert card["card_message_id"] is not None
 
@@ -137,7 +143,6 @@ async def test_campaign_from_chat_to_channels_and_back(world: World) -> None:
 async def test_pause_from_the_card_stops_sends_until_resume(world: World) -> None:
     chat, rig = world.chat, world.rig
     campaign_id = await prepare_campaign(world)
-    await chat.send(OWNER, f"/start_campaign {campaign_id}")
     [card] = await chat.rows("SELECT card_message_id FROM campaigns")
     pause = CampaignAction(id=campaign_id, action="pause").pack()
 
@@ -163,7 +168,10 @@ async def test_pause_from_the_card_stops_sends_until_resume(world: World) -> Non
 
 async def test_strangers_command_changes_nothing(world: World) -> None:
     chat = world.chat
-    campaign_id = await prepare_campaign(world)
+    refs = [f"news_{i:02d}" for i in range(3)]
+    for ref in refs:
+        world.rig.telegram.add_channel(ref)
+    campaign_id = (await make_campaign(chat.pool, refs)).id  # a draft, not started
     before = await chat.counts()
     await chat.send(STRANGER, f"/start_campaign {campaign_id}")
     await chat.press(STRANGER, CampaignAction(id=campaign_id, action="pause").pack())
@@ -190,9 +198,13 @@ async def test_photo_post_from_chat_reaches_every_channel_intact(world: World) -
         caption_entities=[bold],
     )
     await chat.send(OWNER, "/new_campaign")
-    await chat.press(OWNER, PickBatch(batch_id=1).pack())
-    await chat.press(OWNER, PickTemplate(batch_id=1, template_id=1).pack())
-    await chat.send(OWNER, "/start_campaign 1")
+    await chat.send(OWNER, "Photo campaign")
+    await press(chat, "#1 Batch 1 (8)")
+    await press(chat, "#1 Fresh offer")
+    await chat.send(OWNER, "60")
+    await chat.send(OWNER, "3")
+    await press(chat, "▶️ Now")
+    await press(chat, "✅ Confirm")
     await world.run_jobs()
 
     ledger = await rig.ledger(await _campaign(rig, 1))

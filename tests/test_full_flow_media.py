@@ -4,7 +4,6 @@ and posted by a real worker into every channel with the same bytes, uploaded onc
 from __future__ import annotations
 
 import os
-import re
 
 from tests.fakes.bot_api import OWNER
 from tests.fakes.bot_files import photo_field
@@ -33,12 +32,21 @@ async def test_a_photo_campaign_from_the_chat(db_url: str) -> None:
         await chat.said("Template #1 is now «Spring photo».")
 
         chat.say("/new_campaign")
+        await chat.said("Send a name")
+        chat.say("Photo campaign")
         await chat.said("Pick the channels")
-        await chat.press("")
+        await chat.press("#1 ")
+        await chat.said("pick the post")
         await chat.press("Spring photo")
-        created = await chat.said("is ready")
-        campaign_id = re.search(r"#(\d+)", created["text"]).group(1)  # type: ignore[union-attr]
-        chat.say(f"/start_campaign {campaign_id}")
+        await chat.said("How fast?")
+        chat.say("60")
+        await chat.said("How many times")
+        chat.say("0")
+        await chat.said("When to start?")
+        await chat.press("Now")
+        await chat.said("Check the campaign")
+        await chat.press("Confirm")
+        await chat.said("created and starting")
         await chat.said("completed", timeout=60)
 
         telegram = product.telegram

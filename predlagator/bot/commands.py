@@ -16,6 +16,7 @@ COMMANDS: dict[str, str] = {
     "resume": N_("Resume a paused campaign"),
     "cancel": N_("Cancel a campaign"),
     "campaigns": N_("Campaigns and their status"),
+    "test": N_("Send a post once now: /test ID @channel, or me (the account's Saved Messages)"),
     "status": N_("Worker, accounts, queues"),
     "audit": N_("Latest changes"),
     "operators": N_("Who may use the bot (owners)"),

@@ -8,10 +8,12 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand, BotCommandScopeDefault
 
 from predlagator.bot.access import AccessMiddleware, sync_owners
 from predlagator.bot.commands import COMMANDS, describe
+from predlagator.bot.fsm_storage import PostgresStorage
 from predlagator.bot.routers import get_routers
 from predlagator.bot.texts import LANGUAGES
 from predlagator.config import Settings
@@ -21,8 +23,16 @@ __all__ = ["bot_commands", "make_bot", "make_dispatcher", "set_commands", "sync_
 
 
 def make_dispatcher(*, pool: Pool, app: procrastinate.App, settings: Settings) -> Dispatcher:
-    """Wire deps as workflow data, the access check, and every feature router."""
-    dp = Dispatcher(pool=pool, queue=app, settings=settings)
+    """Wire deps as workflow data, FSM in PostgreSQL, the access check, every feature router."""
+    # Dialog state lives in the database, so a wizard half done survives a restart; one
+    # operator's updates are handled one at a time, so two quick answers cannot interleave.
+    dp = Dispatcher(
+        storage=PostgresStorage(pool),
+        events_isolation=SimpleEventIsolation(),
+        pool=pool,
+        queue=app,
+        settings=settings,
+    )
     access = AccessMiddleware(pool, settings)
     dp.message.outer_middleware(access)
     dp.callback_query.outer_middleware(access)

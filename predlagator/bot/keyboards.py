@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-
-from predlagator.models import Batch, Template
-
-# Telegram limits a button label; long names are cut, the id keeps them apart.
-_LABEL = 40
 
 
 class CampaignAction(CallbackData, prefix="c"):
@@ -18,52 +11,6 @@ class CampaignAction(CallbackData, prefix="c"):
 
     id: int
     action: str
-
-
-class PickBatch(CallbackData, prefix="nb"):
-    """First step of /new_campaign: the batch."""
-
-    batch_id: int
-
-
-class PickTemplate(CallbackData, prefix="nt"):
-    """Second step of /new_campaign; carries the batch so no FSM storage is needed."""
-
-    batch_id: int
-    template_id: int
-
-
-def _label(item_id: int, name: str) -> str:
-    text = f"#{item_id} {name}"
-    return text if len(text) <= _LABEL else text[: _LABEL - 1] + "…"
-
-
-def batch_picker(batches: Sequence[Batch]) -> InlineKeyboardMarkup:
-    """One button per batch, newest first."""
-    rows = [
-        [
-            InlineKeyboardButton(
-                text=_label(b.id, f"{b.name} ({b.channel_count})"),
-                callback_data=PickBatch(batch_id=b.id).pack(),
-            )
-        ]
-        for b in batches
-    ]
-    return InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-def template_picker(batch_id: int, templates: Sequence[Template]) -> InlineKeyboardMarkup:
-    """One button per template, newest first."""
-    rows = [
-        [
-            InlineKeyboardButton(
-                text=_label(tpl.id, tpl.name),
-                callback_data=PickTemplate(batch_id=batch_id, template_id=tpl.id).pack(),
-            )
-        ]
-        for tpl in templates
-    ]
-    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def action_button(campaign_id: int, action: str, text: str) -> InlineKeyboardMarkup:

@@ -15,7 +15,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import User
 
-from predlagator.bot import notifier
+from predlagator.bot import notifier, testsend_notices
 from predlagator.bot.dispatcher import make_bot, make_dispatcher, set_commands, sync_owners
 from predlagator.config import ConfigError, Settings
 from predlagator.db.pool import Pool
@@ -34,7 +34,7 @@ async def run_bot(settings: Settings, pool: Pool) -> None:
     """Serve operators until cancelled."""
     settings.require_bot()
     bot = make_bot(settings)
-    app = make_app(notifier.blueprint)
+    app = make_app(notifier.blueprint, testsend_notices.blueprint)
     await app.open_async(pool=pool)
     worker: asyncio.Task[None] | None = None
     try:

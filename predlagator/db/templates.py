@@ -38,6 +38,12 @@ async def get(conn: Conn, template_id: int) -> Template | None:
     return await one(conn, Template, _Q, "get", id=template_id)
 
 
+async def get_live(conn: Conn, template_id: int) -> Template | None:
+    """A template that may still be used for something new: None once deleted (archived)."""
+    found = await get(conn, template_id)
+    return found if found is not None and found.archived_at is None else None
+
+
 async def list_all(conn: Conn, limit: int = 50, offset: int = 0) -> list[Template]:
     """Return live (not deleted) templates, newest first."""
     return await many(conn, Template, _Q, "list_all", limit=limit, offset=offset)

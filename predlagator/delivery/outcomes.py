@@ -10,6 +10,7 @@ from predlagator.db import accounts, audit, campaigns, channels, deliveries
 from predlagator.db.rows import Conn
 from predlagator.delivery.errors import ErrorClass, TelegramFailure, classify
 from predlagator.delivery.policy import Policy
+from predlagator.delivery.serial_sender import DEFAULT_FLOOD_S, KnownFloodWait
 from predlagator.models import Campaign, Claim
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,11 @@ async def record_failure(
     )
     if kind is ErrorClass.ALREADY_SENT:
         return await record_sent(conn, claim, None)
+    if isinstance(failure, KnownFloodWait):
+        # Never reached Telegram: another request (a test send) got the wait and records it,
+        # campaigns and resume included. This one steps back, no attempt counted.
+        await deliveries.requeue(conn, claim.delivery_id)
+        return Effects(stop_draining=True)
     if kind is ErrorClass.ACCOUNT_FLOOD:
         return await _flood(conn, account_id, claim, failure)
     if kind is ErrorClass.ACCOUNT_FATAL:
@@ -118,10 +124,16 @@ async def _deactivated(conn: Conn, claim: Claim, reason: str, effects: Effects) 
 
 
 async def _flood(conn: Conn, account_id: int, claim: Claim, failure: TelegramFailure) -> Effects:
-    until = datetime.now(UTC) + timedelta(seconds=max(failure.seconds or 60, 1))
     async with conn.transaction():
         # Throttling is not the channel's fault: no attempt is counted.
         await deliveries.requeue(conn, claim.delivery_id)
+        return await account_flood(conn, account_id, failure)
+
+
+async def account_flood(conn: Conn, account_id: int, failure: TelegramFailure) -> Effects:
+    """Park the account until its flood wait ends, and its running campaigns with it."""
+    until = datetime.now(UTC) + timedelta(seconds=max(failure.seconds or DEFAULT_FLOOD_S, 1))
+    async with conn.transaction():
         await accounts.set_flood(conn, account_id, until)
         waiting = await campaigns.enter_waiting(conn, account_id, until)
         await audit.record(
@@ -141,6 +153,12 @@ async def _account_fatal(
 ) -> Effects:
     async with conn.transaction():
         await deliveries.requeue(conn, claim.delivery_id)
+        return await account_fatal(conn, account_id, failure)
+
+
+async def account_fatal(conn: Conn, account_id: int, failure: TelegramFailure) -> Effects:
+    """Stop the account for good and pause its campaigns with the reason."""
+    async with conn.transaction():
         await accounts.stop(conn, account_id, failure.code)
         paused = await campaigns.pause_for_account(conn, account_id, failure.code)
         await audit.record(

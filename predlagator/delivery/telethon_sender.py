@@ -284,6 +284,8 @@ def _input_peer(peer: Peer) -> Any:
         return types.InputPeerChat(peer.peer_id)
     if peer.peer_type == "user":
         return types.InputPeerUser(peer.peer_id, peer.access_hash)
+    if peer.peer_type == "self":  # the account's Saved Messages (a test send to "me")
+        return types.InputPeerSelf()
     raise TelegramFailure("PEER_ID_INVALID", text=f"unknown peer type {peer.peer_type!r}")
 
 

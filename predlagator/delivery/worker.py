@@ -24,8 +24,9 @@ from predlagator.db.pool import Pool
 from predlagator.delivery.drain import DrainDeps
 from predlagator.delivery.policy import Policy
 from predlagator.delivery.sender import ManagedSender, MediaFile, Peer, Sender
+from predlagator.delivery.serial_sender import SerialSender
 from predlagator.delivery.session_lock import SessionLock, SessionLockLost, backoff, describe
-from predlagator.queue import defer, names, tasks
+from predlagator.queue import defer, names, tasks, testsend
 from predlagator.queue.app import make_app
 
 log = logging.getLogger(__name__)
@@ -122,9 +123,14 @@ async def run_worker(
     _stop_if_cancelled()
     sender = sender_factory(settings)
     lock = SessionLock(database_url, account.name)
-    app = make_app(tasks.blueprint)
+    app = make_app(tasks.blueprint, testsend.blueprint)
+    # Drains and test sends share this sender, so their requests take turns (SerialSender);
+    # each turn checks the session is still ours (LockedSender) right before reaching Telegram.
     deps = DrainDeps(
-        pool=pool, app=app, sender=LockedSender(sender, lock), policy=Policy.from_settings(settings)
+        pool=pool,
+        app=app,
+        sender=SerialSender(LockedSender(sender, lock)),
+        policy=Policy.from_settings(settings),
     )
     worker_options = WorkerOptions(
         queues=[names.DELIVERY_QUEUE, names.account_queue(account.id)],

@@ -41,9 +41,11 @@ async def kick_drain(app: procrastinate.App, account_id: int, at: datetime | Non
         )
 
 
-async def launch_campaign(app: procrastinate.App, campaign_id: int) -> None:
-    """Ask a worker to snapshot the campaign's channels and start sending."""
-    task = app.configure_task(names.LAUNCH_CAMPAIGN, queue=names.DELIVERY_QUEUE)
+async def launch_campaign(
+    app: procrastinate.App, campaign_id: int, at: datetime | None = None
+) -> None:
+    """Ask a worker to snapshot the campaign's channels and start sending, now or at `at`."""
+    task = app.configure_task(names.LAUNCH_CAMPAIGN, queue=names.DELIVERY_QUEUE, schedule_at=at)
     await task.defer_async(campaign_id=campaign_id)
 
 
@@ -71,3 +73,27 @@ async def notify(app: procrastinate.App, campaign_id: int, event: str, **params:
     """Ask the bot to tell the campaign's chat about an event (flood wait, resume, stop)."""
     task = app.configure_task(names.NOTIFY, queue=names.NOTIFICATIONS_QUEUE)
     await task.defer_async(campaign_id=campaign_id, event=event, params=params)
+
+
+async def test_send(app: procrastinate.App, account_id: int, **request: Any) -> int:
+    """Ask the worker holding the account's session to send one test post; return the job id.
+
+    The account's queue is served only where its session lives; no lock, so the test runs
+    beside a drain instead of after it (their requests take turns in the worker's sender).
+    """
+    task = app.configure_task(names.TEST_SEND, queue=names.account_queue(account_id))
+    return await task.defer_async(account_id=account_id, **request)
+
+
+async def test_result(app: procrastinate.App, chat_id: int, lang: str, **outcome: Any) -> None:
+    """Ask the bot to tell the operator how a test send went."""
+    task = app.configure_task(names.TEST_RESULT, queue=names.NOTIFICATIONS_QUEUE)
+    await task.defer_async(chat_id=chat_id, lang=lang, outcome=outcome)
+
+
+async def test_expiry(
+    app: procrastinate.App, job_id: int, at: datetime, chat_id: int, lang: str, **request: Any
+) -> None:
+    """Ask the bot to drop test `job_id` at `at` if no worker took it, and say so."""
+    task = app.configure_task(names.TEST_EXPIRY, queue=names.NOTIFICATIONS_QUEUE, schedule_at=at)
+    await task.defer_async(job_id=job_id, chat_id=chat_id, lang=lang, request=request)

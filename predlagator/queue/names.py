@@ -16,3 +16,10 @@ NOTIFY = "notify"
 def account_queue(account_id: int) -> str:
     """Drains of one account run only in the process holding that account's session."""
     return f"account-{account_id}"
+
+
+# /test: one post sent at once from the account's worker, its outcome told in the chat, and a
+# check at the deadline that answers for a test no worker took.
+TEST_SEND = "test_send"
+TEST_RESULT = "test_result"
+TEST_EXPIRY = "test_expiry"

@@ -385,6 +385,8 @@ class FakeTelegram:
         if self.gate is not None:
             await self.gate.wait()
         peer = query.peer
+        if isinstance(peer, types.InputPeerSelf):
+            return self._save_for_self(query)
         if not isinstance(peer, types.InputPeerChannel):
             raise _Rpc(400, "PEER_ID_INVALID")  # the fake only has channels
         channel = self._channel_by_id(peer.channel_id, peer.access_hash)
@@ -468,6 +470,18 @@ class FakeTelegram:
         )
         self.files[stored.id] = stored
         return stored
+
+    def _save_for_self(self, query: Any) -> Any:
+        """A post to the account's Saved Messages, kept in `posts[me.id]`; a private chat's send
+        is answered with UpdateShortSentMessage, as Telegram does."""
+        posts = self.posts.setdefault(self.me.id, [])
+        post = next((p for p in posts if p.random_id == query.random_id), None)
+        if post is None:
+            post = Post(len(posts) + 1, query.message, list(query.entities or []), query.random_id)
+            posts.append(post)
+        return types.UpdateShortSentMessage(
+            out=True, id=post.message_id, pts=post.message_id, pts_count=1, date=_NOW
+        )
 
     async def _send_code(self, query: Any, auth_key: bytes | None) -> Any:
         return types.auth.SentCode(

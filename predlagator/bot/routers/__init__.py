@@ -17,14 +17,17 @@ from predlagator.bot.routers import (
     template_edit,
     template_list,
     templates,
+    testsend,
     viewers,
 )
+from predlagator.bot.wizard import router as wizard
 
 
 def get_routers() -> list[Router]:
     """Build fresh routers, in routing order."""
-    # Operators management answers non-owners itself; status and audit are read-only, so they
-    # come before the viewers' stop (which would refuse the "Older" press).
+    # Operators management answers non-owners itself; status, audit and the campaign list are
+    # read-only, so they come before the viewers' stop (which would refuse "Older" or "Next").
+    # The wizard takes typed answers before a name could pass for a channel list or a post.
     # Viewers are stopped before anything that changes data; channel lists are recognised
     # before the catch-all post handler; the fallback answers whatever is left.
     # A pending template rename comes first: the next message is the new name, and a command
@@ -36,11 +39,13 @@ def get_routers() -> list[Router]:
         status.make_router(),
         audit.make_router(),
         template_list.make_router(),
+        campaigns.make_router(),
         card_refresh.make_router(),  # Refresh changes nothing: viewers may press it
         viewers.make_router(),
+        wizard.make_router(),
         batches.make_router(),
-        campaigns.make_router(),
         controls.make_router(),
+        testsend.make_router(),
         templates.make_router(),
         fallback.make_router(),
     ]

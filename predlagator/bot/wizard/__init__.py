@@ -1,0 +1,1 @@
+"""The /new_campaign wizard: name, batch, template, account, rate, retries, start, confirm."""

@@ -1,0 +1,20 @@
+-- name: batches_page
+-- Batches for a picker, newest first, with how many of their channels can still receive posts.
+SELECT b.id, b.name, count(c.id) AS channel_count,
+       count(c.id) FILTER (WHERE c.active) AS active_count
+FROM batches b
+LEFT JOIN batch_channels bc ON bc.batch_id = b.id
+LEFT JOIN channels c ON c.id = bc.channel_id
+GROUP BY b.id ORDER BY b.id DESC LIMIT %(limit)s OFFSET %(offset)s;
+
+-- name: batch
+SELECT b.id, b.name, count(c.id) AS channel_count,
+       count(c.id) FILTER (WHERE c.active) AS active_count
+FROM batches b
+LEFT JOIN batch_channels bc ON bc.batch_id = b.id
+LEFT JOIN channels c ON c.id = bc.channel_id
+WHERE b.id = %(id)s
+GROUP BY b.id;
+
+-- name: active_accounts
+SELECT * FROM accounts WHERE status = 'active' ORDER BY id;
