@@ -101,7 +101,7 @@ def test_running_card_in_russian() -> None:
     ]
     assert labels(c) == [
         ("⏸ Пауза", "c:7:pause"),
-        ("✖️ Отменить", "c:7:cancel"),
+        ("✖️ Отмена", "c:7:cancel"),
         ("🔄 Обновить", "c:7:refresh"),
     ]
 
