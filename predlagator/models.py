@@ -73,6 +73,7 @@ class Channel(BaseModel):
     active: bool
     consecutive_errors: int
     deactivated_reason: str | None
+    deactivated_at: datetime | None = None
 
 
 class AccountPeer(BaseModel):
@@ -102,6 +103,8 @@ class Batch(BaseModel):
     created_by: int | None
     created_at: datetime
     channel_count: int = 0
+    active_count: int = 0
+    archived_at: datetime | None = None  # set when deleted: campaigns still point at it
 
 
 class Template(BaseModel):

@@ -79,14 +79,3 @@ async def test_list_over_the_cap_is_refused(h: BotHarness) -> None:
         "This list has 10001 entries; a batch holds at most 10000. Split it and send the parts."
     ]
     assert await h.counts() == before
-
-
-async def test_batches_command_lists_them(h: BotHarness) -> None:
-    await h.send(OWNER, "/batches")
-    await h.send(OWNER, "@alpha_news\n@beta_news")
-    await h.send(OWNER, "name: Second & last\n@gamma_news")
-    h.session.reset()
-    await h.send(OWNER, "/batches")
-    assert h.session.sent_texts() == [
-        "<b>Batches</b>\n#2 Second &amp; last: 1 channels\n#1 Batch 1: 2 channels"
-    ]

@@ -171,8 +171,8 @@ async def test_file_over_20_mb_is_refused_before_fetching(h: BotHarness, lang: s
 async def test_file_telegram_will_not_hand_out_is_refused(h: BotHarness) -> None:
     # The message did not say its size; getFile answers "file is too big".
     h.session.add_file("D1", b"x", size=BIG)
-    document = document_field("D1", 0)
-    del document["file_size"]
+    document = document_field("D1", 0, file_name="prices.pdf", mime_type="application/pdf")
+    del document["file_size"]  # (a .txt or .csv would be a channel list, not a post)
     before = await h.counts()
     await h.send(OWNER, None, document=document, caption="Prices")
     assert [p["file_id"] for p in h.session.of("getFile")] == ["D1"]

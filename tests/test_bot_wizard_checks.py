@@ -13,6 +13,7 @@ from predlagator.db.pool import Pool
 from tests.fakes.bot_api import OWNER, BotHarness, bot_harness
 from tests.wizard_steps import (
     NOW,
+    buttons,
     labels,
     last_answer,
     last_shown,
@@ -292,6 +293,17 @@ async def test_confirm_after_the_batch_went_away_goes_back_to_the_batch(h: BotHa
     assert labels(last_shown(h)) == [["⬅️ Back", "✖️ Cancel"]]
     row = await wizard_row(h)
     assert row is not None and row["state"] == "NewCampaign:batch"
+    assert await h.rows("SELECT id FROM campaigns") == []
+
+
+async def test_a_deleted_batch_is_neither_offered_nor_confirmed(h: BotHarness) -> None:
+    await h.send(OWNER, "name: Cafes\n@alpha_cafe\n@beta_cafe")
+    await to_step(h, "confirm")
+    confirm = press_of(h, "✅ Confirm")
+    await h.rows("UPDATE batches SET archived_at = now() WHERE id = 1 RETURNING id")
+    await press_data(h, confirm)
+    assert last_answer(h)["text"] == "That batch no longer exists. Pick another."
+    assert [label for label, _ in buttons(last_shown(h))][:1] == ["#2 Cafes (2)"]
     assert await h.rows("SELECT id FROM campaigns") == []
 
 

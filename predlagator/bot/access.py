@@ -32,6 +32,11 @@ def is_viewer(_: TelegramObject, operator: Operator) -> bool:
     return operator.role is Role.VIEWER
 
 
+def is_editor(_: TelegramObject, operator: Operator) -> bool:
+    """Filter: the operator may change things (owners and operators)."""
+    return operator.role is not Role.VIEWER
+
+
 class AccessMiddleware(BaseMiddleware):
     """Outer middleware: let operators through with `operator` and `lang`, refuse the rest."""
 

@@ -64,9 +64,14 @@ def split_entries(text: str) -> list[str]:
 
 def parse(text: str) -> ParsedRefs:
     """Parse every entry of `text`; keep the first occurrence of each ref."""
+    return parse_entries(split_entries(text))
+
+
+def parse_entries(entries: list[str]) -> ParsedRefs:
+    """Parse entries already split apart (e.g. the cells of a CSV column)."""
     result = ParsedRefs()
     seen: set[str] = set()
-    for entry in split_entries(text):
+    for entry in entries:
         result.entries += 1
         ref, reason, looks = parse_one(entry)
         result.ref_like += looks
@@ -133,3 +138,12 @@ def _username(raw: str) -> tuple[str | None, str]:
     if "__" in name or name.endswith("_"):
         return None, "username_underscores"
     return name, ""
+
+
+def display(ref: str) -> str:
+    """A stored ref as an operator writes it: @name, t.me/+invite or the numeric id."""
+    if ref.startswith("+"):
+        return f"t.me/{ref}"
+    if ref.startswith("-"):
+        return ref
+    return f"@{ref}"

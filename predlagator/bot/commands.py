@@ -9,6 +9,7 @@ COMMANDS: dict[str, str] = {
     "start": N_("What this bot does"),
     "help": N_("Commands and how to use them"),
     "batches": N_("Your channel lists"),
+    "channels": N_("Inactive channels, to reactivate"),
     "templates": N_("Your posts"),
     "new_campaign": N_("Prepare a campaign"),
     "start_campaign": N_("Start a prepared campaign"),

@@ -24,6 +24,17 @@ async def list_inactive(conn: Conn) -> list[Channel]:
     return await many(conn, Channel, _Q, "list_inactive")
 
 
+async def inactive_page(conn: Conn, limit: int, offset: int) -> list[Channel]:
+    """Return `limit` deactivated channels, latest first, skipping `offset`."""
+    return await many(conn, Channel, _Q, "inactive_page", limit=limit, offset=offset)
+
+
+async def count_inactive(conn: Conn) -> int:
+    """How many channels are deactivated."""
+    [row] = await dicts(conn, _Q, "count_inactive")
+    return int(row["n"])
+
+
 async def get_peer(conn: Conn, account_id: int, channel_id: int) -> AccountPeer | None:
     """Return the channel as resolved by this account, if it was."""
     return await one(
@@ -71,3 +82,8 @@ async def count_error(conn: Conn, channel_id: int, reason: str, limit: int) -> C
 async def reactivate(conn: Conn, channel_id: int) -> Channel | None:
     """Make an inactive channel receive posts again."""
     return await one(conn, Channel, _Q, "reactivate", id=channel_id)
+
+
+async def reactivate_many(conn: Conn, channel_ids: list[int]) -> list[Channel]:
+    """Reactivate those of `channel_ids` that are inactive; return them."""
+    return await many(conn, Channel, _Q, "reactivate_many", ids=channel_ids)

@@ -1,11 +1,11 @@
-"""Batches: a message of channel references becomes a named list of channels."""
+"""Batches: a message or file of channel references becomes a named list of channels."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from aiogram import Router
-from aiogram.filters import Command, Filter
+from aiogram.filters import Filter
 from aiogram.types import Message
 
 from predlagator.bot import channel_refs
@@ -17,6 +17,7 @@ from predlagator.db.rows import Conn
 from predlagator.models import Operator
 
 SHOWN_INVALID = 20
+NAME_CHARS = 64  # a batch name is a label on a button and a line of text, not a paragraph
 _LINE_CHARS = 60
 
 
@@ -33,6 +34,12 @@ class ChannelList(Filter):
         return {"parsed": parsed, "batch_name": name}
 
 
+def clean_name(raw: str | None) -> str | None:
+    """A name on one line, cut to NAME_CHARS; None when nothing is left."""
+    name = " ".join((raw or "").split())
+    return name[:NAME_CHARS] or None
+
+
 async def on_channel_list(
     message: Message,
     parsed: ParsedRefs,
@@ -42,25 +49,20 @@ async def on_channel_list(
     lang: str,
 ) -> None:
     """Save the list as a batch and report what was new, known and invalid."""
+    await message.answer(await create_batch(pool, operator, lang, parsed, batch_name))
+
+
+async def create_batch(
+    pool: Pool, operator: Operator, lang: str, parsed: ParsedRefs, batch_name: str | None
+) -> str:
+    """Save parsed refs as a new batch (audited); return the reply for the operator."""
     if parsed.entries > MAX_ENTRIES:
-        await message.answer(
-            t(
-                lang,
-                "This list has {n} entries; a batch holds at most {max}. Split it and send the "
-                "parts.",
-                n=parsed.entries,
-                max=MAX_ENTRIES,
-            )
-        )
-        return
+        return too_big(lang, parsed.entries)
     if not parsed.refs:
-        await message.answer(
-            t(lang, "No valid channels in this list, so nothing was saved.")
-            + invalid_report(parsed.invalid, lang)
-        )
-        return
+        none = t(lang, "No valid channels in this list, so nothing was saved.")
+        return none + invalid_report(parsed.invalid, lang)
     async with pool.connection() as conn, conn.transaction():
-        name = batch_name or await default_name(conn, lang)
+        name = clean_name(batch_name) or await default_name(conn, lang)
         batch, new = await batches.create(conn, name, parsed.refs, operator.user_id)
         details = {"channels": batch.channel_count, "new": new, "invalid": len(parsed.invalid)}
         await audit.record(conn, operator.user_id, "batch.create", "batch", batch.id, **details)
@@ -74,15 +76,29 @@ async def on_channel_list(
         new=new,
         known=count - new,
     )
-    if parsed.duplicates:
-        reply += "\n" + t(lang, "Duplicates merged: {n}.", n=parsed.duplicates)
-    await message.answer(reply + invalid_report(parsed.invalid, lang))
+    return reply + duplicates_line(parsed, lang) + invalid_report(parsed.invalid, lang)
+
+
+def too_big(lang: str, entries: int) -> str:
+    """The refusal of a list over the cap."""
+    return t(
+        lang,
+        "This list has {n} entries; a batch holds at most {max}. Split it and send the parts.",
+        n=entries,
+        max=MAX_ENTRIES,
+    )
 
 
 async def default_name(conn: Conn, lang: str) -> str:
     """Name a batch "Batch N", N being the likely next id (names need not be unique)."""
-    latest = await batches.list_all(conn, limit=1)
-    return t(lang, "Batch {n}", n=latest[0].id + 1 if latest else 1)
+    return t(lang, "Batch {n}", n=await batches.latest_id(conn) + 1)
+
+
+def duplicates_line(parsed: ParsedRefs, lang: str) -> str:
+    """A line saying how many duplicate entries were merged, if any."""
+    if not parsed.duplicates:
+        return ""
+    return "\n" + t(lang, "Duplicates merged: {n}.", n=parsed.duplicates)
 
 
 def invalid_report(invalid: list[Invalid], lang: str) -> str:
@@ -92,30 +108,15 @@ def invalid_report(invalid: list[Invalid], lang: str) -> str:
     lines = [t(lang, "Skipped {n} invalid lines:", n=len(invalid))]
     for item in invalid[:SHOWN_INVALID]:
         line = item.line if len(item.line) <= _LINE_CHARS else item.line[: _LINE_CHARS - 1] + "…"
-        reason = Html(t(lang, REASON[item.reason]))
+        reason = Html(t(lang, REASON.get(item.reason, REASON["not_a_reference"])))
         lines.append(t(lang, "• {line}: {reason}", line=line, reason=reason))
     if len(invalid) > SHOWN_INVALID:
         lines.append(t(lang, "…and {n} more", n=len(invalid) - SHOWN_INVALID))
     return "\n\n" + "\n".join(lines)
 
 
-async def cmd_batches(message: Message, pool: Pool, lang: str) -> None:
-    """List the latest batches with their channel counts."""
-    async with pool.connection() as conn:
-        found = await batches.list_all(conn, limit=30)
-    if not found:
-        await message.answer(t(lang, "No batches yet. Send a list of channels to make one."))
-        return
-    rows = [
-        t(lang, "#{id} {name}: {count} channels", id=b.id, name=b.name, count=b.channel_count)
-        for b in found
-    ]
-    await message.answer("\n".join([t(lang, "<b>Batches</b>"), *rows]))
-
-
 def make_router() -> Router:
     """Build this feature's router (a fresh one per dispatcher)."""
     router = Router(name=__name__)
-    router.message.register(cmd_batches, Command("batches"))
     router.message.register(on_channel_list, ChannelList())
     return router

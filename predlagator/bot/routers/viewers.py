@@ -9,7 +9,7 @@ from aiogram.types import CallbackQuery, Message
 from predlagator.bot.access import is_viewer
 from predlagator.bot.texts import t
 
-READ_ONLY = ("start", "help", "batches", "templates", "campaigns", "status", "audit")
+READ_ONLY = ("start", "help", "batches", "templates", "campaigns", "status", "audit", "channels")
 
 
 async def refuse_message(message: Message, lang: str) -> None:

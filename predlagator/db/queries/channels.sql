@@ -70,3 +70,17 @@ UPDATE channels SET active = true, consecutive_errors = 0, deactivated_reason = 
     deactivated_at = NULL
 WHERE id = %(id)s AND NOT active
 RETURNING *;
+
+-- name: inactive_page
+-- Over the partial index channels_inactive, latest deactivation first.
+SELECT * FROM channels WHERE NOT active
+ORDER BY deactivated_at DESC NULLS LAST, id LIMIT %(limit)s OFFSET %(offset)s;
+
+-- name: count_inactive
+SELECT count(*) AS n FROM channels WHERE NOT active;
+
+-- name: reactivate_many
+UPDATE channels SET active = true, consecutive_errors = 0, deactivated_reason = NULL,
+    deactivated_at = NULL
+WHERE id = ANY(%(ids)s::bigint[]) AND NOT active
+RETURNING *;

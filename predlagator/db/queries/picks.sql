@@ -5,15 +5,17 @@ SELECT b.id, b.name, count(c.id) AS channel_count,
 FROM batches b
 LEFT JOIN batch_channels bc ON bc.batch_id = b.id
 LEFT JOIN channels c ON c.id = bc.channel_id
+WHERE b.archived_at IS NULL
 GROUP BY b.id ORDER BY b.id DESC LIMIT %(limit)s OFFSET %(offset)s;
 
 -- name: batch
+-- A deleted (archived) batch is no pick: a stale button or draft finds nothing.
 SELECT b.id, b.name, count(c.id) AS channel_count,
        count(c.id) FILTER (WHERE c.active) AS active_count
 FROM batches b
 LEFT JOIN batch_channels bc ON bc.batch_id = b.id
 LEFT JOIN channels c ON c.id = bc.channel_id
-WHERE b.id = %(id)s
+WHERE b.id = %(id)s AND b.archived_at IS NULL
 GROUP BY b.id;
 
 -- name: active_accounts
