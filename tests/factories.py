@@ -16,6 +16,9 @@ async def make_campaign(
     rate: float = 60.0,
     retry_limit: int = 3,
     html: str = POST_HTML,
+    name: str = "campaign",
+    chat_id: int = 10,
+    language: str = "en",
 ) -> Campaign:
     """A draft campaign of one template over a new batch of `refs`."""
     async with pool.connection() as conn:
@@ -24,13 +27,13 @@ async def make_campaign(
         template = await templates.create(conn, "post", html, created_by=1)
         return await campaigns.create(
             conn,
-            name="campaign",
+            name=name,
             batch_id=batch.id,
             template_id=template.id,
             account_id=account.id,
             rate_per_minute=rate,
             retry_limit=retry_limit,
-            chat_id=10,
-            language="en",
+            chat_id=chat_id,
+            language=language,
             created_by=1,
         )

@@ -91,7 +91,7 @@ async def test_open_shows_the_card(h: BotHarness) -> None:
     await press(h, "#11 Offer 11")
     card = last_shown(h)
     assert card["text"].startswith("<b>Offer 11</b> · #11\n🚀 Running\n")
-    assert labels(card) == [["⏸ Pause"]]
+    assert labels(card) == [["⏸ Pause", "✖️ Cancel"], ["🔄 Refresh"]]
     await press(h, "#12 Offer 12")
     assert text(h) == "<b>Offer 12</b> · #12\n🕐 Scheduled for 2030-03-05 09:00 Europe/Moscow"
     assert [c for c in await h.rows("SELECT card_message_id FROM campaigns WHERE id = 11")] == [

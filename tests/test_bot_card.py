@@ -84,7 +84,11 @@ def test_running_card() -> None:
         "Sent 30 · failed 10 · queued 60 of 100\n"
         "20/min · about 3 min left"
     )
-    assert labels(c) == [("⏸ Pause", "c:7:pause")]
+    assert labels(c) == [
+        ("⏸ Pause", "c:7:pause"),
+        ("✖️ Cancel", "c:7:cancel"),
+        ("🔄 Refresh", "c:7:refresh"),
+    ]
 
 
 def test_running_card_in_russian() -> None:
@@ -95,32 +99,44 @@ def test_running_card_in_russian() -> None:
         "Отправлено 30 · ошибок 10 · в очереди 60 из 100",
         "0.5 в минуту · осталось примерно 2 ч 0 мин",
     ]
-    assert labels(c) == [("⏸ Пауза", "c:7:pause")]
+    assert labels(c) == [
+        ("⏸ Пауза", "c:7:pause"),
+        ("✖️ Отмена", "c:7:cancel"),
+        ("🔄 Обновить", "c:7:refresh"),
+    ]
 
 
 def test_scheduled_card_before_the_snapshot() -> None:
     c = campaign(S.SCHEDULED, started_at=None)
     text = render_card(c, progress(S.SCHEDULED, total=0, sent=0, failed=0), "en")
     assert text.splitlines()[1:] == ["🕐 Starting", "Preparing the channel list…"]
-    assert labels(c) == [("⏸ Pause", "c:7:pause")]
+    assert [data for _, data in labels(c)] == ["c:7:pause", "c:7:cancel", "c:7:refresh"]
 
 
 def test_paused_card_shows_the_reason_and_resume() -> None:
     c = campaign(S.PAUSED, status_reason="PEER_FLOOD <account>")
     lines = render_card(c, progress(S.PAUSED), "en").splitlines()
     assert lines[1:3] == ["⏸ Paused", "Reason: PEER_FLOOD &lt;account&gt;"]
-    assert labels(c) == [("▶️ Resume", "c:7:resume")]
+    assert [data for _, data in labels(c)] == ["c:7:resume", "c:7:cancel", "c:7:refresh"]
+    assert labels(c)[0] == ("▶️ Resume", "c:7:resume")
 
 
-def test_waiting_card_shows_when_it_resumes() -> None:
-    c = campaign(S.WAITING, resume_at=T0 + timedelta(minutes=5), status_reason="FLOOD_WAIT_300")
-    lines = render_card(c, progress(S.WAITING), "en").splitlines()
+def test_waiting_card_shows_the_wait_and_when_it_resumes() -> None:
+    c = campaign(S.WAITING, resume_at=T0 + timedelta(minutes=65), status_reason="FLOOD_WAIT")
+    now = T0 + timedelta(seconds=30)
+    lines = render_card(c, progress(S.WAITING), "en", now=now).splitlines()
     assert lines[1:4] == [
         "⏳ Waiting (Telegram limit)",
-        "Reason: FLOOD_WAIT_300",
-        "Resumes at 12:05 UTC",
+        "Reason: FLOOD_WAIT",
+        "Telegram asked to wait: 1 h 5 min left, resumes at 13:05 UTC",
     ]
-    assert labels(c) == [("⏸ Pause", "c:7:pause")]
+    ru = render_card(c.model_copy(update={"language": "ru"}), progress(S.WAITING), "ru", now=now)
+    assert ru.splitlines()[1:4] == [
+        "⏳ Ожидание (лимит Telegram)",
+        "Причина: FLOOD_WAIT",
+        "Telegram просит подождать: осталось 1 ч 5 мин, продолжится в 13:05 UTC",
+    ]
+    assert [data for _, data in labels(c)] == ["c:7:pause", "c:7:cancel", "c:7:refresh"]
 
 
 @pytest.mark.parametrize(
@@ -147,3 +163,21 @@ def test_draft_card_offers_start() -> None:
         "20/min · about &lt;1 min left",
     ]
     assert labels(c) == [("▶️ Start", "c:7:start")]
+
+
+def test_cancelled_before_it_started() -> None:
+    c = campaign(S.CANCELLED, started_at=None, finished_at=T0)
+    text = render_card(c, progress(S.CANCELLED, total=0, sent=0, failed=0), "en")
+    assert text.splitlines()[1:] == ["⛔ Cancelled", "Cancelled before it started."]
+    ru = render_card(c, progress(S.CANCELLED, total=0, sent=0, failed=0), "ru")
+    assert ru.splitlines()[1:] == ["⛔ Отменена", "Отменена до запуска."]
+    assert card_keyboard(c) is None
+
+
+def test_cancelled_with_a_post_still_on_its_way() -> None:
+    c = campaign(S.CANCELLED)  # finished_at comes when the drain records the last post
+    lines = render_card(c, progress(S.CANCELLED), "en").splitlines()
+    assert lines[-1] == "Stopping: waiting for the posts already on their way…"
+    lines = render_card(c, progress(S.CANCELLED), "ru").splitlines()
+    assert lines[-1] == "Останавливается: ждёт посты, которые уже отправляются…"
+    assert card_keyboard(c) is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import procrastinate
@@ -176,32 +177,61 @@ async def test_campaign_finished_in_russian(h: BotHarness, worker: procrastinate
 
 
 @pytest.mark.parametrize(
-    ("event", "params", "text"),
+    ("language", "event", "params", "text"),
     [
         (
+            "en",
             "flood_wait",
             {"seconds": 300, "until": "2025-03-01T15:05:00+03:00"},
             "Campaign #1: Telegram asked to wait 5 min (until 12:05 UTC). It resumes by itself.",
         ),
-        ("resumed", {}, "Campaign #1 resumed after the wait."),
         (
+            "ru",
+            "flood_wait",
+            {"seconds": 300, "until": "2025-03-01T15:05:00+03:00"},
+            "Кампания #1: Telegram просит подождать 5 мин (до 12:05 UTC). Продолжится сама.",
+        ),
+        ("en", "resumed", {}, "Campaign #1 resumed after the wait."),
+        ("ru", "resumed", {}, "Кампания #1 продолжается после ожидания."),
+        (
+            "en",
             "account_stopped",
             {"reason": "PEER_FLOOD"},
             "Campaign #1 paused: the sending account stopped (PEER_FLOOD). "
             "Fix it, then press Resume.",
         ),
         (
+            "ru",
+            "account_stopped",
+            {"reason": "PEER_FLOOD"},
+            "Кампания #1 на паузе: аккаунт-отправитель остановлен (PEER_FLOOD). Исправьте и "
+            "нажмите «Продолжить».",
+        ),
+        (
+            "en",
             "channels_deactivated",
             {"channels": [{"ref": "alpha_shop", "reason": "CHANNEL_PRIVATE"}, {"ref": "+x<y"}]},
             "Campaign #1: 2 channels switched off and skipped:\n"
             "• alpha_shop: CHANNEL_PRIVATE\n• +x&lt;y: ?",
         ),
+        (
+            "ru",
+            "channels_deactivated",
+            {"channels": [{"ref": "alpha_shop", "reason": "CHANNEL_PRIVATE"}, {"ref": "+x<y"}]},
+            "Кампания #1: отключены 2 канала, они пропускаются:\n"
+            "• alpha_shop: CHANNEL_PRIVATE\n• +x&lt;y: ?",
+        ),
     ],
 )
 async def test_notify_events(
-    h: BotHarness, worker: procrastinate.App, event: str, params: dict[str, Any], text: str
+    h: BotHarness,
+    worker: procrastinate.App,
+    language: str,
+    event: str,
+    params: dict[str, Any],
+    text: str,
 ) -> None:
-    await running(h)
+    await running(h, language=language)
     await defer.notify(h.app, 1, event, **params)
     assert await work(h, worker) == []
     assert h.session.sent_texts() == [text]
@@ -233,3 +263,70 @@ async def test_notify_when_blocked_is_dropped_and_429_comes_back(
         "event": "account_stopped",
         "params": {"reason": "SESSION_REVOKED"},
     }
+
+
+async def test_campaign_completed_in_russian(h: BotHarness, worker: procrastinate.App) -> None:
+    await running(h, language="ru")
+    async with h.pool.connection() as conn:
+        await conn.execute("UPDATE deliveries SET status = 'sent' WHERE status = 'queued'")
+        assert await campaigns.complete_if_done(conn, 1) is not None
+    await defer.campaign_finished(h.app, 1)
+    assert await work(h, worker) == []
+    [card] = h.session.edits()
+    assert card["text"].splitlines()[1:4] == [
+        "✅ Завершена",
+        "██████████ 100%",
+        "Отправлено 2 · ошибок 1 · в очереди 0 из 3",
+    ]
+    assert h.session.sent_texts() == [
+        "Кампания #1 завершена: отправлено 2, ошибок 1 (из 3), заняло &lt;1 мин."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("language", "lines"),
+    [
+        (
+            "en",
+            ["⏳ Waiting (Telegram limit)", "Telegram asked to wait: 5 min left, resumes at {}"],
+        ),
+        (
+            "ru",
+            [
+                "⏳ Ожидание (лимит Telegram)",
+                "Telegram просит подождать: осталось 5 мин, продолжится в {}",
+            ],
+        ),
+    ],
+)
+async def test_the_card_during_a_flood_wait_shows_the_wait_and_the_resume_time(
+    h: BotHarness, worker: procrastinate.App, language: str, lines: list[str]
+) -> None:
+    await running(h, language=language)
+    until = datetime.now(UTC) + timedelta(minutes=5, seconds=-2)
+    async with h.pool.connection() as conn:
+        await campaigns.enter_waiting(conn, 1, until)
+    await defer.refresh_progress(h.app, 1, delay_s=0)
+    assert await work(h, worker) == []
+    [edit] = h.session.edits()
+    at = until.strftime("%H:%M UTC")
+    assert edit["text"].splitlines()[1:3] == [lines[0], lines[1].format(at)]
+    assert edit["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "c:1:pause"
+
+
+async def test_changes_in_a_burst_redraw_the_card_once(
+    h: BotHarness, worker: procrastinate.App
+) -> None:
+    await running(h)
+    for _ in range(5):  # what a drain asks after each post, as it goes
+        await defer.refresh_progress(h.app, 1)
+    [job] = await h.jobs()
+    assert (job["task_name"], job["queueing_lock"]) == ("refresh_progress", "progress-1")
+    [later] = await h.rows(
+        "SELECT scheduled_at > now() + interval '1 second' AS later FROM procrastinate_jobs"
+    )
+    assert later == {"later": True}  # debounced: a couple of seconds after the first ask
+    async with h.pool.connection() as conn:
+        await conn.execute("UPDATE procrastinate_jobs SET scheduled_at = now()")
+    assert await work(h, worker) == []
+    assert len(h.session.edits()) == 1

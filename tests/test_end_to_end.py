@@ -241,3 +241,45 @@ async def _campaign(rig: Rig, campaign_id: int) -> Any:
 
     async with rig.pool.connection() as conn:
         return await campaigns.get(conn, campaign_id)
+
+
+async def test_cancel_from_the_card_mid_run_ends_once_with_the_final_card(world: World) -> None:
+    chat, rig = world.chat, world.rig
+    campaign = await rig.campaign(CHANNELS, prefix="cancel")
+    await chat.send(OWNER, f"/start_campaign {campaign.id}")
+    [card] = await chat.rows("SELECT card_message_id FROM campaigns")
+    cancel = CampaignAction(id=campaign.id, action="cancel").pack()
+
+    async def cancel_at_fifth(request: Any) -> None:
+        if len(rig.telegram.sent) == 5:  # the fifth post is on its way
+            await chat.press(OWNER, cancel, message_id=card["card_message_id"])
+            question = len(chat.session.of("sendMessage"))  # the fake numbers them in order
+            await chat.press(OWNER, f"cx:{campaign.id}:1", message_id=question)
+
+    rig.telegram.on_send = cancel_at_fifth
+    await world.run_jobs()
+
+    assert chat.session.sent_texts()[1] == (
+        f"Cancel campaign #{campaign.id} «campaign»? 15 posts not yet sent will not go out."
+    )
+    assert len(rig.telegram.sent) == 5
+    ledger = await rig.ledger(campaign)
+    assert [d.status for d in ledger] == [DeliveryStatus.SENT] * 5 + [DeliveryStatus.CANCELLED] * 15
+    ended = await _campaign(rig, campaign.id)
+    assert ended.status is CampaignStatus.CANCELLED and ended.finished_at is not None
+    # The card says it is stopping while posts are on their way, then ends counting them.
+    edits = [e for e in chat.session.edits() if e["message_id"] == card["card_message_id"]]
+    stopping = "Stopping: waiting for the posts already on their way…"
+    assert any(e["text"].endswith(stopping) for e in edits)
+    final = edits[-1]
+    assert final["text"].splitlines()[1:4] == [
+        "⛔ Cancelled",
+        "██████████ 100%",
+        "Sent 5 · failed 0 · queued 0 of 20",
+    ]
+    assert final.get("reply_markup") is None
+    reports = [text for text in chat.session.sent_texts() if "cancelled:" in text.lower()]
+    assert len(reports) == 1 and re.search(r"\b5 sent\b", reports[0])
+    actions = await chat.rows("SELECT action, details FROM audit_log ORDER BY id")
+    assert [a["action"] for a in actions] == ["campaign.start", "campaign.cancel"]
+    assert actions[1]["details"] == {"not_sent": 15}

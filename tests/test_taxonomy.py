@@ -635,13 +635,15 @@ async def test_success_resets_the_channel_error_count(strict_rig: Rig) -> None:
 # --- cancel ---------------------------------------------------------------------------------
 
 
-async def test_cancel_mid_run_stops_sends_and_reports_nothing(rig: Rig) -> None:
+async def test_cancel_mid_run_stops_sends_and_reports_once(rig: Rig) -> None:
     campaign = await rig.campaign(5)
 
     async def cancel_at_second(request: Any) -> None:
         if len(rig.telegram.sent) == 2:  # the fake records a request before this hook
             async with rig.pool.connection() as conn:
-                assert await campaigns.cancel(conn, campaign.id) is not None
+                cancelled = await campaigns.cancel(conn, campaign.id)
+            # The post in flight is still on its way: the campaign ends when it is recorded.
+            assert cancelled is not None and cancelled.finished_at is None
 
     rig.telegram.on_send = cancel_at_second
     await rig.start(campaign)
@@ -653,13 +655,16 @@ async def test_cancel_mid_run_stops_sends_and_reports_nothing(rig: Rig) -> None:
     assert len(rig.telegram.sent) == 2
     cancelled = await rig.get(campaign)
     assert cancelled.status is CampaignStatus.CANCELLED and cancelled.finished_at is not None
-    assert await rig.jobs(names.CAMPAIGN_FINISHED) == []
+    # The drain recorded the last post, so it ended the campaign and asked for the report.
+    assert [j["args"] for j in await rig.jobs(names.CAMPAIGN_FINISHED)] == [
+        {"campaign_id": campaign.id}
+    ]
     assert await waiting_kicks(rig) == []
 
-    # Nothing more goes out on a later kick either.
+    # Nothing more goes out on a later kick either, and no second report.
     rig.telegram.on_send = None
     await defer.kick_drain(rig.app, rig.account_id)
     await rig.work()
     assert len(rig.telegram.sent) == 2
     assert (await rig.get(campaign)).status is CampaignStatus.CANCELLED
-    assert await rig.jobs(names.CAMPAIGN_FINISHED) == []
+    assert len(await rig.jobs(names.CAMPAIGN_FINISHED)) == 1

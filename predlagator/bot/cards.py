@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from enum import Enum
 
 import procrastinate
 from aiogram import Bot
@@ -34,16 +35,27 @@ async def send(bot: Bot, pool: Pool, campaign: Campaign, chat_id: int) -> int:
     return message.message_id
 
 
-async def draw(bot: Bot, pool: Pool, campaign_id: int) -> Campaign | None:
-    """Bring the campaign's card up to date, sending one if it has none; None if no campaign."""
+class Drawn(Enum):
+    """What drawing a card came to."""
+
+    CHANGED = "changed"  # the card was edited, or sent
+    SAME = "same"  # Telegram says the card already shows exactly this
+    NONE = "none"  # no campaign, no chat, or no card and none wanted
+    LATER = "later"  # Telegram asked us to slow down; a refresh is queued for then
+
+
+async def draw(bot: Bot, pool: Pool, campaign_id: int, *, send_missing: bool = True) -> Drawn:
+    """Bring the campaign's card up to date, sending one if it has none and `send_missing`."""
     async with pool.connection() as conn:
         campaign = await campaigns.get(conn, campaign_id)
         progress = await campaigns.progress(conn, campaign_id)
     if campaign is None or progress is None or campaign.chat_id is None:
-        return campaign
+        return Drawn.NONE
     if campaign.card_message_id is None:
+        if not send_missing:
+            return Drawn.NONE
         await send(bot, pool, campaign, campaign.chat_id)
-        return campaign
+        return Drawn.CHANGED
     try:
         await bot.edit_message_text(
             text=render_card(campaign, progress, campaign.language),
@@ -53,18 +65,21 @@ async def draw(bot: Bot, pool: Pool, campaign_id: int) -> Campaign | None:
         )
     except TelegramBadRequest as exc:
         if not_modified(exc):
-            return campaign
+            return Drawn.SAME
         if "message to edit not found" not in exc.message:
             raise
         # The operator deleted the card: put a new one at the bottom of the chat.
         await send(bot, pool, campaign, campaign.chat_id)
-    return campaign
+    return Drawn.CHANGED
 
 
-async def redraw(bot: Bot, pool: Pool, app: procrastinate.App, campaign_id: int) -> None:
+async def redraw(
+    bot: Bot, pool: Pool, app: procrastinate.App, campaign_id: int, *, send_missing: bool = True
+) -> Drawn:
     """Draw the card now, or when Telegram says so if it asks us to slow down."""
     try:
-        await draw(bot, pool, campaign_id)
+        return await draw(bot, pool, campaign_id, send_missing=send_missing)
     except TelegramRetryAfter as exc:
         log.info("card redraw postponed", extra={"campaign_id": campaign_id, "s": exc.retry_after})
         await defer.refresh_progress(app, campaign_id, delay_s=exc.retry_after)
+        return Drawn.LATER

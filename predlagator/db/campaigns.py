@@ -96,12 +96,16 @@ async def transition(
 
 
 async def cancel(conn: Conn, campaign_id: int) -> Campaign | None:
-    """Cancel a campaign and every delivery it has not made."""
+    """Cancel a campaign and every delivery not yet on its way; None if it had finished."""
+    # It ends (finished_at) here unless a post is in flight; then whoever records the last one
+    # ends it (complete_if_done) and reports, so the report counts that post.
     async with conn.transaction():
         campaign = await transition(conn, campaign_id, CampaignStatus.CANCELLED)
-        if campaign is not None:
-            await deliveries.cancel_pending(conn, campaign_id)
-    return campaign
+        if campaign is None:
+            return None
+        await deliveries.cancel_pending(conn, campaign_id)
+        ended = await complete_if_done(conn, campaign_id)
+    return ended or campaign
 
 
 async def set_card(conn: Conn, campaign_id: int, chat_id: int, message_id: int) -> None:
@@ -110,12 +114,12 @@ async def set_card(conn: Conn, campaign_id: int, chat_id: int, message_id: int) 
 
 
 async def complete_if_done(conn: Conn, campaign_id: int) -> Campaign | None:
-    """Mark the campaign completed when nothing is left; None if it is not done (or was)."""
+    """Complete the campaign, or end a cancelled one, once nothing is left; else None."""
     return await one(conn, Campaign, _Q, "complete_if_done", id=campaign_id)
 
 
 async def complete_all_done(conn: Conn, account_id: int | None = None) -> list[Campaign]:
-    """Complete every live campaign (of one account, or all) that has nothing left to send."""
+    """Complete (or end, if cancelled) every campaign of one account, or all, with nothing left."""
     return await many(conn, Campaign, _Q, "complete_all_done", account_id=account_id)
 
 

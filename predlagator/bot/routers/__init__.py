@@ -12,6 +12,7 @@ from predlagator.bot.routers import (
     batch_view,
     batches,
     campaigns,
+    card_refresh,
     channels,
     common,
     controls,
@@ -53,6 +54,7 @@ def get_routers() -> list[Router]:
         channels.make_router(),
         report.make_router(),  # read-only too: viewers may ask for reports
         campaigns.make_router(),
+        card_refresh.make_router(),  # Refresh changes nothing: viewers may press it
         viewers.make_router(),
         wizard.make_router(),
         batch_edit.make_router(),

@@ -1,186 +1,215 @@
-"""Running campaigns: start by command or button, pause and resume from the card."""
+"""Campaign controls: /start_campaign, /pause, /resume, /cancel, their pickers, the card buttons."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
 
-import procrastinate
-from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramAPIError
+from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject
 
 from predlagator.bot import cards
+from predlagator.bot.control import (
+    BY_COMMAND,
+    CANCEL,
+    CONTROLS,
+    START,
+    Control,
+    Tools,
+    carry_out,
+    unsent,
+    why_not,
+)
+from predlagator.bot.control_keyboards import CancelAnswer, PickCampaign, confirm_cancel, picker
 from predlagator.bot.keyboards import CampaignAction
-from predlagator.bot.texts import N_, t
-from predlagator.db import audit, campaigns
-from predlagator.db.pool import Pool
-from predlagator.models import Campaign, CampaignStatus, Operator
-from predlagator.queue import defer
+from predlagator.bot.texts import t, tn
+from predlagator.db import campaign_lookup
 
 log = logging.getLogger(__name__)
-S = CampaignStatus
 
-# Why a command or a press changed nothing, by the state the campaign was found in.
-START_REFUSALS = {
-    S.PAUSED: N_("Campaign #{id} is paused; press Resume on its card."),
-    S.COMPLETED: N_("Campaign #{id} has already finished."),
-    S.CANCELLED: N_("Campaign #{id} has already finished."),
-}
-START_REFUSED = N_("Campaign #{id} is already running.")
-PRESS_REFUSALS = {
-    S.DRAFT: N_("Campaign has not started"),
-    S.PAUSED: N_("Already paused"),
-    S.COMPLETED: N_("Campaign is finished"),
-    S.CANCELLED: N_("Campaign is finished"),
-}
-PRESS_REFUSED = N_("Already running")
+PICK_LIMIT = 10
+SHOWN_NAME = 64  # how much of an unknown name a reply repeats
 
 
-def why_not(current: Campaign | None, campaign_id: int, lang: str, *, press: bool) -> str:
-    """Explain, in the operator's language, why the campaign did not change."""
-    if current is None:
-        return t(lang, "No campaign #{id}.", id=campaign_id)
-    if press:
-        return t(lang, PRESS_REFUSALS.get(current.status, PRESS_REFUSED))
-    return t(
-        lang,
-        START_REFUSALS.get(current.status, START_REFUSED),
-        id=campaign_id,
+@dataclass
+class Answer:
+    """What to show the operator: text, maybe buttons, and whether the campaign changed."""
+
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+    changed: bool = False
+
+
+async def act(control: Control, campaign_id: int, chat_id: int, tools: Tools) -> Answer:
+    """Carry out the control; a cancel is asked about first."""
+    if control is CANCEL:
+        return await ask_cancel(campaign_id, tools)
+    outcome = await carry_out(control, campaign_id, chat_id, tools)
+    return Answer(outcome.text, changed=outcome.changed)
+
+
+async def ask_cancel(campaign_id: int, tools: Tools) -> Answer:
+    """Ask "Cancel campaign X? N posts not yet sent will not go out." with Yes and No."""
+    campaign, count = await unsent(tools.pool, campaign_id)
+    if campaign is None or campaign.status not in CANCEL.applies_to:
+        return Answer(why_not(CANCEL, campaign, campaign_id, tools.lang))
+    text = tn(
+        tools.lang,
+        "Cancel campaign #{id} «{name}»? {n} post not yet sent will not go out.",
+        "Cancel campaign #{id} «{name}»? {n} posts not yet sent will not go out.",
+        count,
+        id=campaign.id,
+        name=campaign.name,
     )
+    return Answer(text, confirm_cancel(campaign.id, tools.lang))
 
 
-async def change(
-    pool: Pool,
-    operator: Operator,
-    campaign_id: int,
-    to: S,
-    action: str,
-    from_states: list[S] | None = None,
-) -> tuple[Campaign | None, Campaign | None]:
-    """Move the campaign and audit it in one transaction; return (changed, found-if-not)."""
-    async with pool.connection() as conn, conn.transaction():
-        changed = await campaigns.transition(conn, campaign_id, to, from_states=from_states)
-        if changed is None:
-            return None, await campaigns.get(conn, campaign_id)
-        await audit.record(conn, operator.user_id, action, "campaign", campaign_id)
-    return changed, None
-
-
-async def start(
-    bot: Bot,
-    pool: Pool,
-    queue: procrastinate.App,
-    operator: Operator,
-    campaign_id: int,
-    chat_id: int,
-    lang: str,
-) -> str | None:
-    """Schedule a draft, put its card in the chat and ask a worker to launch it; else say why."""
-    campaign, found = await change(
-        pool, operator, campaign_id, S.SCHEDULED, "campaign.start", [S.DRAFT]
-    )
-    if campaign is None:
-        return why_not(found, campaign_id, lang, press=False)
-    try:
-        await cards.send(bot, pool, campaign, chat_id)
-    except TelegramAPIError:
-        # Launching matters more than the card; the notifier draws one with the first progress.
-        log.warning("card not sent", exc_info=True, extra={"campaign_id": campaign_id})
-    await defer.launch_campaign(queue, campaign_id)
-    return None
-
-
-def parse_id(args: str | None) -> int | None:
-    """The campaign id of `/start_campaign 5` (a leading # is fine)."""
-    text = (args or "").strip().lstrip("#")
+def parse_id(args: str) -> int | None:
+    """The campaign id of `/pause 5` (a leading # is fine)."""
+    text = args.strip().lstrip("#")
     return int(text) if text.isdigit() and len(text) < 19 else None
 
 
-async def cmd_start_campaign(
-    message: Message,
-    command: CommandObject,
-    bot: Bot,
-    pool: Pool,
-    queue: procrastinate.App,
-    operator: Operator,
-    lang: str,
-) -> None:
-    """/start_campaign ID: start a draft campaign."""
-    campaign_id = parse_id(command.args)
-    if campaign_id is None:
-        await message.answer(
-            t(
-                lang,
-                "Which campaign? Send /start_campaign ID, e.g. /start_campaign 5. "
-                "/campaigns lists them.",
-            )
+async def on_command(message: Message, command: CommandObject, tools: Tools) -> None:
+    """/pause [ID or name] and its siblings: act on one campaign, or offer the candidates."""
+    control = BY_COMMAND[command.command]
+    args = (command.args or "").strip()
+    campaign_id = parse_id(args) if args else None
+    if campaign_id is not None:
+        answer = await act(control, campaign_id, message.chat.id, tools)
+    elif args:
+        answer = await by_name(control, args, message.chat.id, tools)
+    else:
+        answer = await candidates(control, tools)
+    if control is START and answer.changed:
+        return  # the card it sent is the answer
+    await message.answer(answer.text, reply_markup=answer.markup)
+
+
+async def by_name(control: Control, name: str, chat_id: int, tools: Tools) -> Answer:
+    """Act on the one campaign called `name`, or ask which when several are."""
+    async with tools.pool.connection() as conn:
+        found = await campaign_lookup.by_name(conn, name, limit=PICK_LIMIT)
+    lang = tools.lang
+    if not found:
+        return Answer(t(lang, "No campaign called «{name}».", name=name[:SHOWN_NAME]))
+    fitting = [c for c in found if c.status in control.applies_to]
+    if len(found) == 1 or len(fitting) == 1:
+        # The one campaign of that name, or the only one the control fits (the others ended).
+        return await act(control, (fitting or found)[0].id, chat_id, tools)
+    # Offer those the control fits; if none does, all, so each press says why not.
+    fitting = fitting or found
+    text = t(lang, "Several campaigns are called «{name}». Which one?", name=name[:SHOWN_NAME])
+    return Answer(text, picker(control.action, fitting, lang))
+
+
+async def candidates(control: Control, tools: Tools) -> Answer:
+    """The newest campaigns the control applies to, as buttons."""
+    async with tools.pool.connection() as conn:
+        found = await campaign_lookup.in_states(conn, control.applies_to, limit=PICK_LIMIT + 1)
+    lang = tools.lang
+    if not found:
+        return Answer(t(lang, control.nothing))
+    text = t(lang, control.which)
+    if len(found) > PICK_LIMIT:
+        text += "\n" + t(
+            lang,
+            "Only the newest {n} are shown; send the command with an id or a name for others.",
+            n=PICK_LIMIT,
         )
-        return
-    refusal = await start(bot, pool, queue, operator, campaign_id, message.chat.id, lang)
-    if refusal is not None:
-        await message.answer(refusal)
+    return Answer(text, picker(control.action, found[:PICK_LIMIT], lang))
 
 
-async def on_start(
-    callback: CallbackQuery,
-    callback_data: CampaignAction,
-    bot: Bot,
-    pool: Pool,
-    queue: procrastinate.App,
-    operator: Operator,
-    lang: str,
+def _chat_id(callback: CallbackQuery) -> int:
+    return callback.message.chat.id if callback.message else callback.from_user.id
+
+
+async def on_card_press(
+    callback: CallbackQuery, callback_data: CampaignAction, tools: Tools
 ) -> None:
-    """The Start button under a draft's summary."""
-    chat_id = callback.message.chat.id if callback.message else callback.from_user.id
-    refusal = await start(bot, pool, queue, operator, callback_data.id, chat_id, lang)
-    await callback.answer(refusal or t(lang, "Campaign #{id} is starting.", id=callback_data.id))
-
-
-async def on_pause(
-    callback: CallbackQuery,
-    callback_data: CampaignAction,
-    bot: Bot,
-    pool: Pool,
-    queue: procrastinate.App,
-    operator: Operator,
-    lang: str,
-) -> None:
-    """Pause: the drain reads the status before every send, so nothing else is needed."""
-    campaign, found = await change(pool, operator, callback_data.id, S.PAUSED, "campaign.pause")
-    if campaign is None:
-        await callback.answer(why_not(found, callback_data.id, lang, press=True))
+    """Start, Pause, Resume or Cancel under a card (or a draft's summary)."""
+    control = CONTROLS[callback_data.action]
+    answer = await act(control, callback_data.id, _chat_id(callback), tools)
+    if answer.markup is None:
+        toast = control.toast if answer.changed else None
+        await callback.answer(t(tools.lang, toast) if toast else answer.text)
         return
-    await callback.answer(t(lang, "Paused"))
-    await cards.redraw(bot, pool, queue, campaign.id)
+    # The cancel question goes below the card, which stays as it is.
+    await tools.bot.send_message(_chat_id(callback), answer.text, reply_markup=answer.markup)
+    await callback.answer()
 
 
-async def on_resume(
-    callback: CallbackQuery,
-    callback_data: CampaignAction,
-    bot: Bot,
-    pool: Pool,
-    queue: procrastinate.App,
-    operator: Operator,
-    lang: str,
-) -> None:
-    """Resume a paused campaign and kick its account's drain."""
-    campaign, found = await change(
-        pool, operator, callback_data.id, S.RUNNING, "campaign.resume", [S.PAUSED]
-    )
-    if campaign is None:
-        await callback.answer(why_not(found, callback_data.id, lang, press=True))
+async def on_pick(callback: CallbackQuery, callback_data: PickCampaign, tools: Tools) -> None:
+    """A campaign chosen from a picker: the picker turns into the result (or the question)."""
+    control = CONTROLS[callback_data.action]
+    answer = await act(control, callback_data.id, _chat_id(callback), tools)
+    if not answer.changed and answer.markup is None:
+        await callback.answer(answer.text)  # the picker stays for another choice
         return
-    await defer.kick_drain(queue, campaign.account_id)
-    await callback.answer(t(lang, "Resumed"))
-    await cards.redraw(bot, pool, queue, campaign.id)
+    await _replace(callback, tools, answer.text, answer.markup)
+    await callback.answer()
+
+
+async def on_cancel_answer(
+    callback: CallbackQuery, callback_data: CancelAnswer, tools: Tools
+) -> None:
+    """Yes cancels (once; a stale or repeated Yes only says why not), No leaves it be."""
+    if not callback_data.sure:
+        campaign, _ = await unsent(tools.pool, callback_data.id)
+        if campaign is None:
+            await callback.answer(why_not(CANCEL, None, callback_data.id, tools.lang))
+            return
+        text = t(tools.lang, "Campaign #{id} was not cancelled.", id=callback_data.id)
+        await _replace(callback, tools, text)
+        await callback.answer()
+        return
+    outcome = await carry_out(CANCEL, callback_data.id, _chat_id(callback), tools)
+    if not outcome.changed:
+        await callback.answer(outcome.text)
+        return
+    await _replace(callback, tools, outcome.text)
+    await callback.answer()
+
+
+async def _replace(
+    callback: CallbackQuery, tools: Tools, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Turn the pressed message into `text`; a message too old to edit gets a new one."""
+    message = callback.message
+    if message is not None:
+        try:
+            await tools.bot.edit_message_text(
+                text, chat_id=message.chat.id, message_id=message.message_id, reply_markup=markup
+            )
+            return
+        except TelegramBadRequest as exc:
+            if cards.not_modified(exc):
+                return
+            log.info("pressed message not edited", extra={"error": exc.message})
+    await tools.bot.send_message(_chat_id(callback), text, reply_markup=markup)
+
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+async def with_tools(handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+    """Inner middleware: hand the handlers their `tools` in one piece."""
+    data["tools"] = Tools(data["bot"], data["pool"], data["queue"], data["operator"], data["lang"])
+    return await handler(event, data)
 
 
 def make_router() -> Router:
     """Build this feature's router (a fresh one per dispatcher)."""
     router = Router(name=__name__)
-    router.message.register(cmd_start_campaign, Command("start_campaign"))
-    router.callback_query.register(on_start, CampaignAction.filter(F.action == "start"))
-    router.callback_query.register(on_pause, CampaignAction.filter(F.action == "pause"))
-    router.callback_query.register(on_resume, CampaignAction.filter(F.action == "resume"))
+    router.message.middleware(with_tools)
+    router.callback_query.middleware(with_tools)
+    router.message.register(on_command, Command(*BY_COMMAND))
+    card_actions = F.action.in_(CONTROLS)
+    router.callback_query.register(on_card_press, CampaignAction.filter(card_actions))
+    router.callback_query.register(on_pick, PickCampaign.filter(card_actions))
+    router.callback_query.register(on_cancel_answer, CancelAnswer.filter())
     return router

@@ -12,7 +12,8 @@ from aiogram import Bot
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
 
-from predlagator.bot.routers import controls
+from predlagator.bot import control
+from predlagator.bot.control import Tools
 from predlagator.bot.texts import t
 from predlagator.bot.wizard import answers, confirm
 from predlagator.bot.wizard.flow import advance, edit, load, utc_now
@@ -251,15 +252,16 @@ async def on_confirm(turn: Turn) -> None:
             at=at,
         )
     else:
-        refusal = await controls.start(
-            turn.bot, env.pool, turn.queue, turn.operator, campaign.id, chat_id, lang
-        )
-        done = refusal or t(
-            lang,
-            "Campaign #{id} «{name}» created and starting.",
-            id=campaign.id,
-            name=campaign.name,
-        )
+        tools = Tools(turn.bot, env.pool, turn.queue, turn.operator, lang)
+        started = await control.carry_out(control.START, campaign.id, chat_id, tools)
+        done = started.text  # why it did not start
+        if started.changed:
+            done = t(
+                lang,
+                "Campaign #{id} «{name}» created and starting.",
+                id=campaign.id,
+                name=campaign.name,
+            )
     await edit(turn.bot, turn.callback, done)
     await turn.callback.answer()
 

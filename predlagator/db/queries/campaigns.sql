@@ -22,7 +22,8 @@ UPDATE campaigns
 SET status = %(to)s, status_reason = %(reason)s, updated_at = now(),
     resume_at = CASE WHEN %(to)s = 'waiting' THEN resume_at ELSE NULL END,
     started_at = CASE WHEN %(to)s = 'running' THEN coalesce(started_at, now()) ELSE started_at END,
-    finished_at = CASE WHEN %(to)s IN ('completed', 'cancelled') THEN now() ELSE finished_at END
+    -- A cancelled campaign ends when its last post in flight is recorded (complete_if_done).
+    finished_at = CASE WHEN %(to)s = 'completed' THEN now() ELSE finished_at END
 WHERE id = %(id)s AND status = ANY(%(from_states)s::text[])
 RETURNING *;
 
@@ -30,18 +31,25 @@ RETURNING *;
 UPDATE campaigns SET card_message_id = %(message_id)s, chat_id = %(chat_id)s WHERE id = %(id)s;
 
 -- name: complete_if_done
--- Whoever flips the row sends the report, so it goes out exactly once.
-UPDATE campaigns c SET status = 'completed', finished_at = now(), updated_at = now()
-WHERE c.id = %(id)s AND c.status IN ('running', 'waiting')
+-- Whoever flips the row sends the report, so it goes out exactly once. A cancelled campaign
+-- ends (finished_at) once no post of it is in flight, so its report counts every post sent.
+UPDATE campaigns c
+SET status = CASE WHEN c.status = 'cancelled' THEN 'cancelled' ELSE 'completed' END,
+    finished_at = now(), updated_at = now()
+WHERE c.id = %(id)s
+  AND (c.status IN ('running', 'waiting') OR (c.status = 'cancelled' AND c.finished_at IS NULL))
   AND NOT EXISTS (SELECT 1 FROM deliveries d
                   WHERE d.campaign_id = c.id AND d.status IN ('queued', 'sending'))
 RETURNING *;
 
 -- name: complete_all_done
 -- A sweep for campaigns left running with nothing to send (the last batch of a campaign can end
--- it without knowing): the drain runs it when it finds nothing due, the reconcile every minute.
-UPDATE campaigns c SET status = 'completed', finished_at = now(), updated_at = now()
-WHERE c.status IN ('running', 'waiting')
+-- it without knowing, a cancel can leave a post in flight): the drain runs it when it finds
+-- nothing due, the reconcile every minute.
+UPDATE campaigns c
+SET status = CASE WHEN c.status = 'cancelled' THEN 'cancelled' ELSE 'completed' END,
+    finished_at = now(), updated_at = now()
+WHERE (c.status IN ('running', 'waiting') OR (c.status = 'cancelled' AND c.finished_at IS NULL))
   AND (%(account_id)s::bigint IS NULL OR c.account_id = %(account_id)s)
   AND EXISTS (SELECT 1 FROM deliveries d WHERE d.campaign_id = c.id)
   AND NOT EXISTS (SELECT 1 FROM deliveries d

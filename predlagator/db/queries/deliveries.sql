@@ -92,21 +92,31 @@ RETURNING *;
 
 -- name: retry_later
 -- Back to the queue with a due time. A slow-mode wait is the channel's pace, not a failure, so
--- its attempt is given back (`refund`).
-UPDATE deliveries SET status = 'queued', error_code = %(code)s, error_text = %(text)s,
+-- its attempt is given back (`refund`). A post of a campaign cancelled while it was in flight
+-- is not tried again.
+UPDATE deliveries SET status = CASE WHEN EXISTS (
+        SELECT 1 FROM campaigns c WHERE c.id = deliveries.campaign_id AND c.status = 'cancelled')
+    THEN 'cancelled' ELSE 'queued' END,
+    error_code = %(code)s, error_text = %(text)s,
     next_attempt_at = now() + make_interval(secs => %(delay_s)s), updated_at = now(),
     attempts = CASE WHEN %(refund)s THEN greatest(attempts - 1, 0) ELSE attempts END
 WHERE id = %(id)s AND status IN ('queued', 'sending')
 RETURNING *;
 
 -- name: requeue
--- Undo a claim that must not count as an attempt (a flood wait hit before the request).
-UPDATE deliveries SET status = 'queued', attempts = greatest(attempts - 1, 0), updated_at = now()
+-- Undo a claim that must not count as an attempt (a flood wait hit before the request); a
+-- campaign cancelled meanwhile does not get it back.
+UPDATE deliveries SET status = CASE WHEN EXISTS (
+        SELECT 1 FROM campaigns c WHERE c.id = deliveries.campaign_id AND c.status = 'cancelled')
+    THEN 'cancelled' ELSE 'queued' END,
+    attempts = greatest(attempts - 1, 0), updated_at = now()
 WHERE id = %(id)s AND status = 'sending';
 
 -- name: cancel_pending
+-- Rows `sending` are posts on their way: the drain records how they end (a retry or a
+-- give-back of one becomes cancelled then), so the ledger tells what happened.
 UPDATE deliveries SET status = 'cancelled', updated_at = now()
-WHERE campaign_id = %(campaign_id)s AND status IN ('queued', 'sending');
+WHERE campaign_id = %(campaign_id)s AND status = 'queued';
 
 -- name: list_for_campaign
 SELECT * FROM deliveries WHERE campaign_id = %(campaign_id)s ORDER BY position;
@@ -123,7 +133,9 @@ WHERE c.account_id = %(account_id)s AND c.status = 'running'
 -- `sending` were left by a drain that died between a post and its record: give them back, the
 -- attempt refunded (a crash is not the channel's fault). Their random_id stays, so a post that
 -- did go out is answered with the original message when it is sent again.
-UPDATE deliveries d SET status = 'queued', attempts = greatest(d.attempts - 1, 0),
-    updated_at = now()
+-- Rows of a campaign cancelled meanwhile end cancelled: they are not sent again.
+UPDATE deliveries d
+SET status = CASE WHEN c.status = 'cancelled' THEN 'cancelled' ELSE 'queued' END,
+    attempts = greatest(d.attempts - 1, 0), updated_at = now()
 FROM campaigns c
 WHERE c.id = d.campaign_id AND c.account_id = %(account_id)s AND d.status = 'sending';
