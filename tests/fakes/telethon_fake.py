@@ -476,11 +476,35 @@ class FakeTelegram:
         is answered with UpdateShortSentMessage, as Telegram does."""
         posts = self.posts.setdefault(self.me.id, [])
         post = next((p for p in posts if p.random_id == query.random_id), None)
+        is_media = isinstance(query, functions.messages.SendMediaRequest)
         if post is None:
-            post = Post(len(posts) + 1, query.message, list(query.entities or []), query.random_id)
+            media = self._media_of(query) if is_media else None
+            entities = list(query.entities or [])
+            post = Post(len(posts) + 1, query.message, entities, query.random_id, media)
             posts.append(post)
-        return types.UpdateShortSentMessage(
-            out=True, id=post.message_id, pts=post.message_id, pts_count=1, date=_NOW
+        if not is_media:
+            return types.UpdateShortSentMessage(
+                out=True, id=post.message_id, pts=post.message_id, pts_count=1, date=_NOW
+            )
+        # A media post comes back whole, as to a channel, so its file can be reused.
+        message = types.Message(
+            id=post.message_id,
+            peer_id=types.PeerUser(self.me.id),
+            date=_NOW,
+            message=post.text,
+            out=True,
+            entities=post.entities or None,
+            media=_message_media(post.media),
+        )
+        return types.Updates(
+            updates=[
+                types.UpdateMessageID(id=post.message_id, random_id=post.random_id),
+                types.UpdateNewMessage(message=message, pts=post.message_id, pts_count=1),
+            ],
+            users=[self.me],
+            chats=[],
+            date=_NOW,
+            seq=0,
         )
 
     async def _send_code(self, query: Any, auth_key: bytes | None) -> Any:
