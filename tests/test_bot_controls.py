@@ -175,13 +175,14 @@ async def test_cancel_by_id_asks_then_cancels(
         cancelled = await campaigns.get(conn, 1)
     assert [d.status for d in ledger] == [D.SENT, D.FAILED, D.CANCELLED]
     assert cancelled is not None and cancelled.finished_at is not None
-    # The card shows the end, without buttons; the question turns into the answer.
+    # The card shows the end with only the Report button; the question turns into the answer.
     card_edit, question_edit = h.session.edits()
     assert (question_edit["message_id"], question_edit["text"]) == (1, done)
     assert "reply_markup" not in question_edit
     assert card_edit["message_id"] == CARD + 1
     assert card_edit["text"].splitlines()[1] == "⛔ Cancelled"  # in the campaign's language
-    assert "reply_markup" not in card_edit
+    [[report]] = card_edit["reply_markup"]["inline_keyboard"]
+    assert report["text"] == "📊 Report"
     assert await audit_rows(h) == [(OWNER, "campaign.cancel", 1, {"not_sent": 1})]
     # It had started and nothing is on its way: the cancel report goes out, once.
     assert await task_names(h) == ["campaign_finished"]

@@ -278,9 +278,9 @@ async def test_campaign_completed_in_russian(h: BotHarness, worker: procrastinat
         "██████████ 100%",
         "Отправлено 2 · ошибок 1 · в очереди 0 из 3",
     ]
-    assert h.session.sent_texts() == [
-        "Кампания #1 завершена: отправлено 2, ошибок 1 (из 3), заняло &lt;1 мин."
-    ]
+    completed, report = h.session.sent_texts()
+    assert completed == "Кампания #1 завершена: отправлено 2, ошибок 1 (из 3), заняло &lt;1 мин."
+    assert report.startswith("📊 <b>Отчёт: Spring</b> · #1\n✅ Завершена\n")
 
 
 @pytest.mark.parametrize(

@@ -277,7 +277,9 @@ async def test_cancel_from_the_card_mid_run_ends_once_with_the_final_card(world:
         "██████████ 100%",
         "Sent 5 · failed 0 · queued 0 of 20",
     ]
-    assert final.get("reply_markup") is None
+    assert final["reply_markup"]["inline_keyboard"] == [
+        [{"text": "📊 Report", "callback_data": "rp:1"}]
+    ]
     reports = [text for text in chat.session.sent_texts() if "cancelled:" in text.lower()]
     assert len(reports) == 1 and re.search(r"\b5 sent\b", reports[0])
     actions = await chat.rows("SELECT action, details FROM audit_log ORDER BY id")

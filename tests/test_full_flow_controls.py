@@ -67,7 +67,10 @@ async def test_pause_resume_and_cancel_from_the_chat(db_url: str) -> None:
         assert ended.card_message_id is not None
         card = product.api.message(OWNER, ended.card_message_id)
         assert card is not None and "Sent 2 · failed 0 · queued 0 of 5" in card["text"]
-        assert not (card.get("reply_markup") or {}).get("inline_keyboard")
+        # Only the report is left to ask for.
+        assert card["reply_markup"]["inline_keyboard"] == [
+            [{"text": "📊 Report", "callback_data": f"rp:{campaign.id}"}]
+        ]
         assert [d.status for d in ledger] == [DeliveryStatus.SENT] * 2 + [
             DeliveryStatus.CANCELLED
         ] * 3

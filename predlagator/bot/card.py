@@ -82,6 +82,9 @@ def took(campaign: Campaign, lang: str) -> Html:
 def card_keyboard(campaign: Campaign) -> InlineKeyboardMarkup | None:
     """Start on a draft; Pause or Resume, Cancel and Refresh until it ends; then the report."""
     if campaign.status in FINISHED:
+        # A report exists once a campaign that started has ended (posts in flight recorded).
+        if campaign.started_at is None or campaign.finished_at is None:
+            return None
         return report_buttons([(campaign.id, t(campaign.language, "📊 Report"))])
     if campaign.status is S.DRAFT:
         return InlineKeyboardMarkup(inline_keyboard=[[_button(campaign, "start")]])
