@@ -44,7 +44,7 @@ async def test_unknown_command_and_sticker(h: BotHarness) -> None:
     await h.send(OWNER, None, sticker={**sticker, "is_animated": False, "is_video": False})
     assert h.session.sent_texts() == [
         "I don't know that command. /help lists what I can do.",
-        "Send a channel list or a text post. /help explains more.",
+        "Send a channel list or a post (text, photo, video or file). /help explains more.",
     ]
 
 

@@ -35,9 +35,11 @@ def help_text(lang: str) -> str:
     intro = t(
         lang,
         "<b>Predlagator</b> posts your message into many Telegram channels at a safe pace.\n\n"
-        "1. Send a list of channels (@name or t.me links, one per line): it becomes a batch.\n"
-        "2. Send the post itself: it becomes a template.\n"
-        "3. /new_campaign: pick a batch and a template, then start.",
+        "1. Send a list of channels (@name or t.me links, one per line) or a .txt/.csv file: "
+        "it becomes a batch.\n"
+        "2. Send or forward the post (text, or a photo, video or file with a caption): it "
+        "becomes a template.\n"
+        "3. Try it with /test, then /new_campaign: a few questions, and it starts.",
     )
     lines = [f"/{name}: {describe(lang, name)}" for name in COMMANDS]
     return intro + "\n\n" + "\n".join(lines)

@@ -15,7 +15,9 @@ async def stale_button(callback: CallbackQuery, lang: str) -> None:
 
 async def unsupported(message: Message, lang: str) -> None:
     """Stickers, voice notes and the like: say what the bot takes."""
-    await message.answer(t(lang, "Send a channel list or a text post. /help explains more."))
+    await message.answer(
+        t(lang, "Send a channel list or a post (text, photo, video or file). /help explains more.")
+    )
 
 
 def make_router() -> Router:
