@@ -9,6 +9,7 @@ import pytest
 
 from predlagator.db import accounts, campaigns
 from predlagator.db.pool import Pool
+from predlagator.delivery.session_lock import lock_key
 from predlagator.models import CampaignStatus, Role
 from tests.factories import make_campaign
 from tests.fakes.bot_api import STRANGER, VIEWER, BotHarness, bot_harness
@@ -67,10 +68,14 @@ async def busy(h: BotHarness) -> datetime:
 
 async def test_busy_system(h: BotHarness) -> None:
     flood_until = await busy(h)
-    await h.send(VIEWER, "/status")
+    async with h.pool.connection() as holder:  # a worker holding the account's session
+        await holder.execute("SELECT pg_advisory_lock(%s)", (lock_key("main"),))
+        await h.send(VIEWER, "/status")
+        await holder.execute("SELECT pg_advisory_unlock(%s)", (lock_key("main"),))
     assert h.session.sent_texts() == [
         "<b>Status</b>\n✅ Worker alive (1), last heartbeat &lt;1 min ago.\n\n"
-        f"<b>Accounts</b>\n• main: active, waiting until {flood_until:%H:%M} UTC\n"
+        f"<b>Accounts</b>\n• main: active, waiting until {flood_until:%H:%M} UTC · "
+        "its worker is connected\n"
         "• spare: stopped (SESSION_REVOKED)\n\n"
         "<b>Queue</b>\n• delivery: 2 waiting\n• notifications: 1 waiting\n\n"
         "<b>Campaigns sending</b>\n• #1 campaign: 🚀 Running, sent 1 of 3"
@@ -87,6 +92,7 @@ async def test_busy_system_in_russian_with_a_silent_worker(h: BotHarness) -> Non
     [text] = h.session.sent_texts()
     assert "⚠️ От воркера нет сигнала 5 мин; возможно, он остановлен." in text
     assert "• spare: остановлен (SESSION_REVOKED)" in text
+    assert "⚠️ сессию аккаунта не держит ни один воркер: ничего не отправляется" in text
     assert "• delivery: ждут 2" in text
     assert "• #1 campaign: 🚀 Идёт, отправлено 1 из 3" in text
 
@@ -98,5 +104,6 @@ async def test_past_flood_wait_is_not_shown_and_strangers_are_refused(h: BotHarn
     await h.send(VIEWER, "/status")
     await h.send(STRANGER, "/status")
     texts = h.session.sent_texts()
-    assert "• main: active\n" in texts[0]
+    # A heartbeat may be the bot's own queue worker: only the session lock says one can send.
+    assert "• main: active · ⚠️ no worker holds its session: nothing is sent\n" in texts[0]
     assert texts[1] == "This is a private bot. Ask its owner to add you."

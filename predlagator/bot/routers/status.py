@@ -9,8 +9,9 @@ from aiogram.filters import Command
 from aiogram.types import Message
 
 from predlagator.bot.texts import N_, STATUS, duration, t
-from predlagator.db import accounts, status
+from predlagator.db import accounts, status, testsend
 from predlagator.db.pool import Pool
+from predlagator.delivery.session_lock import lock_key
 from predlagator.models import Account
 
 # Procrastinate beats every 10 s by default; a minute of silence means the worker is gone.
@@ -30,8 +31,9 @@ def worker_line(lang: str, state: status.WorkerState) -> str:
     return t(lang, key, n=state.workers, age=duration(lang, age // 60))  # whole minutes passed
 
 
-def account_line(lang: str, account: Account, now: datetime) -> str:
-    """One line per account: active or stopped (why), and a flood wait still running."""
+def account_line(lang: str, account: Account, now: datetime, *, held: bool = False) -> str:
+    """One line per account: active or stopped (why), a flood wait still running, and for an
+    active one whether a worker holds its session (only such a worker sends)."""
     if account.status == "stopped":
         line = t(
             lang,
@@ -44,6 +46,12 @@ def account_line(lang: str, account: Account, now: datetime) -> str:
     if account.flood_until is not None and account.flood_until > now:
         at = account.flood_until.astimezone(UTC).strftime("%H:%M")
         line += t(lang, ", waiting until {at} UTC", at=at)
+    if account.status != "stopped":
+        line += " · " + (
+            t(lang, "its worker is connected")
+            if held
+            else t(lang, "⚠️ no worker holds its session: nothing is sent")
+        )
     return line
 
 
@@ -52,11 +60,13 @@ async def cmd_status(message: Message, pool: Pool, lang: str) -> None:
     async with pool.connection() as conn:
         worker = await status.worker(conn)
         everyone = await accounts.list_all(conn)
+        # The bot's own queue worker beats too: a heartbeat alone doesn't mean anything sends.
+        held = {a.id: await testsend.session_held(conn, lock_key(a.name)) for a in everyone}
         queues = await status.queue_depth(conn)
         active = await status.active_campaigns(conn)
     now = datetime.now(UTC)
     lines = [t(lang, "<b>Status</b>"), worker_line(lang, worker), "", t(lang, "<b>Accounts</b>")]
-    lines += [account_line(lang, a, now) for a in everyone] or [t(lang, "• none")]
+    lines += [account_line(lang, a, now, held=held[a.id]) for a in everyone] or [t(lang, "• none")]
     lines += ["", t(lang, "<b>Queue</b>")]
     lines += [t(lang, "• {name}: {n} waiting", name=q.queue_name, n=q.todo) for q in queues] or [
         t(lang, "• empty")
