@@ -222,3 +222,17 @@ async def test_a_photo_template_is_tested_as_a_photo_with_its_caption(world: Wor
     assert world.answers(OWNER)[1:] == [
         f"✅ Test of #{template.id} sent: https://t.me/news_photo/1"
     ]
+
+
+async def test_a_deleted_template_is_not_tested(world: World) -> None:
+    template = await world.template(name="Old news")
+    await world.rows(
+        "UPDATE templates SET archived_at = now() WHERE id = %s RETURNING id", template.id
+    )
+    await world.chat.send(OWNER, f"/test {template.id} me")
+    await world.chat.send(OWNER, "/test old news me")
+    assert world.answers(OWNER) == [
+        f"There is no template #{template.id}. /templates lists them.",
+        "No template is called «old news». /templates lists them.",
+    ]
+    assert await world.rows("SELECT id FROM procrastinate_jobs") == []

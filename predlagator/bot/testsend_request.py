@@ -63,7 +63,7 @@ async def find_template(conn: Conn, lang: str, spec: str) -> tuple[Template | No
     """The template named by id (5 or #5) or by name, or None and why not."""
     key = spec.strip().removeprefix("#")
     if key.isdigit() and len(key) < 19:
-        found = await templates.get(conn, int(key))
+        found = await templates.get_live(conn, int(key))
         if found is None:
             return None, t(lang, "There is no template #{id}. /templates lists them.", id=key)
         return found, ""

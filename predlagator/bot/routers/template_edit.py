@@ -37,8 +37,7 @@ async def _refused(callback: CallbackQuery, operator: Operator, lang: str) -> bo
 
 async def _live(pool: Pool, template_id: int) -> Template | None:
     async with pool.connection() as conn:
-        template = await templates.get(conn, template_id)
-    return template if template is not None and template.archived_at is None else None
+        return await templates.get_live(conn, template_id)
 
 
 async def _gone(callback: CallbackQuery, lang: str) -> None:

@@ -83,8 +83,8 @@ async def on_open(
 ) -> None:
     """Show the template as it will go out; Rename and Delete only for those who may."""
     async with pool.connection() as conn:
-        template = await templates.get(conn, callback_data.id)
-    if template is None or template.archived_at is not None or callback.message is None:
+        template = await templates.get_live(conn, callback_data.id)
+    if template is None or callback.message is None:
         await callback.answer(t(lang, "That template no longer exists."))
         return
     await callback.answer()

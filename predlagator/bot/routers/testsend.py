@@ -133,7 +133,7 @@ async def on_pick(
 ) -> None:
     """A template picked: ask where to."""
     async with pool.connection() as conn:
-        template = await templates.get(conn, callback_data.template_id)
+        template = await templates.get_live(conn, callback_data.template_id)
     if template is None:
         await callback.answer(t(lang, "That template no longer exists."), show_alert=True)
         return
@@ -152,7 +152,7 @@ async def on_to_me(
 ) -> None:
     """Saved Messages pressed: send the test (the button goes, so a second press can't)."""
     async with pool.connection() as conn:
-        template = await templates.get(conn, callback_data.template_id)
+        template = await templates.get_live(conn, callback_data.template_id)
     if template is None:
         await callback.answer(t(lang, "That template no longer exists."), show_alert=True)
         return

@@ -1,6 +1,8 @@
 -- name: templates_named
--- A template named by the operator: names need not be unique, so every match comes back.
-SELECT * FROM templates WHERE lower(name) = lower(%(name)s) ORDER BY id LIMIT %(limit)s;
+-- A live template named by the operator: names need not be unique, so every match comes back.
+SELECT * FROM templates
+WHERE lower(name) = lower(%(name)s) AND archived_at IS NULL
+ORDER BY id LIMIT %(limit)s;
 
 -- name: known_channel
 -- A test target that is a known channel, with the peer the account stored for it, if any:
