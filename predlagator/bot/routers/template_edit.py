@@ -7,9 +7,10 @@ from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InaccessibleMessage, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 
 from predlagator.bot import template_preview
+from predlagator.bot.redraw import show
 from predlagator.bot.template_keyboards import TemplateAction, actions_keyboard, confirm_keyboard
 from predlagator.bot.texts import t, tn
 from predlagator.db import audit, templates
@@ -42,11 +43,6 @@ async def _live(pool: Pool, template_id: int) -> Template | None:
 
 async def _gone(callback: CallbackQuery, lang: str) -> None:
     await callback.answer(t(lang, "That template no longer exists."))
-
-
-async def _edit(callback: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    if callback.message is not None and not isinstance(callback.message, InaccessibleMessage):
-        await callback.message.edit_text(text, reply_markup=markup)
 
 
 async def on_rename(
@@ -172,7 +168,7 @@ async def on_delete(
         id=template.id,
         name=template.name,
     )
-    await _edit(callback, question, confirm_keyboard(lang, template.id))
+    await show(callback, question, confirm_keyboard(lang, template.id))
 
 
 async def _in_use(callback: CallbackQuery, pool: Pool, template_id: int, lang: str) -> bool:
@@ -221,7 +217,7 @@ async def on_confirm(
             await _in_use(callback, pool, callback_data.id, lang)
         return
     await callback.answer(t(lang, "Template #{id} deleted", id=deleted.id))
-    await _edit(
+    await show(
         callback,
         t(lang, "Template #{id} «{name}» deleted.", id=deleted.id, name=deleted.name),
         None,
@@ -243,7 +239,7 @@ async def on_keep(
         await _gone(callback, lang)
         return
     await callback.answer()
-    await _edit(
+    await show(
         callback, template_preview.header(lang, template), actions_keyboard(lang, template.id)
     )
 
