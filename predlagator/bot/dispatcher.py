@@ -1,9 +1,12 @@
-"""The bot's Dispatcher and Bot, built from settings and the process's pool and queue."""
+"""The bot's Dispatcher and Bot, built from settings and the process's pool and queue.
+
+The one ordered list of every feature's routers lives here too (`get_routers`).
+"""
 
 from __future__ import annotations
 
 import procrastinate
-from aiogram import Bot, Dispatcher
+from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -11,15 +14,42 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand, BotCommandScopeDefault
 
-from predlagator.bot.access import AccessMiddleware, sync_owners
-from predlagator.bot.commands import COMMANDS, describe
+import predlagator.bot.access.audit
+import predlagator.bot.access.operators
+import predlagator.bot.access.viewers
+import predlagator.bot.batches.answers
+import predlagator.bot.batches.channels
+import predlagator.bot.batches.create
+import predlagator.bot.batches.edit
+import predlagator.bot.batches.files
+import predlagator.bot.batches.view
+import predlagator.bot.campaigns.card_refresh
+import predlagator.bot.campaigns.controls
+import predlagator.bot.campaigns.listing
+import predlagator.bot.campaigns.wizard.router
+import predlagator.bot.home.fallback
+import predlagator.bot.home.start
+import predlagator.bot.home.status
+import predlagator.bot.reports.command
+import predlagator.bot.templates.create
+import predlagator.bot.templates.edit
+import predlagator.bot.templates.listing
+import predlagator.bot.testsend.command
+from predlagator.bot.access.middleware import AccessMiddleware, sync_owners
 from predlagator.bot.fsm_storage import PostgresStorage
-from predlagator.bot.routers import get_routers
+from predlagator.bot.home.menu import COMMANDS, describe
 from predlagator.bot.texts import LANGUAGES
 from predlagator.config import Settings
 from predlagator.db.pool import Pool
 
-__all__ = ["bot_commands", "make_bot", "make_dispatcher", "set_commands", "sync_owners"]
+__all__ = [
+    "bot_commands",
+    "get_routers",
+    "make_bot",
+    "make_dispatcher",
+    "set_commands",
+    "sync_owners",
+]
 
 
 def make_dispatcher(*, pool: Pool, app: procrastinate.App, settings: Settings) -> Dispatcher:
@@ -62,3 +92,42 @@ async def set_commands(bot: Bot) -> None:
     for lang in LANGUAGES:
         if lang != "en":
             await bot.set_my_commands(bot_commands(lang), scope=scope, language_code=lang)
+
+
+def get_routers() -> list[Router]:
+    """Build fresh routers, in routing order."""
+    # Operators management answers non-owners itself; status, audit and the campaign list are
+    # read-only, so they come before the viewers' stop (which would refuse "Older" or "Next").
+    # The wizard takes typed answers before a name could pass for a channel list or a post.
+    # Viewers are stopped before anything that changes data; channel lists are recognised
+    # before the catch-all post handler; the fallback answers whatever is left.
+    # A pending template rename comes first: the next message is the new name, and a command
+    # ends the wait before any other router sees it. The templates list is read-only.
+    # Batches and channels: the answer to Add/Remove/Rename comes first too (only operators
+    # waiting for it reach that router; any command ends the wait); looking, and refusing
+    # viewers' change presses, comes before the viewers' stop; .txt/.csv files before the
+    # templates.
+    return [
+        predlagator.bot.templates.edit.make_router(),
+        predlagator.bot.batches.answers.make_router(),
+        predlagator.bot.home.start.make_router(),
+        predlagator.bot.access.operators.make_router(),
+        predlagator.bot.home.status.make_router(),
+        predlagator.bot.access.audit.make_router(),
+        predlagator.bot.templates.listing.make_router(),
+        predlagator.bot.batches.view.make_router(),
+        predlagator.bot.batches.channels.make_router(),
+        # Reports are read-only too, and Refresh changes nothing: viewers may use both.
+        predlagator.bot.reports.command.make_router(),
+        predlagator.bot.campaigns.listing.make_router(),
+        predlagator.bot.campaigns.card_refresh.make_router(),
+        predlagator.bot.access.viewers.make_router(),
+        predlagator.bot.campaigns.wizard.router.make_router(),
+        predlagator.bot.batches.edit.make_router(),
+        predlagator.bot.batches.files.make_router(),
+        predlagator.bot.batches.create.make_router(),
+        predlagator.bot.campaigns.controls.make_router(),
+        predlagator.bot.testsend.command.make_router(),
+        predlagator.bot.templates.create.make_router(),
+        predlagator.bot.home.fallback.make_router(),
+    ]
