@@ -15,6 +15,7 @@ from aiogram.types import (
 )
 
 from predlagator.bot.access.keyboards import OperatorAction
+from predlagator.bot.access.viewers import READ_ONLY
 from predlagator.bot.texts import N_, ROLE, t
 from predlagator.config import Settings
 from predlagator.db import audit, operators
@@ -32,24 +33,15 @@ def is_owner(_: TelegramObject, operator: Operator) -> bool:
     return operator.role is Role.OWNER
 
 
-MAKE_ROLE = {"viewer": N_("👁 {id}: make viewer"), "operator": N_("🛠 {id}: make operator")}
-
-
 def is_not_owner(_: TelegramObject, operator: Operator) -> bool:
     """Filter: everyone the owners-only commands refuse."""
     return operator.role is not Role.OWNER
-
-
-MAKE_ROLE = {"viewer": N_("👁 {id}: make viewer"), "operator": N_("🛠 {id}: make operator")}
 
 
 def _button(text: str, user_id: int, action: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(
         text=text, callback_data=OperatorAction(user_id=user_id, action=action).pack()
     )
-
-
-MAKE_ROLE = {"viewer": N_("👁 {id}: make viewer"), "operator": N_("🛠 {id}: make operator")}
 
 
 def render(lang: str, everyone: list[Operator]) -> tuple[str, InlineKeyboardMarkup]:
@@ -82,9 +74,6 @@ def render(lang: str, everyone: list[Operator]) -> tuple[str, InlineKeyboardMark
 async def _list(pool: Pool, lang: str) -> tuple[str, InlineKeyboardMarkup]:
     async with pool.connection() as conn:
         return render(lang, await operators.list_all(conn))
-
-
-MAKE_ROLE = {"viewer": N_("👁 {id}: make viewer"), "operator": N_("🛠 {id}: make operator")}
 
 
 def parse_add(args: str) -> tuple[int, Role] | None:
@@ -212,9 +201,6 @@ async def on_role(
     await _redraw(callback, pool, lang)
 
 
-MAKE_ROLE = {"viewer": N_("👁 {id}: make viewer"), "operator": N_("🛠 {id}: make operator")}
-
-
 def _why_not(found: Operator | None, role: Role, lang: str) -> str:
     if found is None:
         return t(lang, "Not in the list any more")
@@ -294,15 +280,12 @@ async def refuse_press(callback: CallbackQuery, lang: str) -> None:
     await callback.answer(t(lang, "Only owners manage operators."), show_alert=True)
 
 
-MAKE_ROLE = {"viewer": N_("👁 {id}: make viewer"), "operator": N_("🛠 {id}: make operator")}
-
-
 def make_router() -> Router:
     """Build this feature's router (a fresh one per dispatcher)."""
     router = Router(name=__name__)
     act = OperatorAction.filter
     router.message.register(cmd_operators, Command("operators"), is_owner)
-    router.message.register(refuse_message, Command("operators"))
+    router.message.register(refuse_message, Command("operators"), flags=READ_ONLY)
     router.message.register(on_forward, is_owner, F.forward_origin.type == "user")
     router.message.register(on_hidden_forward, is_owner, F.forward_origin.type == "hidden_user")
     adds = {"add_operator", "add_viewer"}
@@ -314,5 +297,5 @@ def make_router() -> Router:
     router.callback_query.register(on_confirm, act(F.action == "confirm"), is_owner)
     router.callback_query.register(on_cancel, act(F.action == "cancel"), is_owner)
     # Owners' unknown actions fall through to the fallback's "no longer valid".
-    router.callback_query.register(refuse_press, act(), is_not_owner)
+    router.callback_query.register(refuse_press, act(), is_not_owner, flags=READ_ONLY)
     return router
