@@ -7,16 +7,15 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import (
     CallbackQuery,
     InaccessibleMessage,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
     MessageOriginUser,
     TelegramObject,
 )
 
-from predlagator.bot.access.keyboards import OperatorAction
+from predlagator.bot.access.keyboards import OperatorAction, button, render
 from predlagator.bot.access.viewers import READ_ONLY
-from predlagator.bot.texts import N_, ROLE, t
+from predlagator.bot.texts import ROLE, t
 from predlagator.config import Settings
 from predlagator.db import audit, operators
 from predlagator.db.pool import Pool
@@ -24,8 +23,6 @@ from predlagator.models import Operator, Role
 
 # Button actions: "add_<role>" from a forward, "role_<role>", "remove" asks, "confirm" removes.
 ROLES = {"operator": Role.OPERATOR, "viewer": Role.VIEWER}
-
-MAKE_ROLE = {"viewer": N_("👁 {id}: make viewer"), "operator": N_("🛠 {id}: make operator")}
 
 
 def is_owner(_: TelegramObject, operator: Operator) -> bool:
@@ -36,39 +33,6 @@ def is_owner(_: TelegramObject, operator: Operator) -> bool:
 def is_not_owner(_: TelegramObject, operator: Operator) -> bool:
     """Filter: everyone the owners-only commands refuse."""
     return operator.role is not Role.OWNER
-
-
-def _button(text: str, user_id: int, action: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(
-        text=text, callback_data=OperatorAction(user_id=user_id, action=action).pack()
-    )
-
-
-def render(lang: str, everyone: list[Operator]) -> tuple[str, InlineKeyboardMarkup]:
-    """The list with role and who added each, and buttons for every non-owner."""
-    lines = [t(lang, "<b>Operators</b>")]
-    rows: list[list[InlineKeyboardButton]] = []
-    for op in everyone:
-        role = t(lang, ROLE[op.role])
-        if op.added_by is None:
-            lines.append(t(lang, "• {id}: {role}", id=op.user_id, role=role))
-        else:
-            lines.append(
-                t(lang, "• {id}: {role}, added by {by}", id=op.user_id, role=role, by=op.added_by)
-            )
-        if op.role is Role.OWNER:
-            continue
-        other = "viewer" if op.role is Role.OPERATOR else "operator"
-        rows.append(
-            [
-                _button(t(lang, MAKE_ROLE[other], id=op.user_id), op.user_id, f"role_{other}"),
-                _button(t(lang, "🗑 Remove {id}", id=op.user_id), op.user_id, "remove"),
-            ]
-        )
-    lines.append(
-        t(lang, "\nAdd: /operators add ID [viewer], or forward me a message from the person.")
-    )
-    return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 async def _list(pool: Pool, lang: str) -> tuple[str, InlineKeyboardMarkup]:
@@ -134,8 +98,8 @@ async def on_forward(message: Message, lang: str) -> None:
     keyboard = InlineKeyboardMarkup(
         inline_keyboard=[
             [
-                _button(t(lang, "Add as operator"), user.id, "add_operator"),
-                _button(t(lang, "Add as viewer"), user.id, "add_viewer"),
+                button(t(lang, "Add as operator"), user.id, "add_operator"),
+                button(t(lang, "Add as viewer"), user.id, "add_viewer"),
             ]
         ]
     )
@@ -225,8 +189,8 @@ async def on_remove(
     keyboard = InlineKeyboardMarkup(
         inline_keyboard=[
             [
-                _button(t(lang, "🗑 Yes, remove"), uid, "confirm"),
-                _button(t(lang, "Cancel"), uid, "cancel"),
+                button(t(lang, "🗑 Yes, remove"), uid, "confirm"),
+                button(t(lang, "Cancel"), uid, "cancel"),
             ]
         ]
     )
