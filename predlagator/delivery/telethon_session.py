@@ -7,7 +7,7 @@ from typing import Any
 
 from telethon.sessions import StringSession
 
-# Entities (users, channels) the session remembers: about 270 bytes each, so at most ~3 MB.
+# Entities (users, channels) the session remembers: about 370 bytes each, so at most ~4 MB.
 ENTITY_LIMIT = 10_000
 
 
