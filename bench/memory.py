@@ -35,8 +35,11 @@ TRACE_FRAMES = 12
 TRACE_TOP = 25
 
 
-async def one_campaign(url: str, campaign_id: int, channels: int, *, trace: bool = False) -> float:
-    """In this process, the worker: launch and send the campaign; return peak RSS in MB."""
+async def one_campaign(
+    url: str, campaign_id: int, channels: int, *, trace: bool = False
+) -> dict[str, float]:
+    """In this process, the worker: launch and send the campaign; return its RSS in MB, the
+    peak and what is still in use at the end (a growth below start-up's peak hides in it)."""
     telegram = LeanTelegram()
     pool = await open_pool(url)
     try:
@@ -50,21 +53,24 @@ async def one_campaign(url: str, campaign_id: int, channels: int, *, trace: bool
             await rig.start(campaign)
             await rig.work()
             assert telegram.posted == channels, (telegram.posted, channels)
+            live_mb = status_mb("VmRSS")
             if trace:
                 print_growth(before, tracemalloc.take_snapshot())
                 tracemalloc.stop()
     finally:
         await pool.close()
-    return peak_rss_mb()
+    return {"rss_mb": round(status_mb("VmHWM"), 1), "live_mb": round(live_mb, 1)}
 
 
-def peak_rss_mb() -> float:
-    """This process's own peak RSS: VmHWM, not ru_maxrss, which carries over the parent's peak
-    across the fork and exec that started us (the parent holds the 100,000-channel batch)."""
+def status_mb(field: str) -> float:
+    """A memory figure of this process from /proc/self/status (Linux), in MB.
+
+    The peak is VmHWM, not ru_maxrss: that one carries the parent's peak over the fork and
+    exec that started this process (the parent holds the 100,000-channel batch)."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024  # in kB
-    raise RuntimeError("no VmHWM in /proc/self/status (Linux only)")
+    raise RuntimeError(f"no {field} in /proc/self/status (Linux only)")
 
 
 def print_growth(before: tracemalloc.Snapshot, after: tracemalloc.Snapshot) -> None:
@@ -86,7 +92,7 @@ def print_growth(before: tracemalloc.Snapshot, after: tracemalloc.Snapshot) -> N
             print(f"      {frame}", file=sys.stderr)
 
 
-async def measure(server_url: str, channels: int, *, trace: bool = False) -> float:
+async def measure(server_url: str, channels: int, *, trace: bool = False) -> dict[str, float]:
     """Peak RSS of a fresh worker process sending one campaign (peaks only ever grow)."""
     async with fresh_database(server_url) as (url, pool):
         refs = [f"m_{i:06d}" for i in range(channels)]
@@ -101,10 +107,13 @@ async def measure(server_url: str, channels: int, *, trace: bool = False) -> flo
         )
         out, _ = await child.communicate()
         assert child.returncode == 0, f"the worker process exited with {child.returncode}"
-    return float(json.loads(out.decode().strip().splitlines()[-1])["rss_mb"])
+    figures: dict[str, float] = json.loads(out.decode().strip().splitlines()[-1])
+    return figures
 
 
-async def both(url: str, small: int, large: int, trace: bool) -> tuple[float, float]:
+async def both(
+    url: str, small: int, large: int, trace: bool
+) -> tuple[dict[str, float], dict[str, float]]:
     """The small run, then the large one (one after the other: they share the machine)."""
     return await measure(url, small), await measure(url, large, trace=trace)
 
@@ -121,10 +130,18 @@ if __name__ == "__main__":
     parser.add_argument("--campaign", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        rss_mb = asyncio.run(one_campaign(args.url, args.campaign, args.child, trace=args.trace))
-        report({"rss_mb": round(rss_mb, 1)})
+        report(asyncio.run(one_campaign(args.url, args.campaign, args.child, trace=args.trace)))
         sys.exit(0)
     print(f"machine: {machine()}")
     with server() as url:
         small, large = asyncio.run(both(url, args.small, args.large, args.trace))
-    report({"rss_mb_1k": small, "rss_mb_100k": large, "growth_mb": round(large - small, 1)})
+    report(
+        {
+            "rss_mb_1k": small["rss_mb"],
+            "rss_mb_100k": large["rss_mb"],
+            "growth_mb": round(large["rss_mb"] - small["rss_mb"], 1),
+            "live_mb_1k": small["live_mb"],
+            "live_mb_100k": large["live_mb"],
+            "live_growth_mb": round(large["live_mb"] - small["live_mb"], 1),
+        }
+    )
