@@ -31,23 +31,29 @@ class RecordedSleep:
     """The drain's clock: a sleep is recorded and moves the clock on instead of waiting.
 
     Its monotonic and wall clocks move together, so the pacing slots the drain keeps in
-    PostgreSQL (read against `wall`) and its sleeps (against `monotonic`) agree.
+    PostgreSQL (read against `wall`) and its sleeps (against `monotonic`) agree. A `virtual`
+    clock moves only by sleeps and skips, so work takes no time at all and what a test measures
+    on it is exact.
     """
 
     waits: list[float] = field(default_factory=list)
     skipped: float = 0.0
+    virtual: bool = False
+    _started: float = field(default_factory=time.monotonic)
+    _started_wall: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     async def __call__(self, seconds: float) -> None:
         self.waits.append(seconds)
         self.skipped += seconds
 
     def monotonic(self) -> float:
-        """Real monotonic time plus every sleep skipped."""
-        return time.monotonic() + self.skipped
+        """Monotonic time (real, or frozen if virtual) plus every sleep skipped."""
+        return (self._started if self.virtual else time.monotonic()) + self.skipped
 
     def wall(self) -> datetime:
-        """Real time plus every sleep skipped."""
-        return datetime.now(UTC) + timedelta(seconds=self.skipped)
+        """Time (real, or frozen if virtual) plus every sleep skipped."""
+        base = self._started_wall if self.virtual else datetime.now(UTC)
+        return base + timedelta(seconds=self.skipped)
 
     def skip_to(self, moment: datetime) -> None:
         """Move the clock on to `moment`, as if the process had slept until then."""
@@ -166,10 +172,12 @@ async def delivery_rig(
     *,
     telegram: FakeTelegram | None = None,
     real_time: bool = False,
+    virtual_time: bool = False,
 ) -> AsyncIterator[Rig]:
     """Open the queue and a connected sender over a fake Telegram.
 
-    Pacing sleeps are recorded and skipped unless `real_time` (benchmarks measure real time).
+    Pacing sleeps are recorded and skipped unless `real_time` (benchmarks measure real time);
+    with `virtual_time` the drain's clock moves only by them (RecordedSleep).
     """
     telegram = telegram if telegram is not None else FakeTelegram()
     sender = TelethonSender(fake_client(telegram), timeout_s=5)
@@ -178,7 +186,7 @@ async def delivery_rig(
     await app.open_async(pool=pool)
     async with pool.connection() as conn:
         account = await accounts.ensure(conn, accounts.MAIN_ACCOUNT, ACCOUNT_RATE)
-    sleep = RecordedSleep()
+    sleep = RecordedSleep(virtual=virtual_time)
     deps = DrainDeps(pool=pool, app=app, sender=sender, policy=policy or Policy())
     if not real_time:
         deps.sleep, deps.monotonic, deps.now = sleep, sleep.monotonic, sleep.wall

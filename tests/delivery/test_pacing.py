@@ -9,15 +9,26 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
+
 from predlagator.db import accounts, campaigns
+from predlagator.db.pool import Pool
 from predlagator.models import Campaign, CampaignStatus, DeliveryStatus
-from tests.rig import Rig
+from tests.rig import RecordedSleep, Rig, delivery_rig
 
 SLOW = 0.1  # a post every ten minutes
 FAST = 60.0  # a post a second
+
+
+@pytest.fixture
+async def rig(pool: Pool) -> AsyncIterator[Rig]:
+    """The delivery rig on a virtual clock: only sleeps move it, so timings here are exact."""
+    async with delivery_rig(pool, virtual_time=True) as opened:
+        yield opened
 
 
 @dataclass
@@ -84,13 +95,11 @@ async def test_a_cancelled_slow_campaign_holds_no_slot(rig: Rig) -> None:
         assert done is not None
         cancelled.append(done)
 
-    waits = rig.sleep.__class__.__call__
-
     async def sleep_and_cancel(seconds: float) -> None:
         # The operator cancels while the drain waits for the slow campaign's next slot.
         if seconds > 60 and not cancelled:
             await cancel()
-        await waits(rig.sleep, seconds)
+        await RecordedSleep.__call__(rig.sleep, seconds)
 
     rig.deps.sleep = sleep_and_cancel
     await rig.start(slow)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
+import pytest
+
 from predlagator.db import campaigns
+from predlagator.db.pool import Pool
 from predlagator.models import CampaignStatus, DeliveryStatus
 from predlagator.queue import names
-from tests.rig import RecordedSleep, Rig
+from tests.rig import RecordedSleep, Rig, delivery_rig
 
 # Posts recorded this long after they went out, at the latest; the card's refresh comes at most
 # this long after a record: together well inside the card's three seconds.
@@ -15,11 +19,18 @@ RECORD_WITHIN_S = 0.5
 REFRESH_WITHIN_S = 1.0
 
 
+@pytest.fixture
+async def rig(pool: Pool) -> AsyncIterator[Rig]:
+    """The delivery rig on a virtual clock: only sleeps move it, so timings here are exact."""
+    async with delivery_rig(pool, virtual_time=True) as opened:
+        yield opened
+
+
 async def refresh_due_in(rig: Rig) -> list[float]:
     """Seconds until each waiting card refresh runs."""
     async with rig.pool.connection() as conn:
         cur = await conn.execute(
-            "SELECT extract(epoch FROM scheduled_at - now())::float8 AS s "
+            "SELECT coalesce(extract(epoch FROM scheduled_at - now()), 0)::float8 AS s "
             "FROM procrastinate_jobs WHERE task_name = %s AND status = 'todo'",
             (names.REFRESH_PROGRESS,),
         )
