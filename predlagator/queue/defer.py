@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from datetime import datetime
 from typing import Any
 
@@ -49,8 +48,11 @@ async def launch_campaign(
     await task.defer_async(campaign_id=campaign_id)
 
 
-async def refresh_progress(app: procrastinate.App, campaign_id: int, delay_s: float = 2.0) -> None:
-    """Ask the bot to redraw the campaign's card soon; repeated asks merge into one."""
+async def refresh_progress(app: procrastinate.App, campaign_id: int, delay_s: float = 1.0) -> bool:
+    """Ask the bot to redraw the campaign's card soon; repeated asks merge into one.
+
+    False when a refresh already waited (it runs later and reads the latest counts).
+    """
     lock = f"progress-{campaign_id}"
     task = app.configure_task(
         names.REFRESH_PROGRESS,
@@ -58,9 +60,11 @@ async def refresh_progress(app: procrastinate.App, campaign_id: int, delay_s: fl
         queueing_lock=lock,
         schedule_in={"seconds": delay_s} if delay_s > 0 else None,
     )
-    # A refresh that already waits will read the latest counts: one is enough.
-    with contextlib.suppress(AlreadyEnqueued):
+    try:
         await task.defer_async(campaign_id=campaign_id)
+    except AlreadyEnqueued:
+        return False
+    return True
 
 
 async def campaign_finished(app: procrastinate.App, campaign_id: int) -> None:

@@ -17,6 +17,7 @@ import pytest
 
 from predlagator.db import accounts, campaigns
 from predlagator.db.pool import Pool
+from predlagator.delivery.policy import Policy
 from predlagator.models import Campaign, CampaignStatus, DeliveryStatus
 from tests.rig import RecordedSleep, Rig, delivery_rig
 
@@ -180,3 +181,38 @@ async def test_posts_catching_up_after_a_stall_never_crowd_a_window(rig: Rig) ->
         assert fullest(times, window_s) <= allowed, window_s
     # It lost the stall, and nothing more.
     assert times[-1] - times[0] <= 299 * 0.1 * 1.01 + 3.0 + 0.5
+
+
+async def test_the_accounts_pace_binds_the_sum_of_its_campaigns(rig: Rig) -> None:
+    sends = Sends(rig)
+    async with rig.pool.connection() as conn:
+        await conn.execute(
+            "UPDATE accounts SET rate_per_minute = 60 WHERE id = %s", (rig.account_id,)
+        )
+    first = await rig.campaign(10, rate=60.0, prefix="first")
+    second = await rig.campaign(10, rate=60.0, prefix="second")
+    await rig.start(first)
+    await rig.start(second)
+    await rig.work()
+
+    times = [at for at, _ in sends.log]
+    assert len(times) == 20
+    assert all(b - a >= 1.0 for a, b in itertools.pairwise(times))
+    assert fullest(times, 10.0) <= 10
+    # They take turns post by post, each at half its own pace.
+    order = [p for _, p in sends.log]
+    assert order == ["first", "second"] * 10
+    for campaign in (first, second):
+        assert await status(rig, campaign) is CampaignStatus.COMPLETED
+
+
+async def test_jitter_only_stretches_gaps(pool: Pool) -> None:
+    async with delivery_rig(pool, Policy(pacing_jitter=0.2), virtual_time=True) as rig:
+        sends = Sends(rig)
+        campaign = await rig.campaign(12, rate=6.0)  # every 10 s, plus up to 2 s
+        await rig.start(campaign)
+        await rig.work()
+    gaps = [b - a for a, b in itertools.pairwise(sends.of("chan"))]
+    assert len(gaps) == 11
+    assert all(10.0 <= gap <= 12.0 * 1.006 for gap in gaps), gaps
+    assert len({round(gap, 3) for gap in gaps}) > 1  # the gaps do vary
