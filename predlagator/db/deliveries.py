@@ -64,23 +64,9 @@ async def release_interrupted(conn: Conn, account_id: int) -> int:
     return await run(conn, _Q, "release_interrupted", account_id=account_id)
 
 
-async def mark_sending(
-    conn: Conn, delivery_id: int, sent: Sequence[tuple[int, int | None]] = ()
-) -> bool:
-    """Count an attempt and mark the row sending, if its campaign still runs.
-
-    `sent` (delivery id, message id) are posts that went out meanwhile, recorded by the same
-    statement whatever the answer.
-    """
-    count = await run(
-        conn,
-        _Q,
-        "mark_sending",
-        id=delivery_id,
-        sent_ids=[i for i, _ in sent],
-        message_ids=[m for _, m in sent],
-    )
-    return count == 1
+async def mark_sending(conn: Conn, delivery_id: int) -> bool:
+    """Count an attempt and mark the row sending, if its campaign still runs."""
+    return await run(conn, _Q, "mark_sending", id=delivery_id) == 1
 
 
 async def mark_sent(conn: Conn, delivery_id: int, message_id: int | None) -> bool:

@@ -20,9 +20,10 @@ from predlagator.models import Claim
 if TYPE_CHECKING:
     from predlagator.delivery.drain import DrainDeps
 
-# A post waits at most this long for its record: when the next turn is further off, it is
-# recorded at once; otherwise it rides along with the next turn's mark, in the same statement.
-RECORD_WITHIN_S = 0.5
+# Posts that went out are recorded together, but the oldest waits no longer than about this
+# (and none waits while the drain waits for a later slot), so the progress card is never more
+# than a moment behind; one record per post would cost a round trip each at a fast pace.
+RECORD_EVERY_S = 0.25
 
 
 class Lookups:
@@ -59,6 +60,7 @@ class _Unrecorded:
     sent: list[tuple[int, int | None]] = field(default_factory=list)
     campaigns: set[int] = field(default_factory=set)
     peers: list[tuple[int, Peer]] = field(default_factory=list)
+    since: float = 0.0  # when the oldest of `sent` went out
 
     def take_sent(self) -> tuple[list[tuple[int, int | None]], set[int]]:
         sent, campaign_ids = self.sent, self.campaigns
@@ -114,10 +116,10 @@ class Batch:
                 self._reached = index + 1
                 # The last look at the campaign and the mark, in one statement: a pause or
                 # cancel committed a moment ago stops this post; the rest stay queued.
-                marked = await self._mark(claim)
+                marked = await deliveries.mark_sending(self.conn, claim.delivery_id)
                 if not marked:
                     return True
-                self._going_out(claim)
+                await self._leave(claim)
                 message_id = await self.poster.post(self.conn, peer, claim)
                 if index + 1 < len(turns):
                     # The next channel's first-time resolve overlaps the wait for its slot.
@@ -136,30 +138,30 @@ class Batch:
                 if effects.stop_draining:
                     return False
             else:
-                self._unrecorded.sent.append((claim.delivery_id, message_id))
-                self._unrecorded.campaigns.add(claim.campaign_id)
+                unrecorded = self._unrecorded
+                if not unrecorded.sent:
+                    unrecorded.since = self.deps.monotonic()
+                unrecorded.sent.append((claim.delivery_id, message_id))
+                unrecorded.campaigns.add(claim.campaign_id)
                 await self._record_if_due(index)
         return True
 
     async def _record_if_due(self, index: int) -> None:
-        """Record now what went out, unless the next turn's mark comes soon enough to carry it;
-        a campaign's last post in the batch is recorded at once, and ends it if it was its last."""
+        """Record what went out when the oldest has waited RECORD_EVERY_S, or before a wait
+        for a slot that long; a campaign's last post in the batch is recorded at once, and
+        ends the campaign if it was its last."""
         if self.plan.last_of_campaign(index):
             await self._record()
             await self.chat.after(
                 self.plan.turns[index].claim.campaign_id, outcomes.Effects(final=True)
             )
             return
-        next_at = self._moment(index + 1)
-        if next_at - self.deps.monotonic() > RECORD_WITHIN_S:
+        now = self.deps.monotonic()
+        if (
+            now - self._unrecorded.since >= RECORD_EVERY_S
+            or self._moment(index + 1) - now >= RECORD_EVERY_S
+        ):
             await self._record()
-
-    async def _mark(self, claim: Claim) -> bool:
-        """Mark the claim sending, recording by the same statement what went out before it."""
-        sent, campaign_ids = self._unrecorded.take_sent()
-        marked = await deliveries.mark_sending(self.conn, claim.delivery_id, sent)
-        await self.chat.recorded(campaign_ids)
-        return marked
 
     async def _record(self) -> None:
         """Write the posts and peers not yet written, in one statement each."""
@@ -183,8 +185,24 @@ class Batch:
         self._unrecorded.peers.append((claim.channel_id, peer))
         return peer
 
-    def _scopes(self, claim: Claim) -> list[pacing.Scope]:
-        return [("account", self.account_id), ("campaign", claim.campaign_id)]
+    async def _leave(self, claim: Claim) -> None:
+        """The mark is done: hold the post the moment a mark quicker than an earlier one would
+        gain on the windows (usually none), so what reaches Telegram keeps them too."""
+        await self._hold(self.deps.left, claim, self.deps.monotonic())
+
+    async def _hold(self, log: pacing.PostLog, claim: Claim, moment: float) -> float:
+        """Wait from `moment` on as long as the account's and the campaign's windows in `log`
+        need, then count the post there; return that moment."""
+        account: pacing.Scope = ("account", self.account_id)
+        campaign: pacing.Scope = ("campaign", claim.campaign_id)
+        moment = log.earliest(account, claim.account_rate, moment)
+        moment = log.earliest(campaign, claim.campaign_rate, moment)
+        delay = moment - self.deps.monotonic()
+        if delay > 0:
+            await self.deps.sleep(delay)
+        now = self.deps.monotonic()
+        log.record([account, campaign], now)
+        return now
 
     def _moment(self, index: int) -> float:
         """Turn `index`'s slot on this process's clock."""
@@ -198,18 +216,7 @@ class Batch:
         interval; beyond that the rest of the batch moves back, rather than going out in
         bursts as fast as the windows allow until it caught up.
         """
-        posts = self.deps.posts
-        account, campaign = self._scopes(claim)
-        moment = posts.earliest(account, claim.account_rate, slot)
-        moment = posts.earliest(campaign, claim.campaign_rate, moment)
-        delay = moment - self.deps.monotonic()
-        if delay > 0:
-            await self.deps.sleep(delay)
+        now = await self._hold(self.deps.let_go, claim, slot)
         rate = min(claim.account_rate, claim.campaign_rate)
-        late = self.deps.monotonic() - slot - pacing.interval_s(rate) * pacing.MIN_GAP_SHARE
+        late = now - slot - pacing.interval_s(rate) * pacing.MIN_GAP_SHARE
         self._late_s += max(late, 0.0)
-
-    def _going_out(self, claim: Claim) -> None:
-        """The post leaves now, after its mark: the windows count it from this moment, so
-        the time the mark took never shortens a window."""
-        self.deps.posts.record(self._scopes(claim), self.deps.monotonic())

@@ -51,7 +51,7 @@ class DrainDeps:
     """What a drain needs: the database, the queue, the account's sender and the knobs.
 
     `now` stands in for the database's clock in pacing (tests move it with `sleep`), and
-    `posts` remembers the latest posts of each pace across this worker's drains.
+    `let_go` and `left` remember the latest posts of each pace across this worker's drains.
     """
 
     pool: Pool
@@ -61,7 +61,8 @@ class DrainDeps:
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     monotonic: Callable[[], float] = time.monotonic
     now: Callable[[], datetime | None] = database_clock
-    posts: pacing.PostLog = field(default_factory=pacing.PostLog)
+    let_go: pacing.PostLog = field(default_factory=pacing.PostLog)
+    left: pacing.PostLog = field(default_factory=pacing.PostLog)
 
 
 class Drain:
@@ -137,7 +138,8 @@ class Drain:
         """Send one planned batch; False when the drain must stop."""
         for turn in plan.turns:
             await self._retry_limit(turn.claim.campaign_id)
-        self.deps.posts.forget_before(self.deps.monotonic())
+        self.deps.let_go.forget_before(self.deps.monotonic())
+        self.deps.left.forget_before(self.deps.monotonic())
         batch = Batch(
             deps=self.deps,
             conn=self.conn,

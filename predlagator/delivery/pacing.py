@@ -8,6 +8,7 @@ processes; the window guard (`PostLog`) lives in the worker that holds the accou
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from collections import deque
@@ -73,8 +74,12 @@ class Plan:
 
     def last_of_campaign(self, index: int) -> bool:
         """Whether turn `index` is its campaign's last in this batch."""
-        campaign_id = self.turns[index].claim.campaign_id
-        return all(t.claim.campaign_id != campaign_id for t in self.turns[index + 1 :])
+        return index in self._last_turns
+
+    @functools.cached_property
+    def _last_turns(self) -> set[int]:
+        last = {turn.claim.campaign_id: index for index, turn in enumerate(self.turns)}
+        return set(last.values())
 
     def slots_until(
         self, reached: int, late_s: float = 0.0
@@ -144,7 +149,10 @@ class PostLog:
 
     It keeps every window of `WINDOWS_S` within the scope's rate and no two posts closer than
     `MIN_GAP_SHARE` of an interval, when posts that woke late would catch up with their slots.
-    The worker keeps it across its drains of an account, so a handover forgets nothing.
+    The worker keeps two, across its drains of an account so a handover forgets nothing: one
+    of the moments posts were let go (their slot came), which the wait for a slot goes by, and
+    one of the moments they left (their mark done), which holds a post back for the few
+    milliseconds a mark that went quicker than an earlier one would otherwise gain.
     """
 
     memory: int = GUARD_MEMORY

@@ -82,23 +82,7 @@ ORDER BY p.estimate_s, p.last_sent_at NULLS FIRST, p.campaign_id, p.position;
 
 -- name: mark_sending
 -- The last check before a send, in the same statement as the mark: the campaign must still be
--- running, so a pause or cancel that landed a moment ago stops this send. The posts that went
--- out since the last record (`sent_ids`, usually the one before) are recorded by the same
--- round trip, as mark_sent_many does, whether or not this one may go: so the ledger, and the
--- progress card reading it, are at most a post behind Telegram without a round trip of their own.
-WITH v AS (
-    SELECT * FROM unnest(%(sent_ids)s::bigint[], %(message_ids)s::bigint[]) AS v(id, message_id)
-), sent AS (
-    UPDATE deliveries d SET status = 'sent', message_id = v.message_id, sent_at = now(),
-        updated_at = now(), error_code = NULL, error_text = NULL
-    FROM v WHERE d.id = v.id AND d.status IN ('sending', 'cancelled')
-    RETURNING d.campaign_id, d.channel_id
-), ch AS (
-    UPDATE channels SET consecutive_errors = 0
-    WHERE id IN (SELECT channel_id FROM sent) AND consecutive_errors <> 0
-), camp AS (
-    UPDATE campaigns SET last_sent_at = now() WHERE id IN (SELECT campaign_id FROM sent)
-)
+-- running, so a pause or cancel that landed a moment ago stops this send.
 UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, updated_at = now()
 FROM campaigns c
 WHERE d.id = %(id)s AND c.id = d.campaign_id AND c.status = 'running'
