@@ -194,7 +194,6 @@ class Claim(BaseModel):
     peer_type: str | None
     peer_id: int | None
     access_hash: int | None
-    batch: int = 1  # how many rows of its campaign the claim asked for
     template_id: int = 0
     media_kind: str | None = None  # the template's photo, video or document, if any
     # The paces the batch is planned with, read with the claim: each rate, each last reserved

@@ -51,7 +51,7 @@ WITH a AS (
     FROM w
 ), picked AS (
     SELECT n.id AS campaign_id, n.template_id, n.rate_per_minute AS campaign_rate,
-           n.last_slot_at AS campaign_slot_at, n.last_sent_at, n.batch,
+           n.last_slot_at AS campaign_slot_at, n.last_sent_at,
            d.id AS delivery_id, d.channel_id, d.random_id, d.attempts, d.position,
            n.behind_s + (d.rank - 1) * n.gap_s AS estimate_s
     FROM n
@@ -70,7 +70,7 @@ WITH a AS (
            FROM a)
 )
 SELECT p.delivery_id, p.campaign_id, p.channel_id, ch.ref AS channel_ref, p.random_id,
-       p.attempts, t.html, ap.peer_type, ap.peer_id, ap.access_hash, p.batch,
+       p.attempts, t.html, ap.peer_type, ap.peer_id, ap.access_hash,
        t.id AS template_id, t.media_kind, p.campaign_rate, p.campaign_slot_at,
        a.rate_per_minute AS account_rate, a.last_slot_at AS account_slot_at, a.now
 FROM picked p
