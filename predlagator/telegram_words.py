@@ -59,7 +59,7 @@ WORDS: dict[str, Words] = {
     "CHANNEL_PRIVATE": Words(
         "The channel is private, or the account was removed from it",
         "Канал закрыт, или аккаунт из него удалён",
-        "private or removed", "канал закрыт или аккаунт удалён",
+        "private, or the account removed", "канал закрыт, или аккаунт удалён",
     ),
     "USER_BANNED_IN_CHANNEL": Words(
         "The account is banned in this channel", "Аккаунт заблокирован в этом канале",

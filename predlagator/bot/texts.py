@@ -65,7 +65,8 @@ def error(lang: str, code: str | None, number: int | None = None) -> Html:
     """A Telegram error code in the operator's words (telegram_errors), as HTML."""
     if not code:
         return Html(t(lang, "no reason recorded"))
-    return Html(html.escape(telegram_errors.describe(code, lang, number)))
+    # Plain text in HTML: quotes need no escaping outside attributes, and read better bare.
+    return Html(html.escape(telegram_errors.describe(code, lang, number), quote=False))
 
 
 def switched_off(lang: str, code: str | None, count: int | None) -> Html:

@@ -149,7 +149,7 @@ def _counts(o: Outcomes, lang: str) -> str:
 
 def _reason(e: ErrorCount, lang: str) -> str:
     """One failure reason and how many posts it stopped: "• not allowed to post: 3"."""
-    return "• " + html.escape(telegram_errors.count_label(e.code, lang, e.n))
+    return "• " + html.escape(telegram_errors.count_label(e.code, lang, e.n), quote=False)
 
 
 def _timing(s: Summary, lang: str) -> list[str]:
