@@ -20,7 +20,7 @@ WHERE c.id = %(campaign_id)s
 GROUP BY c.id;
 
 -- name: errors
--- Why deliveries failed, most common first (the code is the taxonomy's, errors.py).
+-- Why deliveries failed, most common first (the code is the taxonomy's, telegram_errors.py).
 SELECT coalesce(error_code, 'UNKNOWN') AS code, count(*)::int AS n
 FROM deliveries
 WHERE campaign_id = %(campaign_id)s AND status = 'failed'
