@@ -16,7 +16,6 @@ from aiogram.types import BotCommand, BotCommandScopeDefault
 
 import predlagator.bot.access.audit
 import predlagator.bot.access.operators
-import predlagator.bot.access.viewers
 import predlagator.bot.batches.answers
 import predlagator.bot.batches.channels
 import predlagator.bot.batches.create
@@ -36,6 +35,7 @@ import predlagator.bot.templates.edit
 import predlagator.bot.templates.listing
 import predlagator.bot.testsend.command
 from predlagator.bot.access.middleware import AccessMiddleware, sync_owners
+from predlagator.bot.access.viewers import ViewersRefused
 from predlagator.bot.fsm_storage import PostgresStorage
 from predlagator.bot.home.menu import COMMANDS, describe
 from predlagator.bot.texts import LANGUAGES
@@ -66,6 +66,9 @@ def make_dispatcher(*, pool: Pool, app: procrastinate.App, settings: Settings) -
     access = AccessMiddleware(pool, settings)
     dp.message.outer_middleware(access)
     dp.callback_query.outer_middleware(access)
+    # Inner middlewares reach every nested router's handlers: viewers are refused in one place.
+    dp.message.middleware(ViewersRefused())
+    dp.callback_query.middleware(ViewersRefused())
     dp.include_routers(*get_routers())
     return dp
 
@@ -96,17 +99,13 @@ async def set_commands(bot: Bot) -> None:
 
 def get_routers() -> list[Router]:
     """Build fresh routers, in routing order."""
-    # Operators management answers non-owners itself; status, audit and the campaign list are
-    # read-only, so they come before the viewers' stop (which would refuse "Older" or "Next").
-    # The wizard takes typed answers before a name could pass for a channel list or a post.
-    # Viewers are stopped before anything that changes data; channel lists are recognised
-    # before the catch-all post handler; the fallback answers whatever is left.
-    # A pending template rename comes first: the next message is the new name, and a command
-    # ends the wait before any other router sees it. The templates list is read-only.
-    # Batches and channels: the answer to Add/Remove/Rename comes first too (only operators
-    # waiting for it reach that router; any command ends the wait); looking, and refusing
-    # viewers' change presses, comes before the viewers' stop; .txt/.csv files before the
-    # templates.
+    # A pending template rename and the answer to a batch's Add/Remove/Rename come first: the
+    # next message is that answer, and a command ends the wait before any other router sees it.
+    # Operators management answers non-owners itself. The wizard takes typed answers before a
+    # name could pass for a channel list or a post; channel lists and .txt/.csv files are
+    # recognised before the catch-all post handler; the fallback answers whatever is left.
+    # Viewers are refused by ViewersRefused wherever a handler is not marked READ_ONLY, so the
+    # order here is about what a message means, not about who may send it.
     return [
         predlagator.bot.templates.edit.make_router(),
         predlagator.bot.batches.answers.make_router(),
@@ -121,7 +120,6 @@ def get_routers() -> list[Router]:
         predlagator.bot.reports.command.make_router(),
         predlagator.bot.campaigns.listing.make_router(),
         predlagator.bot.campaigns.card_refresh.make_router(),
-        predlagator.bot.access.viewers.make_router(),
         predlagator.bot.campaigns.wizard.router.make_router(),
         predlagator.bot.batches.edit.make_router(),
         predlagator.bot.batches.files.make_router(),

@@ -15,6 +15,7 @@ from aiogram.types import (
 )
 
 from predlagator.bot.access.keyboards import AuditPage
+from predlagator.bot.access.viewers import READ_ONLY
 from predlagator.bot.texts import t
 from predlagator.db import audit
 from predlagator.db.pool import Pool
@@ -90,6 +91,6 @@ async def on_older(
 def make_router() -> Router:
     """Build this feature's router (a fresh one per dispatcher); viewers may page too."""
     router = Router(name=__name__)
-    router.message.register(cmd_audit, Command("audit"))
-    router.callback_query.register(on_older, AuditPage.filter())
+    router.message.register(cmd_audit, Command("audit"), flags=READ_ONLY)
+    router.callback_query.register(on_older, AuditPage.filter(), flags=READ_ONLY)
     return router

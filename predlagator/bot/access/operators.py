@@ -7,15 +7,15 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import (
     CallbackQuery,
     InaccessibleMessage,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
     MessageOriginUser,
     TelegramObject,
 )
 
-from predlagator.bot.access.keyboards import OperatorAction
-from predlagator.bot.texts import N_, ROLE, t
+from predlagator.bot.access.keyboards import OperatorAction, button, render
+from predlagator.bot.access.viewers import READ_ONLY
+from predlagator.bot.texts import ROLE, t
 from predlagator.config import Settings
 from predlagator.db import audit, operators
 from predlagator.db.pool import Pool
@@ -24,15 +24,10 @@ from predlagator.models import Operator, Role
 # Button actions: "add_<role>" from a forward, "role_<role>", "remove" asks, "confirm" removes.
 ROLES = {"operator": Role.OPERATOR, "viewer": Role.VIEWER}
 
-MAKE_ROLE = {"viewer": N_("👁 {id}: make viewer"), "operator": N_("🛠 {id}: make operator")}
-
 
 def is_owner(_: TelegramObject, operator: Operator) -> bool:
     """Filter: the operator manages operators (re-read from the table on every update)."""
     return operator.role is Role.OWNER
-
-
-MAKE_ROLE = {"viewer": N_("👁 {id}: make viewer"), "operator": N_("🛠 {id}: make operator")}
 
 
 def is_not_owner(_: TelegramObject, operator: Operator) -> bool:
@@ -40,51 +35,9 @@ def is_not_owner(_: TelegramObject, operator: Operator) -> bool:
     return operator.role is not Role.OWNER
 
 
-MAKE_ROLE = {"viewer": N_("👁 {id}: make viewer"), "operator": N_("🛠 {id}: make operator")}
-
-
-def _button(text: str, user_id: int, action: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(
-        text=text, callback_data=OperatorAction(user_id=user_id, action=action).pack()
-    )
-
-
-MAKE_ROLE = {"viewer": N_("👁 {id}: make viewer"), "operator": N_("🛠 {id}: make operator")}
-
-
-def render(lang: str, everyone: list[Operator]) -> tuple[str, InlineKeyboardMarkup]:
-    """The list with role and who added each, and buttons for every non-owner."""
-    lines = [t(lang, "<b>Operators</b>")]
-    rows: list[list[InlineKeyboardButton]] = []
-    for op in everyone:
-        role = t(lang, ROLE[op.role])
-        if op.added_by is None:
-            lines.append(t(lang, "• {id}: {role}", id=op.user_id, role=role))
-        else:
-            lines.append(
-                t(lang, "• {id}: {role}, added by {by}", id=op.user_id, role=role, by=op.added_by)
-            )
-        if op.role is Role.OWNER:
-            continue
-        other = "viewer" if op.role is Role.OPERATOR else "operator"
-        rows.append(
-            [
-                _button(t(lang, MAKE_ROLE[other], id=op.user_id), op.user_id, f"role_{other}"),
-                _button(t(lang, "🗑 Remove {id}", id=op.user_id), op.user_id, "remove"),
-            ]
-        )
-    lines.append(
-        t(lang, "\nAdd: /operators add ID [viewer], or forward me a message from the person.")
-    )
-    return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
-
-
 async def _list(pool: Pool, lang: str) -> tuple[str, InlineKeyboardMarkup]:
     async with pool.connection() as conn:
         return render(lang, await operators.list_all(conn))
-
-
-MAKE_ROLE = {"viewer": N_("👁 {id}: make viewer"), "operator": N_("🛠 {id}: make operator")}
 
 
 def parse_add(args: str) -> tuple[int, Role] | None:
@@ -145,8 +98,8 @@ async def on_forward(message: Message, lang: str) -> None:
     keyboard = InlineKeyboardMarkup(
         inline_keyboard=[
             [
-                _button(t(lang, "Add as operator"), user.id, "add_operator"),
-                _button(t(lang, "Add as viewer"), user.id, "add_viewer"),
+                button(t(lang, "Add as operator"), user.id, "add_operator"),
+                button(t(lang, "Add as viewer"), user.id, "add_viewer"),
             ]
         ]
     )
@@ -212,9 +165,6 @@ async def on_role(
     await _redraw(callback, pool, lang)
 
 
-MAKE_ROLE = {"viewer": N_("👁 {id}: make viewer"), "operator": N_("🛠 {id}: make operator")}
-
-
 def _why_not(found: Operator | None, role: Role, lang: str) -> str:
     if found is None:
         return t(lang, "Not in the list any more")
@@ -239,8 +189,8 @@ async def on_remove(
     keyboard = InlineKeyboardMarkup(
         inline_keyboard=[
             [
-                _button(t(lang, "🗑 Yes, remove"), uid, "confirm"),
-                _button(t(lang, "Cancel"), uid, "cancel"),
+                button(t(lang, "🗑 Yes, remove"), uid, "confirm"),
+                button(t(lang, "Cancel"), uid, "cancel"),
             ]
         ]
     )
@@ -294,15 +244,12 @@ async def refuse_press(callback: CallbackQuery, lang: str) -> None:
     await callback.answer(t(lang, "Only owners manage operators."), show_alert=True)
 
 
-MAKE_ROLE = {"viewer": N_("👁 {id}: make viewer"), "operator": N_("🛠 {id}: make operator")}
-
-
 def make_router() -> Router:
     """Build this feature's router (a fresh one per dispatcher)."""
     router = Router(name=__name__)
     act = OperatorAction.filter
     router.message.register(cmd_operators, Command("operators"), is_owner)
-    router.message.register(refuse_message, Command("operators"))
+    router.message.register(refuse_message, Command("operators"), flags=READ_ONLY)
     router.message.register(on_forward, is_owner, F.forward_origin.type == "user")
     router.message.register(on_hidden_forward, is_owner, F.forward_origin.type == "hidden_user")
     adds = {"add_operator", "add_viewer"}
@@ -314,5 +261,5 @@ def make_router() -> Router:
     router.callback_query.register(on_confirm, act(F.action == "confirm"), is_owner)
     router.callback_query.register(on_cancel, act(F.action == "cancel"), is_owner)
     # Owners' unknown actions fall through to the fallback's "no longer valid".
-    router.callback_query.register(refuse_press, act(), is_not_owner)
+    router.callback_query.register(refuse_press, act(), is_not_owner, flags=READ_ONLY)
     return router

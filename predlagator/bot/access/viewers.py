@@ -1,32 +1,42 @@
-"""Viewers may look but not change: everything but the read-only commands is refused."""
+"""Viewers may look but not change: one middleware refuses every handler not marked read-only."""
 
 from __future__ import annotations
 
-from aiogram import Router
-from aiogram.filters import Command
-from aiogram.types import CallbackQuery, Message
+from collections.abc import Awaitable, Callable
+from typing import Any
 
-from predlagator.bot.access.middleware import is_viewer
-from predlagator.bot.texts import t
+from aiogram import BaseMiddleware
+from aiogram.dispatcher.flags import get_flag
+from aiogram.types import CallbackQuery, Message, TelegramObject
 
-READ_ONLY = ("start", "help", "batches", "templates", "campaigns", "status", "audit", "channels")
+from predlagator.bot.texts import N_, t
+from predlagator.models import Operator, Role
 
+# Handlers that only show something carry this flag (`flags=READ_ONLY` where they are
+# registered); everything else changes data, so a handler is refused to viewers unless marked.
+READ_ONLY = {"read_only": True}
+REFUSAL = N_("You can look, but viewers can't change anything.")
 
-async def refuse_message(message: Message, lang: str) -> None:
-    """Tell a viewer that messages which would change something are not for them."""
-    await message.answer(t(lang, "You can look, but viewers can't change anything."))
-
-
-async def refuse_press(callback: CallbackQuery, lang: str) -> None:
-    """Every button changes something, so a viewer's press is answered and dropped."""
-    await callback.answer(t(lang, "Viewers can't change campaigns"), show_alert=True)
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
-def make_router() -> Router:
-    """Build this feature's router; it only sees viewers' updates."""
-    router = Router(name=__name__)
-    router.message.filter(is_viewer)
-    router.callback_query.filter(is_viewer)
-    router.message.register(refuse_message, ~Command(*READ_ONLY))
-    router.callback_query.register(refuse_press)
-    return router
+class ViewersRefused(BaseMiddleware):
+    """Inner middleware: a viewer reaching a handler that changes data gets one refusal."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        """Run the handler, unless a viewer would change something with it."""
+        operator = data.get("operator")
+        if not isinstance(operator, Operator) or operator.role is not Role.VIEWER:
+            return await handler(event, data)
+        if get_flag(data, "read_only"):
+            return await handler(event, data)
+        lang: str = data["lang"]
+        # A viewer met a stale button or a dialog of its former role: the state goes too.
+        state = data.get("state")
+        if state is not None:
+            await state.clear()
+        if isinstance(event, CallbackQuery):
+            await event.answer(t(lang, REFUSAL), show_alert=True)
+        elif isinstance(event, Message):
+            await event.answer(t(lang, REFUSAL))
+        return None

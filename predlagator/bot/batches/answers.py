@@ -9,7 +9,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import InlineKeyboardMarkup, Message
 
-from predlagator.bot.access.middleware import is_editor
 from predlagator.bot.batches import refs as channel_refs
 from predlagator.bot.batches.changes import Refusal, add_channels, remove_channels, rename
 from predlagator.bot.batches.create import NAME_CHARS, invalid_report, too_big
@@ -151,8 +150,8 @@ async def on_command(message: Message, state: FSMContext) -> None:
 def make_router() -> Router:
     """Build this feature's router; it sees only operators who pressed Add, Remove or Rename."""
     router = Router(name=__name__)
-    # A viewer (demoted while waiting) falls through to the viewers' stop.
-    router.message.filter(StateFilter(BatchInput), is_editor)
+    # A viewer (demoted while waiting) is refused by the viewers' middleware, state and all.
+    router.message.filter(StateFilter(BatchInput))
     router.message.register(on_cancel_command, Command("cancel"))
     command = F.text.startswith("/")
     router.message.register(on_command, command)

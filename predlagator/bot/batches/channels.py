@@ -8,7 +8,8 @@ from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
-from predlagator.bot.access.middleware import is_editor, is_viewer
+from predlagator.bot.access.middleware import is_editor
+from predlagator.bot.access.viewers import READ_ONLY
 from predlagator.bot.batches.keyboards import (
     ChannelsPage,
     Reactivate,
@@ -167,20 +168,11 @@ async def on_reactivate_page(
     await show(callback, *await render(pool, lang, callback_data.offset, True))
 
 
-async def refuse_viewer(callback: CallbackQuery, lang: str) -> None:
-    """A viewer's Reactivate press (the button is not shown to viewers): refused."""
-    await callback.answer(
-        t(lang, "Viewers can look at channels but not change them."), show_alert=True
-    )
-
-
 def make_router() -> Router:
-    """Build this feature's router; it comes before the viewers' stop, so it checks roles."""
+    """Build this feature's router; looking is read-only, Reactivate is not."""
     router = Router(name=__name__)
-    router.message.register(cmd_channels, Command("channels"))
-    router.callback_query.register(on_page, ChannelsPage.filter())
-    router.callback_query.register(on_reactivate, Reactivate.filter(), is_editor)
-    router.callback_query.register(on_reactivate_page, ReactivatePage.filter(), is_editor)
-    router.callback_query.register(refuse_viewer, Reactivate.filter(), is_viewer)
-    router.callback_query.register(refuse_viewer, ReactivatePage.filter(), is_viewer)
+    router.message.register(cmd_channels, Command("channels"), flags=READ_ONLY)
+    router.callback_query.register(on_page, ChannelsPage.filter(), flags=READ_ONLY)
+    router.callback_query.register(on_reactivate, Reactivate.filter())
+    router.callback_query.register(on_reactivate_page, ReactivatePage.filter())
     return router

@@ -7,7 +7,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery
 
-from predlagator.bot.access.middleware import is_editor
 from predlagator.bot.batches import changes
 from predlagator.bot.batches.answers import BatchInput
 from predlagator.bot.batches.create import NAME_CHARS
@@ -132,9 +131,8 @@ async def on_confirm(
 
 
 def make_router() -> Router:
-    """Build this feature's router; it comes after the viewers' stop, and checks roles again."""
+    """Build this feature's router; viewers are refused by the middleware."""
     router = Router(name=__name__)
-    router.callback_query.filter(is_editor)
     asks = F.action.in_(set(STATES))
     router.callback_query.register(on_ask, BatchEdit.filter(asks))
     router.callback_query.register(on_cancel, BatchEdit.filter(F.action == "cancel"))

@@ -6,7 +6,7 @@ from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
-from predlagator.bot.access.middleware import is_viewer
+from predlagator.bot.access.viewers import READ_ONLY
 from predlagator.bot.batches.keyboards import (
     BatchEdit,
     BatchesPage,
@@ -171,18 +171,10 @@ async def on_open(
     await show(callback, *shown)
 
 
-async def refuse_viewer(callback: CallbackQuery, lang: str) -> None:
-    """A viewer's press of a change button (not shown to viewers): refused."""
-    await callback.answer(
-        t(lang, "Viewers can look at batches but not change them."), show_alert=True
-    )
-
-
 def make_router() -> Router:
     """Build this feature's router; it only reads, so viewers use it too."""
     router = Router(name=__name__)
-    router.message.register(cmd_batches, Command("batches"))
-    router.callback_query.register(on_page, BatchesPage.filter())
-    router.callback_query.register(on_open, BatchView.filter())
-    router.callback_query.register(refuse_viewer, BatchEdit.filter(), is_viewer)
+    router.message.register(cmd_batches, Command("batches"), flags=READ_ONLY)
+    router.callback_query.register(on_page, BatchesPage.filter(), flags=READ_ONLY)
+    router.callback_query.register(on_open, BatchView.filter(), flags=READ_ONLY)
     return router

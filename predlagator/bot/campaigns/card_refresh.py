@@ -6,6 +6,7 @@ import procrastinate
 from aiogram import Bot, F, Router
 from aiogram.types import CallbackQuery
 
+from predlagator.bot.access.viewers import READ_ONLY
 from predlagator.bot.campaigns import card
 from predlagator.bot.campaigns.keyboards import CampaignAction
 from predlagator.bot.texts import N_, t
@@ -39,7 +40,9 @@ async def on_refresh(
 
 
 def make_router() -> Router:
-    """Build this feature's router; it comes before the viewers' stop."""
+    """Build this feature's router; read-only, so viewers may press it."""
     router = Router(name=__name__)
-    router.callback_query.register(on_refresh, CampaignAction.filter(F.action == "refresh"))
+    router.callback_query.register(
+        on_refresh, CampaignAction.filter(F.action == "refresh"), flags=READ_ONLY
+    )
     return router

@@ -11,6 +11,7 @@ from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
+from predlagator.bot.access.viewers import READ_ONLY
 from predlagator.bot.campaigns.card import card_keyboard, render_card
 from predlagator.bot.campaigns.wizard.keyboards import cut
 from predlagator.bot.campaigns.wizard.start_time import show
@@ -156,9 +157,9 @@ async def on_open(
 
 
 def make_router() -> Router:
-    """Build this feature's router; read-only, so it comes before the viewers' stop."""
+    """Build this feature's router; read-only, so viewers use it too."""
     router = Router(name=__name__)
-    router.message.register(cmd_campaigns, Command("campaigns"))
-    router.callback_query.register(on_page, CampaignsPage.filter())
-    router.callback_query.register(on_open, OpenCampaign.filter())
+    router.message.register(cmd_campaigns, Command("campaigns"), flags=READ_ONLY)
+    router.callback_query.register(on_page, CampaignsPage.filter(), flags=READ_ONLY)
+    router.callback_query.register(on_open, OpenCampaign.filter(), flags=READ_ONLY)
     return router

@@ -125,7 +125,9 @@ def _deactivated(lang: str, campaign_id: int, channels: list[dict[str, Any]]) ->
     ]
     for item in channels[:SHOWN_CHANNELS]:
         ref = item.get("ref")
-        why = switched_off(lang, item.get("code"), item.get("count"))
+        # A notice queued before the reason became data (0007) has "reason": the code, or
+        # "CODE ×5", shown as it is beside the words for a refusal.
+        why = switched_off(lang, item.get("code") or item.get("reason"), item.get("count"))
         lines.append(t(lang, "• {line}: {reason}", line=display(ref) if ref else "?", reason=why))
     if len(channels) > SHOWN_CHANNELS:
         lines.append(t(lang, "…and {n} more", n=len(channels) - SHOWN_CHANNELS))

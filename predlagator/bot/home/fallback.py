@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 
+from predlagator.bot.access.viewers import READ_ONLY
 from predlagator.bot.texts import t
 
 
@@ -23,6 +24,6 @@ async def unsupported(message: Message, lang: str) -> None:
 def make_router() -> Router:
     """Build this feature's router (a fresh one per dispatcher)."""
     router = Router(name=__name__)
-    router.callback_query.register(stale_button)
-    router.message.register(unsupported)
+    router.callback_query.register(stale_button, flags=READ_ONLY)
+    router.message.register(unsupported, flags=READ_ONLY)
     return router

@@ -6,6 +6,7 @@ from aiogram import Router
 from aiogram.filters import Command, CommandStart
 from aiogram.types import Message
 
+from predlagator.bot.access.viewers import READ_ONLY
 from predlagator.bot.home.menu import help_text
 
 
@@ -17,6 +18,6 @@ async def cmd_start(message: Message, lang: str) -> None:
 def make_router() -> Router:
     """Build this feature's router (a fresh one per dispatcher)."""
     router = Router(name=__name__)
-    router.message.register(cmd_start, CommandStart())
-    router.message.register(cmd_start, Command("help"))
+    router.message.register(cmd_start, CommandStart(), flags=READ_ONLY)
+    router.message.register(cmd_start, Command("help"), flags=READ_ONLY)
     return router

@@ -8,6 +8,7 @@ from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import Message
 
+from predlagator.bot.access.viewers import READ_ONLY
 from predlagator.bot.texts import N_, STATUS, duration, error, t
 from predlagator.db import accounts, status, testsend
 from predlagator.db.accounts import lock_key
@@ -90,5 +91,5 @@ async def cmd_status(message: Message, pool: Pool, lang: str) -> None:
 def make_router() -> Router:
     """Build this feature's router (a fresh one per dispatcher)."""
     router = Router(name=__name__)
-    router.message.register(cmd_status, Command("status"))
+    router.message.register(cmd_status, Command("status"), flags=READ_ONLY)
     return router

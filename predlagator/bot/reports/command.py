@@ -7,6 +7,7 @@ from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
+from predlagator.bot.access.viewers import READ_ONLY
 from predlagator.bot.reports import sending
 from predlagator.bot.reports.keyboards import ReportCampaign, report_buttons
 from predlagator.bot.texts import t
@@ -111,6 +112,6 @@ async def on_report(
 def make_router() -> Router:
     """Build this feature's router; it changes nothing, so viewers may use it too."""
     router = Router(name=__name__)
-    router.message.register(cmd_report, Command("report"))
-    router.callback_query.register(on_report, ReportCampaign.filter())
+    router.message.register(cmd_report, Command("report"), flags=READ_ONLY)
+    router.callback_query.register(on_report, ReportCampaign.filter(), flags=READ_ONLY)
     return router

@@ -15,7 +15,7 @@ from predlagator.bot.templates.keyboards import TemplateAction, actions_keyboard
 from predlagator.bot.texts import t, tn
 from predlagator.db import audit, templates
 from predlagator.db.pool import Pool
-from predlagator.models import Operator, Role, Template
+from predlagator.models import Operator, Template
 
 MAX_NAME = 64
 # Campaign ids named in the "still used" alert, which Telegram cuts at 200 characters.
@@ -26,14 +26,6 @@ class RenameTemplate(StatesGroup):
     """Waiting for the new name of the template kept in the state's data."""
 
     name = State()
-
-
-async def _refused(callback: CallbackQuery, operator: Operator, lang: str) -> bool:
-    """Viewers change nothing: answer the press and say so."""
-    if operator.role is Role.VIEWER:
-        await callback.answer(t(lang, "Viewers can't change templates"), show_alert=True)
-        return True
-    return False
 
 
 async def _live(pool: Pool, template_id: int) -> Template | None:
@@ -55,8 +47,6 @@ async def on_rename(
     lang: str,
 ) -> None:
     """Ask for the new name; the next message from this chat is taken as it."""
-    if await _refused(callback, operator, lang):
-        return
     template = await _live(pool, callback_data.id)
     if template is None:
         await _gone(callback, lang)
@@ -82,10 +72,6 @@ async def on_new_name(
     message: Message, state: FSMContext, pool: Pool, operator: Operator, lang: str
 ) -> None:
     """Check the name and rename; a wrong one is asked for again with the reason."""
-    if operator.role is Role.VIEWER:  # demoted since the question
-        await state.clear()
-        await message.answer(t(lang, "You can look, but viewers can't change anything."))
-        return
     name = " ".join((message.text or "").split())
     if not name:
         await message.answer(t(lang, "Send the new name as text, or /cancel to keep the old one."))
@@ -153,8 +139,6 @@ async def on_delete(
     lang: str,
 ) -> None:
     """Ask before deleting; refuse at once while a campaign in progress uses the template."""
-    if await _refused(callback, operator, lang):
-        return
     template = await _live(pool, callback_data.id)
     if template is None:
         await _gone(callback, lang)
@@ -202,8 +186,6 @@ async def on_confirm(
     lang: str,
 ) -> None:
     """Delete for real (archived: campaigns keep pointing at it); a second press finds it gone."""
-    if await _refused(callback, operator, lang):
-        return
     async with pool.connection() as conn, conn.transaction():
         deleted = await templates.archive(conn, callback_data.id)
         if deleted is not None:
@@ -232,8 +214,6 @@ async def on_keep(
     lang: str,
 ) -> None:
     """Cancel under the question: the preview's header and buttons come back."""
-    if await _refused(callback, operator, lang):
-        return
     template = await _live(pool, callback_data.id)
     if template is None:
         await _gone(callback, lang)

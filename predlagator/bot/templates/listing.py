@@ -6,6 +6,7 @@ from aiogram import Bot, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InaccessibleMessage, InlineKeyboardMarkup, Message
 
+from predlagator.bot.access.viewers import READ_ONLY
 from predlagator.bot.templates import preview as template_preview
 from predlagator.bot.templates.keyboards import (
     TemplateOpen,
@@ -97,7 +98,7 @@ async def on_open(
 def make_router() -> Router:
     """Build this feature's router (a fresh one per dispatcher); viewers may look too."""
     router = Router(name=__name__)
-    router.message.register(cmd_templates, Command("templates"))
-    router.callback_query.register(on_page, TemplatePage.filter())
-    router.callback_query.register(on_open, TemplateOpen.filter())
+    router.message.register(cmd_templates, Command("templates"), flags=READ_ONLY)
+    router.callback_query.register(on_page, TemplatePage.filter(), flags=READ_ONLY)
+    router.callback_query.register(on_open, TemplateOpen.filter(), flags=READ_ONLY)
     return router

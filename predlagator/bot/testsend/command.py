@@ -1,8 +1,8 @@
 """/test <template> <channel or me>: one post sent at once, the link or the error back in seconds.
 
 Missing arguments are asked for by buttons: the template first, then Saved Messages by a press
-or a channel by the command. Viewers never get here (the viewers' router refuses /test and
-every press), and the presses re-check that the template still exists.
+or a channel by the command. Viewers are refused before any of it (access/viewers.py), and the
+presses re-check that the template still exists.
 """
 
 from __future__ import annotations

@@ -76,5 +76,5 @@ async def test_viewer_may_look_but_not_change(h: BotHarness) -> None:
         "No batches yet. Send a list of channels to make one.",
         *["You can look, but viewers can't change anything."] * 3,
     ]
-    assert h.session.answers() == ["Viewers can't change campaigns"]
+    assert h.session.answers() == ["You can look, but viewers can't change anything."]
     assert await h.counts() == before

@@ -148,8 +148,8 @@ async def test_viewer_sees_the_list_but_no_buttons_and_presses_are_refused(h: Bo
     await h.press(VIEWER, Reactivate(id=private, offset=0).pack())
     await h.press(VIEWER, ReactivatePage(offset=0, shown="00000000").pack(), lang="ru")
     assert h.session.answers() == [
-        "Viewers can look at channels but not change them.",
-        "Наблюдатели могут смотреть каналы, но не менять их.",
+        "You can look, but viewers can't change anything.",
+        "Вы можете смотреть, но наблюдатели ничего не меняют.",
     ]
     assert await is_active(h, private) == (False, 5)
     assert await h.counts() == before

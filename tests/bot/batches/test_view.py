@@ -127,8 +127,8 @@ async def test_viewer_sees_everything_but_change_buttons(h: BotHarness) -> None:
         await h.press(VIEWER, BatchEdit(id=batch_id, action=action).pack())
         await h.press(VIEWER, BatchEdit(id=batch_id, action=action).pack(), lang="ru")
     assert h.session.answers()[-2:] == [
-        "Viewers can look at batches but not change them.",
-        "Наблюдатели могут смотреть пакеты, но не менять их.",
+        "You can look, but viewers can't change anything.",
+        "Вы можете смотреть, но наблюдатели ничего не меняют.",
     ]
     assert await h.counts() == before
     await h.send(VIEWER, "@alpha_news")  # no waiting for a list was started

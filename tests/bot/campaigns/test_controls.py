@@ -640,7 +640,7 @@ async def test_viewers_may_refresh_but_change_nothing(h: BotHarness) -> None:
     for data in (card("pause", 1), card("cancel", 1), pick("pause", 1), answer(1, True)):
         await h.press(VIEWER, data, message_id=CARD + 1)
     assert h.session.sent_texts() == ["You can look, but viewers can't change anything."] * 4
-    assert h.session.answers() == ["Viewers can't change campaigns"] * 4
+    assert h.session.answers() == ["You can look, but viewers can't change anything."] * 4
     assert await h.counts() == before
     assert await status_of(h, 1) is S.RUNNING
 

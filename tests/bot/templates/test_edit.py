@@ -225,8 +225,8 @@ async def test_viewer_can_neither_rename_nor_delete(h: BotHarness) -> None:
         await h.press(VIEWER, act(action))
     await h.press(VIEWER, act("rename"), lang="ru")
     await h.send(VIEWER, "New name")
-    assert h.session.answers() == ["Viewers can't change templates"] * 4 + [
-        "Наблюдатели не могут менять шаблоны"
+    assert h.session.answers() == ["You can look, but viewers can't change anything."] * 4 + [
+        "Вы можете смотреть, но наблюдатели ничего не меняют."
     ]
     assert h.session.sent_texts() == ["You can look, but viewers can't change anything."]
     assert h.session.edits() == []

@@ -135,7 +135,7 @@ def apply_typed(draft: Draft, step: str, text: str, env: Env) -> str | None:
 
 
 def make_router() -> Router:
-    """Build the wizard's router; it comes after the viewers' stop and before the batches."""
+    """Build the wizard's router; it comes before the batches."""
     router = Router(name=__name__)
     router.message.outer_middleware(WizardContext())
     router.callback_query.outer_middleware(WizardContext())

@@ -142,7 +142,7 @@ async def test_a_viewer_cannot_start_or_drive_the_wizard(h: BotHarness) -> None:
     await h.add(OPERATOR, Role.VIEWER)
     before = await h.rows("SELECT state, data FROM fsm_states")
     await h.press(OPERATOR, press_of(h, "#1 Big sale").pack(), message_id=PRESSED)
-    assert last_answer(h)["text"] == "Viewers can't change campaigns"
+    assert last_answer(h)["text"] == "You can look, but viewers can't change anything."
     await h.send(OPERATOR, "10")
     assert text(h) == "You can look, but viewers can't change anything."
     assert await h.rows("SELECT state, data FROM fsm_states") == before
