@@ -83,6 +83,7 @@ SWITCHED_OFF = [
     {"ref": "+AbCdEf123", "code": "CHANNEL_PRIVATE", "count": 1},
     {"ref": "-1009876543210", "code": "TIMEOUT", "count": 5},
     {"ref": "+x<y"},
+    {"ref": "old_chan", "reason": "USER_BANNED_IN_CHANNEL"},  # queued before 0007
 ]
 
 RUNNING_CARD = (
@@ -240,21 +241,23 @@ async def test_campaign_finished_in_russian(h: BotHarness, worker: procrastinate
             "en",
             "channels_deactivated",
             {"channels": SWITCHED_OFF},
-            "Campaign #1: 4 channels switched off and skipped:\n"
+            "Campaign #1: 5 channels switched off and skipped:\n"
             "• @alpha_shop: The account may not post in this channel\n"
             "• t.me/+AbCdEf123: The channel is private, or the account was removed from it\n"
             "• -1009876543210: Telegram did not answer in time, 5 times in a row\n"
-            "• t.me/+x&lt;y: no reason recorded",
+            "• t.me/+x&lt;y: no reason recorded\n"
+            "• @old_chan: The account is banned in this channel",
         ),
         (
             "ru",
             "channels_deactivated",
             {"channels": SWITCHED_OFF},
-            "Кампания #1: отключены 4 канала, они пропускаются:\n"
+            "Кампания #1: отключено 5 каналов, они пропускаются:\n"
             "• @alpha_shop: Аккаунту нельзя публиковать в этом канале\n"
             "• t.me/+AbCdEf123: Канал закрыт, или аккаунт из него удалён\n"
             "• -1009876543210: Telegram не ответил вовремя, 5 раз подряд\n"
-            "• t.me/+x&lt;y: причина не записана",
+            "• t.me/+x&lt;y: причина не записана\n"
+            "• @old_chan: Аккаунт заблокирован в этом канале",
         ),
     ],
 )
