@@ -180,10 +180,12 @@ def test_refuses_a_data_dir_owned_by_someone_else(data_dir: Path) -> None:
         EmbeddedPostgres(data_dir).start()
 
 
-def test_refuses_a_data_dir_the_server_user_cannot_reach(data_dir: Path) -> None:
+def test_refuses_a_cluster_the_server_user_cannot_reach(data_dir: Path) -> None:
     if os.geteuid() != 0:
         pytest.skip("as a normal user the server runs as us and reaches what we reach")
     private = data_dir.parent / "private"
     private.mkdir(mode=0o700)  # like pytest's tmp_path under root
+    (private / "pgdata").mkdir()
+    (private / "pgdata" / "PG_VERSION").write_text("18\n")  # never left for an empty one
     with pytest.raises(EmbeddedPostgresError, match="cannot traverse"):
         EmbeddedPostgres(private / "pgdata").start()

@@ -31,7 +31,7 @@ BOT_TOKEN_LINE = (
     "predlagator: BOT_TOKEN is not set: create a bot with @BotFather "
     "and copy its token (123456:ABC...)."
 )
-RELOCATED = "embedded PostgreSQL runs from copies"
+RELOCATED = "embedded PostgreSQL relocated"
 UNPRIVILEGED = "nobody"
 
 
@@ -134,6 +134,16 @@ def test_the_test_database_is_migrated(db_url: str) -> None:
     with psycopg.connect(db_url) as conn:
         rows = conn.execute("SELECT version FROM predlagator_migrations ORDER BY version")
         assert [row[0] for row in rows.fetchall()] == [v for v, _, _ in available()]
+
+
+def test_ci_runs_the_readme_test_command_as_written() -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## The two commands", 1)[1].split("\n## ", 1)[0]
+    commands = [line.strip() for line in section.splitlines() if line.startswith("    uv run")]
+    assert commands == ["uv run predlagator run", "uv run pytest"]
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert '\nstep "pytest" uv run pytest\n' in ci
+    assert "UV_PROJECT_ENVIRONMENT" not in ci  # the checkout's own ./.venv, as in the README
 
 
 def test_the_readme_commands_work_from_a_checkout_in_a_private_directory(
