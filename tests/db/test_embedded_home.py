@@ -38,6 +38,7 @@ def relocated() -> Iterator[list[Path]]:
     homes: list[Path] = []
     yield homes
     for home in homes:
+        assert home.parent == embedded_home.CLUSTERS_HOME  # never remove anything else
         if home.is_symlink():
             home.unlink()
         shutil.rmtree(home, ignore_errors=True)

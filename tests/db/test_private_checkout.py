@@ -16,6 +16,7 @@ import psycopg
 import pytest
 
 from predlagator.config import Settings
+from predlagator.db import embedded_home
 from predlagator.db.migrate import available
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -177,7 +178,7 @@ def test_the_readme_commands_work_from_a_checkout_in_a_private_directory(
             assert (checkout / "data" / "pgdata" / "PG_VERSION").is_file()
         assert (checkout / "data" / "postgres.log").is_file()  # the log stays with DATA_DIR
     finally:
-        if cluster is not None:
+        if cluster is not None and cluster.parent.parent == embedded_home.CLUSTERS_HOME:
             shutil.rmtree(cluster.parent)
 
 
