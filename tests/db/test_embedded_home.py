@@ -59,7 +59,8 @@ def test_a_data_dir_the_server_user_can_reach_stays_in_place_even_when_private(
         assert conn.execute("SELECT 1").fetchone() == (1,)
         assert server.cluster_dir == private_dir / "pgdata"
     assert (private_dir / "pgdata" / "PG_VERSION").is_file()
-    assert relocation_lines(caplog) == []
+    # Only the binaries may have moved, when this checkout itself is out of nobody's reach.
+    assert [r for r in relocation_lines(caplog) if "cluster" in r.__dict__] == []
 
 
 @root_only

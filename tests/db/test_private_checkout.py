@@ -34,6 +34,10 @@ BOT_TOKEN_LINE = (
 )
 RELOCATED = "embedded PostgreSQL relocated"
 UNPRIVILEGED = "nobody"
+TOP_LEVEL_STATE = frozenset({".git", ".venv", ".env", "data"})
+CACHES = shutil.ignore_patterns(
+    "__pycache__", "*.pyc", ".mypy_cache", ".ruff_cache", ".pytest_cache", "*.session"
+)
 
 
 @dataclass
@@ -84,13 +88,16 @@ def readme_env(**extra: str) -> dict[str, str]:
 
 
 def copy_checkout(destination: Path) -> Path:
-    """Copy this checkout's working tree (tracked and new files, as git sees them)."""
+    """Copy this checkout's working tree: the files git sees, else all but local state."""
     listed = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
         cwd=ROOT,
         capture_output=True,
-        check=True,
+        check=False,
     )
+    if listed.returncode != 0:  # not a git checkout: an unpacked archive or a plain copy
+        shutil.copytree(ROOT, destination, ignore=_local_state)
+        return destination
     for name in listed.stdout.decode().split("\0"):
         source = ROOT / name
         if name and source.is_file():  # a tracked file deleted in the working tree is skipped
@@ -98,6 +105,14 @@ def copy_checkout(destination: Path) -> Path:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
     return destination
+
+
+def _local_state(directory: str, names: list[str]) -> set[str]:
+    """What .gitignore leaves out: environments, caches, settings, data and sessions."""
+    skipped = set(CACHES(directory, names))
+    if Path(directory) == ROOT:
+        skipped |= TOP_LEVEL_STATE & set(names)
+    return skipped
 
 
 @pytest.fixture
