@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from predlagator.bot.texts import t, tn
-from predlagator.delivery.errors import ErrorClass, classify
+from predlagator.telegram_errors import ErrorClass, classify
 
 
 def error_label(lang: str, code: str) -> str:

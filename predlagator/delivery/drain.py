@@ -16,12 +16,12 @@ from predlagator.db import accounts, audit, campaigns, channels, deliveries
 from predlagator.db.pool import Pool
 from predlagator.db.rows import Conn
 from predlagator.delivery import outcomes
-from predlagator.delivery.errors import TelegramFailure
 from predlagator.delivery.policy import Policy
 from predlagator.delivery.posting import Poster
 from predlagator.delivery.sender import Peer, Sender
 from predlagator.models import Claim
 from predlagator.queue import defer
+from predlagator.telegram_errors import TelegramFailure
 
 log = logging.getLogger(__name__)
 

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 from predlagator.db import accounts, audit, campaigns, channels, deliveries
 from predlagator.db.rows import Conn
-from predlagator.delivery.errors import ErrorClass, TelegramFailure, classify
 from predlagator.delivery.policy import Policy
 from predlagator.delivery.serial_sender import DEFAULT_FLOOD_S, KnownFloodWait
 from predlagator.models import Campaign, Claim
+from predlagator.telegram_errors import ErrorClass, TelegramFailure, classify
 
 log = logging.getLogger(__name__)
 
