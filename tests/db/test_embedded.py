@@ -115,6 +115,8 @@ def test_killed_parent_takes_the_server_along_and_the_data_dir_restarts(data_dir
     finally:
         parent.kill()
         parent.wait()
+        if parent.stdout is not None:  # unclosed, it is a ResourceWarning, an error under pytest
+            parent.stdout.close()
 
     # The stale postmaster.pid left behind does not stop the next start, which also removes
     # the socket directory the killed run could not.
