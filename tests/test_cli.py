@@ -17,7 +17,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from predlagator.bot.commands import COMMANDS, help_text
+from predlagator.bot.home.menu import COMMANDS, help_text
 from predlagator.bot.texts import t
 from predlagator.config import Settings
 from predlagator.db.embedded import EmbeddedPostgres, scratch_dir

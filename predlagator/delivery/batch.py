@@ -12,10 +12,10 @@ from predlagator.db import pacing as slots
 from predlagator.db.rows import Conn
 from predlagator.delivery import outcomes, pacing
 from predlagator.delivery.chat_updates import ChatUpdates
-from predlagator.delivery.errors import TelegramFailure
 from predlagator.delivery.posting import Poster
 from predlagator.delivery.sender import Peer, Sender
 from predlagator.models import Claim
+from predlagator.telegram_errors import TelegramFailure
 
 if TYPE_CHECKING:
     from predlagator.delivery.drain import DrainDeps

@@ -76,7 +76,7 @@ class ChatUpdates:
             )
             await self.refresh(campaign.id, force=True)
         if effects.deactivated:
-            channels_gone = [{"ref": ref, "reason": why} for ref, why in effects.deactivated]
+            channels_gone = [channel.params() for channel in effects.deactivated]
             await defer.notify(app, campaign_id, "channels_deactivated", channels=channels_gone)
         if effects.final:
             done = await campaigns.complete_if_done(self._conn, campaign_id)

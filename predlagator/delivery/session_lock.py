@@ -10,7 +10,6 @@ using the session again.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import random
 from collections.abc import AsyncIterator, Iterator
@@ -18,6 +17,8 @@ from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 import psycopg
+
+from predlagator.db.accounts import lock_key
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +33,6 @@ RETRY_MAX_S = 5.0
 
 class SessionLockLost(RuntimeError):
     """The lock's connection failed: the lock is gone, and the session must not be used."""
-
-
-def lock_key(account_name: str) -> int:
-    """A stable signed 64-bit key per account name."""
-    digest = hashlib.blake2b(f"predlagator-session:{account_name}".encode(), digest_size=8)
-    return int.from_bytes(digest.digest(), "big", signed=True)
 
 
 def backoff(first_s: float = RETRY_FIRST_S, max_s: float = RETRY_MAX_S) -> Iterator[float]:

@@ -14,8 +14,8 @@ from telethon.extensions import html as telethon_html
 from telethon.sessions import StringSession
 
 from predlagator.delivery import telethon_media
-from predlagator.delivery.errors import TelegramFailure, parse
 from predlagator.delivery.sender import MediaFile, Peer
+from predlagator.telegram_errors import TelegramFailure, parse
 
 log = logging.getLogger(__name__)
 
