@@ -203,7 +203,10 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 async def with_tools(handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
     """Inner middleware: hand the handlers their `tools` in one piece."""
-    data["tools"] = Tools(data["bot"], data["pool"], data["queue"], data["operator"], data["lang"])
+    zone = data["settings"].zone
+    data["tools"] = Tools(
+        data["bot"], data["pool"], data["queue"], data["operator"], data["lang"], zone
+    )
     return await handler(event, data)
 
 
