@@ -20,8 +20,10 @@ async def claim(
 ) -> list[Claim]:
     """Return up to `limit` due deliveries of one running campaign, fairly chosen.
 
-    With `batch_s`, the batch is cut to that many seconds of the campaign's pace.
+    With `batch_s`, the batch is cut to that many seconds of the campaign's pace. Rows to
+    channels switched off since the ledger was made fail first, untried (fail_switched_off).
     """
+    await run(conn, _Q, "fail_switched_off", account_id=account_id)
     return await many(conn, Claim, _Q, "claim", account_id=account_id, limit=limit, batch_s=batch_s)
 
 

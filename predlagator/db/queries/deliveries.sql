@@ -10,6 +10,20 @@ JOIN channels ch ON ch.id = bc.channel_id AND ch.active
 WHERE c.id = %(campaign_id)s
 ON CONFLICT (campaign_id, channel_id) DO NOTHING;
 
+-- name: fail_switched_off
+-- Run before each claim: queued rows of the account's running campaigns whose channel was
+-- switched off after their ledger was made (by another campaign's error, say) are not tried.
+-- They fail at once with the channel's reason (its code, without a " ×5" count), no attempt
+-- counted, so the report counts them with the other failures. Driven from the inactive
+-- channels (few, on their partial index), each found through the ledger's unique key.
+UPDATE deliveries d
+SET status = 'failed', error_code = regexp_replace(ch.deactivated_reason, ' ×\d+$', ''),
+    error_text = 'channel switched off: ' || ch.deactivated_reason, updated_at = now()
+FROM campaigns c, channels ch
+WHERE c.account_id = %(account_id)s AND c.status = 'running' AND NOT ch.active
+  AND d.campaign_id = c.id AND d.channel_id = ch.id AND d.status = 'queued'
+RETURNING d.campaign_id;
+
 -- name: claim
 -- Round-robin across the account's running campaigns: serve the one served least recently.
 -- Within it, queued rows in list order over the partial index of unfinished rows; rows
@@ -39,7 +53,7 @@ JOIN LATERAL (
     ORDER BY d.position
     LIMIT c.batch
 ) d ON true
-JOIN channels ch ON ch.id = d.channel_id
+JOIN channels ch ON ch.id = d.channel_id AND ch.active
 JOIN templates t ON t.id = c.template_id
 LEFT JOIN account_peers p ON p.account_id = c.account_id AND p.channel_id = d.channel_id
 ORDER BY d.position;
