@@ -102,12 +102,12 @@ _FALLBACK = {
 # while nothing drains it). An account stops on an account-fatal error, for good.
 _ACCOUNT_STOPPED = {
     "start": N_(
-        "Campaign #{id} can't start: its account {name} is stopped ({reason}). "
-        "Nothing can send from it until it is signed in again."
+        "Campaign #{id} can't start: its account {name} is stopped ({reason}), "
+        "so nothing would be sent."
     ),
     "resume": N_(
-        "Campaign #{id} can't resume: its account {name} is stopped ({reason}). "
-        "Nothing can send from it until it is signed in again."
+        "Campaign #{id} can't resume: its account {name} is stopped ({reason}), "
+        "so nothing would be sent."
     ),
 }
 _ENDED = {

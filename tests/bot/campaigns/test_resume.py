@@ -70,13 +70,13 @@ def buttons(params: dict[str, Any]) -> list[str]:
     [
         (
             "en",
-            "Campaign #1 can't resume: its account main is stopped (SESSION_REVOKED). "
-            "Nothing can send from it until it is signed in again.",
+            "Campaign #1 can't resume: its account main is stopped (SESSION_REVOKED), "
+            "so nothing would be sent.",
         ),
         (
             "ru",
-            "Кампанию #1 нельзя продолжить: её аккаунт main остановлен (SESSION_REVOKED). "
-            "С него ничего не уйдёт, пока в него снова не войдут.",
+            "Кампанию #1 нельзя продолжить: её аккаунт main остановлен (SESSION_REVOKED), "
+            "и с него ничего не уйдёт.",
         ),
     ],
 )
@@ -101,8 +101,8 @@ async def test_a_draft_of_a_stopped_account_does_not_start(h: BotHarness) -> Non
         await accounts.stop(conn, made.account_id, "USER_DEACTIVATED_BAN")
     await h.send(OWNER, "/start_campaign 1")
     assert h.session.sent_texts() == [
-        "Campaign #1 can't start: its account main is stopped (USER_DEACTIVATED_BAN). "
-        "Nothing can send from it until it is signed in again."
+        "Campaign #1 can't start: its account main is stopped (USER_DEACTIVATED_BAN), "
+        "so nothing would be sent."
     ]
     assert await status_of(h, 1) is S.DRAFT
     assert await task_names(h) == []

@@ -95,5 +95,21 @@ async def test_the_report_at_the_end_is_not_doubled_by_a_press(
     assert h.session.answers() == [ON_ITS_WAY]
     assert await work(h, worker) == []
     assert methods(h) == ["answerCallbackQuery", *REPORT]
+
+
+async def test_a_report_deferred_while_one_waits_joins_it(h: BotHarness) -> None:
+    await finished(h)
+    await defer.send_report(h.app, 1, OWNER, "en", ["chart"], delay_s=30)  # after a 429
+    await defer.send_report(h.app, 1, OWNER, "en", ["csv"])
+    [job] = await h.jobs()
+    assert (sorted(job["args"]["parts"]), job["queueing_lock"]) == (
+        ["chart", "csv"],
+        "report-1-100",
+    )
+    await defer.send_report(h.app, 1, OWNER, "en")  # the whole report
+    await defer.send_report(h.app, 1, VIEWER, "en")  # another chat has its own
     jobs = await h.jobs()
-    assert jobs == []
+    assert [(j["args"]["chat_id"], j["args"]["parts"]) for j in jobs] == [
+        (OWNER, None),
+        (VIEWER, None),
+    ]
