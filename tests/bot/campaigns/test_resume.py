@@ -171,3 +171,11 @@ async def test_the_card_of_a_campaign_waiting_for_its_start_says_when(h: BotHarn
         "<b>Spring</b> · #1\n🕐 Scheduled for 2030-03-05 09:05 Europe/Moscow",
         "<b>Spring</b> · #1\n🕐 Запланирована на 2030-03-05 09:05 Europe/Moscow",
     ]
+
+
+async def test_a_long_stop_reason_still_fits_under_the_button(h: BotHarness) -> None:
+    await stopped_while_running(h, "SOME_NEW_ERROR_" * 20)
+    await h.press(OWNER, CampaignAction(id=1, action="resume").pack(), CARD)
+    [answer] = h.session.answers()
+    assert answer is not None and len(answer) == 200 and answer.endswith("…")
+    assert answer.startswith("Campaign #1 can't resume: its account main is stopped (SOME_NEW")
