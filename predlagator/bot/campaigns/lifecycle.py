@@ -12,7 +12,7 @@ from aiogram.exceptions import TelegramAPIError
 
 from predlagator.bot.campaigns import card
 from predlagator.bot.campaigns.wizard.start_time import show
-from predlagator.bot.texts import N_, t
+from predlagator.bot.texts import N_, error, t
 from predlagator.db import accounts, audit, campaign_lookup, campaigns
 from predlagator.db.pool import Pool
 from predlagator.models import FINISHED, Account, Campaign, CampaignStatus, Operator
@@ -102,12 +102,12 @@ _FALLBACK = {
 # while nothing drains it). An account stops on an account-fatal error, for good.
 _ACCOUNT_STOPPED = {
     "start": N_(
-        "Campaign #{id} can't start: its account {name} is stopped ({reason}), "
-        "so nothing would be sent."
+        "Campaign #{id} can't start: its account {name} is stopped, so nothing would be sent. "
+        "{reason}."
     ),
     "resume": N_(
-        "Campaign #{id} can't resume: its account {name} is stopped ({reason}), "
-        "so nothing would be sent."
+        "Campaign #{id} can't resume: its account {name} is stopped, so nothing would be sent. "
+        "{reason}."
     ),
 }
 _ENDED = {
@@ -196,8 +196,8 @@ async def _move(control: Control, campaign_id: int, tools: Tools) -> Campaign | 
 
 
 def _stopped(control: Control, campaign_id: int, account: Account, lang: str) -> str:
-    """Why a campaign of a stopped account does not start or resume."""
-    reason = account.stop_reason or "?"
+    """Why a campaign of a stopped account does not start or resume, the stop in words."""
+    reason = error(lang, account.stop_reason)
     return t(
         lang, _ACCOUNT_STOPPED[control.action], id=campaign_id, name=account.name, reason=reason
     )

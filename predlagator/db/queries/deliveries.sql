@@ -13,12 +13,12 @@ ON CONFLICT (campaign_id, channel_id) DO NOTHING;
 -- name: fail_switched_off
 -- Run before each claim: queued rows of the account's running campaigns whose channel was
 -- switched off after their ledger was made (by another campaign's error, say) are not tried.
--- They fail at once with the channel's reason (its code, without a " ×5" count), no attempt
+-- They fail at once with the channel's reason (the code it was switched off with), no attempt
 -- counted, so the report counts them with the other failures. Driven from the inactive
 -- channels (few, on their partial index), each found through the ledger's unique key.
 UPDATE deliveries d
-SET status = 'failed', error_code = regexp_replace(ch.deactivated_reason, ' ×\d+$', ''),
-    error_text = 'channel switched off: ' || ch.deactivated_reason, updated_at = now()
+SET status = 'failed', error_code = coalesce(ch.deactivated_code, 'UNKNOWN'),
+    error_text = 'not tried: the channel was switched off', updated_at = now()
 FROM campaigns c, channels ch
 WHERE c.account_id = %(account_id)s AND c.status = 'running' AND NOT ch.active
   AND d.campaign_id = c.id AND d.channel_id = ch.id AND d.status = 'queued'

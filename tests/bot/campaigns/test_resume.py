@@ -70,13 +70,13 @@ def buttons(params: dict[str, Any]) -> list[str]:
     [
         (
             "en",
-            "Campaign #1 can't resume: its account main is stopped (SESSION_REVOKED), "
-            "so nothing would be sent.",
+            "Campaign #1 can't resume: its account main is stopped, so nothing would be sent. "
+            "The account's session was ended: log in again (predlagator login).",
         ),
         (
             "ru",
-            "Кампанию #1 нельзя продолжить: её аккаунт main остановлен (SESSION_REVOKED), "
-            "и с него ничего не уйдёт.",
+            "Кампанию #1 нельзя продолжить: её аккаунт main остановлен, и с него ничего не уйдёт. "
+            "Сессия аккаунта завершена: войдите снова (predlagator login).",
         ),
     ],
 )
@@ -101,8 +101,8 @@ async def test_a_draft_of_a_stopped_account_does_not_start(h: BotHarness) -> Non
         await accounts.stop(conn, made.account_id, "USER_DEACTIVATED_BAN")
     await h.send(OWNER, "/start_campaign 1")
     assert h.session.sent_texts() == [
-        "Campaign #1 can't start: its account main is stopped (USER_DEACTIVATED_BAN), "
-        "so nothing would be sent."
+        "Campaign #1 can't start: its account main is stopped, so nothing would be sent. "
+        "Telegram banned the account."
     ]
     assert await status_of(h, 1) is S.DRAFT
     assert await task_names(h) == []
@@ -178,4 +178,7 @@ async def test_a_long_stop_reason_still_fits_under_the_button(h: BotHarness) -> 
     await h.press(OWNER, CampaignAction(id=1, action="resume").pack(), CARD)
     [answer] = h.session.answers()
     assert answer is not None and len(answer) == 200 and answer.endswith("…")
-    assert answer.startswith("Campaign #1 can't resume: its account main is stopped (SOME_NEW")
+    assert answer.startswith(
+        "Campaign #1 can't resume: its account main is stopped, so nothing would be sent. "
+        "Telegram refused it (SOME_NEW_ERROR_"
+    )
