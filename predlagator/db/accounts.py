@@ -26,6 +26,11 @@ async def get(conn: Conn, account_id: int) -> Account | None:
     return await one(conn, Account, _Q, "get", id=account_id)
 
 
+async def of_campaign(conn: Conn, campaign_id: int) -> Account | None:
+    """The campaign's sending account, locked against a stop until the transaction ends."""
+    return await one(conn, Account, _Q, "of_campaign", campaign_id=campaign_id)
+
+
 async def list_all(conn: Conn) -> list[Account]:
     """Return every account."""
     return await many(conn, Account, _Q, "list_all")

@@ -95,6 +95,11 @@ async def transition(
     )
 
 
+async def resume(conn: Conn, campaign_id: int) -> Campaign | None:
+    """Resume a paused campaign: running, or scheduled again if its start is still ahead."""
+    return await one(conn, Campaign, _Q, "resume", id=campaign_id)
+
+
 async def cancel(conn: Conn, campaign_id: int) -> Campaign | None:
     """Cancel a campaign and every delivery not yet on its way; None if it had finished."""
     # It ends (finished_at) here unless a post is in flight; then whoever records the last one

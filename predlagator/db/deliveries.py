@@ -29,8 +29,10 @@ async def claim(
 
     With `batch_s`, the batch spans that many seconds from the earliest campaign's next slot,
     each campaign at its own pace (its intervals widened by `spacing`); `now` stands in for the
-    database's clock.
+    database's clock. Rows to channels switched off since the ledger was made fail first,
+    untried (fail_switched_off).
     """
+    await run(conn, _Q, "fail_switched_off", account_id=account_id)
     return await many(
         conn,
         Claim,

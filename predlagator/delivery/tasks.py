@@ -10,7 +10,7 @@ import procrastinate
 from procrastinate import JobContext
 from procrastinate.jobs import Status
 
-from predlagator.db import campaigns, deliveries
+from predlagator.db import campaigns, deliveries, fsm, template_media
 from predlagator.db.pool import Pool
 from predlagator.delivery.drain import Drain, DrainDeps
 from predlagator.delivery.testsend import Request, perform
@@ -23,6 +23,8 @@ blueprint = procrastinate.Blueprint()
 
 # A job whose worker has not beaten for this long is dead (workers beat every 10 s).
 STALLED_AFTER_S = 30.0
+# A dialog (a wizard, a rename) untouched this long was abandoned.
+DIALOG_TTL_H = 24
 
 
 def _deps(context: JobContext) -> DrainDeps:
@@ -89,11 +91,16 @@ async def reconcile(context: JobContext, timestamp: int) -> None:
 @blueprint.periodic(cron="17 * * * *")
 @blueprint.task(name="retention", queue=names.DELIVERY_QUEUE, pass_context=True)
 async def retention(context: JobContext, timestamp: int) -> None:
-    """Delete finished jobs older than RETENTION_DAYS; the ledger and audit log stay."""
+    """Delete finished jobs and the files of deleted templates older than RETENTION_DAYS, and
+    dialogs abandoned for a day; the ledger and audit log stay."""
     days: int = context.additional_context.get("retention_days", 7)
     await context.app.job_manager.delete_old_jobs(
         nb_hours=days * 24, include_failed=True, include_cancelled=True, include_aborted=True
     )
+    async with _pool(context).connection() as conn:
+        dialogs = await fsm.expire(conn, DIALOG_TTL_H)
+        files = await template_media.purge_archived(conn, days)
+    log.info("retention done", extra={"dialogs_expired": dialogs, "files_purged": files})
 
 
 async def recover_stalled(

@@ -261,11 +261,19 @@ def make_message_update(
 
 
 def make_callback_update(
-    user_id: int, data: str, message_id: int, lang: str | None = "en", chat_id: int | None = None
+    user_id: int,
+    data: str,
+    message_id: int,
+    lang: str | None = "en",
+    chat_id: int | None = None,
+    reply_to: dict[str, Any] | None = None,
 ) -> Update:
-    """An update with a button press on the bot's message `message_id`."""
+    """An update with a button press on the bot's message `message_id`.
+
+    `reply_to` is the message that one answered, as Telegram includes it in the press.
+    """
     chat = chat_id or user_id
-    query = {
+    query: dict[str, Any] = {
         "id": str(next(_update_ids)),
         "from": _user(user_id, lang),
         "chat_instance": str(chat),
@@ -278,6 +286,8 @@ def make_callback_update(
             "text": "…",
         },
     }
+    if reply_to is not None:
+        query["message"]["reply_to_message"] = reply_to
     return Update.model_validate({"update_id": next(_update_ids), "callback_query": query})
 
 

@@ -10,6 +10,7 @@ from predlagator.bot.access.viewers import READ_ONLY
 from predlagator.bot.campaigns import card
 from predlagator.bot.campaigns.keyboards import CampaignAction
 from predlagator.bot.texts import N_, t
+from predlagator.config import Settings
 from predlagator.db import campaigns
 from predlagator.db.pool import Pool
 
@@ -27,6 +28,7 @@ async def on_refresh(
     bot: Bot,
     pool: Pool,
     queue: procrastinate.App,
+    settings: Settings,
     lang: str,
 ) -> None:
     """Redraw the card now and say whether anything had changed."""
@@ -35,7 +37,7 @@ async def on_refresh(
     if campaign is None:
         await callback.answer(t(lang, "No campaign #{id}.", id=callback_data.id))
         return
-    drawn = await card.redraw(bot, pool, queue, campaign.id, send_missing=False)
+    drawn = await card.redraw(bot, pool, queue, campaign.id, zone=settings.zone, send_missing=False)
     await callback.answer(t(lang, ANSWERS[drawn]))
 
 

@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 PICK_LIMIT = 10
 SHOWN_NAME = 64  # how much of an unknown name a reply repeats
+ANSWER_MAX = 200  # Telegram's limit for the answer under a pressed button
 
 
 @dataclass
@@ -129,6 +130,11 @@ async def candidates(control: Control, tools: Tools) -> Answer:
     return Answer(text, picker(control.action, found[:PICK_LIMIT], lang))
 
 
+def short(text: str) -> str:
+    """A text that fits under a pressed button (a stop reason can be long)."""
+    return text if len(text) <= ANSWER_MAX else text[: ANSWER_MAX - 1] + "…"
+
+
 def _chat_id(callback: CallbackQuery) -> int:
     return callback.message.chat.id if callback.message else callback.from_user.id
 
@@ -141,7 +147,7 @@ async def on_card_press(
     answer = await act(control, callback_data.id, _chat_id(callback), tools)
     if answer.markup is None:
         toast = control.toast if answer.changed else None
-        await callback.answer(t(tools.lang, toast) if toast else answer.text)
+        await callback.answer(t(tools.lang, toast) if toast else short(answer.text))
         return
     # The cancel question goes below the card, which stays as it is.
     await tools.bot.send_message(_chat_id(callback), answer.text, reply_markup=answer.markup)
@@ -153,7 +159,7 @@ async def on_pick(callback: CallbackQuery, callback_data: PickCampaign, tools: T
     control = CONTROLS[callback_data.action]
     answer = await act(control, callback_data.id, _chat_id(callback), tools)
     if not answer.changed and answer.markup is None:
-        await callback.answer(answer.text)  # the picker stays for another choice
+        await callback.answer(short(answer.text))  # the picker stays for another choice
         return
     await _replace(callback, tools, answer.text, answer.markup)
     await callback.answer()
@@ -203,7 +209,10 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 async def with_tools(handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
     """Inner middleware: hand the handlers their `tools` in one piece."""
-    data["tools"] = Tools(data["bot"], data["pool"], data["queue"], data["operator"], data["lang"])
+    zone = data["settings"].zone
+    data["tools"] = Tools(
+        data["bot"], data["pool"], data["queue"], data["operator"], data["lang"], zone
+    )
     return await handler(event, data)
 
 

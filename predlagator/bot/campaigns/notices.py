@@ -30,14 +30,14 @@ SHOWN_CHANNELS = 20
 async def refresh_progress(context: JobContext, campaign_id: int) -> None:
     """Redraw the campaign's card (or send it if there is none yet)."""
     bot, pool = notifications.deps(context)
-    await card.redraw(bot, pool, context.app, campaign_id)
+    await card.redraw(bot, pool, context.app, campaign_id, zone=notifications.zone(context))
 
 
 @blueprint.task(name=names.CAMPAIGN_FINISHED, **notifications.TASK)
 async def campaign_finished(context: JobContext, campaign_id: int) -> None:
     """Draw the final card and report the outcome in the campaign's language."""
     bot, pool = notifications.deps(context)
-    await card.redraw(bot, pool, context.app, campaign_id)
+    await card.redraw(bot, pool, context.app, campaign_id, zone=notifications.zone(context))
     async with pool.connection() as conn:
         campaign = await campaigns.get(conn, campaign_id)
         progress = await campaigns.progress(conn, campaign_id)

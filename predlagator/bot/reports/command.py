@@ -10,7 +10,7 @@ from aiogram.types import CallbackQuery, Message
 from predlagator.bot.access.viewers import READ_ONLY
 from predlagator.bot.reports import sending
 from predlagator.bot.reports.keyboards import ReportCampaign, report_buttons
-from predlagator.bot.texts import t
+from predlagator.bot.texts import N_, t
 from predlagator.db import campaigns
 from predlagator.db import report as db_report
 from predlagator.db.pool import Pool
@@ -23,6 +23,8 @@ NOT_STARTED = frozenset({CampaignStatus.DRAFT, CampaignStatus.SCHEDULED})
 # Longest id we read as a number: past bigint it is a name, and one that matches nothing.
 _ID_DIGITS = 18
 _MAX_ID = 2**63 - 1
+# Said when the report was asked for again while it is on its way (or has just arrived).
+ON_ITS_WAY = N_("The report is on its way.")
 
 
 def parse_ref(args: str | None) -> int | str | None:
@@ -77,6 +79,9 @@ async def cmd_report(
     if campaign is None:
         await message.answer(why)
         return
+    if not await sending.claim(pool, campaign.id, message.chat.id):
+        await message.answer(t(lang, ON_ITS_WAY))
+        return
     await sending.send(queue, bot, pool, campaign.id, message.chat.id, lang)
 
 
@@ -104,8 +109,11 @@ async def on_report(
     if campaign is None:
         await callback.answer(why)
         return
-    await callback.answer(t(lang, "Sending the report…"))
     chat_id = callback.message.chat.id if callback.message else callback.from_user.id
+    if not await sending.claim(pool, campaign.id, chat_id):
+        await callback.answer(t(lang, ON_ITS_WAY))
+        return
+    await callback.answer(t(lang, "Sending the report…"))
     await sending.send(queue, bot, pool, campaign.id, chat_id, lang)
 
 

@@ -6,6 +6,13 @@ RETURNING *;
 -- name: get
 SELECT * FROM accounts WHERE id = %(id)s;
 
+-- name: of_campaign
+-- Read before a campaign is started or resumed; FOR SHARE makes a concurrent stop wait until
+-- the change commits, and the stop's own pause then finds the campaign running and pauses it.
+SELECT a.* FROM accounts a JOIN campaigns c ON c.account_id = a.id
+WHERE c.id = %(campaign_id)s
+FOR SHARE OF a;
+
 -- name: list_all
 SELECT * FROM accounts ORDER BY id;
 

@@ -10,6 +10,20 @@ JOIN channels ch ON ch.id = bc.channel_id AND ch.active
 WHERE c.id = %(campaign_id)s
 ON CONFLICT (campaign_id, channel_id) DO NOTHING;
 
+-- name: fail_switched_off
+-- Run before each claim: queued rows of the account's running campaigns whose channel was
+-- switched off after their ledger was made (by another campaign's error, say) are not tried.
+-- They fail at once with the channel's reason (the code it was switched off with), no attempt
+-- counted, so the report counts them with the other failures. Driven from the inactive
+-- channels (few, on their partial index), each found through the ledger's unique key.
+UPDATE deliveries d
+SET status = 'failed', error_code = coalesce(ch.deactivated_code, 'UNKNOWN'),
+    error_text = 'not tried: the channel was switched off', updated_at = now()
+FROM campaigns c, channels ch
+WHERE c.account_id = %(account_id)s AND c.status = 'running' AND NOT ch.active
+  AND d.campaign_id = c.id AND d.channel_id = ch.id AND d.status = 'queued'
+RETURNING d.campaign_id;
+
 -- name: claim
 -- The account's next batch, across its running campaigns, each at its own pace: every pace
 -- binds its own scope only (DESIGN.md). A campaign's next slot is one interval of its own rate
@@ -75,7 +89,8 @@ SELECT p.delivery_id, p.campaign_id, p.channel_id, ch.ref AS channel_ref, p.rand
        a.rate_per_minute AS account_rate, a.last_slot_at AS account_slot_at, a.now
 FROM picked p
 CROSS JOIN a
-JOIN channels ch ON ch.id = p.channel_id
+-- A channel switched off between fail_switched_off and here waits for the next claim.
+JOIN channels ch ON ch.id = p.channel_id AND ch.active
 JOIN templates t ON t.id = p.template_id
 LEFT JOIN account_peers ap ON ap.account_id = a.id AND ap.channel_id = p.channel_id
 ORDER BY p.estimate_s, p.last_sent_at NULLS FIRST, p.campaign_id, p.position;

@@ -252,7 +252,7 @@ async def on_confirm(turn: Turn) -> None:
             at=at,
         )
     else:
-        tools = Tools(turn.bot, env.pool, turn.queue, turn.operator, lang)
+        tools = Tools(turn.bot, env.pool, turn.queue, turn.operator, lang, env.settings.zone)
         started = await control.carry_out(control.START, campaign.id, chat_id, tools)
         done = started.text  # why it did not start
         if started.changed:
