@@ -326,9 +326,14 @@ class BotHarness:
         )
 
     async def counts(self) -> dict[str, int]:
-        """Row counts of every table in the database, ours and Procrastinate's."""
+        """Row counts of every table in the database, ours and Procrastinate's.
+
+        Except stranger_refusals: the bot's own note of whom it refused, not a change anyone
+        made (tests/bot/access/test_strangers.py reads it).
+        """
         tables = await self.rows(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename <> 'stranger_refusals' ORDER BY tablename"
         )
         counts: dict[str, int] = {}
         async with self.pool.connection() as conn:
