@@ -31,13 +31,12 @@ from predlagator.bot.campaigns.lifecycle import (
     unsent,
     why_not,
 )
-from predlagator.bot.texts import t, tn
+from predlagator.bot.texts import echo, t, tn
 from predlagator.db import campaign_lookup
 
 log = logging.getLogger(__name__)
 
 PICK_LIMIT = 10
-SHOWN_NAME = 64  # how much of an unknown name a reply repeats
 
 
 @dataclass
@@ -101,14 +100,14 @@ async def by_name(control: Control, name: str, chat_id: int, tools: Tools) -> An
         found = await campaign_lookup.by_name(conn, name, limit=PICK_LIMIT)
     lang = tools.lang
     if not found:
-        return Answer(t(lang, "No campaign called «{name}».", name=name[:SHOWN_NAME]))
+        return Answer(t(lang, "No campaign called «{name}».", name=echo(name)))
     fitting = [c for c in found if c.status in control.applies_to]
     if len(found) == 1 or len(fitting) == 1:
         # The one campaign of that name, or the only one the control fits (the others ended).
         return await act(control, (fitting or found)[0].id, chat_id, tools)
     # Offer those the control fits; if none does, all, so each press says why not.
     fitting = fitting or found
-    text = t(lang, "Several campaigns are called «{name}». Which one?", name=name[:SHOWN_NAME])
+    text = t(lang, "Several campaigns are called «{name}». Which one?", name=echo(name))
     return Answer(text, picker(control.action, fitting, lang))
 
 
