@@ -78,6 +78,8 @@ async def test_commands_with_several_arguments_the_last_or_first_longest(
         longest("/test ", filler)[:-3] + " me",
         longest("/operators add ", filler),
         longest("/operators add 12345 ", filler),
+        longest("/operators add ", "9"),
+        longest("/operators add -", "9"),
         longest("/report #", "9"),
         longest("/pause ", "9"),
         longest("/start_campaign #", "9"),

@@ -75,7 +75,8 @@ async def ask_cancel(campaign_id: int, tools: Tools) -> Answer:
 def parse_id(args: str) -> int | None:
     """The campaign id of `/pause 5` (a leading # is fine)."""
     text = args.strip().lstrip("#")
-    return int(text) if text.isdigit() and len(text) < 19 else None
+    # ASCII digits only: isdigit() alone takes "²", which int() refuses.
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else None
 
 
 async def on_command(message: Message, command: CommandObject, tools: Tools) -> None:

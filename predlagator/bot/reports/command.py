@@ -29,7 +29,7 @@ def parse_ref(args: str | None) -> int | str | None:
     """The campaign of `/report 12`, `/report #12` or `/report Spring sale` (None if empty)."""
     text = " ".join((args or "").split())
     digits = text.removeprefix("#")
-    if digits.isdigit() and len(digits) <= _ID_DIGITS:
+    if digits.isascii() and digits.isdigit() and len(digits) <= _ID_DIGITS:  # not "²"
         return int(digits)
     return text.strip("\"'«»“”") or None
 

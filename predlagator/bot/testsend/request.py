@@ -62,7 +62,7 @@ def parse_target(lang: str, word: str) -> tuple[str | None, str]:
 async def find_template(conn: Conn, lang: str, spec: str) -> tuple[Template | None, str]:
     """The template named by id (5 or #5) or by name, or None and why not."""
     key = spec.strip().removeprefix("#")
-    if key.isdigit() and len(key) < 19:
+    if key.isascii() and key.isdigit() and len(key) < 19:  # isdigit() alone takes "²"
         found = await templates.get_live(conn, int(key))
         if found is None:
             return None, t(lang, "There is no template #{id}. /templates lists them.", id=key)
