@@ -134,7 +134,7 @@ async def lock_for_launch(conn: Conn, campaign_id: int) -> Campaign | None:
 
 
 async def lock_stranded_launch(conn: Conn, campaign_id: int) -> Campaign | None:
-    """Lock a not yet started campaign whose row no live launch holds; None otherwise."""
+    """Lock a campaign maybe not yet launched whose row no live launch holds; else None."""
     return await one(conn, Campaign, _Q, "lock_stranded_launch", id=campaign_id)
 
 

@@ -45,16 +45,17 @@ async def launch_campaign(context: JobContext, campaign_id: int) -> None:
 async def launch(
     app: procrastinate.App, pool: Pool, campaign_id: int, *, stranded: bool = False
 ) -> bool:
-    """Launch the campaign (False if it was not: stranded only, and no live launch holds it)."""
+    """Lay out the ledger and start the campaign; True if this call did either.
+
+    `stranded`: only a campaign not yet started whose row no live launch holds.
+    """
     async with pool.connection() as conn, conn.transaction():
         if stranded:
             campaign = await campaigns.lock_stranded_launch(conn, campaign_id)
-            if campaign is None:
-                return False  # started already, or a live launch has it
         else:
             campaign = await campaigns.lock_for_launch(conn, campaign_id)
         if campaign is None or campaign.status in FINISHED:
-            return False  # cancelled before it started
+            return False  # cancelled before it started (stranded: or a live launch has it)
         # Whatever happened since /start_campaign (a pause, even a pause and a resume), the
         # ledger is made here; the snapshot is idempotent, so a repeated launch adds nothing.
         added = await deliveries.snapshot(conn, campaign_id)
@@ -65,17 +66,18 @@ async def launch(
             from_states=[CampaignStatus.DRAFT, CampaignStatus.SCHEDULED],
         )
     log.info("campaign launched", extra={"campaign_id": campaign_id, "deliveries": added})
+    launched = bool(added) or started is not None
     status = started.status if started is not None else campaign.status
     if status is not CampaignStatus.RUNNING:
-        return True  # paused before its launch: it keeps its ledger and waits for Resume
+        return launched  # paused before its launch: it keeps its ledger and waits for Resume
     async with pool.connection() as conn:
         done = await campaigns.complete_if_done(conn, campaign_id)
     if done is not None:  # no active channel at all
         await defer.campaign_finished(app, campaign_id)
-        return True
+        return launched
     await defer.kick_drain(app, campaign.account_id)
     await defer.refresh_progress(app, campaign_id, delay_s=0)
-    return True
+    return launched
 
 
 async def relaunch_stranded(app: procrastinate.App, pool: Pool) -> None:

@@ -46,3 +46,20 @@ async def test_a_stranded_launch_is_redone_and_its_late_retry_adds_nothing(
     async with rig.pool.connection() as conn:
         done = await campaigns.get(conn, campaign.id)
     assert done is not None and done.status is S.COMPLETED
+
+
+async def test_a_campaign_paused_before_its_stranded_launch_gets_its_ledger_and_stays_paused(
+    rig: Rig,
+) -> None:
+    campaign = await rig.campaign(3)
+    await rig.start(campaign)
+    manager = rig.app.job_manager
+    job = await manager.fetch_job([names.DELIVERY_QUEUE], await manager.register_worker())
+    assert job is not None
+    async with rig.pool.connection() as conn:
+        assert await campaigns.transition(conn, campaign.id, S.PAUSED) is not None
+    await tasks.relaunch_stranded(rig.app, rig.pool)
+    # Resume has something to send, and the pause holds.
+    assert [d.status for d in await rig.ledger(campaign)] == [DeliveryStatus.QUEUED] * 3
+    assert (await rig.get(campaign)).status is S.PAUSED
+    assert rig.telegram.sent == []

@@ -81,11 +81,12 @@ GROUP BY c.id, a.flood_until;
 SELECT * FROM campaigns WHERE id = %(id)s FOR UPDATE;
 
 -- name: lock_stranded_launch
--- A campaign whose launch job is `doing` but which has not started. A live launch holds this
--- row's lock until it commits, so a row SKIP LOCKED still finds is one whose launch died with
--- its worker (or one a live launch is about to lock: launching twice adds nothing).
+-- A campaign whose launch job is `doing` and which may not have started (paused before its
+-- launch, it has no ledger yet). A live launch holds this row's lock until it commits, so a
+-- row SKIP LOCKED still finds is one whose launch died with its worker, or had committed, or
+-- is about to lock it: launching twice adds nothing.
 SELECT * FROM campaigns
-WHERE id = %(id)s AND status IN ('draft', 'scheduled')
+WHERE id = %(id)s AND status IN ('draft', 'scheduled', 'paused')
 FOR UPDATE SKIP LOCKED;
 
 -- name: enter_waiting
