@@ -17,6 +17,11 @@ from predlagator.bot.texts import N_, t
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
+# Who sent it, where, and what it answers: Telegram's envelope, not what the operator wrote.
+_ENVELOPE = frozenset(
+    {"from_user", "chat", "sender_chat", "reply_to_message", "external_reply", "via_bot"}
+)
+
 NUL_REFUSED = N_(
     "That message contains a NUL character, which can't be stored; send it again without it."
 )
@@ -40,7 +45,7 @@ class NulRefused(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         """Pass the update on, unless it holds a NUL character anywhere."""
         lang: str = data.get("lang", "en")
-        if isinstance(event, Message) and holds_nul(event.model_dump()):
+        if isinstance(event, Message) and holds_nul(event.model_dump(exclude=_ENVELOPE)):
             # The dialog, if any, stays where it was: the same question is still open.
             await event.answer(t(lang, NUL_REFUSED))
             return None

@@ -93,3 +93,14 @@ async def test_a_button_with_a_nul_is_stale(h: BotHarness) -> None:
     assert h.session.answers() == ["This button is no longer valid"]
     assert h.session.sent_texts() == []
     assert await h.counts() == before
+
+
+async def test_a_nul_in_what_the_message_answers_is_not_the_operators(h: BotHarness) -> None:
+    quoted = {
+        "message_id": 5,
+        "date": 0,
+        "chat": {"id": OWNER, "type": "private"},
+        "text": "an old\x00 message",
+    }
+    await h.send(OWNER, "/batches", reply_to_message=quoted)
+    assert h.session.sent_texts()[0].startswith("<b>Batches</b>")
