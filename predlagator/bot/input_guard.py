@@ -18,7 +18,7 @@ from predlagator.bot.texts import N_, t
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 # Who sent it, where, and what it answers: Telegram's envelope, not what the operator wrote.
-_ENVELOPE = frozenset(
+_ENVELOPE: set[str] = set(
     {"from_user", "chat", "sender_chat", "reply_to_message", "external_reply", "via_bot"}
 )
 
