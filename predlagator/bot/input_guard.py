@@ -18,9 +18,7 @@ from predlagator.bot.texts import N_, t
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 # Who sent it, where, and what it answers: Telegram's envelope, not what the operator wrote.
-_ENVELOPE: set[str] = set(
-    {"from_user", "chat", "sender_chat", "reply_to_message", "external_reply", "via_bot"}
-)
+_ENVELOPE = {"from_user", "chat", "sender_chat", "reply_to_message", "external_reply", "via_bot"}
 
 NUL_REFUSED = N_(
     "That message contains a NUL character, which can't be stored; send it again without it."
