@@ -138,6 +138,11 @@ async def lock_for_launch(conn: Conn, campaign_id: int) -> Campaign | None:
     return await one(conn, Campaign, _Q, "lock_for_launch", id=campaign_id)
 
 
+async def lock_stranded_launch(conn: Conn, campaign_id: int) -> Campaign | None:
+    """Lock a campaign maybe not yet launched whose row no live launch holds; else None."""
+    return await one(conn, Campaign, _Q, "lock_stranded_launch", id=campaign_id)
+
+
 async def enter_waiting(conn: Conn, account_id: int, until: datetime) -> list[Campaign]:
     """Park the account's running campaigns until `until`; return them."""
     return await many(conn, Campaign, _Q, "enter_waiting", account_id=account_id, until=until)

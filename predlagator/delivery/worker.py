@@ -203,6 +203,9 @@ async def _recover(app: procrastinate.App, pool: Pool, account_id: int) -> None:
     # to a dead process, or to our own jobs stopped by an outage: recover it now rather than
     # after the heartbeat timeout.
     await tasks.recover_stalled(app, 0, queue=names.account_queue(account_id))
+    # A launch whose worker died mid-way is seen at once by its campaign's free row lock;
+    # waiting for that worker's heartbeat to go stale would hold the campaign about a minute.
+    await tasks.relaunch_stranded(app, pool)
     async with pool.connection() as conn:
         released = await deliveries.release_interrupted(conn, account_id)
     if released:

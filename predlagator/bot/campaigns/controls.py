@@ -31,13 +31,12 @@ from predlagator.bot.campaigns.lifecycle import (
     unsent,
     why_not,
 )
-from predlagator.bot.texts import t, tn
+from predlagator.bot.texts import echo, t, tn
 from predlagator.db import campaign_lookup
 
 log = logging.getLogger(__name__)
 
 PICK_LIMIT = 10
-SHOWN_NAME = 64  # how much of an unknown name a reply repeats
 ANSWER_MAX = 200  # Telegram's limit for the answer under a pressed button
 
 
@@ -77,7 +76,8 @@ async def ask_cancel(campaign_id: int, tools: Tools) -> Answer:
 def parse_id(args: str) -> int | None:
     """The campaign id of `/pause 5` (a leading # is fine)."""
     text = args.strip().lstrip("#")
-    return int(text) if text.isdigit() and len(text) < 19 else None
+    # ASCII digits only: isdigit() alone takes "²", which int() refuses.
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else None
 
 
 async def on_command(message: Message, command: CommandObject, tools: Tools) -> None:
@@ -102,14 +102,14 @@ async def by_name(control: Control, name: str, chat_id: int, tools: Tools) -> An
         found = await campaign_lookup.by_name(conn, name, limit=PICK_LIMIT)
     lang = tools.lang
     if not found:
-        return Answer(t(lang, "No campaign called «{name}».", name=name[:SHOWN_NAME]))
+        return Answer(t(lang, "No campaign called «{name}».", name=echo(name)))
     fitting = [c for c in found if c.status in control.applies_to]
     if len(found) == 1 or len(fitting) == 1:
         # The one campaign of that name, or the only one the control fits (the others ended).
         return await act(control, (fitting or found)[0].id, chat_id, tools)
     # Offer those the control fits; if none does, all, so each press says why not.
     fitting = fitting or found
-    text = t(lang, "Several campaigns are called «{name}». Which one?", name=name[:SHOWN_NAME])
+    text = t(lang, "Several campaigns are called «{name}». Which one?", name=echo(name))
     return Answer(text, picker(control.action, fitting, lang))
 
 

@@ -10,7 +10,7 @@ from aiogram.types import CallbackQuery, Message
 from predlagator.bot.access.viewers import READ_ONLY
 from predlagator.bot.reports import sending
 from predlagator.bot.reports.keyboards import ReportCampaign, report_buttons
-from predlagator.bot.texts import N_, t
+from predlagator.bot.texts import N_, echo, t
 from predlagator.db import campaigns
 from predlagator.db import report as db_report
 from predlagator.db.pool import Pool
@@ -31,7 +31,7 @@ def parse_ref(args: str | None) -> int | str | None:
     """The campaign of `/report 12`, `/report #12` or `/report Spring sale` (None if empty)."""
     text = " ".join((args or "").split())
     digits = text.removeprefix("#")
-    if digits.isdigit() and len(digits) <= _ID_DIGITS:
+    if digits.isascii() and digits.isdigit() and len(digits) <= _ID_DIGITS:  # not "²"
         return int(digits)
     return text.strip("\"'«»“”") or None
 
@@ -47,13 +47,13 @@ async def find(pool: Pool, ref: int | str, lang: str) -> tuple[Campaign | None, 
         else:
             named = await db_report.by_name(conn, ref)
             if not named:
-                return None, t(lang, "There is no campaign named “{name}”.", name=ref)
+                return None, t(lang, "There is no campaign named “{name}”.", name=echo(ref))
             if len(named) > 1:
                 ids = ", ".join(f"#{c.id}" for c in named)
                 return None, t(
                     lang,
                     "Several campaigns are named “{name}”: {ids}. Send /report with the id.",
-                    name=ref,
+                    name=echo(ref),
                     ids=ids,
                 )
             found = named[0]

@@ -95,6 +95,15 @@ GROUP BY c.id, a.flood_until;
 -- name: lock_for_launch
 SELECT * FROM campaigns WHERE id = %(id)s FOR UPDATE;
 
+-- name: lock_stranded_launch
+-- A campaign whose launch job is `doing` and which may not have started (paused before its
+-- launch, it has no ledger yet). A live launch holds this row's lock until it commits, so a
+-- row SKIP LOCKED still finds is one whose launch died with its worker, or had committed, or
+-- is about to lock it: launching twice adds nothing.
+SELECT * FROM campaigns
+WHERE id = %(id)s AND status IN ('draft', 'scheduled', 'paused')
+FOR UPDATE SKIP LOCKED;
+
 -- name: enter_waiting
 -- A flood wait parks every running campaign of the account until the wait ends.
 UPDATE campaigns SET status = 'waiting', resume_at = %(until)s, updated_at = now()

@@ -96,7 +96,8 @@ async def on_press(
 
 def as_id(value: str) -> int | None:
     """A database id from callback data, or None if it is not one."""
-    return int(value) if value.isdigit() and len(value) < 19 else None
+    # ASCII digits only: isdigit() alone takes "²", which int() refuses.
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
 
 
 async def on_back(turn: Turn) -> None:
