@@ -34,6 +34,7 @@ BASE = (
 TELETHON_MODULES = {
     "predlagator.delivery.telethon_sender",
     "predlagator.delivery.telethon_media",
+    "predlagator.delivery.telethon_session",
     "predlagator.delivery.login",
 }
 

@@ -11,9 +11,8 @@ from typing import Any, TypeVar
 from telethon import TelegramClient, errors, functions, types, utils
 from telethon.errors import rpcerrorlist
 from telethon.extensions import html as telethon_html
-from telethon.sessions import StringSession
 
-from predlagator.delivery import telethon_media
+from predlagator.delivery import telethon_media, telethon_session
 from predlagator.delivery.sender import MediaFile, Peer
 from predlagator.telegram_errors import TelegramFailure, parse
 
@@ -34,7 +33,7 @@ def make_client(
     `mtproto_sender` replaces the client's network layer (`client._sender`); tests pass a fake.
     """
     client = TelegramClient(
-        StringSession(session),
+        telethon_session.BoundedSession(session),
         api_id,
         api_hash,
         # Telethon sleeps through flood waits below this threshold without telling anyone;
