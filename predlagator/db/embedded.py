@@ -52,13 +52,23 @@ class EmbeddedPostgres:
 
     The socket lives in a fresh temporary directory per start, removed at stop; with
     `socket_dir` it lives there instead (created if missing, never removed), so the URL stays
-    the same across a stop and a start, as a restarted server's would.
+    the same across a stop and a start, as a restarted server's would. With `tcp_port` it also
+    listens on 127.0.0.1 at that port (`tcp_url`), as a server across a network does; `bin_dir`
+    runs another installation's binaries instead of the wheel's.
     """
 
-    def __init__(self, data_dir: Path, *, socket_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        socket_dir: Path | None = None,
+        tcp_port: int | None = None,
+        bin_dir: Path | None = None,
+    ) -> None:
         self.data_dir = Path(data_dir).absolute()
+        self.tcp_port = tcp_port
         self.log_path = self.data_dir.parent / "postgres.log"
-        self._bin = _install_dir() / "bin"
+        self._bin = Path(bin_dir) if bin_dir is not None else _install_dir() / "bin"
         self._proc: subprocess.Popen[bytes] | None = None
         self._fixed_socket_dir = Path(socket_dir).absolute() if socket_dir is not None else None
         self._socket_dir: Path | None = self._fixed_socket_dir
@@ -79,7 +89,14 @@ class EmbeddedPostgres:
         if self._socket_dir is None:
             raise EmbeddedPostgresError("the embedded PostgreSQL server is not started")
         host = quote(str(self._socket_dir), safe="")
-        return f"postgresql://postgres@/postgres?host={host}&port={PORT}"
+        return f"postgresql://postgres@/postgres?host={host}&port={self.tcp_port or PORT}"
+
+    @property
+    def tcp_url(self) -> str:
+        """A libpq URL over TCP, when the server listens on `tcp_port`."""
+        if self.tcp_port is None:
+            raise EmbeddedPostgresError("the embedded PostgreSQL server listens on no TCP port")
+        return f"postgresql://postgres@127.0.0.1:{self.tcp_port}/postgres"
 
     @property
     def pid(self) -> int | None:
@@ -102,8 +119,9 @@ class EmbeddedPostgres:
         try:
             self._proc = self._spawn_from_lasting_thread(
                 "postgres",
-                *("-D", str(self.data_dir), "-p", str(PORT), "-k", str(self._socket_dir)),
-                *("-c", "listen_addresses="),
+                *("-D", str(self.data_dir), "-p", str(self.tcp_port or PORT)),
+                *("-k", str(self._socket_dir)),
+                *("-c", f"listen_addresses={'127.0.0.1' if self.tcp_port else ''}"),
             )
             self._wait_ready(log_offset)
         except BaseException:
