@@ -19,6 +19,8 @@ from typing import Any
 
 import psycopg
 
+from predlagator.db.connection import Connection
+
 log = logging.getLogger(__name__)
 
 # How often the watch asks the lock's connection whether it still works when nothing else
@@ -95,7 +97,7 @@ class SessionLock:
         while True:
             try:
                 if self._conn is None:
-                    self._conn = await psycopg.AsyncConnection.connect(self._url, autocommit=True)
+                    self._conn = await Connection.connect(self._url, autocommit=True)
                 cur = await self._conn.execute("SELECT pg_try_advisory_lock(%s)", (self._key,))
                 row = await cur.fetchone()
             except psycopg.OperationalError as error:

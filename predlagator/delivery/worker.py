@@ -20,6 +20,7 @@ from procrastinate.app import WorkerOptions
 
 from predlagator.config import Settings
 from predlagator.db import accounts, deliveries
+from predlagator.db.connection import Connection
 from predlagator.db.pool import Pool
 from predlagator.delivery.drain import DrainDeps
 from predlagator.delivery.policy import Policy
@@ -276,7 +277,7 @@ async def _wait_for_database(url: str) -> None:
     retries = backoff()
     while True:
         try:
-            probe = await psycopg.AsyncConnection.connect(url, autocommit=True)
+            probe = await Connection.connect(url, autocommit=True)
             await probe.close()
             return
         except psycopg.OperationalError as error:
