@@ -11,9 +11,12 @@ timeout, so one the server never answers cannot hang either.
 
 from __future__ import annotations
 
+import random
 import traceback
+from collections.abc import Iterator
 from typing import Self
 
+import psycopg
 from psycopg import AsyncConnection, AsyncCursor
 from psycopg.abc import AdaptContext, ConnParam
 from psycopg.conninfo import conninfo_to_dict
@@ -23,6 +26,9 @@ from psycopg.rows import AsyncRowFactory, Row
 # database on loopback or a LAN answers within milliseconds; a supervisor that gives a stopping
 # PostgreSQL 10 s must not see us hold it up.
 CONNECT_TIMEOUT_S = 5
+# Reconnecting while the database does not answer: the first retry, and the longest wait.
+RETRY_FIRST_S = 0.1
+RETRY_MAX_S = 5.0
 
 
 class Connection(AsyncConnection[Row]):
@@ -72,3 +78,19 @@ def _let_go(error: BaseException) -> None:
     """Drop the locals of the frames `error` went through, the half-made connection with them
     (our own running frame is skipped: clear_frames leaves executing frames alone)."""
     traceback.clear_frames(error.__traceback__)
+
+
+def backoff(first_s: float = RETRY_FIRST_S, max_s: float = RETRY_MAX_S) -> Iterator[float]:
+    """Waits between retries: doubling from `first_s` up to `max_s`, with a little jitter."""
+    delay = first_s
+    while True:
+        yield delay * random.uniform(0.8, 1.2)  # spreads retries; not for security
+        delay = min(delay * 2, max_s)
+
+
+def describe(error: BaseException) -> str:
+    """The first line of the database error at the root of `error` (never a URL or password)."""
+    while error.__cause__ is not None and not isinstance(error, psycopg.Error):
+        error = error.__cause__
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__

@@ -20,13 +20,14 @@ from procrastinate.app import WorkerOptions
 
 from predlagator.config import Settings
 from predlagator.db import accounts, deliveries
-from predlagator.db.connection import Connection
+from predlagator.db.connection import Connection, backoff, describe
 from predlagator.db.pool import Pool
 from predlagator.delivery.drain import DrainDeps
+from predlagator.delivery.outage import CutOffJobs, is_database_loss
 from predlagator.delivery.policy import Policy
 from predlagator.delivery.sender import ManagedSender, MediaFile, Peer, Sender
 from predlagator.delivery.serial_sender import SerialSender
-from predlagator.delivery.session_lock import SessionLock, SessionLockLost, backoff, describe
+from predlagator.delivery.session_lock import SessionLock, SessionLockLost
 from predlagator.queue import defer, names, tasks, testsend
 from predlagator.queue.app import make_app
 
@@ -93,16 +94,6 @@ class LockedSender:
             raise SessionLockLost("the session lock is not held")
 
 
-def is_database_loss(error: BaseException) -> bool:
-    """Whether `error` means the database (or the session lock's connection) went away."""
-    cause: BaseException | None = error
-    while cause is not None:
-        if isinstance(cause, psycopg.OperationalError | SessionLockLost):
-            return True
-        cause = cause.__cause__
-    return False
-
-
 async def run_worker(
     settings: Settings,
     pool: Pool,
@@ -144,6 +135,7 @@ async def run_worker(
         },
         install_signal_handlers=False,
         shutdown_graceful_timeout=GRACEFUL_STOP_S,
+        worker_middleware=[CutOffJobs(lock)],
     )
     try:
         await app.open_async(pool=pool)
