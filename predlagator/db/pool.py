@@ -41,7 +41,7 @@ async def open_pool(url: str, *, min_size: int = 2, max_size: int = 10) -> Pool:
     pool: Pool = AsyncConnectionPool(
         url,
         # Procrastinate's LISTEN connection is made by this class too, with these kwargs.
-        connection_class=Connection[DictRow],
+        connection_class=Connection,
         min_size=min_size,
         max_size=max_size,
         open=False,
