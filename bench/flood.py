@@ -19,10 +19,12 @@ from aiogram.methods.base import TelegramMethod, TelegramType
 from telethon.tl.functions.messages import SendMessageRequest
 
 from bench.common import fresh_database, machine, report, server
-from predlagator.bot import notifier
+from predlagator.bot import notifications
+from predlagator.bot.campaigns import notices as campaign_notices
 from predlagator.db import accounts, campaigns
+from predlagator.delivery import tasks
 from predlagator.models import CampaignStatus
-from predlagator.queue import names, tasks
+from predlagator.queue import names
 from predlagator.queue.app import make_app
 from tests.fakes.bot_api import RecordingSession, make_test_bot
 from tests.fakes.telethon_fake import FakeTelegram
@@ -62,9 +64,9 @@ async def main(channels: int, rate: float, wait_s: int, after: int) -> dict[str,
             delivery_rig(pool, telegram=telegram, real_time=True) as rig,
         ):
             campaign = await rig.campaign(channels, rate=rate)
-            app = make_app(tasks.blueprint, notifier.blueprint)
+            app = make_app(tasks.blueprint, campaign_notices.blueprint)
             await app.open_async(pool=pool)
-            context = {**notifier.make_bot_worker_context(bot, pool), "drain_deps": rig.deps}
+            context = {**notifications.make_bot_worker_context(bot, pool), "drain_deps": rig.deps}
             worker = asyncio.create_task(
                 app.run_worker_async(
                     queues=[

@@ -18,8 +18,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bench.common import fresh_database, machine, report, server
-from predlagator.bot import report as report_text
-from predlagator.bot import report_chart, report_csv, report_send
+from predlagator.bot.reports import chart, csv_file
+from predlagator.bot.reports import sending as report_send
+from predlagator.bot.reports import summary as report_text
 from predlagator.db import accounts, batches, campaigns, deliveries, templates
 from predlagator.db import report as db_report
 from predlagator.db.pool import Pool
@@ -125,7 +126,7 @@ async def main(n: int, minutes: int, repeats: int) -> dict[str, Any]:
 
             async def csv() -> None:
                 async with pool.connection() as conn:
-                    data, rows = await report_csv.build(db_report.lines(conn, campaign.id), "ru")
+                    data, rows = await csv_file.build(db_report.lines(conn, campaign.id), "ru")
                 assert rows == n
                 sizes["csv_kb"] = len(data) // 1024
 
@@ -138,13 +139,13 @@ async def main(n: int, minutes: int, repeats: int) -> dict[str, Any]:
 
             await chart_data()
             assert series is not None
-            frame = report_chart.frame(series.start, series.end)
+            frame = chart.frame(series.start, series.end)
             labels = report_text.chart_labels(campaign.id, "ru", frame.per_bar)
-            report_chart.render(series, labels)  # loads the font once, as a running bot has
+            chart.render(series, labels)  # loads the font once, as a running bot has
 
             async def draw() -> None:
                 assert series is not None
-                sizes["png_kb"] = len(report_chart.render(series, labels)) // 1024
+                sizes["png_kb"] = len(chart.render(series, labels)) // 1024
 
             session = RecordingSession()
             bot = make_test_bot(session)

@@ -11,8 +11,8 @@ from typing import Any
 import procrastinate
 from PIL import Image
 
-from predlagator.bot import notifier
-from predlagator.bot import report_chart as rc
+from predlagator.bot import notifications
+from predlagator.bot.reports import chart as rc
 from predlagator.db import accounts, batches, campaigns, channels, deliveries, templates
 from predlagator.models import Campaign
 from tests.fakes.bot_api import OWNER, BotHarness
@@ -55,7 +55,7 @@ async def work(h: BotHarness, worker: procrastinate.App) -> list[dict[str, Any]]
     await worker.run_worker_async(
         queues=["notifications"],
         wait=False,
-        additional_context=notifier.make_bot_worker_context(h.bot, h.pool),
+        additional_context=notifications.make_bot_worker_context(h.bot, h.pool),
     )
     return await h.rows(
         "SELECT task_name, status, args, scheduled_at > now() AS later "

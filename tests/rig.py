@@ -12,11 +12,12 @@ import procrastinate
 
 from predlagator.db import accounts, campaigns, deliveries
 from predlagator.db.pool import Pool
+from predlagator.delivery import tasks
 from predlagator.delivery.drain import DrainDeps
 from predlagator.delivery.policy import Policy
 from predlagator.delivery.telethon_sender import TelethonSender
 from predlagator.models import Campaign, CampaignStatus, Delivery
-from predlagator.queue import defer, names, tasks
+from predlagator.queue import defer, names
 from predlagator.queue.app import make_app
 from tests.factories import POST_HTML, make_campaign
 from tests.fakes.telethon_fake import FakeTelegram, fake_client

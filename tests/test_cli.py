@@ -19,7 +19,7 @@ import pytest
 from telethon.crypto import AuthKey
 from telethon.sessions import StringSession
 
-from predlagator.bot.commands import COMMANDS, help_text
+from predlagator.bot.home.menu import COMMANDS, help_text
 from predlagator.bot.texts import t
 from predlagator.config import Settings
 from predlagator.db.embedded import EmbeddedPostgres, scratch_dir

@@ -18,13 +18,16 @@ from typing import Any
 import procrastinate
 from telethon import functions
 
-from predlagator.bot import notifier, testsend_notices
+from predlagator.bot import notifications
+from predlagator.bot.campaigns import notices as campaign_notices
+from predlagator.bot.testsend import notices as testsend_notices
 from predlagator.db import accounts, batches, channels, templates
 from predlagator.db.pool import Pool
+from predlagator.delivery import tasks
 from predlagator.delivery.serial_sender import SerialSender
 from predlagator.delivery.session_lock import SessionLock
 from predlagator.models import Peer, Template
-from predlagator.queue import names, tasks, testsend
+from predlagator.queue import names
 from predlagator.queue.app import make_app
 from tests.fakes.bot_api import BotHarness, RecordingSession, bot_harness
 from tests.fakes.telethon_fake import FakeTelegram
@@ -145,7 +148,7 @@ class World:
 
     def context(self) -> dict[str, Any]:
         return {
-            **notifier.make_bot_worker_context(self.chat.bot, self.rig.pool),
+            **notifications.make_bot_worker_context(self.chat.bot, self.rig.pool),
             "drain_deps": self.rig.deps,
         }
 
@@ -239,9 +242,7 @@ async def open_world(pool: Pool, db_url: str) -> AsyncIterator[World]:
         rig.deps.sender = SerialSender(rig.sender)
         chat.session = WatchedSession()
         chat.bot.session = chat.session
-        app = make_app(
-            tasks.blueprint, testsend.blueprint, notifier.blueprint, testsend_notices.blueprint
-        )
+        app = make_app(tasks.blueprint, campaign_notices.blueprint, testsend_notices.blueprint)
         await app.open_async(pool=pool)
         session = SessionLock(db_url, accounts.MAIN_ACCOUNT)
         world = World(chat=chat, rig=rig, app=app, telegram=telegram, session=session)

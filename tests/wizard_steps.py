@@ -7,7 +7,7 @@ from typing import Any
 
 from aiogram.filters.callback_data import CallbackData
 
-from predlagator.bot.wizard.keyboards import WizardPress
+from predlagator.bot.campaigns.wizard.keyboards import WizardPress
 from tests.fakes.bot_api import OWNER, BotHarness
 
 # The wizard's clock in these tests: a moment far enough ahead that a launch scheduled from it

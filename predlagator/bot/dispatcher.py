@@ -1,9 +1,12 @@
-"""The bot's Dispatcher and Bot, built from settings and the process's pool and queue."""
+"""The bot's Dispatcher and Bot, built from settings and the process's pool and queue.
+
+The one ordered list of every feature's routers lives here too (`get_routers`).
+"""
 
 from __future__ import annotations
 
 import procrastinate
-from aiogram import Bot, Dispatcher
+from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -11,15 +14,42 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand, BotCommandScopeDefault
 
-from predlagator.bot.access import AccessMiddleware, sync_owners
-from predlagator.bot.commands import COMMANDS, describe
+import predlagator.bot.access.audit
+import predlagator.bot.access.operators
+import predlagator.bot.batches.answers
+import predlagator.bot.batches.channels
+import predlagator.bot.batches.create
+import predlagator.bot.batches.edit
+import predlagator.bot.batches.files
+import predlagator.bot.batches.view
+import predlagator.bot.campaigns.card_refresh
+import predlagator.bot.campaigns.controls
+import predlagator.bot.campaigns.listing
+import predlagator.bot.campaigns.wizard.router
+import predlagator.bot.home.fallback
+import predlagator.bot.home.start
+import predlagator.bot.home.status
+import predlagator.bot.reports.command
+import predlagator.bot.templates.create
+import predlagator.bot.templates.edit
+import predlagator.bot.templates.listing
+import predlagator.bot.testsend.command
+from predlagator.bot.access.middleware import AccessMiddleware, sync_owners
+from predlagator.bot.access.viewers import ViewersRefused
 from predlagator.bot.fsm_storage import PostgresStorage
-from predlagator.bot.routers import get_routers
+from predlagator.bot.home.menu import COMMANDS, describe
 from predlagator.bot.texts import LANGUAGES
 from predlagator.config import Settings
 from predlagator.db.pool import Pool
 
-__all__ = ["bot_commands", "make_bot", "make_dispatcher", "set_commands", "sync_owners"]
+__all__ = [
+    "bot_commands",
+    "get_routers",
+    "make_bot",
+    "make_dispatcher",
+    "set_commands",
+    "sync_owners",
+]
 
 
 def make_dispatcher(*, pool: Pool, app: procrastinate.App, settings: Settings) -> Dispatcher:
@@ -36,6 +66,9 @@ def make_dispatcher(*, pool: Pool, app: procrastinate.App, settings: Settings) -
     access = AccessMiddleware(pool, settings)
     dp.message.outer_middleware(access)
     dp.callback_query.outer_middleware(access)
+    # Inner middlewares reach every nested router's handlers: viewers are refused in one place.
+    dp.message.middleware(ViewersRefused())
+    dp.callback_query.middleware(ViewersRefused())
     dp.include_routers(*get_routers())
     return dp
 
@@ -62,3 +95,37 @@ async def set_commands(bot: Bot) -> None:
     for lang in LANGUAGES:
         if lang != "en":
             await bot.set_my_commands(bot_commands(lang), scope=scope, language_code=lang)
+
+
+def get_routers() -> list[Router]:
+    """Build fresh routers, in routing order."""
+    # A pending template rename and the answer to a batch's Add/Remove/Rename come first: the
+    # next message is that answer, and a command ends the wait before any other router sees it.
+    # Operators management answers non-owners itself. The wizard takes typed answers before a
+    # name could pass for a channel list or a post; channel lists and .txt/.csv files are
+    # recognised before the catch-all post handler; the fallback answers whatever is left.
+    # Viewers are refused by ViewersRefused wherever a handler is not marked READ_ONLY, so the
+    # order here is about what a message means, not about who may send it.
+    return [
+        predlagator.bot.templates.edit.make_router(),
+        predlagator.bot.batches.answers.make_router(),
+        predlagator.bot.home.start.make_router(),
+        predlagator.bot.access.operators.make_router(),
+        predlagator.bot.home.status.make_router(),
+        predlagator.bot.access.audit.make_router(),
+        predlagator.bot.templates.listing.make_router(),
+        predlagator.bot.batches.view.make_router(),
+        predlagator.bot.batches.channels.make_router(),
+        # Reports are read-only too, and Refresh changes nothing: viewers may use both.
+        predlagator.bot.reports.command.make_router(),
+        predlagator.bot.campaigns.listing.make_router(),
+        predlagator.bot.campaigns.card_refresh.make_router(),
+        predlagator.bot.campaigns.wizard.router.make_router(),
+        predlagator.bot.batches.edit.make_router(),
+        predlagator.bot.batches.files.make_router(),
+        predlagator.bot.batches.create.make_router(),
+        predlagator.bot.campaigns.controls.make_router(),
+        predlagator.bot.testsend.command.make_router(),
+        predlagator.bot.templates.create.make_router(),
+        predlagator.bot.home.fallback.make_router(),
+    ]

@@ -5,7 +5,10 @@ from __future__ import annotations
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InaccessibleMessage, InlineKeyboardMarkup
 
-from predlagator.bot.cards import not_modified
+
+def not_modified(exc: TelegramBadRequest) -> bool:
+    """Telegram refuses an edit that changes nothing; for a redraw that is success."""
+    return "message is not modified" in exc.message
 
 
 async def show(callback: CallbackQuery, text: str, keyboard: InlineKeyboardMarkup | None) -> None:

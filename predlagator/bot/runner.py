@@ -15,8 +15,10 @@ from aiogram.exceptions import (
 )
 from aiogram.types import User
 
-from predlagator.bot import notifier, testsend_notices
+from predlagator.bot import notifications
+from predlagator.bot.campaigns import notices as campaign_notices
 from predlagator.bot.dispatcher import make_bot, make_dispatcher, set_commands, sync_owners
+from predlagator.bot.testsend import notices as testsend_notices
 from predlagator.config import ConfigError, Settings
 from predlagator.db.pool import Pool
 from predlagator.queue import names
@@ -34,7 +36,7 @@ async def run_bot(settings: Settings, pool: Pool) -> None:
     """Serve operators until cancelled."""
     settings.require_bot()
     bot = make_bot(settings)
-    app = make_app(notifier.blueprint, testsend_notices.blueprint)
+    app = make_app(campaign_notices.blueprint, testsend_notices.blueprint)
     await app.open_async(pool=pool)
     worker: asyncio.Task[None] | None = None
     try:
@@ -47,7 +49,7 @@ async def run_bot(settings: Settings, pool: Pool) -> None:
                 queues=[names.NOTIFICATIONS_QUEUE],
                 name="bot-notifications",
                 concurrency=4,
-                additional_context=notifier.make_bot_worker_context(bot, pool),
+                additional_context=notifications.make_bot_worker_context(bot, pool),
                 install_signal_handlers=False,
                 shutdown_graceful_timeout=5.0,
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -73,3 +74,9 @@ async def set_flood(conn: Conn, account_id: int, until: datetime | None) -> Acco
 async def stop(conn: Conn, account_id: int, reason: str) -> Account | None:
     """Stop an account for good (until an operator acts)."""
     return await one(conn, Account, _Q, "stop", id=account_id, reason=reason)
+
+
+def lock_key(account_name: str) -> int:
+    """The advisory lock key of an account's session: stable, signed 64-bit, per account name."""
+    digest = hashlib.blake2b(f"predlagator-session:{account_name}".encode(), digest_size=8)
+    return int.from_bytes(digest.digest(), "big", signed=True)

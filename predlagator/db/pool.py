@@ -53,5 +53,9 @@ async def open_pool(url: str, *, min_size: int = 2, max_size: int = 10) -> Pool:
         check=_check_if_idle,
         reconnect_timeout=300,
     )
-    await pool.open(wait=True, timeout=30)
+    try:
+        await pool.open(wait=True, timeout=30)
+    except BaseException:  # a timeout or a cancel: its workers must not go on connecting
+        await pool.close()
+        raise
     return pool

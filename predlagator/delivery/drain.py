@@ -16,12 +16,12 @@ from predlagator.db import accounts, audit, campaigns, channels, deliveries
 from predlagator.db.pool import Pool
 from predlagator.db.rows import Conn
 from predlagator.delivery import outcomes
-from predlagator.delivery.errors import TelegramFailure
 from predlagator.delivery.policy import Policy
 from predlagator.delivery.posting import Poster
 from predlagator.delivery.sender import Peer, Sender
 from predlagator.models import Claim
 from predlagator.queue import defer
+from predlagator.telegram_errors import TelegramFailure
 
 log = logging.getLogger(__name__)
 
@@ -284,7 +284,7 @@ class Drain:
             )
             await self._refresh(campaign.id, force=True)
         if effects.deactivated:
-            channels_gone = [{"ref": ref, "reason": why} for ref, why in effects.deactivated]
+            channels_gone = [channel.params() for channel in effects.deactivated]
             await defer.notify(app, campaign_id, "channels_deactivated", channels=channels_gone)
         if effects.final:
             done = await campaigns.complete_if_done(self.conn, campaign_id)

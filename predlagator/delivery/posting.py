@@ -6,9 +6,9 @@ import functools
 
 from predlagator.db import template_media
 from predlagator.db.rows import Conn
-from predlagator.delivery.errors import TelegramFailure
 from predlagator.delivery.sender import MediaFile, Peer, Sender
 from predlagator.models import Claim
+from predlagator.telegram_errors import TelegramFailure
 
 
 class Poster:

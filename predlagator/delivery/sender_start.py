@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 from predlagator.config import ConfigError, Settings
 from predlagator.db.connection import backoff
-from predlagator.delivery.errors import ErrorClass, TelegramFailure, classify
 from predlagator.delivery.sender import ManagedSender, SessionRejected
+from predlagator.telegram_errors import ErrorClass, TelegramFailure, classify
 
 log = logging.getLogger(__name__)
 

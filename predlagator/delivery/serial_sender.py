@@ -18,8 +18,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from predlagator.delivery.errors import ErrorClass, TelegramFailure, classify
 from predlagator.delivery.sender import MediaFile, Peer, Sender
+from predlagator.telegram_errors import ErrorClass, TelegramFailure, classify
 
 log = logging.getLogger(__name__)
 

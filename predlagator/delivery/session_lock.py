@@ -10,7 +10,6 @@ using the session again.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
@@ -18,6 +17,7 @@ from typing import Any
 
 import psycopg
 
+from predlagator.db.accounts import lock_key
 from predlagator.db.connection import RETRY_MAX_S, Connection, backoff, describe
 
 log = logging.getLogger(__name__)
@@ -30,12 +30,6 @@ CHECK_S = 5.0
 
 class SessionLockLost(RuntimeError):
     """The lock's connection failed: the lock is gone, and the session must not be used."""
-
-
-def lock_key(account_name: str) -> int:
-    """A stable signed 64-bit key per account name."""
-    digest = hashlib.blake2b(f"predlagator-session:{account_name}".encode(), digest_size=8)
-    return int.from_bytes(digest.digest(), "big", signed=True)
 
 
 class SessionLock:

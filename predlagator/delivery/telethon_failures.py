@@ -7,7 +7,7 @@ from typing import Any
 from telethon import errors
 from telethon.errors import rpcerrorlist
 
-from predlagator.delivery.errors import TelegramFailure, parse
+from predlagator.telegram_errors import TelegramFailure, parse
 
 
 def _error_names() -> dict[type, str]:

@@ -14,9 +14,9 @@ from telethon.extensions import html as telethon_html
 from telethon.sessions import StringSession
 
 from predlagator.delivery import telethon_media
-from predlagator.delivery.errors import TelegramFailure
 from predlagator.delivery.sender import MediaFile, Peer, SessionRejected
 from predlagator.delivery.telethon_failures import to_failure
+from predlagator.telegram_errors import TelegramFailure
 
 log = logging.getLogger(__name__)
 

@@ -20,12 +20,12 @@ from predlagator.db import accounts, channels, templates
 from predlagator.db import testsend as lookups
 from predlagator.delivery import outcomes
 from predlagator.delivery.drain import DrainDeps
-from predlagator.delivery.errors import ErrorClass, TelegramFailure, classify
 from predlagator.delivery.posting import media_file
 from predlagator.delivery.sender import Peer
 from predlagator.delivery.serial_sender import KnownFloodWait
 from predlagator.models import Template
 from predlagator.queue import defer
+from predlagator.telegram_errors import ErrorClass, TelegramFailure, classify
 
 log = logging.getLogger(__name__)
 

@@ -22,6 +22,7 @@ from predlagator.config import Settings
 from predlagator.db import accounts, deliveries
 from predlagator.db.connection import Connection, backoff, describe
 from predlagator.db.pool import Pool
+from predlagator.delivery import tasks
 from predlagator.delivery.drain import DrainDeps
 from predlagator.delivery.outage import CutOffJobs, is_database_loss
 from predlagator.delivery.policy import Policy
@@ -29,7 +30,7 @@ from predlagator.delivery.sender import ManagedSender, MediaFile, Peer, Sender, 
 from predlagator.delivery.sender_start import PATIENCE, Patience, refused, start_sender
 from predlagator.delivery.serial_sender import SerialSender
 from predlagator.delivery.session_lock import SessionLock, SessionLockLost
-from predlagator.queue import defer, names, tasks, testsend
+from predlagator.queue import defer, names
 from predlagator.queue.app import make_app
 
 log = logging.getLogger(__name__)
@@ -122,7 +123,7 @@ async def run_worker(
         )
     _stop_if_cancelled()
     lock = SessionLock(database_url, account.name)
-    app = make_app(tasks.blueprint, testsend.blueprint)
+    app = make_app(tasks.blueprint)
     # Drains and test sends share this sender, so their requests take turns (SerialSender);
     # each turn checks the session is still ours (LockedSender) right before reaching Telegram.
     deps = DrainDeps(

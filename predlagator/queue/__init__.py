@@ -1,1 +1,1 @@
-"""Predlagator."""
+"""The contract between processes: the Procrastinate app, task names, typed defer helpers."""

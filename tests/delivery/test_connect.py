@@ -29,8 +29,10 @@ class SilentServer:
     def __init__(self) -> None:
         self.accepted: asyncio.Queue[asyncio.StreamReader] = asyncio.Queue()
         self.url = ""
+        self._writers: list[asyncio.StreamWriter] = []
 
     async def _take(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.append(writer)
         await self.accepted.put(reader)
 
     @asynccontextmanager
@@ -38,8 +40,13 @@ class SilentServer:
         server = await asyncio.start_server(self._take, "127.0.0.1", 0)
         port = server.sockets[0].getsockname()[1]
         self.url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
-        async with server:
-            yield self
+        try:
+            async with server:
+                yield self
+        finally:
+            for writer in self._writers:
+                writer.close()
+                await writer.wait_closed()
 
     async def next_client(self) -> asyncio.StreamReader:
         """The next connection, once the client has sent its first packet (it then waits)."""

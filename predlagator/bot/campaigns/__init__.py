@@ -1,0 +1,1 @@
+"""Campaigns: the wizard, the list, the controls, the live progress card and its notices."""

@@ -1,0 +1,178 @@
+"""The progress card: drawn from a campaign and its ledger counts, and kept live in the chat."""
+
+from __future__ import annotations
+
+import html
+import logging
+from datetime import UTC, datetime
+from enum import Enum
+
+import procrastinate
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from predlagator.bot.campaigns.keyboards import CampaignAction
+from predlagator.bot.redraw import not_modified
+from predlagator.bot.reports.keyboards import report_buttons
+from predlagator.bot.texts import N_, STATUS, Html, duration, error, t
+from predlagator.db import campaigns
+from predlagator.db.pool import Pool
+from predlagator.models import FINISHED, Campaign, CampaignStatus, Progress
+from predlagator.queue import defer
+
+S = CampaignStatus
+CELLS = 10
+BUTTON = {
+    "start": N_("▶️ Start"),
+    "pause": N_("⏸ Pause"),
+    "resume": N_("▶️ Resume"),
+    "cancel": N_("✖️ Cancel"),
+    "refresh": N_("🔄 Refresh"),
+}
+
+
+def progress_bar(done: int, total: int) -> str:
+    """Ten cells and a percentage, e.g. "███░░░░░░░ 30%"."""
+    share = done / total if total else 0.0
+    filled = min(CELLS, int(share * CELLS))
+    return f"{'█' * filled}{'░' * (CELLS - filled)} {int(share * 100)}%"
+
+
+def render_card(
+    campaign: Campaign, progress: Progress, lang: str, now: datetime | None = None
+) -> str:
+    """The card's HTML: name and id, status, bar, counts, pace and ETA (or the time it took)."""
+    lines = [
+        f"<b>{html.escape(campaign.name)}</b> · #{campaign.id}",
+        t(lang, STATUS[campaign.status.value]),
+    ]
+    if campaign.status_reason and campaign.status in {S.PAUSED, S.WAITING, S.CANCELLED}:
+        lines.append(t(lang, "Reason: {reason}", reason=error(lang, campaign.status_reason)))
+    if campaign.status is S.WAITING and campaign.resume_at is not None:
+        lines.append(_wait(campaign.resume_at, lang, now or datetime.now(UTC)))
+    if campaign.status is S.SCHEDULED and progress.total == 0:
+        lines.append(t(lang, "Preparing the channel list…"))
+        return "\n".join(lines)
+    if campaign.status is S.CANCELLED and campaign.started_at is None:
+        lines.append(t(lang, "Cancelled before it started."))
+        return "\n".join(lines)
+    lines.append(progress_bar(progress.done, progress.total))
+    counts = progress.model_dump(include={"sent", "failed", "queued", "total"})
+    counts["queued"] = progress.pending
+    lines.append(t(lang, "Sent {sent} · failed {failed} · queued {queued} of {total}", **counts))
+    lines.append(_pace_or_took(campaign, progress, lang))
+    return "\n".join(lines)
+
+
+def _wait(resume_at: datetime, lang: str, now: datetime) -> str:
+    """How much of a flood wait is left and when sending resumes."""
+    left = duration(lang, max((resume_at - now).total_seconds(), 0) / 60)
+    at = resume_at.astimezone(UTC).strftime("%H:%M")
+    return t(lang, "Telegram asked to wait: {left} left, resumes at {at} UTC", left=left, at=at)
+
+
+def _pace_or_took(campaign: Campaign, progress: Progress, lang: str) -> str:
+    if campaign.status in FINISHED:
+        if campaign.finished_at is None:  # cancelled, a post still on its way
+            return t(lang, "Stopping: waiting for the posts already on their way…")
+        return t(lang, "Took {took}", took=took(campaign, lang))
+    eta = duration(lang, progress.eta_minutes)
+    return t(lang, "{rate}/min · about {eta} left", rate=f"{campaign.rate_per_minute:g}", eta=eta)
+
+
+def took(campaign: Campaign, lang: str) -> Html:
+    """How long the campaign ran, from its start to its end."""
+    if campaign.started_at is None or campaign.finished_at is None:
+        return duration(lang, 0)
+    return duration(lang, (campaign.finished_at - campaign.started_at).total_seconds() / 60)
+
+
+def card_keyboard(campaign: Campaign) -> InlineKeyboardMarkup | None:
+    """Start on a draft; Pause or Resume, Cancel and Refresh until it ends; then the report."""
+    if campaign.status in FINISHED:
+        # A report exists once a campaign that started has ended (posts in flight recorded).
+        if campaign.started_at is None or campaign.finished_at is None:
+            return None
+        return report_buttons([(campaign.id, t(campaign.language, "📊 Report"))])
+    if campaign.status is S.DRAFT:
+        return InlineKeyboardMarkup(inline_keyboard=[[_button(campaign, "start")]])
+    first = "resume" if campaign.status is S.PAUSED else "pause"
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_button(campaign, first), _button(campaign, "cancel")],
+            [_button(campaign, "refresh")],
+        ]
+    )
+
+
+def _button(campaign: Campaign, action: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=t(campaign.language, BUTTON[action]),
+        callback_data=CampaignAction(id=campaign.id, action=action).pack(),
+    )
+
+
+log = logging.getLogger(__name__)
+
+
+async def send(bot: Bot, pool: Pool, campaign: Campaign, chat_id: int) -> int:
+    """Send a fresh card for the campaign into `chat_id` and remember it; return its id."""
+    async with pool.connection() as conn:
+        progress = await campaigns.progress(conn, campaign.id)
+    assert progress is not None  # the campaign row exists, so its progress row does
+    text = render_card(campaign, progress, campaign.language)
+    message = await bot.send_message(chat_id, text, reply_markup=card_keyboard(campaign))
+    async with pool.connection() as conn:
+        await campaigns.set_card(conn, campaign.id, chat_id, message.message_id)
+    return message.message_id
+
+
+class Drawn(Enum):
+    """What drawing a card came to."""
+
+    CHANGED = "changed"  # the card was edited, or sent
+    SAME = "same"  # Telegram says the card already shows exactly this
+    NONE = "none"  # no campaign, no chat, or no card and none wanted
+    LATER = "later"  # Telegram asked us to slow down; a refresh is queued for then
+
+
+async def draw(bot: Bot, pool: Pool, campaign_id: int, *, send_missing: bool = True) -> Drawn:
+    """Bring the campaign's card up to date, sending one if it has none and `send_missing`."""
+    async with pool.connection() as conn:
+        campaign = await campaigns.get(conn, campaign_id)
+        progress = await campaigns.progress(conn, campaign_id)
+    if campaign is None or progress is None or campaign.chat_id is None:
+        return Drawn.NONE
+    if campaign.card_message_id is None:
+        if not send_missing:
+            return Drawn.NONE
+        await send(bot, pool, campaign, campaign.chat_id)
+        return Drawn.CHANGED
+    try:
+        await bot.edit_message_text(
+            text=render_card(campaign, progress, campaign.language),
+            chat_id=campaign.chat_id,
+            message_id=campaign.card_message_id,
+            reply_markup=card_keyboard(campaign),
+        )
+    except TelegramBadRequest as exc:
+        if not_modified(exc):
+            return Drawn.SAME
+        if "message to edit not found" not in exc.message:
+            raise
+        # The operator deleted the card: put a new one at the bottom of the chat.
+        await send(bot, pool, campaign, campaign.chat_id)
+    return Drawn.CHANGED
+
+
+async def redraw(
+    bot: Bot, pool: Pool, app: procrastinate.App, campaign_id: int, *, send_missing: bool = True
+) -> Drawn:
+    """Draw the card now, or when Telegram says so if it asks us to slow down."""
+    try:
+        return await draw(bot, pool, campaign_id, send_missing=send_missing)
+    except TelegramRetryAfter as exc:
+        log.info("card redraw postponed", extra={"campaign_id": campaign_id, "s": exc.retry_after})
+        await defer.refresh_progress(app, campaign_id, delay_s=exc.retry_after)
+        return Drawn.LATER

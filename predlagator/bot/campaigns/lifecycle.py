@@ -1,0 +1,193 @@
+"""Campaign controls: what start, pause, resume and cancel do, whoever asks and however."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import procrastinate
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+
+from predlagator.bot.campaigns import card
+from predlagator.bot.texts import N_, t
+from predlagator.db import audit, campaign_lookup, campaigns
+from predlagator.db.pool import Pool
+from predlagator.models import FINISHED, Campaign, CampaignStatus, Operator
+from predlagator.queue import defer
+
+log = logging.getLogger(__name__)
+S = CampaignStatus
+UNFINISHED = frozenset(S) - FINISHED
+
+
+@dataclass(frozen=True)
+class Control:
+    """One control: its command, the states it applies to, the state it leads to, its texts."""
+
+    action: str
+    command: str
+    to: CampaignStatus
+    applies_to: frozenset[CampaignStatus]
+    done: str  # said when it worked
+    nothing: str  # said when no campaign is in a state it applies to
+    which: str  # asks which campaign, over the candidates' buttons
+    toast: str | None = None  # said under a card, whose redraw shows which campaign changed
+
+
+START = Control(
+    "start",
+    "start_campaign",
+    S.SCHEDULED,
+    frozenset({S.DRAFT}),
+    N_("Campaign #{id} is starting."),
+    N_("No prepared campaign to start. /new_campaign prepares one."),
+    N_("Which campaign to start?"),
+)
+PAUSE = Control(
+    "pause",
+    "pause",
+    S.PAUSED,
+    frozenset({S.SCHEDULED, S.RUNNING, S.WAITING}),
+    N_("Campaign #{id} paused."),
+    N_("No campaign is sending, so there is nothing to pause."),
+    N_("Which campaign to pause?"),
+    N_("Paused"),
+)
+RESUME = Control(
+    "resume",
+    "resume",
+    S.RUNNING,
+    frozenset({S.PAUSED}),
+    N_("Campaign #{id} resumed."),
+    N_("No campaign is paused, so there is nothing to resume."),
+    N_("Which campaign to resume?"),
+    N_("Resumed"),
+)
+CANCEL = Control(
+    "cancel",
+    "cancel",
+    S.CANCELLED,
+    UNFINISHED,
+    N_("Campaign #{id} cancelled."),
+    N_("No campaign is in progress, so there is nothing to cancel."),
+    N_("Which campaign to cancel?"),
+)
+CONTROLS = {c.action: c for c in (START, PAUSE, RESUME, CANCEL)}
+BY_COMMAND = {c.command: c for c in CONTROLS.values()}
+
+# Why a control changed nothing, by the state the campaign was found in.
+_NOT_STARTED = N_("Campaign #{id} has not started; /start_campaign {id} starts it.")
+_REFUSALS: dict[str, dict[CampaignStatus, str]] = {
+    "start": {
+        S.PAUSED: N_("Campaign #{id} is paused; /resume {id} continues it."),
+        S.SCHEDULED: N_("Campaign #{id} is already scheduled to start."),
+    },
+    "pause": {S.PAUSED: N_("Campaign #{id} is already paused."), S.DRAFT: _NOT_STARTED},
+    "resume": {
+        S.DRAFT: _NOT_STARTED,
+        S.WAITING: N_("Campaign #{id} is waiting out a Telegram limit; it resumes by itself."),
+    },
+    "cancel": {},
+}
+_FALLBACK = {
+    "start": N_("Campaign #{id} has already started."),
+    "pause": N_("Campaign #{id} is not sending."),
+    "resume": N_("Campaign #{id} is not paused."),
+    "cancel": N_("Campaign #{id} has already finished."),
+}
+_ENDED = {
+    S.COMPLETED: N_("Campaign #{id} has already finished."),
+    S.CANCELLED: N_("Campaign #{id} was cancelled."),
+}
+
+
+def why_not(control: Control, found: Campaign | None, campaign_id: int, lang: str) -> str:
+    """Explain, in the operator's language, why the campaign did not change."""
+    if found is None:
+        return t(lang, "No campaign #{id}.", id=campaign_id)
+    message = _ENDED.get(found.status) or _REFUSALS[control.action].get(found.status)
+    return t(lang, message or _FALLBACK[control.action], id=campaign_id)
+
+
+@dataclass
+class Outcome:
+    """What a control came to: whether the campaign changed, and what to tell the operator."""
+
+    changed: bool
+    text: str
+
+
+@dataclass
+class Tools:
+    """What carrying out a control needs besides the campaign."""
+
+    bot: Bot
+    pool: Pool
+    queue: procrastinate.App
+    operator: Operator
+    lang: str
+
+
+async def carry_out(control: Control, campaign_id: int, chat_id: int, tools: Tools) -> Outcome:
+    """Move the campaign as `control` says, audited, then update its card and the workers."""
+    campaign, found = await _move(control, campaign_id, tools)
+    if campaign is None:
+        return Outcome(False, why_not(control, found, campaign_id, tools.lang))
+    if control is START:
+        await _launch(campaign, chat_id, tools)
+    elif control is CANCEL:
+        await _after_cancel(campaign, tools)
+    else:
+        if control is RESUME:
+            await defer.kick_drain(tools.queue, campaign.account_id)
+        # Pausing needs nothing more: the drain reads the status before every post.
+        await card.redraw(tools.bot, tools.pool, tools.queue, campaign.id)
+    return Outcome(True, t(tools.lang, control.done, id=campaign_id))
+
+
+async def _move(
+    control: Control, campaign_id: int, tools: Tools
+) -> tuple[Campaign | None, Campaign | None]:
+    """Change the status and audit it in one transaction; return (changed, found if not)."""
+    async with tools.pool.connection() as conn, conn.transaction():
+        details: dict[str, int] = {}
+        if control is CANCEL:
+            details["not_sent"] = await campaign_lookup.unsent(conn, campaign_id)
+            changed = await campaigns.cancel(conn, campaign_id)
+        else:
+            changed = await campaigns.transition(
+                conn, campaign_id, control.to, from_states=control.applies_to
+            )
+        if changed is None:
+            return None, await campaigns.get(conn, campaign_id)
+        action = f"campaign.{control.action}"
+        await audit.record(conn, tools.operator.user_id, action, "campaign", campaign_id, **details)
+    return changed, None
+
+
+async def _launch(campaign: Campaign, chat_id: int, tools: Tools) -> None:
+    """Put the card in the chat and ask a worker to launch the campaign."""
+    try:
+        await card.send(tools.bot, tools.pool, campaign, chat_id)
+    except TelegramAPIError:
+        # Launching matters more than the card; the notifier draws one with the first progress.
+        log.warning("card not sent", exc_info=True, extra={"campaign_id": campaign.id})
+    await defer.launch_campaign(tools.queue, campaign.id)
+
+
+async def _after_cancel(campaign: Campaign, tools: Tools) -> None:
+    """Show the cancel on the card; report it if it has ended and had ever started."""
+    await card.redraw(tools.bot, tools.pool, tools.queue, campaign.id, send_missing=False)
+    # A post still on its way ends it when the drain records that post, and the drain reports
+    # then; a campaign that never started has nothing to report.
+    if campaign.finished_at is not None and campaign.started_at is not None:
+        await defer.campaign_finished(tools.queue, campaign.id)
+
+
+async def unsent(pool: Pool, campaign_id: int) -> tuple[Campaign | None, int]:
+    """The campaign and how many of its posts a cancel would stop."""
+    async with pool.connection() as conn:
+        campaign = await campaigns.get(conn, campaign_id)
+        count = await campaign_lookup.unsent(conn, campaign_id) if campaign else 0
+    return campaign, count

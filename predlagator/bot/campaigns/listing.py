@@ -1,0 +1,165 @@
+"""/campaigns: every campaign with its status, newest first, a page at a time; open one's card."""
+
+from __future__ import annotations
+
+import html
+from datetime import UTC, datetime
+
+from aiogram import Bot, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from predlagator.bot.access.viewers import READ_ONLY
+from predlagator.bot.campaigns.card import card_keyboard, render_card
+from predlagator.bot.campaigns.wizard.keyboards import cut
+from predlagator.bot.campaigns.wizard.start_time import show
+from predlagator.bot.redraw import not_modified
+from predlagator.bot.texts import STATUS, Html, t
+from predlagator.config import Settings
+from predlagator.db import campaigns
+from predlagator.db.pool import Pool
+from predlagator.models import Campaign, CampaignStatus
+
+PAGE = 10
+# Numbers in forged callback data beyond PostgreSQL's bigint would fail the query.
+MAX_ID = 2**63
+
+
+class CampaignsPage(CallbackData, prefix="cl"):
+    """Prev / Next under /campaigns: the page starting `offset` campaigns from the newest."""
+
+    offset: int
+
+
+class OpenCampaign(CallbackData, prefix="co"):
+    """A campaign's button in /campaigns: show its card."""
+
+    id: int
+
+
+def waits_for_start(campaign: Campaign) -> bool:
+    """Scheduled for a moment still ahead (rather than starting right now)."""
+    start_at = campaign.start_at
+    return (
+        campaign.status is CampaignStatus.SCHEDULED
+        and start_at is not None
+        and start_at > datetime.now(UTC)
+    )
+
+
+def status_of(campaign: Campaign, settings: Settings, lang: str) -> str:
+    """The status as the list shows it; a campaign waiting for its start time says when."""
+    if waits_for_start(campaign) and campaign.start_at is not None:
+        return t(lang, "🕐 Scheduled for {at}", at=show(campaign.start_at, settings.zone))
+    return t(lang, STATUS[campaign.status.value])
+
+
+async def page(
+    pool: Pool, settings: Settings, lang: str, offset: int
+) -> tuple[str, InlineKeyboardMarkup] | None:
+    """The list's text and buttons from `offset`; None if nothing is there."""
+    async with pool.connection() as conn:
+        found = await campaigns.list_recent(conn, limit=PAGE + 1, offset=offset)
+    if not found:
+        return None
+    rows = [
+        t(
+            lang,
+            "#{id} {name}: {status}",
+            id=c.id,
+            name=c.name,
+            status=Html(status_of(c, settings, lang)),
+        )
+        for c in found[:PAGE]
+    ]
+    buttons = [
+        [
+            InlineKeyboardButton(
+                text=cut(f"#{c.id} {c.name}"), callback_data=OpenCampaign(id=c.id).pack()
+            )
+        ]
+        for c in found[:PAGE]
+    ]
+    nav = []
+    if offset > 0:
+        back = CampaignsPage(offset=max(offset - PAGE, 0)).pack()
+        nav.append(InlineKeyboardButton(text=t(lang, "◀️ Prev"), callback_data=back))
+    if len(found) > PAGE:
+        more = CampaignsPage(offset=offset + PAGE).pack()
+        nav.append(InlineKeyboardButton(text=t(lang, "Next ▶️"), callback_data=more))
+    markup = InlineKeyboardMarkup(inline_keyboard=[*buttons, *([nav] if nav else [])])
+    return "\n".join([t(lang, "<b>Campaigns</b>"), *rows]), markup
+
+
+async def cmd_campaigns(message: Message, pool: Pool, settings: Settings, lang: str) -> None:
+    """The newest campaigns with their status, each with a button to its card."""
+    shown = await page(pool, settings, lang, 0)
+    if shown is None:
+        await message.answer(t(lang, "No campaigns yet. /new_campaign prepares one."))
+        return
+    await message.answer(shown[0], reply_markup=shown[1])
+
+
+async def on_page(
+    callback: CallbackQuery,
+    callback_data: CampaignsPage,
+    bot: Bot,
+    pool: Pool,
+    settings: Settings,
+    lang: str,
+) -> None:
+    """Prev / Next: the list's message shows another page."""
+    offset = callback_data.offset
+    shown = await page(pool, settings, lang, offset) if 0 <= offset < MAX_ID else None
+    if shown is None or callback.message is None:
+        await callback.answer(t(lang, "This button is no longer valid"))
+        return
+    try:
+        await bot.edit_message_text(
+            shown[0],
+            chat_id=callback.message.chat.id,
+            message_id=callback.message.message_id,
+            reply_markup=shown[1],
+        )
+    except TelegramBadRequest as exc:
+        if not not_modified(exc):
+            raise
+    await callback.answer()
+
+
+async def on_open(
+    callback: CallbackQuery,
+    callback_data: OpenCampaign,
+    bot: Bot,
+    pool: Pool,
+    settings: Settings,
+    lang: str,
+) -> None:
+    """Show the campaign's card as it is now (the live card stays where it is)."""
+    campaign = progress = None
+    if 0 < callback_data.id < MAX_ID:
+        async with pool.connection() as conn:
+            campaign = await campaigns.get(conn, callback_data.id)
+            progress = await campaigns.progress(conn, callback_data.id)
+    if campaign is None or progress is None:
+        await callback.answer(t(lang, "No campaign #{id}.", id=callback_data.id))
+        return
+    text = render_card(campaign, progress, lang)
+    if waits_for_start(campaign):
+        # Not "starting" yet: the launch comes at its time.
+        name = html.escape(campaign.name)
+        text = f"<b>{name}</b> · #{campaign.id}\n{status_of(campaign, settings, lang)}"
+    chat_id = callback.message.chat.id if callback.message else callback.from_user.id
+    await bot.send_message(chat_id, text, reply_markup=card_keyboard(campaign))
+    await callback.answer()
+
+
+def make_router() -> Router:
+    """Build this feature's router; read-only, so viewers use it too."""
+    router = Router(name=__name__)
+    router.message.register(cmd_campaigns, Command("campaigns"), flags=READ_ONLY)
+    router.callback_query.register(on_page, CampaignsPage.filter(), flags=READ_ONLY)
+    router.callback_query.register(on_open, OpenCampaign.filter(), flags=READ_ONLY)
+    return router

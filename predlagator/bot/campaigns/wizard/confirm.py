@@ -1,0 +1,109 @@
+"""Confirm: check the choices still hold, then create the campaign exactly once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from aiogram.fsm.storage.base import StorageKey
+
+from predlagator.bot.campaigns.wizard.start_time import show
+from predlagator.bot.campaigns.wizard.states import Draft, stored
+from predlagator.bot.campaigns.wizard.summary import Picks
+from predlagator.bot.fsm_storage import key_columns
+from predlagator.bot.texts import t
+from predlagator.config import Settings
+from predlagator.db import accounts, audit, campaigns, fsm, schedules
+from predlagator.db.picks import BatchPick
+from predlagator.db.pool import Pool
+from predlagator.models import Campaign, Operator
+
+
+def batch_refusal(batch: BatchPick | None, lang: str) -> str | None:
+    """Why a batch can't carry a campaign (gone, empty, nothing active), or None if it can."""
+    if batch is None:
+        return t(lang, "That batch no longer exists. Pick another.")
+    if batch.channel_count == 0:
+        return t(lang, "Batch «{name}» has no channels. Pick another.", name=batch.name)
+    if batch.active_count == 0:
+        return t(
+            lang,
+            "Batch «{name}» has no active channels ({n} switched off). Pick another.",
+            name=batch.name,
+            n=batch.channel_count,
+        )
+    return None
+
+
+def problem(
+    draft: Draft, chosen: Picks, now: datetime, zone: ZoneInfo, lang: str
+) -> tuple[str, str] | None:
+    """The step to go back to and why, if something changed since it was answered."""
+    refusal = batch_refusal(chosen.batch, lang)
+    if refusal is not None:
+        return "batch", refusal
+    if chosen.template is None:
+        return "template", t(lang, "That template no longer exists. Pick another.")
+    if draft.account_id is not None and (
+        chosen.account is None or chosen.account.status != "active"
+    ):
+        return "account", t(lang, "That account can't send any more. Choose again.")
+    if draft.start_at is not None and draft.start_at <= now:
+        at = show(draft.start_at, zone)
+        return "start", t(lang, "{at} has already passed. Choose the start again.", at=at)
+    return None
+
+
+async def create(
+    pool: Pool,
+    key: StorageKey,
+    draft: Draft,
+    settings: Settings,
+    operator: Operator,
+    chat_id: int,
+    lang: str,
+) -> Campaign | None:
+    """End the wizard and create its campaign in one transaction; None if it had ended."""
+    assert draft.batch_id and draft.template_id  # a draft reaches Confirm with every answer
+    assert draft.rate is not None and draft.retry_limit is not None
+    async with pool.connection() as conn, conn.transaction():
+        # Ending the dialog in the same transaction makes a second Confirm find nothing.
+        ended = await fsm.finish(conn, key_columns(key), stored("confirm"), draft.token)
+        if ended is None:
+            return None
+        account_id = draft.account_id
+        if account_id is None:  # no account yet: the one TG_SESSION signs in, as before
+            rate = settings.default_rate_per_minute
+            account_id = (await accounts.ensure(conn, accounts.MAIN_ACCOUNT, rate)).id
+        campaign = await campaigns.create(
+            conn,
+            name=draft.name or "",
+            batch_id=draft.batch_id,
+            template_id=draft.template_id,
+            account_id=account_id,
+            rate_per_minute=draft.rate,
+            retry_limit=draft.retry_limit,
+            chat_id=chat_id,
+            language=lang,
+            created_by=operator.user_id,
+        )
+        start_at = draft.start_at.astimezone(UTC).isoformat() if draft.start_at else None
+        details = draft.model_dump(include={"batch_id", "template_id", "rate", "retry_limit"})
+        await audit.record(
+            conn,
+            operator.user_id,
+            "campaign.create",
+            "campaign",
+            campaign.id,
+            account_id=account_id,
+            start_at=start_at,
+            **details,
+        )
+        if draft.start_at is not None:
+            scheduled = await schedules.schedule(conn, campaign.id, draft.start_at)
+            assert scheduled is not None  # a draft made a moment ago in this transaction
+            await audit.record(
+                conn, operator.user_id, "campaign.schedule", "campaign", campaign.id, at=start_at
+            )
+            campaign = scheduled
+    return campaign

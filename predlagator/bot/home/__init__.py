@@ -1,0 +1,1 @@
+"""Home: /start and /help, the command menu, /status, and the answer to anything else."""

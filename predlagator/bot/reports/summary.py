@@ -1,0 +1,207 @@
+"""The final report's data and text: outcomes, failure reasons, duration against plan, waits."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from predlagator import telegram_errors
+from predlagator.bot.reports import chart as report_chart
+from predlagator.bot.texts import STATUS, duration, t, tn
+from predlagator.db import report as db_report
+from predlagator.db.report import ErrorCount, Outcomes, WaitEvent
+from predlagator.db.rows import Conn
+from predlagator.models import Campaign
+
+Span = tuple[datetime, datetime]
+FLOOD_WAIT = "account.flood_wait"
+RESUMED = "campaign.resumed_after_wait"
+# Reasons listed one by one; the rest are summed up in one line.
+SHOWN_REASONS = 10
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Everything the report's text says about one campaign."""
+
+    campaign: Campaign
+    outcomes: Outcomes
+    errors: Sequence[ErrorCount]
+    start: datetime | None  # when it started sending; None if it never did
+    end: datetime  # when it finished, or now while it goes on
+    waits: Sequence[Span]  # flood waits within start..end, merged
+
+    @property
+    def wait_minutes(self) -> float:
+        """Minutes spent waiting out flood limits."""
+        return sum((b - a).total_seconds() for a, b in self.waits) / 60
+
+
+async def summary(conn: Conn, campaign: Campaign, now: datetime) -> Summary:
+    """Read the campaign's counts, failure reasons and waits."""
+    outcomes = await db_report.outcomes(conn, campaign.id)
+    assert outcomes is not None  # the campaign row exists
+    errors = await db_report.errors(conn, campaign.id)
+    start, end = campaign.started_at, campaign.finished_at or now
+    waits = await _waits(conn, campaign, start, end)
+    return Summary(campaign, outcomes, errors, start, end, waits)
+
+
+async def series(conn: Conn, campaign: Campaign, now: datetime) -> report_chart.Series | None:
+    """What the chart shows, or None when nothing was ever sent or failed."""
+    start, end = campaign.started_at, campaign.finished_at or now
+    minutes = await db_report.per_minute(conn, campaign.id)
+    if start is None or not minutes:
+        return None
+    # A row recorded a moment before started_at (clocks of two processes) still gets its bar.
+    start = min(start, minutes[0].minute)
+    end = max(end, minutes[-1].minute + timedelta(minutes=1))
+    waits = await _waits(conn, campaign, start, end)
+    return report_chart.Series(
+        start=start,
+        end=end,
+        minutes=[(m.minute, m.sent, m.failed) for m in minutes],
+        waits=waits,
+    )
+
+
+async def _waits(
+    conn: Conn, campaign: Campaign, start: datetime | None, end: datetime
+) -> list[Span]:
+    if start is None:
+        return []
+    events = await db_report.wait_events(conn, campaign, start, end)
+    return wait_spans(events, start, end)
+
+
+def wait_spans(events: Sequence[WaitEvent], start: datetime, end: datetime) -> list[Span]:
+    """The campaign's flood waits as spans within start..end, overlaps merged.
+
+    A wait lasts from the account's flood error until the campaign resumed after it (the
+    engine's resume may come a little after the wait's end), or until the wait's end when no
+    resume followed (the campaign was paused or cancelled meanwhile).
+    """
+    waits = sorted((e.created_at, e.until) for e in events if e.action == FLOOD_WAIT and e.until)
+    resumes = sorted(e.created_at for e in events if e.action == RESUMED)
+    spans: list[Span] = []
+    for index, (begin, until) in enumerate(waits):
+        following = waits[index + 1][0] if index + 1 < len(waits) else None
+        resumed = next(
+            (r for r in resumes if r >= begin and (following is None or r < following)), None
+        )
+        a, b = max(begin, start), min(resumed or until, end)
+        if b <= a:
+            continue
+        if spans and a <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], b))
+        else:
+            spans.append((a, b))
+    return spans
+
+
+def render_text(s: Summary, lang: str) -> str:
+    """The report message's HTML."""
+    c, o = s.campaign, s.outcomes
+    lines = [
+        t(lang, "📊 <b>Report: {name}</b> · #{id}", name=c.name, id=c.id),
+        t(lang, STATUS[c.status.value]),
+        _counts(o, lang),
+    ]
+    if o.skipped_inactive:
+        lines.append(
+            tn(
+                lang,
+                "Skipped {n} channel of the batch: it was switched off.",
+                "Skipped {n} channels of the batch: they were switched off.",
+                o.skipped_inactive,
+            )
+        )
+    if o.pending:
+        lines.append(t(lang, "Still to send: {n}.", n=o.pending))
+    if s.errors:
+        lines += ["", t(lang, "<b>Why posts failed</b>")]
+        lines += [_reason(e, lang) for e in s.errors[:SHOWN_REASONS]]
+        rest = sum(e.n for e in s.errors[SHOWN_REASONS:])
+        if rest:
+            lines.append(t(lang, "• other reasons: {n}", n=rest))
+    lines += ["", *_timing(s, lang)]
+    return "\n".join(lines)
+
+
+def _counts(o: Outcomes, lang: str) -> str:
+    if o.cancelled:
+        return t(
+            lang,
+            "Sent {sent} · failed {failed} · cancelled {cancelled} of {total}",
+            sent=o.sent,
+            failed=o.failed,
+            cancelled=o.cancelled,
+            total=o.total,
+        )
+    return t(
+        lang,
+        "Sent {sent} · failed {failed} of {total}",
+        **o.model_dump(include={"sent", "failed", "total"}),
+    )
+
+
+def _reason(e: ErrorCount, lang: str) -> str:
+    """One failure reason and how many posts it stopped: "• not allowed to post: 3"."""
+    return "• " + html.escape(telegram_errors.count_label(e.code, lang, e.n), quote=False)
+
+
+def _timing(s: Summary, lang: str) -> list[str]:
+    c, o = s.campaign, s.outcomes
+    planned = duration(lang, o.total / c.rate_per_minute)
+    rate = f"{c.rate_per_minute:g}"
+    if s.start is None:
+        return [
+            t(lang, "Not started; planned {planned} at {rate}/min.", planned=planned, rate=rate)
+        ]
+    took = duration(lang, (s.end - s.start).total_seconds() / 60)
+    if c.finished_at is None:
+        line = t(
+            lang,
+            "Running for {took} so far, planned {planned} at {rate}/min.",
+            took=took,
+            planned=planned,
+            rate=rate,
+        )
+    else:
+        line = t(
+            lang,
+            "Took {took}, planned {planned} at {rate}/min.",
+            took=took,
+            planned=planned,
+            rate=rate,
+        )
+    if not s.waits:
+        return [line, t(lang, "No flood waits.")]
+    waited = tn(
+        lang,
+        "Flood waits: {wait} in {n} wait.",
+        "Flood waits: {wait} in {n} waits.",
+        len(s.waits),
+        wait=duration(lang, s.wait_minutes),
+    )
+    return [line, waited]
+
+
+def chart_labels(campaign_id: int, lang: str, per_bar: int) -> report_chart.Labels:
+    """The chart's words; English when no font on this machine can write the language."""
+    if lang != "en" and not report_chart.has_cyrillic_font():
+        lang = "en"
+    # The chart is an image, not HTML: no parameter here is text that t() would escape.
+    x_axis = t(lang, "time, UTC")
+    if per_bar > 1:
+        x_axis += " · " + t(lang, "one bar = {n} min", n=per_bar)
+    return report_chart.Labels(
+        title=t(lang, "Campaign #{id}: posts per minute", id=campaign_id),
+        x_axis=x_axis,
+        y_axis=t(lang, "posts per minute"),
+        sent=t(lang, "sent posts"),
+        failed=t(lang, "failed posts"),
+        wait=t(lang, "flood waits"),
+    )

@@ -1,0 +1,1 @@
+"""Templates: posts sent to the bot become templates; list, preview, rename and delete them."""

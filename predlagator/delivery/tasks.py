@@ -1,0 +1,143 @@
+"""The worker's tasks: launch a campaign, drain an account, send a test, reconcile, clean up."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+import procrastinate
+from procrastinate import JobContext
+from procrastinate.jobs import Status
+
+from predlagator.db import campaigns, deliveries
+from predlagator.db.pool import Pool
+from predlagator.delivery.drain import Drain, DrainDeps
+from predlagator.delivery.testsend import Request, perform
+from predlagator.models import FINISHED, CampaignStatus
+from predlagator.queue import defer, names
+
+log = logging.getLogger(__name__)
+
+blueprint = procrastinate.Blueprint()
+
+# A job whose worker has not beaten for this long is dead (workers beat every 10 s).
+STALLED_AFTER_S = 30.0
+
+
+def _deps(context: JobContext) -> DrainDeps:
+    deps = context.additional_context["drain_deps"]
+    assert isinstance(deps, DrainDeps)
+    return deps
+
+
+def _pool(context: JobContext) -> Pool:
+    pool: Pool = context.additional_context["pool"]
+    return pool
+
+
+@blueprint.task(name=names.LAUNCH_CAMPAIGN, queue=names.DELIVERY_QUEUE, pass_context=True)
+async def launch_campaign(context: JobContext, campaign_id: int) -> None:
+    """Snapshot the campaign's active channels into the ledger and start its account's drain."""
+    async with _pool(context).connection() as conn, conn.transaction():
+        campaign = await campaigns.lock_for_launch(conn, campaign_id)
+        if campaign is None or campaign.status in FINISHED:
+            return  # cancelled before it started
+        # Whatever happened since /start_campaign (a pause, even a pause and a resume), the
+        # ledger is made here; the snapshot is idempotent, so a repeated launch adds nothing.
+        added = await deliveries.snapshot(conn, campaign_id)
+        started = await campaigns.transition(
+            conn,
+            campaign_id,
+            CampaignStatus.RUNNING,
+            from_states=[CampaignStatus.DRAFT, CampaignStatus.SCHEDULED],
+        )
+    log.info("campaign launched", extra={"campaign_id": campaign_id, "deliveries": added})
+    status = started.status if started is not None else campaign.status
+    if status is not CampaignStatus.RUNNING:
+        return  # paused before its launch: it keeps its ledger and waits for Resume
+    app = context.app
+    async with _pool(context).connection() as conn:
+        done = await campaigns.complete_if_done(conn, campaign_id)
+    if done is not None:  # no active channel at all
+        await defer.campaign_finished(app, campaign_id)
+        return
+    await defer.kick_drain(app, campaign.account_id)
+    await defer.refresh_progress(app, campaign_id, delay_s=0)
+
+
+@blueprint.task(name=names.DRAIN, pass_context=True)
+async def drain(context: JobContext, account_id: int) -> None:
+    """Send the account's due deliveries (runs only where the account's session lives)."""
+    await Drain(_deps(context), account_id).run()
+
+
+@blueprint.periodic(cron="* * * * *")
+@blueprint.task(name=names.RECONCILE, queue=names.DELIVERY_QUEUE, pass_context=True)
+async def reconcile(context: JobContext, timestamp: int) -> None:
+    """Requeue jobs of dead workers and kick accounts that have due work."""
+    await recover_stalled(context.app, STALLED_AFTER_S)
+    async with _pool(context).connection() as conn:
+        account_ids = await campaigns.accounts_needing_drain(conn)
+        finished = await campaigns.complete_all_done(conn)
+    for campaign in finished:
+        await defer.campaign_finished(context.app, campaign.id)
+    for account_id in account_ids:
+        await defer.kick_drain(context.app, account_id)
+
+
+@blueprint.periodic(cron="17 * * * *")
+@blueprint.task(name="retention", queue=names.DELIVERY_QUEUE, pass_context=True)
+async def retention(context: JobContext, timestamp: int) -> None:
+    """Delete finished jobs older than RETENTION_DAYS; the ledger and audit log stay."""
+    days: int = context.additional_context.get("retention_days", 7)
+    await context.app.job_manager.delete_old_jobs(
+        nb_hours=days * 24, include_failed=True, include_cancelled=True, include_aborted=True
+    )
+
+
+async def recover_stalled(
+    app: procrastinate.App, seconds_since_heartbeat: float, queue: str | None = None
+) -> int:
+    """Finish dead drains and kick their accounts afresh; retry other dead jobs."""
+    manager = app.job_manager
+    stalled = list(
+        await manager.get_stalled_jobs(queue=queue, seconds_since_heartbeat=seconds_since_heartbeat)
+    )
+    for job in stalled:
+        if job.task_name == names.DRAIN:
+            # A retried drain would collide with a waiting kick's queueing lock; the ledger
+            # holds all its state, so a fresh kick is the same thing.
+            await manager.finish_job(job, status=Status.FAILED, delete_job=False)
+            kwargs: dict[str, Any] = job.task_kwargs
+            await defer.kick_drain(app, int(kwargs["account_id"]))
+        else:
+            await manager.retry_job(job)
+        log.warning("stalled job recovered", extra={"job_id": job.id, "task": job.task_name})
+    return len(stalled)
+
+
+@blueprint.task(name=names.TEST_SEND, pass_context=True)
+async def test_send(
+    context: JobContext,
+    account_id: int,
+    template_id: int,
+    target: str,
+    random_id: int,
+    deadline: str,
+    chat_id: int,
+    lang: str,
+) -> None:
+    """Send the test post (deferred to the account's queue, so it runs where its session is)."""
+    deps = _deps(context)
+    request = Request(
+        account_id=account_id,
+        template_id=template_id,
+        target=target,
+        random_id=random_id,
+        deadline=datetime.fromisoformat(deadline),
+    )
+    outcome = await perform(deps, request)
+    await defer.test_result(
+        context.app, chat_id, lang, template_id=template_id, target=target, **outcome
+    )

@@ -1,0 +1,101 @@
+"""/audit: the latest 20 changes for every role, paged back with "Older"."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from predlagator.bot.access.keyboards import AuditPage
+from predlagator.db import audit
+from predlagator.db.pool import Pool
+from predlagator.models import Role
+from tests.fakes.bot_api import OWNER, STRANGER, VIEWER, BotHarness, bot_harness
+
+
+@pytest.fixture
+async def h(pool: Pool) -> AsyncIterator[BotHarness]:
+    async with bot_harness(pool) as harness:
+        await harness.add(VIEWER, Role.VIEWER)
+        yield harness
+
+
+def buttons(params: dict[str, Any]) -> list[tuple[str, str]]:
+    rows = params.get("reply_markup", {}).get("inline_keyboard", [])
+    return [(b["text"], b["callback_data"]) for row in rows for b in row]
+
+
+async def fill(h: BotHarness, n: int) -> None:
+    """`n` campaign pauses by the owner, numbered by object id 1..n."""
+    async with h.pool.connection() as conn:
+        for i in range(1, n + 1):
+            await audit.record(conn, OWNER, "campaign.pause", "campaign", i)
+
+
+async def test_empty_in_both_languages(h: BotHarness) -> None:
+    await h.send(VIEWER, "/audit")
+    await h.send(VIEWER, "/audit", lang="ru")
+    assert h.session.sent_texts() == ["No changes recorded yet.", "Изменений пока нет."]
+
+
+async def test_rows_show_when_who_what_and_details(h: BotHarness) -> None:
+    async with h.pool.connection() as conn:
+        await audit.record(conn, None, "campaign.resume", "campaign", 7, reason="flood wait over")
+        await audit.record(conn, OWNER, "operator.add", "operator", 777, role="viewer")
+    when = datetime.now(UTC).strftime("%m-%d")
+    await h.send(VIEWER, "/audit")
+    await h.send(VIEWER, "/audit", lang="ru")
+    english, russian = h.session.of("sendMessage")
+    lines = english["text"].split("\n")
+    assert lines[0] == "<b>Latest changes</b> (UTC)"
+    assert lines[1].startswith(when)
+    assert lines[1].endswith(f" · {OWNER} · operator.add · operator #777 (role=viewer)")
+    assert lines[2].endswith(" · system · campaign.resume · campaign #7 (reason=flood wait over)")
+    assert "reply_markup" not in english
+    assert russian["text"].split("\n")[0] == "<b>Последние изменения</b> (UTC)"
+    assert " · система · campaign.resume" in russian["text"]
+
+
+async def test_older_pages_back(h: BotHarness) -> None:
+    await fill(h, 45)
+    await h.send(VIEWER, "/audit")
+    [first] = h.session.of("sendMessage")
+    assert len(first["text"].split("\n")) == 21
+    assert first["text"].split("\n")[1].endswith("campaign #45")
+    assert buttons(first) == [("⬅️ Older", AuditPage(offset=20).pack())]
+    await h.press(VIEWER, AuditPage(offset=20).pack(), message_id=9)
+    await h.press(VIEWER, AuditPage(offset=40).pack(), message_id=9, lang="ru")
+    second, third = h.session.edits()
+    assert second["message_id"] == 9
+    assert second["text"].split("\n")[1].endswith("campaign #25")
+    assert buttons(second) == [("⬅️ Older", AuditPage(offset=40).pack())]
+    assert [line[-11:] for line in third["text"].split("\n")[1:]] == [
+        f"campaign #{i}" for i in range(5, 0, -1)
+    ]
+    assert "reply_markup" not in third
+    assert h.session.answers() == [None, None]
+
+
+async def test_forged_offset_and_strangers(h: BotHarness) -> None:
+    await fill(h, 3)
+    await h.press(VIEWER, AuditPage(offset=-5).pack())
+    await h.press(OWNER, "au:lots")
+    await h.press(STRANGER, AuditPage(offset=20).pack())
+    await h.send(STRANGER, "/audit")
+    assert h.session.answers() == [
+        "This button is no longer valid",
+        "This button is no longer valid",
+        "This is a private bot. Ask its owner to add you.",
+    ]
+    assert h.session.sent_texts() == ["This is a private bot. Ask its owner to add you."]
+    assert h.session.edits() == []
+
+
+async def test_operator_changes_show_up(h: BotHarness) -> None:
+    await h.send(OWNER, "/operators add 777 viewer")
+    h.session.reset()
+    await h.send(OWNER, "/audit")
+    [text] = h.session.sent_texts()
+    assert text.split("\n")[1].endswith(f" · {OWNER} · operator.add · operator #777 (role=viewer)")

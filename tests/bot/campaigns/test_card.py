@@ -1,0 +1,195 @@
+"""The progress card: text and buttons for every campaign status, in both languages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from predlagator.bot.campaigns.card import card_keyboard, progress_bar, render_card
+from predlagator.models import Campaign, CampaignStatus, Progress
+
+S = CampaignStatus
+T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def campaign(status: S, **changes: object) -> Campaign:
+    fields: dict[str, object] = {
+        "id": 7,
+        "name": "Shops & <friends>",
+        "batch_id": 1,
+        "template_id": 1,
+        "account_id": 1,
+        "rate_per_minute": 20.0,
+        "retry_limit": 3,
+        "status": status,
+        "status_reason": None,
+        "resume_at": None,
+        "chat_id": 100,
+        "card_message_id": 5,
+        "language": "en",
+        "created_by": 100,
+        "created_at": T0,
+        "started_at": T0,
+        "finished_at": None,
+        **changes,
+    }
+    return Campaign.model_validate(fields)
+
+
+def progress(
+    status: S, *, total: int = 100, sent: int = 30, failed: int = 10, rate: float = 20.0
+) -> Progress:
+    """The ledger as the progress query reads it; `rate` is the campaign's, as in the row."""
+    queued = total - sent - failed
+    return Progress(
+        campaign_id=7,
+        status=status,
+        total=total,
+        queued=queued,
+        retrying=0,
+        sending=0,
+        sent=sent,
+        failed=failed,
+        cancelled=0,
+        sent_last_minute=0,
+        rate_per_minute=rate,
+        resume_at=None,
+        flood_until=None,
+        started_at=T0,
+        finished_at=None,
+    )
+
+
+def labels(c: Campaign) -> list[tuple[str, str | None]]:
+    markup = card_keyboard(c)
+    if markup is None:
+        return []
+    return [(b.text, b.callback_data) for row in markup.inline_keyboard for b in row]
+
+
+def test_progress_bar() -> None:
+    assert progress_bar(0, 0) == "░░░░░░░░░░ 0%"
+    assert progress_bar(40, 100) == "████░░░░░░ 40%"
+    assert progress_bar(99, 100) == "█████████░ 99%"
+    assert progress_bar(7, 7) == "██████████ 100%"
+
+
+def test_running_card() -> None:
+    c = campaign(S.RUNNING)
+    assert render_card(c, progress(S.RUNNING), "en") == (
+        "<b>Shops &amp; &lt;friends&gt;</b> · #7\n"
+        "🚀 Running\n"
+        "████░░░░░░ 40%\n"
+        "Sent 30 · failed 10 · queued 60 of 100\n"
+        "20/min · about 3 min left"
+    )
+    assert labels(c) == [
+        ("⏸ Pause", "c:7:pause"),
+        ("✖️ Cancel", "c:7:cancel"),
+        ("🔄 Refresh", "c:7:refresh"),
+    ]
+
+
+def test_running_card_in_russian() -> None:
+    c = campaign(S.RUNNING, language="ru", rate_per_minute=0.5)
+    assert render_card(c, progress(S.RUNNING, rate=0.5), "ru").splitlines()[1:] == [
+        "🚀 Идёт",
+        "████░░░░░░ 40%",
+        "Отправлено 30 · ошибок 10 · в очереди 60 из 100",
+        "0.5 в минуту · осталось примерно 2 ч 0 мин",
+    ]
+    assert labels(c) == [
+        ("⏸ Пауза", "c:7:pause"),
+        ("✖️ Отмена", "c:7:cancel"),
+        ("🔄 Обновить", "c:7:refresh"),
+    ]
+
+
+def test_scheduled_card_before_the_snapshot() -> None:
+    c = campaign(S.SCHEDULED, started_at=None)
+    text = render_card(c, progress(S.SCHEDULED, total=0, sent=0, failed=0), "en")
+    assert text.splitlines()[1:] == ["🕐 Starting", "Preparing the channel list…"]
+    assert [data for _, data in labels(c)] == ["c:7:pause", "c:7:cancel", "c:7:refresh"]
+
+
+def test_paused_card_shows_the_reason_in_words_and_resume() -> None:
+    c = campaign(S.PAUSED, status_reason="PEER_FLOOD")
+    lines = render_card(c, progress(S.PAUSED), "en").splitlines()
+    assert lines[1:3] == [
+        "⏸ Paused",
+        "Reason: Telegram limited the account for spam (see @SpamBot)",
+    ]
+    assert render_card(c, progress(S.PAUSED), "ru").splitlines()[1:3] == [
+        "⏸ Пауза",
+        "Причина: Telegram ограничил аккаунт за спам (см. @SpamBot)",
+    ]
+    # A code without words of its own is said as a refusal, the code escaped beside it.
+    odd = campaign(S.PAUSED, status_reason="NEW_<CODE>")
+    assert render_card(odd, progress(S.PAUSED), "en").splitlines()[2] == (
+        "Reason: Telegram refused it (NEW_&lt;CODE&gt;)"
+    )
+    assert [data for _, data in labels(c)] == ["c:7:resume", "c:7:cancel", "c:7:refresh"]
+    assert labels(c)[0] == ("▶️ Resume", "c:7:resume")
+
+
+def test_waiting_card_shows_the_wait_and_when_it_resumes() -> None:
+    c = campaign(S.WAITING, resume_at=T0 + timedelta(minutes=65), status_reason="FLOOD_WAIT")
+    now = T0 + timedelta(seconds=30)
+    lines = render_card(c, progress(S.WAITING), "en", now=now).splitlines()
+    assert lines[1:4] == [
+        "⏳ Waiting (Telegram limit)",
+        "Reason: Telegram asked the account to wait",
+        "Telegram asked to wait: 1 h 5 min left, resumes at 13:05 UTC",
+    ]
+    ru = render_card(c.model_copy(update={"language": "ru"}), progress(S.WAITING), "ru", now=now)
+    assert ru.splitlines()[1:4] == [
+        "⏳ Ожидание (лимит Telegram)",
+        "Причина: Telegram попросил аккаунт подождать",
+        "Telegram просит подождать: осталось 1 ч 5 мин, продолжится в 13:05 UTC",
+    ]
+    assert [data for _, data in labels(c)] == ["c:7:pause", "c:7:cancel", "c:7:refresh"]
+
+
+@pytest.mark.parametrize(
+    ("status", "word"), [(S.COMPLETED, "✅ Completed"), (S.CANCELLED, "⛔ Cancelled")]
+)
+def test_finished_cards_offer_the_report(status: S, word: str) -> None:
+    c = campaign(status, finished_at=T0 + timedelta(minutes=83))
+    lines = render_card(c, progress(status, sent=90, failed=10), "en").splitlines()
+    assert lines[1:] == [
+        word,
+        "██████████ 100%",
+        "Sent 90 · failed 10 · queued 0 of 100",
+        "Took 1 h 23 min",
+    ]
+    assert labels(c) == [("📊 Report", "rp:7")]
+
+
+def test_draft_card_offers_start() -> None:
+    c = campaign(S.DRAFT, started_at=None)
+    assert render_card(c, progress(S.DRAFT, total=0, sent=0, failed=0), "en").splitlines()[1:] == [
+        "📝 Draft",
+        "░░░░░░░░░░ 0%",
+        "Sent 0 · failed 0 · queued 0 of 0",
+        "20/min · about &lt;1 min left",
+    ]
+    assert labels(c) == [("▶️ Start", "c:7:start")]
+
+
+def test_cancelled_before_it_started() -> None:
+    c = campaign(S.CANCELLED, started_at=None, finished_at=T0)
+    text = render_card(c, progress(S.CANCELLED, total=0, sent=0, failed=0), "en")
+    assert text.splitlines()[1:] == ["⛔ Cancelled", "Cancelled before it started."]
+    ru = render_card(c, progress(S.CANCELLED, total=0, sent=0, failed=0), "ru")
+    assert ru.splitlines()[1:] == ["⛔ Отменена", "Отменена до запуска."]
+    assert card_keyboard(c) is None
+
+
+def test_cancelled_with_a_post_still_on_its_way() -> None:
+    c = campaign(S.CANCELLED)  # finished_at comes when the drain records the last post
+    lines = render_card(c, progress(S.CANCELLED), "en").splitlines()
+    assert lines[-1] == "Stopping: waiting for the posts already on their way…"
+    lines = render_card(c, progress(S.CANCELLED), "ru").splitlines()
+    assert lines[-1] == "Останавливается: ждёт посты, которые уже отправляются…"
+    assert card_keyboard(c) is None

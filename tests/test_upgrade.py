@@ -1,0 +1,72 @@
+"""What outlives a process is stored by name: an upgrade keeps every name, so nothing is stranded.
+
+Queued jobs are stored with their task name, half-finished dialogs with their FSM state name,
+and buttons already in operators' chats with their callback prefix. Moving code between modules
+must change none of them; these are the names as they were released.
+"""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.state import StatesGroup
+
+from predlagator.bot.batches.answers import BatchInput
+from predlagator.bot.campaigns import notices as campaign_notices
+from predlagator.bot.campaigns.wizard.states import NewCampaign
+from predlagator.bot.dispatcher import get_routers
+from predlagator.bot.templates.edit import RenameTemplate
+from predlagator.bot.testsend import notices as testsend_notices
+from predlagator.delivery import tasks
+
+RELEASED_TASKS = {
+    "campaign_finished",
+    "drain",
+    "launch_campaign",
+    "notify",
+    "reconcile",
+    "refresh_progress",
+    "retention",
+    "send_report",
+    "test_expiry",
+    "test_result",
+    "test_send",
+}
+RELEASED_PREFIXES = {
+    "au", "be", "bl", "bv", "c", "ca", "ch", "cl", "co", "cp",
+    "cr", "cx", "op", "rp", "ta", "tl", "tm", "to", "tp", "wz",
+}  # fmt: skip
+RELEASED_STATES = {
+    "NewCampaign:name",
+    "NewCampaign:batch",
+    "NewCampaign:template",
+    "NewCampaign:account",
+    "NewCampaign:rate",
+    "NewCampaign:retry",
+    "NewCampaign:start",
+    "NewCampaign:confirm",
+    "BatchInput:add",
+    "BatchInput:remove",
+    "BatchInput:rename",
+    "RenameTemplate:name",
+}
+
+
+def _kinds(cls: type[CallbackData]) -> list[type[CallbackData]]:
+    return [kind for sub in cls.__subclasses__() for kind in [sub, *_kinds(sub)]]
+
+
+def test_every_released_task_name_is_still_registered() -> None:
+    registered = set()
+    for blueprint in (tasks.blueprint, campaign_notices.blueprint, testsend_notices.blueprint):
+        registered |= {task.name for task in blueprint.tasks.values()}
+    assert registered >= RELEASED_TASKS
+
+
+def test_every_released_button_prefix_still_has_its_kind() -> None:
+    get_routers()  # imports every feature, so every button kind is defined
+    assert {kind.__prefix__ for kind in _kinds(CallbackData)} >= RELEASED_PREFIXES
+
+
+def test_every_released_dialog_state_still_exists() -> None:
+    groups: list[type[StatesGroup]] = [NewCampaign, BatchInput, RenameTemplate]
+    assert {name for group in groups for name in group.__all_states_names__} >= RELEASED_STATES
