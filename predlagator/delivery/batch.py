@@ -35,20 +35,31 @@ class Lookups:
 
     def prefetch(self, claim: Claim) -> None:
         """Start resolving `claim`'s channel now if it was never resolved."""
-        if claim.peer_id is None and claim.delivery_id not in self._ahead:
-            self._ahead[claim.delivery_id] = asyncio.create_task(
+        # Keyed by channel: two campaigns' rows to one new channel in a batch resolve it once.
+        if claim.peer_id is None and claim.channel_id not in self._ahead:
+            self._ahead[claim.channel_id] = asyncio.create_task(
                 self._sender.resolve(claim.channel_ref)
             )
 
+    def resolved(self, claim: Claim) -> bool:
+        """Whether `claim`'s channel was already resolved in this batch."""
+        task = self._ahead.get(claim.channel_id)
+        return task is not None and task.done() and not task.cancelled() and not task.exception()
+
     async def get(self, claim: Claim) -> Peer:
         """The resolved peer; a failure surfaces here, at the claim's own turn."""
-        task = self._ahead.pop(claim.delivery_id, None)
-        return await task if task is not None else await self._sender.resolve(claim.channel_ref)
+        task = self._ahead.get(claim.channel_id)
+        if task is None:
+            task = self._ahead[claim.channel_id] = asyncio.create_task(
+                self._sender.resolve(claim.channel_ref)
+            )
+        return await task
 
     async def close(self) -> None:
         """Drop resolves nobody will use (the batch stopped early)."""
         for task in self._ahead.values():
-            task.cancel()
+            if not task.done():
+                task.cancel()
         await asyncio.gather(*self._ahead.values(), return_exceptions=True)
         self._ahead.clear()
 
@@ -182,8 +193,10 @@ class Batch:
                 peer_id=claim.peer_id,
                 access_hash=claim.access_hash or 0,
             )
+        known = lookups.resolved(claim)
         peer = await lookups.get(claim)
-        self._unrecorded.peers.append((claim.channel_id, peer))
+        if not known:  # a channel two campaigns share in this batch is stored once
+            self._unrecorded.peers.append((claim.channel_id, peer))
         return peer
 
     async def _leave(self, claim: Claim) -> None:

@@ -106,10 +106,13 @@ ORDER BY p.estimate_s, p.last_sent_at NULLS FIRST, p.campaign_id, p.position;
 
 -- name: mark_sending
 -- The last check before a send, in the same statement as the mark: the campaign must still be
--- running, so a pause or cancel that landed a moment ago stops this send.
+-- running, so a pause or cancel that landed a moment ago stops this send, and the channel must
+-- still be on: one switched off earlier in this batch (another campaign's row to it found it
+-- closed) is not tried, and the next claim fails the row untried (fail_switched_off).
 UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, updated_at = now()
-FROM campaigns c
+FROM campaigns c, channels ch
 WHERE d.id = %(id)s AND c.id = d.campaign_id AND c.status = 'running'
+  AND ch.id = d.channel_id AND ch.active
   AND d.status IN ('queued', 'sending')
 RETURNING d.id;
 
