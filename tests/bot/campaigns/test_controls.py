@@ -328,6 +328,13 @@ async def test_without_an_argument_each_command_offers_its_candidates(h: BotHarn
     )
 
 
+async def test_a_long_name_is_cut_between_words_in_the_picker(h: BotHarness) -> None:
+    await make(h, S.PAUSED, "Spring sale for every shop in the city")
+    await h.send(OWNER, "/resume")
+    [params] = h.session.of("sendMessage")
+    assert buttons(params) == [("#1 Spring sale for every shop in… · ⏸ Paused", "cp:resume:1")]
+
+
 async def test_a_long_list_shows_the_newest_ten(h: BotHarness) -> None:
     for index in range(12):
         await make(h, S.PAUSED, f"P{index}")
