@@ -31,7 +31,7 @@ from predlagator.bot.campaigns.lifecycle import (
     unsent,
     why_not,
 )
-from predlagator.bot.texts import t, tn
+from predlagator.bot.texts import cut, t, tn
 from predlagator.db import campaign_lookup
 
 log = logging.getLogger(__name__)
@@ -101,14 +101,14 @@ async def by_name(control: Control, name: str, chat_id: int, tools: Tools) -> An
         found = await campaign_lookup.by_name(conn, name, limit=PICK_LIMIT)
     lang = tools.lang
     if not found:
-        return Answer(t(lang, "No campaign called «{name}».", name=name[:SHOWN_NAME]))
+        return Answer(t(lang, "No campaign called «{name}».", name=cut(name, SHOWN_NAME)))
     fitting = [c for c in found if c.status in control.applies_to]
     if len(found) == 1 or len(fitting) == 1:
         # The one campaign of that name, or the only one the control fits (the others ended).
         return await act(control, (fitting or found)[0].id, chat_id, tools)
     # Offer those the control fits; if none does, all, so each press says why not.
     fitting = fitting or found
-    text = t(lang, "Several campaigns are called «{name}». Which one?", name=name[:SHOWN_NAME])
+    text = t(lang, "Several campaigns are called «{name}». Which one?", name=cut(name, SHOWN_NAME))
     return Answer(text, picker(control.action, fitting, lang))
 
 
@@ -176,8 +176,26 @@ async def on_cancel_answer(
     if not outcome.changed:
         await callback.answer(outcome.text)
         return
+    if outcome.on_card and await _delete(callback, tools):
+        # The card shows the cancel and the report follows: the answered question would only
+        # repeat them.
+        await callback.answer(t(tools.lang, CANCEL.toast or CANCEL.done, id=callback_data.id))
+        return
     await _replace(callback, tools, outcome.text)
     await callback.answer()
+
+
+async def _delete(callback: CallbackQuery, tools: Tools) -> bool:
+    """Delete the pressed message; False if there is none or Telegram refuses (too old)."""
+    message = callback.message
+    if message is None:
+        return False
+    try:
+        await tools.bot.delete_message(message.chat.id, message.message_id)
+    except TelegramBadRequest as exc:
+        log.info("pressed message not deleted", extra={"error": exc.message})
+        return False
+    return True
 
 
 async def _replace(

@@ -117,8 +117,12 @@ async def test_details_are_words_in_the_configured_zone(pool: Pool) -> None:
                 seconds=30, until="2030-03-05T06:00:30+00:00",
             )  # fmt: skip
             await audit.record(conn, OWNER, "batch.rename", "batch", 2, old="Shops", new="Shops 2")
-            await audit.record(conn, OWNER, "batch.create", "batch", 3, channels=5, new=2, invalid=0)
-            await audit.record(conn, OWNER, "template.create", "template", 4, kind="photo", size=2048)
+            await audit.record(
+                conn, OWNER, "batch.create", "batch", 3, channels=5, new=2, invalid=0
+            )
+            await audit.record(
+                conn, OWNER, "template.create", "template", 4, kind="photo", size=2048
+            )
             await audit.record(conn, OWNER, "campaign.pause", "campaign", 1, empty="", nothing=[])
         await h.send(OWNER, "/audit")
         await h.send(OWNER, "/audit", lang="ru")

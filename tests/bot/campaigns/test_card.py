@@ -123,7 +123,12 @@ def test_scheduled_card_before_the_snapshot() -> None:
 def test_scheduled_card_with_its_ledger_has_no_eta() -> None:
     c = campaign(S.SCHEDULED)
     lines = render_card(c, progress(S.SCHEDULED, sent=0, failed=0), "en").splitlines()
-    assert lines[1:] == ["🕐 Starting", "░░░░░░░░░░ 0%", "Sent 0 · failed 0 · queued 100 of 100", "20/min"]
+    assert lines[1:] == [
+        "🕐 Starting",
+        "░░░░░░░░░░ 0%",
+        "Sent 0 · failed 0 · queued 100 of 100",
+        "20/min",
+    ]
 
 
 def test_paused_card_shows_the_reason_and_resume() -> None:

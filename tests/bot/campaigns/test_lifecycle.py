@@ -121,8 +121,7 @@ async def test_cancel_with_a_post_on_its_way_shows_the_stop_then_the_end(
         ("answerCallbackQuery", None),
     ]
     assert h.session.edits()[0]["text"].endswith(
-        "Sent 1 · failed 1 · sending 1 of 3\n"
-        "Stopping: waiting for the posts already on their way…"
+        "Sent 1 · failed 1 · sending 1 of 3\nStopping: waiting for the posts already on their way…"
     )
 
     # The drain records the post and finishes the campaign: the card's end, then the report.

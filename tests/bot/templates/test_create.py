@@ -43,8 +43,7 @@ async def test_formatted_post_is_stored_as_html_and_previewed(h: BotHarness) -> 
     # The name is the post's first words, cut between words and marked as cut.
     assert template.name == "Big sale today! Visit our shop & save…"
     assert h.session.sent_texts() == [
-        "Template #1 «Big sale today! Visit our shop &amp; save…» saved. "
-        "This is how it will look:",
+        "Template #1 «Big sale today! Visit our shop &amp; save…» saved. This is how it will look:",
         expected,
     ]
     assert h.session.of("sendMessage")[1]["parse_mode"] == "HTML"
