@@ -106,6 +106,14 @@ STATUS = {
     "cancelled": N_("⛔ Cancelled"),
 }
 
+# What a template holds, by its kind.
+KIND = {
+    "text": N_("text"),
+    "photo": N_("photo"),
+    "video": N_("video"),
+    "document": N_("document"),
+}
+
 ROLE = {"owner": N_("owner"), "operator": N_("operator"), "viewer": N_("viewer")}
 
 # Why a line of a channel list was refused; keys come from channel_refs.

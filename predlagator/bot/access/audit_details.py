@@ -7,8 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from predlagator.bot.templates.keyboards import KIND
-from predlagator.bot.texts import N_, ROLE, cut, duration, plain
+from predlagator.bot.texts import KIND, N_, ROLE, cut, duration, plain
 
 # Details are a hint, not a report: long ones are cut so a page stays readable.
 SHOWN = 100

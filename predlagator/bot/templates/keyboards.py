@@ -7,15 +7,9 @@ from collections.abc import Sequence
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from predlagator.bot.texts import N_, cut, t
+from predlagator.bot.texts import KIND, cut, t
 from predlagator.models import Template
 
-KIND = {
-    "text": N_("text"),
-    "photo": N_("photo"),
-    "video": N_("video"),
-    "document": N_("document"),
-}
 ICON = {"text": "📝", "photo": "🖼", "video": "🎬", "document": "📎"}
 
 
