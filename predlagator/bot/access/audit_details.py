@@ -81,7 +81,9 @@ def _value(lang: str, key: str, value: Any, zone: ZoneInfo) -> str:
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, list):
-        return ", ".join(map(str, value))
+        return ", ".join(_value(lang, key, item, zone) for item in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_value(lang, k, v, zone)}" for k, v in value.items())
     if isinstance(value, str):
         return _moment(value, zone) or value
     return str(value)

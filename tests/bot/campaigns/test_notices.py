@@ -191,6 +191,18 @@ async def test_campaign_finished_in_russian(h: BotHarness, worker: procrastinate
             {"seconds": 300, "until": "2025-03-01T15:05:00+03:00"},
             "Кампания #1: Telegram просит подождать 5 мин (до 12:05 UTC). Продолжится сама.",
         ),
+        (
+            "en",
+            "flood_wait",
+            {"seconds": 30, "until": "2025-03-01T15:05:00+03:00"},
+            "Campaign #1: Telegram asked to wait 30 s (until 12:05 UTC). It resumes by itself.",
+        ),
+        (
+            "ru",
+            "flood_wait",
+            {"seconds": 90, "until": "2025-03-01T15:05:00+03:00"},
+            "Кампания #1: Telegram просит подождать 1 мин 30 сек (до 12:05 UTC). Продолжится сама.",
+        ),
         ("en", "resumed", {}, "Campaign #1 resumed after the wait."),
         ("ru", "resumed", {}, "Кампания #1 продолжается после ожидания."),
         (
