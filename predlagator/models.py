@@ -72,7 +72,9 @@ class Channel(BaseModel):
     title: str | None
     active: bool
     consecutive_errors: int
-    deactivated_reason: str | None
+    # Why it was switched off: the error's code, and how many times in a row it came.
+    deactivated_code: str | None
+    deactivated_count: int | None
     deactivated_at: datetime | None = None
 
 

@@ -66,15 +66,18 @@ async def batch_refs(h: BotHarness, batch_id: int) -> list[str]:
         return [c.ref for c in await batches.list_channels(conn, batch_id)]
 
 
-async def deactivate(h: BotHarness, ref: str, reason: str, minutes_ago: int = 0) -> int:
-    """Switch a channel off as the engine does, `minutes_ago`; return its id."""
+async def deactivate(
+    h: BotHarness, ref: str, code: str, minutes_ago: int = 0, *, times: int = 1
+) -> int:
+    """Switch a channel off as the engine does, `minutes_ago`, after `times` errors with `code`
+    in a row; return its id."""
     async with h.pool.connection() as conn:
         [(channel_id, _)] = await channels.upsert_refs(conn, [ref])
-        await channels.deactivate(conn, channel_id, reason)
+        await channels.deactivate(conn, channel_id, code)
         await conn.execute(
-            "UPDATE channels SET consecutive_errors = 5,"
+            "UPDATE channels SET consecutive_errors = 5, deactivated_count = %s,"
             " deactivated_at = timestamptz '2026-03-05 14:20+00' - make_interval(mins => %s)"
             " WHERE id = %s",
-            (minutes_ago, channel_id),
+            (times, minutes_ago, channel_id),
         )
     return channel_id

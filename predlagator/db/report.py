@@ -66,7 +66,6 @@ class Line:
     status: str
     attempts: int
     error_code: str | None
-    error_text: str | None
     sent_at: str | None  # ISO 8601 in UTC, e.g. 2026-03-01T10:01:10Z
     message_id: int | None
     peer_type: str | None

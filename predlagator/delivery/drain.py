@@ -284,7 +284,7 @@ class Drain:
             )
             await self._refresh(campaign.id, force=True)
         if effects.deactivated:
-            channels_gone = [{"ref": ref, "reason": why} for ref, why in effects.deactivated]
+            channels_gone = [channel.params() for channel in effects.deactivated]
             await defer.notify(app, campaign_id, "channels_deactivated", channels=channels_gone)
         if effects.final:
             done = await campaigns.complete_if_done(self.conn, campaign_id)

@@ -59,11 +59,13 @@ async def test_channel_errors_deactivate_at_limit(pool: Pool) -> None:
             counted = await channels.count_error(conn, channel_id, "TIMEOUT", limit=3)
             assert counted is not None and counted.active
         last = await channels.count_error(conn, channel_id, "TIMEOUT", limit=3)
-        assert last is not None and not last.active and last.deactivated_reason == "TIMEOUT"
+        assert last is not None and not last.active
+        assert (last.deactivated_code, last.deactivated_count) == ("TIMEOUT", 3)
         assert [c.id for c in await channels.list_inactive(conn)] == [channel_id]
         assert await channels.deactivate(conn, channel_id, "again") is None
         back = await channels.reactivate(conn, channel_id)
         assert back is not None and back.active and back.consecutive_errors == 0
+        assert (back.deactivated_code, back.deactivated_count) == (None, None)
 
 
 async def test_peers_are_per_account(pool: Pool) -> None:

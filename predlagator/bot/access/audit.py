@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from zoneinfo import ZoneInfo
 
 from aiogram import Router
@@ -17,7 +18,7 @@ from aiogram.types import (
 from predlagator.bot.access import audit_details
 from predlagator.bot.access.keyboards import AuditPage
 from predlagator.bot.access.viewers import READ_ONLY
-from predlagator.bot.texts import t
+from predlagator.bot.texts import Html, t
 from predlagator.config import Settings
 from predlagator.db import audit
 from predlagator.db.pool import Pool
@@ -43,7 +44,10 @@ def row(lang: str, entry: AuditEntry, zone: ZoneInfo) -> str:
         what=what.strip(),
     )
     extra = audit_details.details(lang, entry.details, zone)
-    return line + (t(lang, " ({details})", details=extra) if extra else "")
+    if not extra:
+        return line
+    # Plain text in HTML: quotes need no escaping outside attributes, and read better bare.
+    return line + t(lang, " ({details})", details=Html(html.escape(extra, quote=False)))
 
 
 async def render(

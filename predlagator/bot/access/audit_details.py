@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from predlagator import telegram_errors
 from predlagator.bot.texts import KIND, N_, ROLE, cut, duration, plain
 
 # Details are a hint, not a report: long ones are cut so a page stays readable.
@@ -39,7 +41,11 @@ WORDS = {
     "invalid": N_("invalid: {v}"),
     "not_sent": N_("not sent: {v}"),
     "reason": N_("reason: {v}"),
+    "code": N_("reason: {v}"),
+    "count": N_("in a row: {v}"),
 }
+# A Telegram error code (said in words), as opposed to a reason written out.
+_CODE = re.compile(r"^[A-Z][A-Z0-9_]{2,}$")
 _UNITS = (N_("{n} bytes"), N_("{n} KB"), N_("{n} MB"), N_("{n} GB"))
 
 
@@ -70,6 +76,8 @@ def _value(lang: str, key: str, value: Any, zone: ZoneInfo) -> str:
         "size": lambda v: _size(lang, int(v)),
         "role": lambda v: plain(lang, ROLE[v]) if v in ROLE else str(v),
         "kind": lambda v: plain(lang, KIND[v]) if v in KIND else str(v),
+        "code": lambda v: telegram_errors.describe(str(v), lang),
+        "reason": lambda v: telegram_errors.describe(v, lang) if _CODE.match(str(v)) else str(v),
     }
     if key in special and not isinstance(value, bool):
         try:

@@ -16,7 +16,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from predlagator.bot.campaigns.keyboards import CampaignAction
 from predlagator.bot.redraw import not_modified
 from predlagator.bot.reports.keyboards import report_buttons
-from predlagator.bot.texts import N_, STATUS, Html, duration, t
+from predlagator.bot.texts import N_, STATUS, Html, duration, error, t
 from predlagator.db import campaigns
 from predlagator.db.pool import Pool
 from predlagator.models import FINISHED, Campaign, CampaignStatus, Progress
@@ -49,7 +49,7 @@ def render_card(
         t(lang, STATUS[campaign.status.value]),
     ]
     if campaign.status_reason and campaign.status in {S.PAUSED, S.WAITING, S.CANCELLED}:
-        lines.append(t(lang, "Reason: {reason}", reason=campaign.status_reason))
+        lines.append(t(lang, "Reason: {reason}", reason=error(lang, campaign.status_reason)))
     if campaign.status is S.WAITING and campaign.resume_at is not None:
         lines.append(_wait(campaign.resume_at, lang, now or datetime.now(UTC)))
     if campaign.status is S.SCHEDULED and progress.total == 0:

@@ -10,9 +10,10 @@ import procrastinate
 from procrastinate import JobContext
 
 from predlagator.bot import notifications
+from predlagator.bot.batches.refs import display
 from predlagator.bot.campaigns import card
 from predlagator.bot.reports import sending as report_send
-from predlagator.bot.texts import duration, t, tn
+from predlagator.bot.texts import duration, error, switched_off, t, tn
 from predlagator.db import campaigns
 from predlagator.models import Campaign
 from predlagator.queue import names
@@ -92,10 +93,10 @@ def event_text(campaign: Campaign, event: str, params: dict[str, Any]) -> str | 
     if event == "account_stopped":
         return t(
             lang,
-            "Campaign #{id} paused: the sending account stopped ({reason}). Fix it, then press "
+            "Campaign #{id} paused: the sending account stopped. {reason}. Fix it, then press "
             "Resume.",
             id=cid,
-            reason=params.get("reason") or "?",
+            reason=error(lang, params.get("reason")),
         )
     if event == "channels_deactivated":
         return _deactivated(lang, cid, list(params.get("channels") or []))
@@ -113,8 +114,11 @@ def _deactivated(lang: str, campaign_id: int, channels: list[dict[str, Any]]) ->
         )
     ]
     for item in channels[:SHOWN_CHANNELS]:
-        ref, why = item.get("ref") or "?", item.get("reason") or "?"
-        lines.append(t(lang, "• {line}: {reason}", line=ref, reason=why))
+        ref = item.get("ref")
+        # A notice queued before the reason became data (0007) has "reason": the code, or
+        # "CODE ×5", shown as it is beside the words for a refusal.
+        why = switched_off(lang, item.get("code") or item.get("reason"), item.get("count"))
+        lines.append(t(lang, "• {line}: {reason}", line=display(ref) if ref else "?", reason=why))
     if len(channels) > SHOWN_CHANNELS:
         lines.append(t(lang, "…and {n} more", n=len(channels) - SHOWN_CHANNELS))
     return "\n".join(lines)

@@ -9,7 +9,7 @@ from aiogram.filters import Command
 from aiogram.types import Message
 
 from predlagator.bot.access.viewers import READ_ONLY
-from predlagator.bot.texts import STATUS, duration, t, tn
+from predlagator.bot.texts import STATUS, duration, error, t, tn
 from predlagator.db import accounts, status, testsend
 from predlagator.db.accounts import lock_key
 from predlagator.db.pool import Pool
@@ -44,9 +44,9 @@ def account_line(lang: str, account: Account, now: datetime, *, held: bool = Fal
     if account.status == "stopped":
         line = t(
             lang,
-            "• {name}: stopped ({reason})",
+            "• {name}: stopped. {reason}.",
             name=account.name,
-            reason=account.stop_reason or "?",
+            reason=error(lang, account.stop_reason),
         )
     else:
         line = t(lang, "• {name}: active", name=account.name)

@@ -21,7 +21,7 @@ import procrastinate
 from predlagator.bot.batches.refs import parse_one
 from predlagator.bot.home.status import STALE_HEARTBEAT_S
 from predlagator.bot.testsend.texts import ME, flood_wait, target_label
-from predlagator.bot.texts import REASON, Html, t
+from predlagator.bot.texts import REASON, Html, error, t
 from predlagator.db import accounts, audit, status, templates
 from predlagator.db import testsend as lookups
 from predlagator.db.accounts import lock_key
@@ -152,9 +152,9 @@ def _refusal(lang: str, account: Account, worker: status.WorkerState, held: bool
     if account.status != "active":
         return t(
             lang,
-            "Not sent: the account {name} is stopped ({reason}).",
+            "Not sent: the account {name} is stopped. {reason}.",
             name=account.name,
-            reason=account.stop_reason or "?",
+            reason=error(lang, account.stop_reason),
         )
     if account.flood_until is not None and account.flood_until > datetime.now(UTC):
         return t(lang, "⏳ Not sent: {why}.", why=Html(flood_wait(lang, account.flood_until)))

@@ -20,7 +20,7 @@ WHERE c.id = %(campaign_id)s
 GROUP BY c.id;
 
 -- name: errors
--- Why deliveries failed, most common first (the code is the taxonomy's, errors.py).
+-- Why deliveries failed, most common first (the code is the taxonomy's, telegram_errors.py).
 SELECT coalesce(error_code, 'UNKNOWN') AS code, count(*)::int AS n
 FROM deliveries
 WHERE campaign_id = %(campaign_id)s AND status = 'failed'
@@ -32,7 +32,7 @@ ORDER BY n DESC, code;
 -- (campaign_id, channel_id) index finds the rows). The peer is the campaign's own account's:
 -- a private channel's link needs its id as that account resolved it. The time is formatted
 -- here, ISO 8601 in UTC: cheaper than ten thousand datetimes made and formatted in Python.
-SELECT d.position, ch.ref, ch.title, d.status, d.attempts, d.error_code, d.error_text,
+SELECT d.position, ch.ref, ch.title, d.status, d.attempts, d.error_code,
        to_char(d.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS sent_at,
        d.message_id, p.peer_type, p.peer_id
 FROM deliveries d

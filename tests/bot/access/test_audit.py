@@ -116,12 +116,21 @@ async def test_details_are_words_in_the_configured_zone(pool: Pool) -> None:
                 conn, None, "account.flood_wait", "account", 1,
                 seconds=30, until="2030-03-05T06:00:30+00:00",
             )  # fmt: skip
-            await audit.record(conn, OWNER, "batch.rename", "batch", 2, old="Shops", new="Shops 2")
+            await audit.record(
+                conn, OWNER, "batch.rename", "batch", 2, old="Shops", new="Shops & <2>"
+            )
             await audit.record(
                 conn, OWNER, "batch.create", "batch", 3, channels=5, new=2, invalid=0
             )
             await audit.record(
                 conn, OWNER, "template.create", "template", 4, kind="photo", size=2048
+            )
+            await audit.record(
+                conn, None, "channel.deactivated", "channel", 5,
+                code="CHANNEL_PRIVATE", count=5, ref="shop_news",
+            )  # fmt: skip
+            await audit.record(
+                conn, None, "account.stopped", "account", 1, reason="SESSION_REVOKED"
             )
             await audit.record(conn, OWNER, "campaign.pause", "campaign", 1, empty="", nothing=[])
         await h.send(OWNER, "/audit")
@@ -132,9 +141,12 @@ async def test_details_are_words_in_the_configured_zone(pool: Pool) -> None:
     details = [row.split(" · ", 3)[-1] for row in rows]
     assert details == [
         "campaign #1",
+        "account #1 (reason: The account's session was ended: log in again (predlagator login))",
+        "channel #5 (channel shop_news, reason: The channel is private, or the account was "
+        "removed from it, in a row: 5)",
         "template #4 (kind: photo, size: 2 KB)",
         "batch #3 (channels: 5, new channels: 2, invalid: 0)",
-        "batch #2 (renamed «Shops» → «Shops 2»)",
+        "batch #2 (renamed «Shops» → «Shops &amp; &lt;2&gt;»)",  # escaped, once
         "account #1 (wait 30 s, until 2030-03-05 09:00)",
         "campaign #2 (at 2030-03-05 09:00)",
         "campaign #1 (batch #2, template #3, account #1, 20/min, retry limit 3)",
@@ -147,4 +159,7 @@ async def test_details_are_words_in_the_configured_zone(pool: Pool) -> None:
     assert ru_details[-1] == (
         "campaign #1 (пакет #2, шаблон #3, аккаунт #1, 20/мин, повторов не больше 3)"
     )
-    assert ru_details[4] == "account #1 (ждать 30 сек, до 2030-03-05 09:00)"
+    assert ru_details[6] == "account #1 (ждать 30 сек, до 2030-03-05 09:00)"
+    assert ru_details[2] == (
+        "channel #5 (канал shop_news, причина: Канал закрыт, или аккаунт из него удалён, подряд: 5)"
+    )

@@ -131,10 +131,22 @@ def test_scheduled_card_with_its_ledger_has_no_eta() -> None:
     ]
 
 
-def test_paused_card_shows_the_reason_and_resume() -> None:
-    c = campaign(S.PAUSED, status_reason="PEER_FLOOD <account>")
+def test_paused_card_shows_the_reason_in_words_and_resume() -> None:
+    c = campaign(S.PAUSED, status_reason="PEER_FLOOD")
     lines = render_card(c, progress(S.PAUSED), "en").splitlines()
-    assert lines[1:3] == ["⏸ Paused", "Reason: PEER_FLOOD &lt;account&gt;"]
+    assert lines[1:3] == [
+        "⏸ Paused",
+        "Reason: Telegram limited the account for spam (see @SpamBot)",
+    ]
+    assert render_card(c, progress(S.PAUSED), "ru").splitlines()[1:3] == [
+        "⏸ Пауза",
+        "Причина: Telegram ограничил аккаунт за спам (см. @SpamBot)",
+    ]
+    # A code without words of its own is said as a refusal, the code escaped beside it.
+    odd = campaign(S.PAUSED, status_reason="NEW_<CODE>")
+    assert render_card(odd, progress(S.PAUSED), "en").splitlines()[2] == (
+        "Reason: Telegram refused it (NEW_&lt;CODE&gt;)"
+    )
     # Nothing is sent while paused: no time left to promise, only the pace.
     assert lines[-1] == "20/min"
     ru = render_card(c.model_copy(update={"language": "ru"}), progress(S.PAUSED), "ru")
@@ -149,13 +161,13 @@ def test_waiting_card_shows_the_wait_and_when_it_resumes() -> None:
     lines = render_card(c, progress(S.WAITING), "en", now=now).splitlines()
     assert lines[1:4] == [
         "⏳ Waiting (Telegram limit)",
-        "Reason: FLOOD_WAIT",
+        "Reason: Telegram asked the account to wait",
         "Telegram asked to wait: 1 h 5 min left, resumes at 13:05 UTC",
     ]
     ru = render_card(c.model_copy(update={"language": "ru"}), progress(S.WAITING), "ru", now=now)
     assert ru.splitlines()[1:4] == [
         "⏳ Ожидание (лимит Telegram)",
-        "Причина: FLOOD_WAIT",
+        "Причина: Telegram попросил аккаунт подождать",
         "Telegram просит подождать: осталось 1 ч 5 мин, продолжится в 13:05 UTC",
     ]
     # The wait says when sending resumes; the pace line promises no time of its own.

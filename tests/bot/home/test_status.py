@@ -80,7 +80,7 @@ async def test_busy_system(h: BotHarness) -> None:
         "<b>Status</b>\n✅ 1 worker running (the bot's counts too), last heartbeat 5 s ago.\n\n"
         f"<b>Accounts</b>\n• main: active, waiting until {flood_until:%H:%M} UTC · "
         "its worker is connected\n"
-        "• spare: stopped (SESSION_REVOKED)\n\n"
+        "• spare: stopped. The account's session was ended: log in again (predlagator login).\n\n"
         "<b>Queue</b>\n• delivery: 2 waiting\n• notifications: 1 waiting\n\n"
         "<b>Campaigns sending</b>\n• #1 campaign: 🚀 Running, sent 1 of 3"
     ]
@@ -95,7 +95,10 @@ async def test_busy_system_in_russian_with_a_silent_worker(h: BotHarness) -> Non
     await h.send(VIEWER, "/status", lang="ru")
     [text] = h.session.sent_texts()
     assert "⚠️ От воркера нет сигнала 5 мин; возможно, он остановлен." in text
-    assert "• spare: остановлен (SESSION_REVOKED)" in text
+    assert (
+        "• spare: остановлен. Сессия аккаунта завершена: войдите снова (predlagator login)." in text
+    )
+    assert "SESSION_REVOKED" not in text
     assert "⚠️ сессию аккаунта не держит ни один воркер: ничего не отправляется" in text
     assert "• delivery: ждут 2" in text
     assert "• #1 campaign: 🚀 Идёт, отправлено 1 из 3" in text
