@@ -197,9 +197,15 @@ class Claim(BaseModel):
     peer_type: str | None
     peer_id: int | None
     access_hash: int | None
-    batch: int = 1  # how many rows the claim asked for: fewer came back, nothing else is due
     template_id: int = 0
     media_kind: str | None = None  # the template's photo, video or document, if any
+    # The paces the batch is planned with, read with the claim: each rate, each last reserved
+    # slot, and the clock they are measured against.
+    campaign_rate: float
+    campaign_slot_at: datetime | None
+    account_rate: float
+    account_slot_at: datetime | None
+    now: datetime
 
 
 class Progress(BaseModel):

@@ -6,7 +6,7 @@ import itertools
 from typing import Any
 
 from predlagator.db import batches, channels
-from tests.fakes.bot_api import BotHarness
+from tests.fakes.bot_api import BotHarness, make_message_update
 from tests.fakes.bot_files import document_field
 
 _file_ids = itertools.count(1)
@@ -28,17 +28,22 @@ async def send_document(
     lang: str = "en",
     *,
     with_size: bool = True,
-) -> None:
-    """`user_id` sends `data` as a document (Telegram may leave its size out: `with_size`)."""
+    **fields: Any,
+) -> dict[str, Any]:
+    """`user_id` sends `data` as a document (Telegram may leave its size out: `with_size`);
+    return the message as Telegram shows it again in a reply to it."""
     file_id = f"list-file-{next(_file_ids)}"
     h.session.add_file(file_id, data)
     document = document_field(file_id, len(data), file_name=file_name, mime_type=mime_type)
     if not with_size:
         del document["file_size"]
-    extra: dict[str, Any] = {"document": document}
+    extra: dict[str, Any] = {"document": document, **fields}
     if caption is not None:
         extra["caption"] = caption
-    await h.send(user_id, None, lang=lang, **extra)
+    update = make_message_update(user_id, None, lang=lang, **extra)
+    await h.dp.feed_update(h.bot, update)
+    assert update.message is not None
+    return update.message.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
 def last_screen(h: BotHarness) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from predlagator.bot.reports import chart
 from predlagator.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,13 +86,60 @@ def test_compose_services_and_order(tmp_path: Path) -> None:
 
 def test_compose_app_services_share_one_image_and_database(tmp_path: Path) -> None:
     services = compose_config(tmp_path)["services"]
-    builds = {json.dumps(services[name]["build"], sort_keys=True) for name in APP_SERVICES}
     images = {services[name]["image"] for name in APP_SERVICES}
-    assert len(builds) == 1
     assert len(images) == 1
-    assert json.loads(builds.pop())["context"] == str(tmp_path)
     for name in APP_SERVICES:
         assert services[name]["environment"]["DATABASE_URL"] == COMPOSE_DATABASE_URL
+
+
+def test_compose_builds_the_image_once(tmp_path: Path) -> None:
+    # Every app service with `build:` is a build of its own on `up --build`: one builds it, the
+    # others start from the same image name, and depend on the builder so it exists first.
+    services = compose_config(tmp_path)["services"]
+    builders = [name for name in APP_SERVICES if "build" in services[name]]
+    assert builders == ["migrate"]
+    assert services["migrate"]["build"]["context"] == str(tmp_path)
+    assert {services[name]["image"] for name in APP_SERVICES} == {services["migrate"]["image"]}
+    for name in APP_SERVICES:
+        if name != "migrate":
+            assert "migrate" in services[name]["depends_on"]
+
+
+def dockerfile_volumes() -> list[str]:
+    """The paths of every VOLUME instruction in the Dockerfile (JSON or plain form)."""
+    paths: list[str] = []
+    for line in (ROOT / "Dockerfile").read_text().splitlines():
+        words = line.strip().split(None, 1)
+        if len(words) == 2 and words[0].upper() == "VOLUME":
+            value = words[1].strip()
+            paths += json.loads(value) if value.startswith("[") else value.split()
+    return paths
+
+
+def test_compose_leaves_no_anonymous_volume(tmp_path: Path) -> None:
+    # A VOLUME in the image that a service does not mount becomes a new anonymous volume on
+    # every `up`, left dangling by `down`; compose's own short form `- /path` does the same.
+    config = compose_config(tmp_path)
+    for name in APP_SERVICES:
+        mounts = config["services"][name].get("volumes", [])
+        targets = {mount["target"] for mount in mounts}
+        for path in dockerfile_volumes():
+            assert path in targets, f"{name} leaves the image's VOLUME {path} anonymous"
+    for service in config["services"].values():
+        for mount in service.get("volumes", []):
+            if mount["type"] == "volume":
+                assert mount.get("source") in config["volumes"], mount
+
+
+def test_compose_worker_keeps_sessions_in_a_named_volume(tmp_path: Path) -> None:
+    config = compose_config(tmp_path)
+    worker = config["services"]["worker"]
+    data_dir = worker["environment"]["DATA_DIR"]
+    sessions = [v for v in worker["volumes"] if v["target"] == data_dir]
+    assert len(sessions) == 1
+    assert sessions[0]["type"] == "volume"
+    assert sessions[0]["source"] in config["volumes"]
+    assert worker["restart"] == "unless-stopped"
 
 
 def test_compose_postgres_is_healthchecked_on_a_named_volume(tmp_path: Path) -> None:
@@ -137,6 +185,70 @@ def test_dockerfile_shape() -> None:
     assert lock_copy < deps_sync < package_copy < project_sync
     assert 'ENTRYPOINT ["predlagator"]' in instructions
     assert re.search(r"^FROM python:3\.11-slim", text, re.MULTILINE)
+
+
+# Where Debian's fonts-dejavu-core puts the font (`dpkg -L fonts-dejavu-core`).
+DEJAVU_SANS = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+
+def test_dockerfile_installs_the_charts_cyrillic_font() -> None:
+    text = (ROOT / "Dockerfile").read_text()
+    # Pinned (hadolint DL3008) to the version of the base image's Debian release.
+    assert re.search(r"^FROM python:3\.11-slim-bookworm\b", text, re.MULTILINE)
+    install = re.search(r"apt-get install[^\n]*(?:\\\n[^\n]*)*", text)
+    assert install is not None
+    assert "--no-install-recommends" in install.group()
+    assert re.search(r"\bfonts-dejavu-core=2\.37-6\b", install.group())
+    assert "rm -rf /var/lib/apt/lists/*" in text
+    assert DEJAVU_SANS in chart._FONT_PATHS
+
+
+def dockerignored(path: str, patterns: list[str]) -> bool:
+    """Docker's rule: the last pattern matching the path or one of its parents decides."""
+    parts = path.split("/")
+    candidates = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    ignored = False
+    for pattern in patterns:
+        negated = pattern.startswith("!")
+        body = pattern.removeprefix("!").strip("/")
+        regex = re.escape(body).replace(r"\*\*/", "(?:.*/)?").replace(r"\*\*", ".*")
+        regex = regex.replace(r"\*", "[^/]*").replace(r"\?", "[^/]")
+        if any(re.fullmatch(regex, candidate) for candidate in candidates):
+            ignored = not negated
+    return ignored
+
+
+def test_dockerignore_keeps_secrets_and_caches_out_of_the_build() -> None:
+    lines = (ROOT / ".dockerignore").read_text().splitlines()
+    patterns = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    kept_out = [
+        ".env",
+        ".env.local",
+        ".venv/lib/python3.11/site-packages/aiogram/__init__.py",
+        ".git/HEAD",
+        "data/main.session",
+        "data/pgdata/PG_VERSION",
+        "main.session",
+        "__pycache__/x.cpython-311.pyc",
+        "predlagator/__pycache__/cli.cpython-311.pyc",
+        "predlagator/db/__pycache__/pool.cpython-311.pyc",
+        ".mypy_cache/3.11/cache.db",
+        ".ruff_cache/CACHEDIR.TAG",
+        ".pytest_cache/v/cache/lastfailed",
+    ]
+    for path in kept_out:
+        assert dockerignored(path, patterns), f"{path} would be sent to the build"
+    # What the Dockerfile copies must still get there.
+    needed = [
+        "pyproject.toml",
+        "uv.lock",
+        "README.md",
+        "predlagator/cli.py",
+        "predlagator/db/migrations/0001_init.sql",
+        "predlagator/bot/locales/ru/LC_MESSAGES/messages.po",
+    ]
+    for path in needed:
+        assert not dockerignored(path, patterns), f"{path} is needed by the build"
 
 
 def env_example() -> dict[str, tuple[str, str]]:

@@ -33,7 +33,9 @@ BASE = (
 # Telethon ships no types and its network seam is private: it stays inside these modules.
 TELETHON_MODULES = {
     "predlagator.delivery.telethon_sender",
+    "predlagator.delivery.telethon_failures",
     "predlagator.delivery.telethon_media",
+    "predlagator.delivery.telethon_session",
     "predlagator.delivery.login",
 }
 

@@ -27,6 +27,16 @@ def N_(message: str) -> str:
     return message
 
 
+# How much of something the operator typed (a name, a reference) a reply repeats: enough to
+# recognise it, never enough to push the reply past Telegram's 4,096 characters.
+ECHO_CHARS = 64
+
+
+def echo(text: str, limit: int = ECHO_CHARS) -> str:
+    """Operator input to repeat in a reply, cut to `limit` characters (see `cut`)."""
+    return cut(text, limit)
+
+
 def lang_of(language_code: str | None) -> str:
     """Pick the language for a Telegram user's `language_code`."""
     return "ru" if (language_code or "").lower().startswith("ru") else "en"

@@ -95,6 +95,11 @@ async def transition(
     )
 
 
+async def resume(conn: Conn, campaign_id: int) -> Campaign | None:
+    """Resume a paused campaign: running, or scheduled again if its start is still ahead."""
+    return await one(conn, Campaign, _Q, "resume", id=campaign_id)
+
+
 async def cancel(conn: Conn, campaign_id: int) -> Campaign | None:
     """Cancel a campaign and every delivery not yet on its way; None if it had finished."""
     # It ends (finished_at) here unless a post is in flight; then whoever records the last one
@@ -140,6 +145,11 @@ async def progress(conn: Conn, campaign_id: int) -> Progress | None:
 async def lock_for_launch(conn: Conn, campaign_id: int) -> Campaign | None:
     """Read the campaign and lock its row until the transaction ends."""
     return await one(conn, Campaign, _Q, "lock_for_launch", id=campaign_id)
+
+
+async def lock_stranded_launch(conn: Conn, campaign_id: int) -> Campaign | None:
+    """Lock a campaign maybe not yet launched whose row no live launch holds; else None."""
+    return await one(conn, Campaign, _Q, "lock_stranded_launch", id=campaign_id)
 
 
 async def enter_waiting(conn: Conn, account_id: int, until: datetime) -> list[Campaign]:

@@ -58,3 +58,9 @@ async def test_deactivation_reasons_become_code_and_count(empty_db_url: str) -> 
         ("b_chan", "TIMEOUT", 5),
         ("c_chan", None, None),
     ]
+
+
+def test_every_migration_has_a_number_of_its_own() -> None:
+    # The number is the version: two files with one number would leave one of them unapplied.
+    versions = [version for version, _, _ in available()]
+    assert len(versions) == len(set(versions)), sorted(versions)

@@ -10,7 +10,7 @@ from aiogram.types import Message
 
 from predlagator.bot.batches import refs as channel_refs
 from predlagator.bot.batches.refs import MAX_ENTRIES, Invalid, ParsedRefs
-from predlagator.bot.texts import REASON, Html, cut, t
+from predlagator.bot.texts import REASON, Html, cut, echo, t
 from predlagator.db import audit, batches
 from predlagator.db.pool import Pool
 from predlagator.db.rows import Conn
@@ -106,7 +106,7 @@ def invalid_report(invalid: list[Invalid], lang: str) -> str:
         return ""
     lines = [t(lang, "Skipped {n} invalid lines:", n=len(invalid))]
     for item in invalid[:SHOWN_INVALID]:
-        line = cut(item.line, _LINE_CHARS)
+        line = echo(item.line, _LINE_CHARS)
         reason = Html(t(lang, REASON.get(item.reason, REASON["not_a_reference"])))
         lines.append(t(lang, "• {line}: {reason}", line=line, reason=reason))
     if len(invalid) > SHOWN_INVALID:

@@ -7,6 +7,7 @@ import html
 import logging
 from datetime import UTC, datetime
 from enum import Enum
+from zoneinfo import ZoneInfo
 
 import procrastinate
 from aiogram import Bot
@@ -14,6 +15,7 @@ from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from predlagator.bot.campaigns.keyboards import CampaignAction
+from predlagator.bot.campaigns.wizard.start_time import show
 from predlagator.bot.redraw import not_modified
 from predlagator.bot.reports.keyboards import report_buttons
 from predlagator.bot.texts import N_, STATUS, Html, duration, error, t
@@ -24,6 +26,7 @@ from predlagator.queue import defer
 
 S = CampaignStatus
 CELLS = 10
+UTC_ZONE = ZoneInfo("UTC")
 BUTTON = {
     "start": N_("▶️ Start"),
     "pause": N_("⏸ Pause"),
@@ -40,14 +43,32 @@ def progress_bar(done: int, total: int) -> str:
     return f"{'█' * filled}{'░' * (CELLS - filled)} {int(share * 100)}%"
 
 
+def waits_for_start(campaign: Campaign, now: datetime | None = None) -> bool:
+    """Scheduled for a moment still ahead (rather than starting right now)."""
+    start_at = campaign.start_at
+    return (
+        campaign.status is S.SCHEDULED
+        and start_at is not None
+        and start_at > (now or datetime.now(UTC))
+    )
+
+
 def render_card(
-    campaign: Campaign, progress: Progress, lang: str, now: datetime | None = None
+    campaign: Campaign,
+    progress: Progress,
+    lang: str,
+    now: datetime | None = None,
+    *,
+    zone: ZoneInfo = UTC_ZONE,
 ) -> str:
-    """The card's HTML: name and id, status, bar, counts, pace and ETA (or the time it took)."""
-    lines = [
-        f"<b>{html.escape(campaign.name)}</b> · #{campaign.id}",
-        t(lang, STATUS[campaign.status.value]),
-    ]
+    """The card's HTML: name and id, status, bar, counts, pace and ETA (or the time it took).
+
+    A campaign waiting for its start time says when, in `zone` (TIMEZONE), and nothing more.
+    """
+    title = f"<b>{html.escape(campaign.name)}</b> · #{campaign.id}"
+    if waits_for_start(campaign, now) and campaign.start_at is not None:
+        return f"{title}\n{scheduled_for(campaign.start_at, lang, zone)}"
+    lines = [title, t(lang, STATUS[campaign.status.value])]
     if campaign.status_reason and campaign.status in {S.PAUSED, S.WAITING, S.CANCELLED}:
         lines.append(t(lang, "Reason: {reason}", reason=error(lang, campaign.status_reason)))
     if campaign.status is S.WAITING and campaign.resume_at is not None:
@@ -88,6 +109,11 @@ def counts(campaign: Campaign, progress: Progress, lang: str) -> str:
         queued=progress.pending,
         **numbers,
     )
+
+
+def scheduled_for(start_at: datetime, lang: str, zone: ZoneInfo) -> str:
+    """ "🕐 Scheduled for 2030-03-05 09:05 Europe/Moscow"."""
+    return t(lang, "🕐 Scheduled for {at}", at=show(start_at, zone))
 
 
 def _wait(resume_at: datetime, lang: str, now: datetime) -> str:
@@ -156,12 +182,12 @@ def digest(text: str, markup: InlineKeyboardMarkup | None) -> str:
     return hashlib.sha256(shown.encode()).hexdigest()[:32]
 
 
-async def send(bot: Bot, pool: Pool, campaign: Campaign, chat_id: int) -> int:
+async def send(bot: Bot, pool: Pool, campaign: Campaign, chat_id: int, *, zone: ZoneInfo) -> int:
     """Send a fresh card for the campaign into `chat_id` and remember it; return its id."""
     async with pool.connection() as conn:
         progress = await campaigns.progress(conn, campaign.id)
     assert progress is not None  # the campaign row exists, so its progress row does
-    text = render_card(campaign, progress, campaign.language)
+    text = render_card(campaign, progress, campaign.language, zone=zone)
     markup = card_keyboard(campaign)
     message = await bot.send_message(chat_id, text, reply_markup=markup)
     async with pool.connection() as conn:
@@ -181,7 +207,13 @@ class Drawn(Enum):
 
 
 async def draw(
-    bot: Bot, pool: Pool, campaign_id: int, *, send_missing: bool = True, force: bool = False
+    bot: Bot,
+    pool: Pool,
+    campaign_id: int,
+    *,
+    zone: ZoneInfo,
+    send_missing: bool = True,
+    force: bool = False,
 ) -> Drawn:
     """Bring the campaign's card up to date, sending one if it has none and `send_missing`.
 
@@ -195,9 +227,9 @@ async def draw(
     if campaign.card_message_id is None:
         if not send_missing:
             return Drawn.NONE
-        await send(bot, pool, campaign, campaign.chat_id)
+        await send(bot, pool, campaign, campaign.chat_id, zone=zone)
         return Drawn.CHANGED
-    text = render_card(campaign, progress, campaign.language)
+    text = render_card(campaign, progress, campaign.language, zone=zone)
     markup = card_keyboard(campaign)
     shown = digest(text, markup)
     if shown == campaign.card_digest and not force:
@@ -215,7 +247,7 @@ async def draw(
             if "message to edit not found" not in exc.message:
                 raise
             # The operator deleted the card: put a new one at the bottom of the chat.
-            await send(bot, pool, campaign, campaign.chat_id)
+            await send(bot, pool, campaign, campaign.chat_id, zone=zone)
             return Drawn.CHANGED
         drawn = Drawn.SAME
     async with pool.connection() as conn:
@@ -229,12 +261,13 @@ async def redraw(
     app: procrastinate.App,
     campaign_id: int,
     *,
+    zone: ZoneInfo,
     send_missing: bool = True,
     force: bool = False,
 ) -> Drawn:
     """Draw the card now, or when Telegram says so if it asks us to slow down."""
     try:
-        return await draw(bot, pool, campaign_id, send_missing=send_missing, force=force)
+        return await draw(bot, pool, campaign_id, zone=zone, send_missing=send_missing, force=force)
     except TelegramRetryAfter as exc:
         log.info("card redraw postponed", extra={"campaign_id": campaign_id, "s": exc.retry_after})
         await defer.refresh_progress(app, campaign_id, delay_s=exc.retry_after)

@@ -51,7 +51,9 @@ async def on_refresh(
         await callback.answer(t(lang, "No campaign #{id}.", id=callback_data.id))
         return
     if _is_live(callback, campaign):
-        drawn = await card.redraw(bot, pool, queue, campaign.id, send_missing=False, force=True)
+        drawn = await card.redraw(
+            bot, pool, queue, campaign.id, zone=settings.zone, send_missing=False, force=True
+        )
         await callback.answer(t(lang, ANSWERS[drawn]))
         return
     # A copy opened from /campaigns: it is redrawn where it is, with the presser's buttons.

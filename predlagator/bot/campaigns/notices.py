@@ -29,7 +29,7 @@ SHOWN_CHANNELS = 20
 async def refresh_progress(context: JobContext, campaign_id: int) -> None:
     """Redraw the campaign's card (or send it if there is none yet)."""
     bot, pool = notifications.deps(context)
-    await card.redraw(bot, pool, context.app, campaign_id)
+    await card.redraw(bot, pool, context.app, campaign_id, zone=notifications.zone(context))
 
 
 @blueprint.task(name=names.CAMPAIGN_FINISHED, **notifications.TASK)
@@ -37,7 +37,7 @@ async def campaign_finished(context: JobContext, campaign_id: int) -> None:
     """Draw the final card (unless it shows it already) and send the report, in the campaign's
     language: the report's text says how it ended, so nothing else is said."""
     bot, pool = notifications.deps(context)
-    await card.redraw(bot, pool, context.app, campaign_id)
+    await card.redraw(bot, pool, context.app, campaign_id, zone=notifications.zone(context))
     async with pool.connection() as conn:
         campaign = await campaigns.get(conn, campaign_id)
     if campaign is None or campaign.chat_id is None:

@@ -79,3 +79,16 @@ SELECT * FROM campaigns WHERE lower(name) = lower(%(name)s) ORDER BY id DESC LIM
 -- /report without an argument offers the latest campaigns that have something to report.
 SELECT * FROM campaigns WHERE status NOT IN ('draft', 'scheduled')
 ORDER BY id DESC LIMIT %(limit)s;
+
+-- name: claim_send
+-- A report goes into a chat once per request, not once per tap: the request claims the
+-- (campaign, chat) pair, unless a report job for that pair waits or runs (`lock` is its queueing
+-- lock and lock, kept on the row while it runs) or the pair was claimed less than `window_s` ago.
+-- One statement, so two presses at once cannot both win.
+INSERT INTO report_requests AS r (campaign_id, chat_id)
+SELECT %(campaign_id)s, %(chat_id)s
+WHERE NOT EXISTS (SELECT 1 FROM procrastinate_jobs j
+                  WHERE j.queueing_lock = %(lock)s AND j.status IN ('todo', 'doing'))
+ON CONFLICT (campaign_id, chat_id) DO UPDATE SET requested_at = now()
+WHERE r.requested_at <= now() - make_interval(secs => %(window_s)s)
+RETURNING r.campaign_id;
