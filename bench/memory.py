@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import json
 import os
-import resource
 import tracemalloc
 
 from bench.common import fresh_database, machine, report, server
@@ -56,8 +55,16 @@ async def one_campaign(url: str, campaign_id: int, channels: int, *, trace: bool
                 tracemalloc.stop()
     finally:
         await pool.close()
-    # ru_maxrss is in kilobytes on Linux.
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return peak_rss_mb()
+
+
+def peak_rss_mb() -> float:
+    """This process's own peak RSS: VmHWM, not ru_maxrss, which carries over the parent's peak
+    across the fork and exec that started us (the parent holds the 100,000-channel batch)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024  # in kB
+    raise RuntimeError("no VmHWM in /proc/self/status (Linux only)")
 
 
 def print_growth(before: tracemalloc.Snapshot, after: tracemalloc.Snapshot) -> None:

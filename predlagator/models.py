@@ -206,6 +206,7 @@ class Claim(BaseModel):
     account_rate: float
     account_slot_at: datetime | None
     now: datetime
+    last_pending: bool = False  # nothing of its campaign is pending after it: it may end it
 
 
 class Progress(BaseModel):

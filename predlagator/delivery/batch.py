@@ -148,14 +148,15 @@ class Batch:
 
     async def _record_if_due(self, index: int) -> None:
         """Record what went out when the oldest has waited RECORD_EVERY_S, or before a wait
-        for a slot that long; a campaign's last post in the batch is recorded at once, and
-        ends the campaign if it was its last."""
-        if self.plan.last_of_campaign(index):
+        for a slot that long; a campaign's last pending post is recorded at once, and ends
+        the campaign if nothing else is left."""
+        claim = self.plan.turns[index].claim
+        if claim.last_pending:
             await self._record()
-            await self.chat.after(
-                self.plan.turns[index].claim.campaign_id, outcomes.Effects(final=True)
-            )
+            await self.chat.after(claim.campaign_id, outcomes.Effects(final=True))
             return
+        if index + 1 == len(self.plan.turns):
+            return  # the batch's end records it
         now = self.deps.monotonic()
         if (
             now - self._unrecorded.since >= RECORD_EVERY_S
@@ -190,33 +191,33 @@ class Batch:
         gain on the windows (usually none), so what reaches Telegram keeps them too."""
         await self._hold(self.deps.left, claim, self.deps.monotonic())
 
-    async def _hold(self, log: pacing.PostLog, claim: Claim, moment: float) -> float:
-        """Wait from `moment` on as long as the account's and the campaign's windows in `log`
-        need, then count the post there; return that moment."""
-        account: pacing.Scope = ("account", self.account_id)
-        campaign: pacing.Scope = ("campaign", claim.campaign_id)
-        moment = log.earliest(account, claim.account_rate, moment)
-        moment = log.earliest(campaign, claim.campaign_rate, moment)
+    async def _hold(self, log: pacing.PostLog, claim: Claim, moment: float) -> tuple[float, bool]:
+        """Wait from `moment` on as long as the account's and the campaign's pace in `log`
+        need, then count the post there; return that moment, and whether a window held it."""
+        scopes: list[tuple[pacing.Scope, float]] = [
+            (("account", self.account_id), claim.account_rate),
+            (("campaign", claim.campaign_id), claim.campaign_rate),
+        ]
+        for scope, rate in scopes:
+            moment = log.after_gap(scope, rate, moment)
+        gapped = moment
+        for scope, rate in scopes:
+            moment = log.after_windows(scope, rate, moment)
         delay = moment - self.deps.monotonic()
         if delay > 0:
             await self.deps.sleep(delay)
         now = self.deps.monotonic()
-        log.record([account, campaign], now)
-        return now
+        log.record([scope for scope, _ in scopes], now)
+        return now, moment > gapped
 
     def _moment(self, index: int) -> float:
         """Turn `index`'s slot on this process's clock."""
         return self._start + self.plan.offset_s(index) + self._late_s
 
     async def _wait_turn(self, claim: Claim, slot: float) -> None:
-        """Wait for the slot, and as long as any window of the account's or the campaign's
-        pace needs, whatever ran late before.
-
-        A post that wakes late lets the next ones catch up by at most MIN_GAP_SHARE of an
-        interval; beyond that the rest of the batch moves back, rather than going out in
-        bursts as fast as the windows allow until it caught up.
-        """
-        now = await self._hold(self.deps.let_go, claim, slot)
-        rate = min(claim.account_rate, claim.campaign_rate)
-        late = now - slot - pacing.interval_s(rate) * pacing.MIN_GAP_SHARE
-        self._late_s += max(late, 0.0)
+        """Wait for the slot, and as long as the account's and the campaign's pace need
+        whatever ran late before: posts that woke late catch up, as far as the windows allow;
+        when one holds a post back, the rest of the batch moves back with it."""
+        now, held = await self._hold(self.deps.let_go, claim, slot)
+        if held:
+            self._late_s += now - slot

@@ -97,10 +97,13 @@ class Drain:
             # answers with the original message. Waiting for a flush per post would cost ms each.
             await conn.execute("SET synchronous_commit TO off")
             self._conn = conn
-            self._chat = ChatUpdates(self.deps.app, conn, self.account_id, self.deps.monotonic)
+            chat = self._chat = ChatUpdates(
+                self.deps.app, conn, self.account_id, self.deps.monotonic
+            )
             try:
                 await self._run()
             finally:
+                await chat.close()
                 self._conn = self._chat = None
                 if not conn.closed:
                     await conn.execute("RESET synchronous_commit")

@@ -8,7 +8,6 @@ processes; the window guard (`PostLog`) lives in the worker that holds the accou
 
 from __future__ import annotations
 
-import functools
 import math
 import random
 from collections import deque
@@ -23,7 +22,9 @@ from predlagator.models import Claim
 # every post, a little more each time.
 SLOT_SPACING = 0.005
 # After a stall, posts catch up with their slots, but never closer than this share of an
-# interval to the previous one (a burst looks like a bot); the window guard still holds.
+# interval to the previous one (a burst looks like a bot), and only as far as the windows allow:
+# once one of them holds a post back, the rest of the batch moves back with it instead of
+# riding the window's edge for minutes.
 MIN_GAP_SHARE = 0.5
 # No window of these lengths holds more posts than its pace puts in it (a pace is per minute,
 # and operators and Telegram look at the last seconds too). Each is guarded a thousandth
@@ -71,15 +72,6 @@ class Plan:
     def offset_s(self, index: int) -> float:
         """Seconds from the claim to turn `index`."""
         return (self.turns[index].slot - self.now).total_seconds()
-
-    def last_of_campaign(self, index: int) -> bool:
-        """Whether turn `index` is its campaign's last in this batch."""
-        return index in self._last_turns
-
-    @functools.cached_property
-    def _last_turns(self) -> set[int]:
-        last = {turn.claim.campaign_id: index for index, turn in enumerate(self.turns)}
-        return set(last.values())
 
     def slots_until(
         self, reached: int, late_s: float = 0.0
@@ -148,7 +140,7 @@ class PostLog:
     """When the latest posts of each scope went out, on this process's clock.
 
     It keeps every window of `WINDOWS_S` within the scope's rate and no two posts closer than
-    `MIN_GAP_SHARE` of an interval, when posts that woke late would catch up with their slots.
+    `MIN_GAP_SHARE` of an interval, when posts that woke late catch up with their slots.
     The worker keeps two, across its drains of an account so a handover forgets nothing: one
     of the moments posts were let go (their slot came), which the wait for a slot goes by, and
     one of the moments they left (their mark done), which holds a post back for the few
@@ -158,12 +150,18 @@ class PostLog:
     memory: int = GUARD_MEMORY
     _posts: dict[Scope, deque[float]] = field(default_factory=dict)
 
-    def earliest(self, scope: Scope, rate_per_minute: float, moment: float) -> float:
-        """The first moment from `moment` on when the scope may post again at its rate."""
+    def after_gap(self, scope: Scope, rate_per_minute: float, moment: float) -> float:
+        """`moment`, or later if the scope's last post was less than the shortest gap before."""
         posts = self._posts.get(scope)
         if not posts:
             return moment
-        moment = max(moment, posts[-1] + interval_s(rate_per_minute) * MIN_GAP_SHARE)
+        return max(moment, posts[-1] + interval_s(rate_per_minute) * MIN_GAP_SHARE)
+
+    def after_windows(self, scope: Scope, rate_per_minute: float, moment: float) -> float:
+        """`moment`, or later if a window ending then would hold more than the scope's rate."""
+        posts = self._posts.get(scope)
+        if not posts:
+            return moment
         for window in WINDOWS_S:
             # At an even pace, a window holds this many posts at most (2 for 10 s at 10/min).
             fits = math.ceil(window * rate_per_minute / 60.0 - 1e-9)

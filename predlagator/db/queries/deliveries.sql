@@ -86,7 +86,16 @@ WITH a AS (
 SELECT p.delivery_id, p.campaign_id, p.channel_id, ch.ref AS channel_ref, p.random_id,
        p.attempts, t.html, ap.peer_type, ap.peer_id, ap.access_hash,
        t.id AS template_id, t.media_kind, p.campaign_rate, p.campaign_slot_at,
-       a.rate_per_minute AS account_rate, a.last_slot_at AS account_slot_at, a.now
+       a.rate_per_minute AS account_rate, a.last_slot_at AS account_slot_at, a.now,
+       -- The campaign's last claimed row, with nothing pending after it in the list: its
+       -- record may end the campaign, so the drain writes it at once and asks (one probe of
+       -- the partial index, for one row per campaign; CASE keeps it from the others).
+       CASE WHEN p.position = max(p.position) OVER (PARTITION BY p.campaign_id)
+            THEN NOT EXISTS (SELECT 1 FROM deliveries later
+                             WHERE later.campaign_id = p.campaign_id
+                               AND later.status IN ('queued', 'sending')
+                               AND later.position > p.position)
+            ELSE false END AS last_pending
 FROM picked p
 CROSS JOIN a
 -- A channel switched off between fail_switched_off and here waits for the next claim.
