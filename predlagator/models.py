@@ -159,6 +159,7 @@ class Campaign(BaseModel):
     resume_at: datetime | None
     chat_id: int | None
     card_message_id: int | None
+    card_digest: str | None = None  # what the card last showed (see bot/campaigns/card.py)
     language: str
     created_by: int | None
     created_at: datetime

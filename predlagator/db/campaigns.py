@@ -113,9 +113,18 @@ async def cancel(conn: Conn, campaign_id: int) -> Campaign | None:
     return ended or campaign
 
 
-async def set_card(conn: Conn, campaign_id: int, chat_id: int, message_id: int) -> None:
-    """Remember the chat message that shows this campaign's progress."""
-    await run(conn, _Q, "set_card", id=campaign_id, chat_id=chat_id, message_id=message_id)
+async def set_card(
+    conn: Conn, campaign_id: int, chat_id: int, message_id: int, digest: str | None = None
+) -> None:
+    """Remember the chat message that shows this campaign's progress, and what it shows."""
+    await run(
+        conn, _Q, "set_card", id=campaign_id, chat_id=chat_id, message_id=message_id, digest=digest
+    )
+
+
+async def card_drawn(conn: Conn, campaign_id: int, message_id: int, digest: str) -> None:
+    """Remember what the card `message_id` shows now."""
+    await run(conn, _Q, "card_drawn", id=campaign_id, message_id=message_id, digest=digest)
 
 
 async def complete_if_done(conn: Conn, campaign_id: int) -> Campaign | None:

@@ -182,8 +182,26 @@ async def on_cancel_answer(
     if not outcome.changed:
         await callback.answer(outcome.text)
         return
+    if outcome.on_card and await _delete(callback, tools):
+        # The card shows the cancel and the report follows: the answered question would only
+        # repeat them.
+        await callback.answer(t(tools.lang, CANCEL.toast or CANCEL.done, id=callback_data.id))
+        return
     await _replace(callback, tools, outcome.text)
     await callback.answer()
+
+
+async def _delete(callback: CallbackQuery, tools: Tools) -> bool:
+    """Delete the pressed message; False if there is none or Telegram refuses (too old)."""
+    message = callback.message
+    if message is None:
+        return False
+    try:
+        await tools.bot.delete_message(message.chat.id, message.message_id)
+    except TelegramBadRequest as exc:
+        log.info("pressed message not deleted", extra={"error": exc.message})
+        return False
+    return True
 
 
 async def _replace(

@@ -74,6 +74,7 @@ CANCEL = Control(
     N_("Campaign #{id} cancelled."),
     N_("No campaign is in progress, so there is nothing to cancel."),
     N_("Which campaign to cancel?"),
+    N_("Cancelled"),
 )
 CONTROLS = {c.action: c for c in (START, PAUSE, RESUME, CANCEL)}
 BY_COMMAND = {c.command: c for c in CONTROLS.values()}
@@ -130,6 +131,7 @@ class Outcome:
 
     changed: bool
     text: str
+    on_card: bool = False  # the campaign's card shows the change (or will in a moment)
 
 
 @dataclass
@@ -150,10 +152,11 @@ async def carry_out(control: Control, campaign_id: int, chat_id: int, tools: Too
     if isinstance(moved, str):
         return Outcome(False, moved)
     campaign, text = moved, t(tools.lang, control.done, id=campaign_id)
+    on_card = False
     if control is START:
         await _launch(campaign, chat_id, tools)
     elif control is CANCEL:
-        await _after_cancel(campaign, tools)
+        on_card = await _after_cancel(campaign, tools)
     else:
         if campaign.status is S.RUNNING:  # resumed
             await defer.kick_drain(tools.queue, campaign.account_id)
@@ -165,7 +168,7 @@ async def carry_out(control: Control, campaign_id: int, chat_id: int, tools: Too
             )
         # Pausing needs nothing more: the drain reads the status before every post.
         await card.redraw(tools.bot, tools.pool, tools.queue, campaign.id, zone=tools.zone)
-    return Outcome(True, text)
+    return Outcome(True, text, on_card)
 
 
 async def _move(control: Control, campaign_id: int, tools: Tools) -> Campaign | str:
@@ -213,15 +216,19 @@ async def _launch(campaign: Campaign, chat_id: int, tools: Tools) -> None:
     await defer.launch_campaign(tools.queue, campaign.id)
 
 
-async def _after_cancel(campaign: Campaign, tools: Tools) -> None:
-    """Show the cancel on the card; report it if it has ended and had ever started."""
-    await card.redraw(
+async def _after_cancel(campaign: Campaign, tools: Tools) -> bool:
+    """Show the cancel on the card; report it if it has ended and had ever started.
+
+    True when a card shows it. The report's own redraw of the card then finds nothing new.
+    """
+    drawn = await card.redraw(
         tools.bot, tools.pool, tools.queue, campaign.id, zone=tools.zone, send_missing=False
     )
     # A post still on its way ends it when the drain records that post, and the drain reports
     # then; a campaign that never started has nothing to report.
     if campaign.finished_at is not None and campaign.started_at is not None:
         await defer.campaign_finished(tools.queue, campaign.id)
+    return drawn is not card.Drawn.NONE
 
 
 async def unsent(pool: Pool, campaign_id: int) -> tuple[Campaign | None, int]:

@@ -15,13 +15,12 @@ from predlagator.bot.campaigns.card import (
     scheduled_for,
     waits_for_start,
 )
-from predlagator.bot.campaigns.wizard.keyboards import cut
 from predlagator.bot.redraw import not_modified
-from predlagator.bot.texts import STATUS, Html, t
+from predlagator.bot.texts import STATUS, Html, cut, t
 from predlagator.config import Settings
 from predlagator.db import campaigns
 from predlagator.db.pool import Pool
-from predlagator.models import Campaign
+from predlagator.models import Campaign, Operator, Role
 
 PAGE = 10
 # Numbers in forged callback data beyond PostgreSQL's bigint would fail the query.
@@ -120,26 +119,38 @@ async def on_page(
     await callback.answer()
 
 
+async def view(
+    pool: Pool, settings: Settings, campaign_id: int, lang: str, *, viewer: bool
+) -> tuple[str, InlineKeyboardMarkup | None] | None:
+    """A campaign's card as it is now, with the buttons the one looking may press."""
+    if not 0 < campaign_id < MAX_ID:
+        return None
+    async with pool.connection() as conn:
+        campaign = await campaigns.get(conn, campaign_id)
+        progress = await campaigns.progress(conn, campaign_id)
+    if campaign is None or progress is None:
+        return None
+    text = render_card(campaign, progress, lang, zone=settings.zone)
+    return text, card_keyboard(campaign, viewer=viewer)
+
+
 async def on_open(
     callback: CallbackQuery,
     callback_data: OpenCampaign,
     bot: Bot,
     pool: Pool,
     settings: Settings,
+    operator: Operator,
     lang: str,
 ) -> None:
     """Show the campaign's card as it is now (the live card stays where it is)."""
-    campaign = progress = None
-    if 0 < callback_data.id < MAX_ID:
-        async with pool.connection() as conn:
-            campaign = await campaigns.get(conn, callback_data.id)
-            progress = await campaigns.progress(conn, callback_data.id)
-    if campaign is None or progress is None:
+    viewer = operator.role is Role.VIEWER
+    shown = await view(pool, settings, callback_data.id, lang, viewer=viewer)
+    if shown is None:
         await callback.answer(t(lang, "No campaign #{id}.", id=callback_data.id))
         return
-    text = render_card(campaign, progress, lang, zone=settings.zone)
     chat_id = callback.message.chat.id if callback.message else callback.from_user.id
-    await bot.send_message(chat_id, text, reply_markup=card_keyboard(campaign))
+    await bot.send_message(chat_id, shown[0], reply_markup=shown[1])
     await callback.answer()
 
 

@@ -12,12 +12,11 @@ from procrastinate import JobContext
 from predlagator.bot import notifications
 from predlagator.bot.batches.refs import display
 from predlagator.bot.campaigns import card
-from predlagator.bot.campaigns.card import took
 from predlagator.bot.reports import sending as report_send
-from predlagator.bot.texts import N_, duration, error, switched_off, t, tn
+from predlagator.bot.texts import duration, error, switched_off, t, tn
 from predlagator.db import campaigns
-from predlagator.models import Campaign, CampaignStatus
-from predlagator.queue import defer, names
+from predlagator.models import Campaign
+from predlagator.queue import names
 
 log = logging.getLogger(__name__)
 
@@ -35,25 +34,16 @@ async def refresh_progress(context: JobContext, campaign_id: int) -> None:
 
 @blueprint.task(name=names.CAMPAIGN_FINISHED, **notifications.TASK)
 async def campaign_finished(context: JobContext, campaign_id: int) -> None:
-    """Draw the final card and report the outcome in the campaign's language."""
+    """Draw the final card (unless it shows it already) and send the report, in the campaign's
+    language: the report's text says how it ended, so nothing else is said."""
     bot, pool = notifications.deps(context)
     await card.redraw(bot, pool, context.app, campaign_id, zone=notifications.zone(context))
     async with pool.connection() as conn:
         campaign = await campaigns.get(conn, campaign_id)
-        progress = await campaigns.progress(conn, campaign_id)
-    if campaign is None or progress is None or campaign.chat_id is None:
+    if campaign is None or campaign.chat_id is None:
         return
-    lang = campaign.language
-    key = (
-        N_("Campaign #{id} cancelled: {sent} sent, {failed} failed (of {total}), took {took}.")
-        if campaign.status is CampaignStatus.CANCELLED
-        else N_("Campaign #{id} completed: {sent} sent, {failed} failed (of {total}), took {took}.")
-    )
-    counts = progress.model_dump(include={"sent", "failed", "total"})
-    text = t(lang, key, id=campaign.id, took=took(campaign, lang), **counts)
-    if await notifications.say(context, bot, campaign.chat_id, text):
-        # Only after the message went out: a postponed one runs this job again, report and all.
-        await defer.send_report(context.app, campaign.id, campaign.chat_id, lang)
+    # Whatever Telegram postpones comes later as a send_report job, never twice.
+    await report_send.send(context.app, bot, pool, campaign.id, campaign.chat_id, campaign.language)
 
 
 @blueprint.task(name=names.SEND_REPORT, **notifications.TASK)

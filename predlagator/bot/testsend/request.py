@@ -102,7 +102,7 @@ async def request(
     """Ask the account's worker to send the test, or say at once why it can't go now."""
     async with pool.connection() as conn:
         account = default_account(await accounts.list_all(conn))
-        worker = await status.worker(conn)
+        worker = await status.worker(conn, STALE_HEARTBEAT_S)
         held = account is not None and await lookups.session_held(conn, lock_key(account.name))
     if account is None:
         return t(

@@ -43,7 +43,14 @@ WHERE c.id = w.id AND c.status = 'paused'
 RETURNING c.*;
 
 -- name: set_card
-UPDATE campaigns SET card_message_id = %(message_id)s, chat_id = %(chat_id)s WHERE id = %(id)s;
+UPDATE campaigns
+SET card_message_id = %(message_id)s, chat_id = %(chat_id)s, card_digest = %(digest)s
+WHERE id = %(id)s;
+
+-- name: card_drawn
+-- Only for the card that was drawn: a card sent meanwhile keeps its own digest.
+UPDATE campaigns SET card_digest = %(digest)s
+WHERE id = %(id)s AND card_message_id = %(message_id)s;
 
 -- name: complete_if_done
 -- Whoever flips the row sends the report, so it goes out exactly once. A cancelled campaign

@@ -156,6 +156,25 @@ def test_many_reasons_are_cut_and_an_unstarted_campaign_has_only_a_plan() -> Non
     ]
 
 
+def test_short_spans_in_the_report_are_in_seconds() -> None:
+    started = campaign(started_at=at(0), finished_at=at(1.5))
+    summary = Summary(
+        campaign=started,
+        outcomes=Outcomes(total=10, sent=10, failed=0, cancelled=0, pending=0, skipped_inactive=0),
+        errors=[],
+        start=at(0),
+        end=at(1.5),
+        waits=[(at(0.5), at(1))],
+    )
+    assert render_text(summary, "en").splitlines()[-2:] == [
+        "Took 1 min 30 s, planned 30 s at 20/min.",
+        "Flood waits: 30 s in 1 wait.",
+    ]
+    assert render_text(summary, "ru").splitlines()[-2] == (
+        "Заняло 1 мин 30 сек, план 30 сек при 20/мин."
+    )
+
+
 @pytest.mark.parametrize(
     ("lang", "reasons", "cells"),
     [
