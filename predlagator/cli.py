@@ -12,9 +12,8 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
-import psycopg
-
 from predlagator.config import ConfigError, Settings, load_settings
+from predlagator.db.connection import Connection
 from predlagator.db.migrate import migrate
 from predlagator.db.pool import Pool, open_pool
 from predlagator.logs import add_secret, setup_logging
@@ -52,7 +51,7 @@ async def database(settings: Settings, *, allow_embedded: bool) -> AsyncIterator
 
 
 async def _migrate(url: str) -> None:
-    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+    async with await Connection.connect(url, autocommit=True) as conn:
         applied = await migrate(conn)
     log.info("database ready", extra={"migrations_applied": len(applied)})
 

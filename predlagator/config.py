@@ -119,6 +119,12 @@ class Settings(BaseSettings):
             raise missing("TG_API_HASH")
         return self.tg_api_id, self.tg_api_hash.get_secret_value(), self.session_string()
 
+    def session_setting(self) -> str:
+        """Where the session comes from, for messages: TG_SESSION, or TG_SESSION_FILE (path)."""
+        if self.tg_session is not None:
+            return "TG_SESSION"
+        return f"TG_SESSION_FILE ({self.tg_session_file})"
+
     def require_api(self) -> tuple[int, str]:
         """Return the api id and hash that `login` needs."""
         if self.tg_api_id is None:

@@ -14,6 +14,10 @@ REDACTED: Final = "***"
 # Libraries that talk too much at INFO; each gets at least this level whatever `level` is.
 LIBRARY_LEVELS: Final[dict[str, int]] = {
     "telethon": logging.WARNING,
+    # Our clients log under this name (base_logger): a line on every connect and disconnect,
+    # and one per failed connection attempt, which the worker says once in its own words.
+    "predlagator.telethon": logging.WARNING,
+    "predlagator.telethon.network": logging.ERROR,
     "aiogram.event": logging.WARNING,  # one line per handled update
     "procrastinate": logging.INFO,
     "psycopg.pool": logging.WARNING,

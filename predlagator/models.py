@@ -72,7 +72,9 @@ class Channel(BaseModel):
     title: str | None
     active: bool
     consecutive_errors: int
-    deactivated_reason: str | None
+    # Why it was switched off: the error's code, and how many times in a row it came.
+    deactivated_code: str | None
+    deactivated_count: int | None
     deactivated_at: datetime | None = None
 
 
@@ -157,6 +159,7 @@ class Campaign(BaseModel):
     resume_at: datetime | None
     chat_id: int | None
     card_message_id: int | None
+    card_digest: str | None = None  # what the card last showed (see bot/campaigns/card.py)
     language: str
     created_by: int | None
     created_at: datetime
@@ -194,9 +197,16 @@ class Claim(BaseModel):
     peer_type: str | None
     peer_id: int | None
     access_hash: int | None
-    batch: int = 1  # how many rows the claim asked for: fewer came back, nothing else is due
     template_id: int = 0
     media_kind: str | None = None  # the template's photo, video or document, if any
+    # The paces the batch is planned with, read with the claim: each rate, each last reserved
+    # slot, and the clock they are measured against.
+    campaign_rate: float
+    campaign_slot_at: datetime | None
+    account_rate: float
+    account_slot_at: datetime | None
+    now: datetime
+    last_pending: bool = False  # nothing of its campaign is pending after it: it may end it
 
 
 class Progress(BaseModel):

@@ -1,10 +1,17 @@
-"""The Telegram error taxonomy of DESIGN.md: one place decides what each error means."""
+"""The Telegram error vocabulary: every code's class (DESIGN.md's taxonomy), action and words.
+
+The worker classifies with it and the bot speaks with it: `describe` says one error in the
+operator's language, `count_label` labels a number of them. The words are in telegram_words.
+"""
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+
+from predlagator.telegram_words import SPAN, UNKNOWN_CODE, WORDS, Words
 
 
 class ErrorClass(StrEnum):
@@ -17,6 +24,29 @@ class ErrorClass(StrEnum):
     NEEDS_OPERATOR = "needs_operator"
     ACCOUNT_FATAL = "account_fatal"
     ALREADY_SENT = "already_sent"
+
+
+class Action(StrEnum):
+    """What happens after an error of a class (DESIGN.md, "what happens")."""
+
+    WAIT_ACCOUNT = "wait_account"  # the account's campaigns wait out the flood, then resume
+    RETRY_AFTER_WAIT = "retry_after_wait"  # only this delivery, after the chat's slow mode
+    RETRY = "retry"  # backoff up to the retry limit; the channel's error count grows
+    FAIL_AND_DEACTIVATE = "fail_and_deactivate"  # failed at once, the channel switched off
+    FAIL = "fail"  # failed at once, for the operator to fix
+    STOP_ACCOUNT = "stop_account"  # the account stops, its campaigns pause for good
+    COUNT_AS_SENT = "count_as_sent"  # the post went out before
+
+
+ACTIONS = {
+    ErrorClass.ACCOUNT_FLOOD: Action.WAIT_ACCOUNT,
+    ErrorClass.SLOWMODE: Action.RETRY_AFTER_WAIT,
+    ErrorClass.TRANSIENT: Action.RETRY,
+    ErrorClass.CHANNEL_PERMANENT: Action.FAIL_AND_DEACTIVATE,
+    ErrorClass.NEEDS_OPERATOR: Action.FAIL,
+    ErrorClass.ACCOUNT_FATAL: Action.STOP_ACCOUNT,
+    ErrorClass.ALREADY_SENT: Action.COUNT_AS_SENT,
+}
 
 
 class TelegramFailure(Exception):
@@ -82,7 +112,27 @@ _CLASSES: dict[str, ErrorClass] = {
         ErrorClass.ACCOUNT_FATAL,
     ),
     "RANDOM_ID_DUPLICATE": ErrorClass.ALREADY_SENT,
+    # Transient, as any code not named here; named for their words. Ours first: the engine's
+    # names for a call that got no answer from Telegram, or an answer it could not read.
+    **dict.fromkeys(
+        [
+            "TIMEOUT",
+            "NETWORK",
+            "SERVER",
+            "UNKNOWN",
+            "MSG_WAIT_FAILED",
+            # A file Telegram lost or refused: uploaded again once, then retried as any other.
+            "FILE_REFERENCE_EXPIRED",
+            "FILE_REFERENCE_INVALID",
+            "MEDIA_EMPTY",
+            "FILE_PARTS_INVALID",
+            "FILE_PART_MISSING",
+        ],
+        ErrorClass.TRANSIENT,
+    ),
 }
+# Every code the taxonomy knows by name; each has its words (tests/test_telegram_errors.py).
+CODES = frozenset(_CLASSES)
 
 _NUMBER = re.compile(r"^(?P<name>[A-Z_]+?)_(?P<n>\d+)$")
 
@@ -106,3 +156,46 @@ def parse(message: str) -> Parsed:
 def classify(code: str) -> ErrorClass:
     """Return the class of an error code; anything unknown is transient (retried, bounded)."""
     return _CLASSES.get(code, ErrorClass.TRANSIENT)
+
+
+def action(code: str) -> Action:
+    """What happens after an error with this code."""
+    return ACTIONS[classify(code)]
+
+
+def describe(code: str, lang: str, number: int | None = None) -> str:
+    """One error in the operator's words: 'The account may not post in this channel'.
+
+    `number` is the X of CODE_X (a wait in seconds, a price in Stars); a code given whole
+    ("FLOOD_WAIT_30") is split first. Languages other than Russian get English.
+    """
+    words, code, number = _words(code, number)
+    ru = lang == "ru"
+    if number is not None and words.numbered_en:
+        text = words.numbered_ru if ru else words.numbered_en
+        return text.format(n=number, wait=_span(number, lang))
+    return (words.event_ru if ru else words.event_en).format(code=code)
+
+
+def count_label(code: str, lang: str, n: int) -> str:
+    """A number of errors with this code: 'not allowed to post: 3'."""
+    words, code, _ = _words(code, None)
+    label = words.count_ru if lang == "ru" else words.count_en
+    return f"{label.format(code=code)}: {n}"
+
+
+def _words(code: str, number: int | None) -> tuple[Words, str, int | None]:
+    if code not in WORDS:
+        parsed = parse(code)
+        if parsed.code in WORDS:
+            return WORDS[parsed.code], parsed.code, parsed.seconds
+    return WORDS.get(code, UNKNOWN_CODE), code, number
+
+
+def _span(seconds: int, lang: str) -> str:
+    """A wait as it is said: '30 s', '5 min', '1 h 5 min'."""
+    short, minutes, hours = SPAN["ru" if lang == "ru" else "en"]
+    if seconds < 60:
+        return short.format(s=seconds)
+    h, m = divmod(math.ceil(seconds / 60), 60)
+    return hours.format(h=h, m=m) if h else minutes.format(m=m)

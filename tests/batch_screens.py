@@ -6,7 +6,7 @@ import itertools
 from typing import Any
 
 from predlagator.db import batches, channels
-from tests.fakes.bot_api import BotHarness
+from tests.fakes.bot_api import BotHarness, make_message_update
 from tests.fakes.bot_files import document_field
 
 _file_ids = itertools.count(1)
@@ -28,17 +28,22 @@ async def send_document(
     lang: str = "en",
     *,
     with_size: bool = True,
-) -> None:
-    """`user_id` sends `data` as a document (Telegram may leave its size out: `with_size`)."""
+    **fields: Any,
+) -> dict[str, Any]:
+    """`user_id` sends `data` as a document (Telegram may leave its size out: `with_size`);
+    return the message as Telegram shows it again in a reply to it."""
     file_id = f"list-file-{next(_file_ids)}"
     h.session.add_file(file_id, data)
     document = document_field(file_id, len(data), file_name=file_name, mime_type=mime_type)
     if not with_size:
         del document["file_size"]
-    extra: dict[str, Any] = {"document": document}
+    extra: dict[str, Any] = {"document": document, **fields}
     if caption is not None:
         extra["caption"] = caption
-    await h.send(user_id, None, lang=lang, **extra)
+    update = make_message_update(user_id, None, lang=lang, **extra)
+    await h.dp.feed_update(h.bot, update)
+    assert update.message is not None
+    return update.message.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
 def last_screen(h: BotHarness) -> dict[str, Any]:
@@ -66,15 +71,18 @@ async def batch_refs(h: BotHarness, batch_id: int) -> list[str]:
         return [c.ref for c in await batches.list_channels(conn, batch_id)]
 
 
-async def deactivate(h: BotHarness, ref: str, reason: str, minutes_ago: int = 0) -> int:
-    """Switch a channel off as the engine does, `minutes_ago`; return its id."""
+async def deactivate(
+    h: BotHarness, ref: str, code: str, minutes_ago: int = 0, *, times: int = 1
+) -> int:
+    """Switch a channel off as the engine does, `minutes_ago`, after `times` errors with `code`
+    in a row; return its id."""
     async with h.pool.connection() as conn:
         [(channel_id, _)] = await channels.upsert_refs(conn, [ref])
-        await channels.deactivate(conn, channel_id, reason)
+        await channels.deactivate(conn, channel_id, code)
         await conn.execute(
-            "UPDATE channels SET consecutive_errors = 5,"
+            "UPDATE channels SET consecutive_errors = 5, deactivated_count = %s,"
             " deactivated_at = timestamptz '2026-03-05 14:20+00' - make_interval(mins => %s)"
             " WHERE id = %s",
-            (minutes_ago, channel_id),
+            (times, minutes_ago, channel_id),
         )
     return channel_id

@@ -6,6 +6,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import procrastinate
@@ -28,18 +29,36 @@ ACCOUNT_RATE = 60_000.0
 
 @dataclass
 class RecordedSleep:
-    """The drain's clock: a sleep is recorded and moves the clock on instead of waiting."""
+    """The drain's clock: a sleep is recorded and moves the clock on instead of waiting.
+
+    Its monotonic and wall clocks move together, so the pacing slots the drain keeps in
+    PostgreSQL (read against `wall`) and its sleeps (against `monotonic`) agree. A `virtual`
+    clock moves only by sleeps and skips, so work takes no time at all and what a test measures
+    on it is exact.
+    """
 
     waits: list[float] = field(default_factory=list)
     skipped: float = 0.0
+    virtual: bool = False
+    _started: float = field(default_factory=time.monotonic)
+    _started_wall: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     async def __call__(self, seconds: float) -> None:
         self.waits.append(seconds)
         self.skipped += seconds
 
     def monotonic(self) -> float:
-        """Real monotonic time plus every sleep skipped."""
-        return time.monotonic() + self.skipped
+        """Monotonic time (real, or frozen if virtual) plus every sleep skipped."""
+        return (self._started if self.virtual else time.monotonic()) + self.skipped
+
+    def wall(self) -> datetime:
+        """Time (real, or frozen if virtual) plus every sleep skipped."""
+        base = self._started_wall if self.virtual else datetime.now(UTC)
+        return base + timedelta(seconds=self.skipped)
+
+    def skip_to(self, moment: datetime) -> None:
+        """Move the clock on to `moment`, as if the process had slept until then."""
+        self.skipped += max((moment - self.wall()).total_seconds(), 0.0)
 
 
 @dataclass
@@ -104,6 +123,28 @@ class Rig:
             additional_context={"pool": self.pool, "drain_deps": self.deps},
         )
 
+    async def settle(self, rounds: int = 100) -> None:
+        """Run the worker; then, while a job of its queues waits for a later moment, move the
+        clock on to that moment and run again (a slow pace's wait, a retry), in fake time."""
+        queues = [names.DELIVERY_QUEUE, names.account_queue(self.account_id)]
+        for _ in range(rounds):
+            await self.work()
+            async with self.pool.connection() as conn:
+                cur = await conn.execute(
+                    "SELECT id, scheduled_at FROM procrastinate_jobs WHERE status = 'todo' "
+                    "AND queue_name = ANY(%s) ORDER BY scheduled_at LIMIT 1",
+                    (queues,),
+                )
+                row = await cur.fetchone()
+                if row is None:
+                    return
+                self.sleep.skip_to(row["scheduled_at"])
+                await conn.execute(
+                    "UPDATE procrastinate_jobs SET scheduled_at = now() WHERE id = %s",
+                    (row["id"],),
+                )
+        raise AssertionError(f"still not settled after {rounds} rounds")
+
     async def ledger(self, campaign: Campaign) -> list[Delivery]:
         async with self.pool.connection() as conn:
             return await deliveries.list_for_campaign(conn, campaign.id)
@@ -132,10 +173,12 @@ async def delivery_rig(
     *,
     telegram: FakeTelegram | None = None,
     real_time: bool = False,
+    virtual_time: bool = False,
 ) -> AsyncIterator[Rig]:
     """Open the queue and a connected sender over a fake Telegram.
 
-    Pacing sleeps are recorded and skipped unless `real_time` (benchmarks measure real time).
+    Pacing sleeps are recorded and skipped unless `real_time` (benchmarks measure real time);
+    with `virtual_time` the drain's clock moves only by them (RecordedSleep).
     """
     telegram = telegram if telegram is not None else FakeTelegram()
     sender = TelethonSender(fake_client(telegram), timeout_s=5)
@@ -144,10 +187,10 @@ async def delivery_rig(
     await app.open_async(pool=pool)
     async with pool.connection() as conn:
         account = await accounts.ensure(conn, accounts.MAIN_ACCOUNT, ACCOUNT_RATE)
-    sleep = RecordedSleep()
+    sleep = RecordedSleep(virtual=virtual_time)
     deps = DrainDeps(pool=pool, app=app, sender=sender, policy=policy or Policy())
     if not real_time:
-        deps.sleep, deps.monotonic = sleep, sleep.monotonic
+        deps.sleep, deps.monotonic, deps.now = sleep, sleep.monotonic, sleep.wall
     rig = Rig(
         pool=pool,
         app=app,

@@ -16,6 +16,8 @@ from typing import Any
 
 import psycopg
 import pytest
+from telethon.crypto import AuthKey
+from telethon.sessions import StringSession
 
 from predlagator.bot.home.menu import COMMANDS, help_text
 from predlagator.bot.texts import t
@@ -385,6 +387,70 @@ async def test_worker_without_a_database_url_says_it_needs_one(workdir: Path) ->
     assert "0123456789abcdef" not in result.stderr
     assert "SessionStringThatIsSecret" not in result.stderr
     assert not (workdir / "pgdata").exists()
+
+
+def worker_env(workdir: Path, database_url: str, **session: str) -> dict[str, str]:
+    """Settings for `worker`: a database, an app, and the session given."""
+    return product_env(
+        DATA_DIR=str(workdir),
+        DATABASE_URL=database_url,
+        TG_API_ID="12345",
+        TG_API_HASH="0123456789abcdef0123456789abcdef",
+        **session,
+    )
+
+
+@pytest.mark.parametrize("mangled", ["1BVtsOKABu5dGhLnYq3xZ0pT4mR8eW2cF6jH9kQ1", "not-a-session"])
+async def test_worker_with_a_mangled_session_says_so_in_one_line(
+    workdir: Path, db_url: str, mangled: str
+) -> None:
+    result = await run_cli(
+        "worker", env=worker_env(workdir, db_url, TG_SESSION=mangled), cwd=workdir
+    )
+
+    last = assert_clean_error(result, "TG_SESSION is not a session string", "`predlagator login`")
+    assert mangled not in result.stderr
+    assert last == result.stderr_lines[-1]
+
+
+async def test_worker_with_a_session_file_that_holds_no_session_names_the_file(
+    workdir: Path, db_url: str
+) -> None:
+    session_file = workdir / "main.session"
+    session_file.write_text("1BVtsOKABu5dGhLnYq3xZ0pT4mR8eW2cF6jH9kQ1sA7vB3nM5xC8zD2\n")
+    env = worker_env(workdir, db_url, TG_SESSION_FILE=str(session_file))
+    result = await run_cli("worker", env=env, cwd=workdir)
+
+    assert_clean_error(result, f"TG_SESSION_FILE ({session_file})", "`predlagator login`")
+    assert "1BVtsOKABu5dGhLnYq3xZ0pT4mR8eW2cF6jH9kQ1" not in result.stderr
+
+
+async def test_worker_that_cannot_reach_telegram_says_so_in_one_line_and_stays_up(
+    workdir: Path, db_url: str
+) -> None:
+    # A real TelegramClient, its data centre a local port nothing listens on: connects are
+    # refused at once, as when the network is down.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    session = StringSession()
+    session.set_dc(2, "127.0.0.1", closed_port)
+    session.auth_key = AuthKey(os.urandom(256))
+    session_string = session.save()
+    env = worker_env(workdir, db_url, TG_SESSION=session_string)
+    product = await Product.start("worker", env=env, cwd=workdir)
+    try:
+        line = await product.wait_for_line("Telegram cannot be reached", STARTUP_TIMEOUT)
+        assert " WARNING " in line and "NETWORK" in line
+        assert product.proc.returncode is None  # not exiting for a supervisor to restart it
+        product.signal(signal.SIGTERM)
+        assert await product.exit_code(STOP_TIMEOUT) == 0
+    finally:
+        await product.kill()
+    assert_no_traceback(product)
+    telegram_lines = [line for line in product.lines if "Telegram" in line or "telethon" in line]
+    assert telegram_lines == [line]  # Telethon's own attempts are not logged
+    assert session_string not in product.stderr
 
 
 # ---- migrate --------------------------------------------------------------------------------

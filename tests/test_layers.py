@@ -28,10 +28,12 @@ BASE = (
     "predlagator.config",
     "predlagator.logs",
     "predlagator.telegram_errors",
+    "predlagator.telegram_words",
 )
 # Telethon ships no types and its network seam is private: it stays inside these modules.
 TELETHON_MODULES = {
     "predlagator.delivery.telethon_sender",
+    "predlagator.delivery.telethon_failures",
     "predlagator.delivery.telethon_media",
     "predlagator.delivery.telethon_session",
     "predlagator.delivery.login",

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from predlagator import logs
+from predlagator.delivery.telethon_sender import make_client
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 SESSION = "1BVtsOKABu5dGhLnYq3xZ0pT4mR8eW2cF6jH9kQ1sA7vB3nM5xC8zD2fG4hJ6kL="
@@ -145,3 +146,18 @@ def test_setup_twice_keeps_one_handler(out: io.StringIO) -> None:
 def test_unknown_level_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown log level"):
         logs.setup_logging("LOUD")
+
+
+def test_our_telegram_clients_network_chatter_is_quieted(out: io.StringIO) -> None:
+    # The loggers a real client logs to (Telethon names them under our base logger).
+    loggers = make_client(1, "0123456789abcdef0123456789abcdef", "")._log
+    network = loggers["telethon.network.mtprotosender"]
+    network.info("Connecting to 149.154.167.51:443/TcpFull...")
+    network.warning("Attempt 1 at connecting failed: ConnectionRefusedError: [Errno 111]")
+    loggers["telethon.client.telegrambaseclient"].info("Disconnecting from 149.154.167.51")
+    loggers["telethon.client.updates"].warning("Server sent a very old message")
+    text = out.getvalue()
+    assert "Connecting to" not in text
+    assert "Attempt 1 at connecting failed" not in text
+    assert "Disconnecting from" not in text
+    assert "Server sent a very old message" in text

@@ -21,8 +21,9 @@ from babel.messages.pofile import read_po, write_po
 PACKAGE = Path(__file__).resolve().parent.parent
 LOCALES = Path(__file__).resolve().parent / "locales"
 DOMAIN = "messages"
-# Where messages sit in our calls: t(lang, message), tn(lang, singular, plural, n), N_(message).
-KEYWORDS = {"t": (2,), "tn": (2, 3), "N_": None}
+# Where messages sit in our calls: t(lang, message), plain(lang, message), tn(lang, singular,
+# plural, n), N_(message).
+KEYWORDS = {"t": (2,), "plain": (2,), "tn": (2, 3), "N_": None}
 
 
 class PoI18n(I18n):

@@ -38,6 +38,7 @@ from predlagator.bot.access.middleware import AccessMiddleware, sync_owners
 from predlagator.bot.access.viewers import ViewersRefused
 from predlagator.bot.fsm_storage import PostgresStorage
 from predlagator.bot.home.menu import COMMANDS, describe
+from predlagator.bot.input_guard import NulRefused
 from predlagator.bot.texts import LANGUAGES
 from predlagator.config import Settings
 from predlagator.db.pool import Pool
@@ -66,6 +67,11 @@ def make_dispatcher(*, pool: Pool, app: procrastinate.App, settings: Settings) -
     access = AccessMiddleware(pool, settings)
     dp.message.outer_middleware(access)
     dp.callback_query.outer_middleware(access)
+    # After access, so strangers get only their refusal; before routing, so no filter or
+    # handler ever sees a NUL character PostgreSQL would refuse.
+    nul_refused = NulRefused()
+    dp.message.outer_middleware(nul_refused)
+    dp.callback_query.outer_middleware(nul_refused)
     # Inner middlewares reach every nested router's handlers: viewers are refused in one place.
     dp.message.middleware(ViewersRefused())
     dp.callback_query.middleware(ViewersRefused())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import procrastinate
 from aiogram import Bot
@@ -29,9 +30,14 @@ RETRY = procrastinate.RetryStrategy(
 TASK: dict[str, Any] = {"queue": names.NOTIFICATIONS_QUEUE, "pass_context": True, "retry": RETRY}
 
 
-def make_bot_worker_context(bot: Bot, pool: Pool) -> dict[str, object]:
-    """What the notifications worker hands every task: `additional_context=` this."""
-    return {"bot": bot, "pool": pool}
+def make_bot_worker_context(
+    bot: Bot, pool: Pool, zone: ZoneInfo | None = None
+) -> dict[str, object]:
+    """What the notifications worker hands every task: `additional_context=` this.
+
+    `zone` is TIMEZONE, the zone cards show start times in (UTC when not given).
+    """
+    return {"bot": bot, "pool": pool, "zone": zone or ZoneInfo("UTC")}
 
 
 def deps(context: JobContext) -> tuple[Bot, Pool]:
@@ -40,6 +46,13 @@ def deps(context: JobContext) -> tuple[Bot, Pool]:
     pool: Pool = context.additional_context["pool"]
     assert isinstance(bot, Bot)
     return bot, pool
+
+
+def zone(context: JobContext) -> ZoneInfo:
+    """The zone operators read times in (TIMEZONE)."""
+    found = context.additional_context["zone"]
+    assert isinstance(found, ZoneInfo)
+    return found
 
 
 async def say(context: JobContext, bot: Bot, chat_id: int, text: str) -> bool:

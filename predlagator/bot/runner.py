@@ -49,7 +49,7 @@ async def run_bot(settings: Settings, pool: Pool) -> None:
                 queues=[names.NOTIFICATIONS_QUEUE],
                 name="bot-notifications",
                 concurrency=4,
-                additional_context=notifications.make_bot_worker_context(bot, pool),
+                additional_context=notifications.make_bot_worker_context(bot, pool, settings.zone),
                 install_signal_handlers=False,
                 shutdown_graceful_timeout=5.0,
             )

@@ -1,12 +1,11 @@
-"""Sending accounts: status, flood deadline and the shared pace."""
+"""Sending accounts: status, flood deadline and pace (its slots: db/pacing.py)."""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import datetime
 
-from predlagator.db.rows import Conn, dicts, many, one
+from predlagator.db.rows import Conn, many, one
 from predlagator.models import Account
 
 _Q = "accounts"
@@ -27,43 +26,14 @@ async def get(conn: Conn, account_id: int) -> Account | None:
     return await one(conn, Account, _Q, "get", id=account_id)
 
 
+async def of_campaign(conn: Conn, campaign_id: int) -> Account | None:
+    """The campaign's sending account, locked against a stop until the transaction ends."""
+    return await one(conn, Account, _Q, "of_campaign", campaign_id=campaign_id)
+
+
 async def list_all(conn: Conn) -> list[Account]:
     """Return every account."""
     return await many(conn, Account, _Q, "list_all")
-
-
-@dataclass(frozen=True)
-class Slots:
-    """A batch's reserved send moments: seconds to the first, each one's offset, the interval."""
-
-    wait_s: float
-    offsets: list[float]
-    interval_s: float
-
-
-async def reserve_slots(
-    conn: Conn,
-    account_id: int,
-    campaign_id: int,
-    n: int,
-    jitter: float = 0.0,
-    spacing: float = 0.0,
-) -> Slots:
-    """Reserve `n` consecutive send moments of the account for one campaign."""
-    rows = await dicts(
-        conn,
-        _Q,
-        "reserve_slots",
-        account_id=account_id,
-        campaign_id=campaign_id,
-        n=n,
-        jitter=jitter,
-        spacing=spacing,
-    )
-    if not rows:
-        return Slots(0.0, [0.0] * n, 0.0)
-    row = rows[0]
-    return Slots(float(row["wait_s"]), [float(o) for o in row["offsets"]], float(row["interval_s"]))
 
 
 async def set_flood(conn: Conn, account_id: int, until: datetime | None) -> Account | None:

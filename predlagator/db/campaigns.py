@@ -95,6 +95,11 @@ async def transition(
     )
 
 
+async def resume(conn: Conn, campaign_id: int) -> Campaign | None:
+    """Resume a paused campaign: running, or scheduled again if its start is still ahead."""
+    return await one(conn, Campaign, _Q, "resume", id=campaign_id)
+
+
 async def cancel(conn: Conn, campaign_id: int) -> Campaign | None:
     """Cancel a campaign and every delivery not yet on its way; None if it had finished."""
     # It ends (finished_at) here unless a post is in flight; then whoever records the last one
@@ -108,9 +113,18 @@ async def cancel(conn: Conn, campaign_id: int) -> Campaign | None:
     return ended or campaign
 
 
-async def set_card(conn: Conn, campaign_id: int, chat_id: int, message_id: int) -> None:
-    """Remember the chat message that shows this campaign's progress."""
-    await run(conn, _Q, "set_card", id=campaign_id, chat_id=chat_id, message_id=message_id)
+async def set_card(
+    conn: Conn, campaign_id: int, chat_id: int, message_id: int, digest: str | None = None
+) -> None:
+    """Remember the chat message that shows this campaign's progress, and what it shows."""
+    await run(
+        conn, _Q, "set_card", id=campaign_id, chat_id=chat_id, message_id=message_id, digest=digest
+    )
+
+
+async def card_drawn(conn: Conn, campaign_id: int, message_id: int, digest: str) -> None:
+    """Remember what the card `message_id` shows now."""
+    await run(conn, _Q, "card_drawn", id=campaign_id, message_id=message_id, digest=digest)
 
 
 async def complete_if_done(conn: Conn, campaign_id: int) -> Campaign | None:
@@ -131,6 +145,11 @@ async def progress(conn: Conn, campaign_id: int) -> Progress | None:
 async def lock_for_launch(conn: Conn, campaign_id: int) -> Campaign | None:
     """Read the campaign and lock its row until the transaction ends."""
     return await one(conn, Campaign, _Q, "lock_for_launch", id=campaign_id)
+
+
+async def lock_stranded_launch(conn: Conn, campaign_id: int) -> Campaign | None:
+    """Lock a campaign maybe not yet launched whose row no live launch holds; else None."""
+    return await one(conn, Campaign, _Q, "lock_stranded_launch", id=campaign_id)
 
 
 async def enter_waiting(conn: Conn, account_id: int, until: datetime) -> list[Campaign]:

@@ -69,14 +69,14 @@ async def set_title(conn: Conn, channel_id: int, title: str) -> None:
     await run(conn, _Q, "set_title", id=channel_id, title=title)
 
 
-async def deactivate(conn: Conn, channel_id: int, reason: str) -> Channel | None:
-    """Deactivate a channel; None when it already was."""
-    return await one(conn, Channel, _Q, "deactivate", id=channel_id, reason=reason)
+async def deactivate(conn: Conn, channel_id: int, code: str) -> Channel | None:
+    """Deactivate a channel for an error with this code; None when it already was."""
+    return await one(conn, Channel, _Q, "deactivate", id=channel_id, code=code)
 
 
-async def count_error(conn: Conn, channel_id: int, reason: str, limit: int) -> Channel | None:
-    """Count one more consecutive error; the channel is deactivated at `limit`."""
-    return await one(conn, Channel, _Q, "count_error", id=channel_id, reason=reason, limit=limit)
+async def count_error(conn: Conn, channel_id: int, code: str, limit: int) -> Channel | None:
+    """Count one more consecutive error; at `limit` the channel is deactivated with `code`."""
+    return await one(conn, Channel, _Q, "count_error", id=channel_id, code=code, limit=limit)
 
 
 async def reactivate(conn: Conn, channel_id: int) -> Channel | None:

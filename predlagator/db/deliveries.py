@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from predlagator.db.rows import Conn, dicts, many, one, run
@@ -16,16 +17,36 @@ async def snapshot(conn: Conn, campaign_id: int) -> int:
 
 
 async def claim(
-    conn: Conn, account_id: int, limit: int = 1, batch_s: float | None = None
+    conn: Conn,
+    account_id: int,
+    limit: int = 1,
+    batch_s: float | None = None,
+    *,
+    now: datetime | None = None,
+    spacing: float = 0.0,
 ) -> list[Claim]:
-    """Return up to `limit` due deliveries of one running campaign, fairly chosen.
+    """Return up to `limit` due deliveries of the account's running campaigns, in turn order.
 
-    With `batch_s`, the batch is cut to that many seconds of the campaign's pace.
+    With `batch_s`, the batch spans that many seconds from the earliest campaign's next slot,
+    each campaign at its own pace (its intervals widened by `spacing`); `now` stands in for the
+    database's clock. Rows to channels switched off since the ledger was made fail first,
+    untried (fail_switched_off).
     """
-    return await many(conn, Claim, _Q, "claim", account_id=account_id, limit=limit, batch_s=batch_s)
+    await run(conn, _Q, "fail_switched_off", account_id=account_id)
+    return await many(
+        conn,
+        Claim,
+        _Q,
+        "claim",
+        account_id=account_id,
+        limit=limit,
+        batch_s=batch_s,
+        now=now,
+        spacing=spacing,
+    )
 
 
-async def mark_sent_many(conn: Conn, sent: list[tuple[int, int | None]]) -> None:
+async def mark_sent_many(conn: Conn, sent: Sequence[tuple[int, int | None]]) -> None:
     """Record a batch of (delivery id, message id) that went out."""
     if sent:
         await run(
@@ -95,5 +116,12 @@ async def list_for_campaign(conn: Conn, campaign_id: int) -> list[Delivery]:
 async def next_due(conn: Conn, account_id: int) -> datetime | None:
     """Return when the account's earliest pending delivery comes due, if any."""
     rows = await dicts(conn, _Q, "next_due", account_id=account_id)
+    at: datetime | None = rows[0]["at"] if rows else None
+    return at
+
+
+async def next_retry(conn: Conn, account_id: int) -> datetime | None:
+    """Return when the account's earliest retry still to come is due, if any."""
+    rows = await dicts(conn, _Q, "next_retry", account_id=account_id)
     at: datetime | None = rows[0]["at"] if rows else None
     return at

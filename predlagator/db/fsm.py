@@ -44,3 +44,8 @@ async def finish(conn: Conn, key: Key, state: str, token: str) -> dict[str, Any]
     """End the dialog at `key` if it is at `state` with `token`; return its data, else None."""
     rows = await dicts(conn, _Q, "finish", state=state, token=token, **key)
     return dict(rows[0]["data"]) if rows else None
+
+
+async def expire(conn: Conn, hours: int) -> int:
+    """Delete dialogs untouched for `hours`; return how many."""
+    return await run(conn, _Q, "expire", hours=hours)

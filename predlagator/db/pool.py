@@ -9,7 +9,9 @@ from psycopg import AsyncConnection
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
-Pool = AsyncConnectionPool[AsyncConnection[DictRow]]
+from predlagator.db.connection import Connection
+
+Pool = AsyncConnectionPool[Connection[DictRow]]
 
 # A connection idle longer than this is checked before use: after a database restart it is
 # dead, and the check replaces it instead of failing the caller. Busy connections are not
@@ -38,6 +40,8 @@ async def open_pool(url: str, *, min_size: int = 2, max_size: int = 10) -> Pool:
     """Open a pool shared by our repositories and Procrastinate (dict rows, autocommit)."""
     pool: Pool = AsyncConnectionPool(
         url,
+        # Procrastinate's LISTEN connection is made by this class too, with these kwargs.
+        connection_class=Connection,
         min_size=min_size,
         max_size=max_size,
         open=False,
@@ -49,5 +53,9 @@ async def open_pool(url: str, *, min_size: int = 2, max_size: int = 10) -> Pool:
         check=_check_if_idle,
         reconnect_timeout=300,
     )
-    await pool.open(wait=True, timeout=30)
+    try:
+        await pool.open(wait=True, timeout=30)
+    except BaseException:  # a timeout or a cancel: its workers must not go on connecting
+        await pool.close()
+        raise
     return pool

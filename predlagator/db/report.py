@@ -9,7 +9,7 @@ from datetime import datetime
 from psycopg.rows import class_row
 from pydantic import BaseModel
 
-from predlagator.db.rows import Conn, many, one
+from predlagator.db.rows import Conn, many, one, run
 from predlagator.db.sql import query
 from predlagator.models import Campaign
 
@@ -66,7 +66,6 @@ class Line:
     status: str
     attempts: int
     error_code: str | None
-    error_text: str | None
     sent_at: str | None  # ISO 8601 in UTC, e.g. 2026-03-01T10:01:10Z
     message_id: int | None
     peer_type: str | None
@@ -125,3 +124,22 @@ async def by_name(conn: Conn, name: str) -> list[Campaign]:
 async def reportable(conn: Conn, limit: int) -> list[Campaign]:
     """Return the latest campaigns past their start, newest first."""
     return await many(conn, Campaign, _Q, "reportable", limit=limit)
+
+
+async def claim_send(
+    conn: Conn, campaign_id: int, chat_id: int, *, lock: str, window_s: float
+) -> bool:
+    """Claim sending the report into the chat now; False while one is on its way or just went.
+
+    `lock` is the queueing lock of the chat's report jobs (queue.defer.report_lock).
+    """
+    claimed = await run(
+        conn,
+        _Q,
+        "claim_send",
+        campaign_id=campaign_id,
+        chat_id=chat_id,
+        lock=lock,
+        window_s=window_s,
+    )
+    return claimed == 1

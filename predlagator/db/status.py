@@ -11,7 +11,7 @@ _Q = "status"
 
 
 class WorkerState(BaseModel):
-    """How many workers are registered and how old the freshest heartbeat is."""
+    """How many workers beat lately and how old the freshest heartbeat is (None: no worker)."""
 
     workers: int
     heartbeat_age_s: float | None
@@ -34,9 +34,9 @@ class ActiveCampaign(BaseModel):
     sent: int
 
 
-async def worker(conn: Conn) -> WorkerState:
-    """Return the workers' heartbeat state."""
-    state = await one(conn, WorkerState, _Q, "worker")
+async def worker(conn: Conn, fresh_s: float) -> WorkerState:
+    """Return the workers' heartbeat state; live ones beat within the last `fresh_s` seconds."""
+    state = await one(conn, WorkerState, _Q, "worker", fresh_s=fresh_s)
     assert state is not None  # an aggregate always yields one row
     return state
 

@@ -24,3 +24,8 @@ async def read(conn: Conn, template_id: int) -> bytes:
     if not rows:
         raise KeyError(f"template {template_id} has no file")
     return bytes(rows[0]["data"])
+
+
+async def purge_archived(conn: Conn, days: int) -> int:
+    """Delete the files of templates archived over `days` ago that no live campaign uses."""
+    return await run(conn, _Q, "purge_archived", days=days)

@@ -15,7 +15,6 @@ class KnownChannel(BaseModel):
 
     channel_id: int
     active: bool
-    deactivated_reason: str | None
     peer_type: str | None
     peer_id: int | None
     access_hash: int | None

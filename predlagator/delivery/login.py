@@ -10,7 +10,8 @@ from typing import Any
 from telethon import errors
 from telethon.sessions import StringSession
 
-from predlagator.delivery.telethon_sender import make_client, to_failure
+from predlagator.delivery.telethon_failures import to_failure
+from predlagator.delivery.telethon_sender import make_client
 
 ATTEMPTS = 3
 

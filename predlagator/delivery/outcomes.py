@@ -16,6 +16,19 @@ from predlagator.telegram_errors import ErrorClass, TelegramFailure, classify
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class Deactivated:
+    """A channel switched off: its ref, the error's code and how many times in a row it came."""
+
+    ref: str
+    code: str
+    count: int
+
+    def params(self) -> dict[str, str | int]:
+        """As the chat's notice gets it."""
+        return {"ref": self.ref, "code": self.code, "count": self.count}
+
+
 @dataclass
 class Effects:
     """What the drain must do after recording an outcome."""
@@ -25,7 +38,7 @@ class Effects:
     final: bool = False  # the delivery reached sent or failed
     waiting: list[Campaign] = field(default_factory=list)
     paused: list[Campaign] = field(default_factory=list)
-    deactivated: list[tuple[str, str]] = field(default_factory=list)  # (channel ref, reason)
+    deactivated: list[Deactivated] = field(default_factory=list)
 
 
 async def record_sent(conn: Conn, claim: Claim, message_id: int | None) -> Effects:
@@ -69,7 +82,7 @@ async def record_failure(
         await deliveries.mark_failed(conn, claim.delivery_id, failure.code, text)
         effects = Effects(final=True)
         if await channels.deactivate(conn, claim.channel_id, failure.code) is not None:
-            await _deactivated(conn, claim, failure.code, effects)
+            await _deactivated(conn, claim, failure.code, 1, effects)
         return effects
     if kind is ErrorClass.NEEDS_OPERATOR:
         await deliveries.mark_failed(conn, claim.delivery_id, failure.code, text)
@@ -92,24 +105,15 @@ async def _transient(
     effects = Effects(final=True)
     # One failed delivery is one error for the channel: an outage retried a few times must not
     # deactivate every channel at once.
-    channel = await channels.count_error(
-        conn,
-        claim.channel_id,
-        f"{failure.code} ×{policy.channel_error_limit}",
-        policy.channel_error_limit,
-    )
+    limit = policy.channel_error_limit
+    channel = await channels.count_error(conn, claim.channel_id, failure.code, limit)
     # Only the error that crossed the limit reports the deactivation.
-    if (
-        channel is not None
-        and not channel.active
-        and channel.deactivated_reason
-        and channel.consecutive_errors == policy.channel_error_limit
-    ):
-        await _deactivated(conn, claim, channel.deactivated_reason, effects)
+    if channel is not None and not channel.active and channel.consecutive_errors == limit:
+        await _deactivated(conn, claim, failure.code, limit, effects)
     return effects
 
 
-async def _deactivated(conn: Conn, claim: Claim, reason: str, effects: Effects) -> None:
+async def _deactivated(conn: Conn, claim: Claim, code: str, count: int, effects: Effects) -> None:
     """Audit a channel's deactivation and have the chat told."""
     await audit.record(
         conn,
@@ -117,10 +121,11 @@ async def _deactivated(conn: Conn, claim: Claim, reason: str, effects: Effects) 
         "channel.deactivated",
         "channel",
         claim.channel_id,
-        reason=reason,
+        code=code,
+        count=count,
         ref=claim.channel_ref,
     )
-    effects.deactivated.append((claim.channel_ref, reason))
+    effects.deactivated.append(Deactivated(claim.channel_ref, code, count))
 
 
 async def _flood(conn: Conn, account_id: int, claim: Claim, failure: TelegramFailure) -> Effects:

@@ -8,7 +8,13 @@ from typing import Protocol
 
 from predlagator.models import Peer, TemplateMedia
 
-__all__ = ["ManagedSender", "MediaFile", "Peer", "Sender"]
+__all__ = ["ManagedSender", "MediaFile", "Peer", "Sender", "SessionRejected"]
+
+
+class SessionRejected(Exception):
+    """The session cannot be used: it is not a session string, or Telegram refuses it (logged
+    out, revoked, deactivated). Only logging the account in again helps; the message says why,
+    never the session itself."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +48,7 @@ class ManagedSender(Sender, Protocol):
     """A Sender whose connection the worker opens and closes."""
 
     async def start(self) -> None:
-        """Connect and check the session is authorised."""
+        """Connect and check the session is authorised (a `TelegramFailure` otherwise)."""
         ...
 
     async def close(self) -> None:

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 import psycopg
 
 from predlagator.db.accounts import lock_key
+from predlagator.db.connection import RETRY_MAX_S, Connection, backoff, describe
 
 log = logging.getLogger(__name__)
 
@@ -26,29 +26,10 @@ log = logging.getLogger(__name__)
 # woke it: a server that goes away closes the socket, which wakes the watch at once; this
 # catches a connection that merely goes silent (a network cut).
 CHECK_S = 5.0
-# Reconnecting while the database does not answer: the first retry, and the longest wait.
-RETRY_FIRST_S = 0.1
-RETRY_MAX_S = 5.0
 
 
 class SessionLockLost(RuntimeError):
     """The lock's connection failed: the lock is gone, and the session must not be used."""
-
-
-def backoff(first_s: float = RETRY_FIRST_S, max_s: float = RETRY_MAX_S) -> Iterator[float]:
-    """Waits between retries: doubling from `first_s` up to `max_s`, with a little jitter."""
-    delay = first_s
-    while True:
-        yield delay * random.uniform(0.8, 1.2)  # spreads retries; not for security
-        delay = min(delay * 2, max_s)
-
-
-def describe(error: BaseException) -> str:
-    """The first line of the database error at the root of `error` (never a URL or password)."""
-    while error.__cause__ is not None and not isinstance(error, psycopg.Error):
-        error = error.__cause__
-    text = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
 
 
 class SessionLock:
@@ -71,11 +52,24 @@ class SessionLock:
         self._retry_max_s = retry_max_s
         self._conn: psycopg.AsyncConnection[Any] | None = None
         self._held = False
+        self._lost = asyncio.Event()
 
     @property
     def held(self) -> bool:
         """True from `acquire` until the lock's connection is known lost or it is released."""
         return self._held
+
+    async def lost(self, within_s: float) -> bool:
+        """Whether the lock is not held, or turns out lost within `within_s` (the watch's
+        verdict on a failure seen elsewhere first, such as a job's broken connection)."""
+        if not self._held:
+            return True
+        try:
+            async with asyncio.timeout(within_s):
+                await self._lost.wait()
+        except TimeoutError:
+            return False
+        return True
 
     async def acquire(self) -> None:
         """Take the lock; wait while another process has it or the database does not answer.
@@ -90,7 +84,7 @@ class SessionLock:
         while True:
             try:
                 if self._conn is None:
-                    self._conn = await psycopg.AsyncConnection.connect(self._url, autocommit=True)
+                    self._conn = await Connection.connect(self._url, autocommit=True)
                 cur = await self._conn.execute("SELECT pg_try_advisory_lock(%s)", (self._key,))
                 row = await cur.fetchone()
             except psycopg.OperationalError as error:
@@ -104,6 +98,7 @@ class SessionLock:
                 continue
             if row is not None and row[0]:
                 self._held = True
+                self._lost.clear()
                 log.info("session lock held", extra={"account": self._account})
                 return
             if not announced:
@@ -129,11 +124,13 @@ class SessionLock:
                     await conn.execute("SELECT 1")
         except (psycopg.OperationalError, TimeoutError) as error:
             self._held = False
+            self._lost.set()
             raise SessionLockLost(describe(error)) from error
 
     async def release(self) -> None:
         """Let the lock go (closing its connection releases it); harmless when not held."""
         self._held = False
+        self._lost.set()
         await self._close()
 
     async def _close(self) -> None:

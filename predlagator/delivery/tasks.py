@@ -10,7 +10,7 @@ import procrastinate
 from procrastinate import JobContext
 from procrastinate.jobs import Status
 
-from predlagator.db import campaigns, deliveries
+from predlagator.db import campaigns, deliveries, fsm, template_media
 from predlagator.db.pool import Pool
 from predlagator.delivery.drain import Drain, DrainDeps
 from predlagator.delivery.testsend import Request, perform
@@ -23,6 +23,8 @@ blueprint = procrastinate.Blueprint()
 
 # A job whose worker has not beaten for this long is dead (workers beat every 10 s).
 STALLED_AFTER_S = 30.0
+# A dialog (a wizard, a rename) untouched this long was abandoned.
+DIALOG_TTL_H = 24
 
 
 def _deps(context: JobContext) -> DrainDeps:
@@ -39,10 +41,23 @@ def _pool(context: JobContext) -> Pool:
 @blueprint.task(name=names.LAUNCH_CAMPAIGN, queue=names.DELIVERY_QUEUE, pass_context=True)
 async def launch_campaign(context: JobContext, campaign_id: int) -> None:
     """Snapshot the campaign's active channels into the ledger and start its account's drain."""
-    async with _pool(context).connection() as conn, conn.transaction():
-        campaign = await campaigns.lock_for_launch(conn, campaign_id)
+    await launch(context.app, _pool(context), campaign_id)
+
+
+async def launch(
+    app: procrastinate.App, pool: Pool, campaign_id: int, *, stranded: bool = False
+) -> bool:
+    """Lay out the ledger and start the campaign; True if this call did either.
+
+    `stranded`: only a campaign not yet started whose row no live launch holds.
+    """
+    async with pool.connection() as conn, conn.transaction():
+        if stranded:
+            campaign = await campaigns.lock_stranded_launch(conn, campaign_id)
+        else:
+            campaign = await campaigns.lock_for_launch(conn, campaign_id)
         if campaign is None or campaign.status in FINISHED:
-            return  # cancelled before it started
+            return False  # cancelled before it started (stranded: or a live launch has it)
         # Whatever happened since /start_campaign (a pause, even a pause and a resume), the
         # ledger is made here; the snapshot is idempotent, so a repeated launch adds nothing.
         added = await deliveries.snapshot(conn, campaign_id)
@@ -53,17 +68,33 @@ async def launch_campaign(context: JobContext, campaign_id: int) -> None:
             from_states=[CampaignStatus.DRAFT, CampaignStatus.SCHEDULED],
         )
     log.info("campaign launched", extra={"campaign_id": campaign_id, "deliveries": added})
+    launched = bool(added) or started is not None
     status = started.status if started is not None else campaign.status
     if status is not CampaignStatus.RUNNING:
-        return  # paused before its launch: it keeps its ledger and waits for Resume
-    app = context.app
-    async with _pool(context).connection() as conn:
+        return launched  # paused before its launch: it keeps its ledger and waits for Resume
+    async with pool.connection() as conn:
         done = await campaigns.complete_if_done(conn, campaign_id)
     if done is not None:  # no active channel at all
         await defer.campaign_finished(app, campaign_id)
-        return
+        return launched
     await defer.kick_drain(app, campaign.account_id)
     await defer.refresh_progress(app, campaign_id, delay_s=0)
+    return launched
+
+
+async def relaunch_stranded(app: procrastinate.App, pool: Pool) -> None:
+    """Launch campaigns whose launch job's worker died before the launch committed.
+
+    Such a job stays `doing` until its worker's heartbeat is STALLED_AFTER_S old and a reconcile
+    retries it, about a minute; the campaign's row lock tells at once whether a launch is alive.
+    The job itself is left to that retry, which then finds the campaign started.
+    """
+    jobs = await app.job_manager.list_jobs_async(task=names.LAUNCH_CAMPAIGN, status="doing")
+    for job in jobs:
+        kwargs: dict[str, Any] = job.task_kwargs
+        campaign_id = int(kwargs["campaign_id"])
+        if await launch(app, pool, campaign_id, stranded=True):
+            log.warning("stranded launch recovered", extra={"campaign_id": campaign_id})
 
 
 @blueprint.task(name=names.DRAIN, pass_context=True)
@@ -77,6 +108,7 @@ async def drain(context: JobContext, account_id: int) -> None:
 async def reconcile(context: JobContext, timestamp: int) -> None:
     """Requeue jobs of dead workers and kick accounts that have due work."""
     await recover_stalled(context.app, STALLED_AFTER_S)
+    await relaunch_stranded(context.app, _pool(context))
     async with _pool(context).connection() as conn:
         account_ids = await campaigns.accounts_needing_drain(conn)
         finished = await campaigns.complete_all_done(conn)
@@ -89,11 +121,16 @@ async def reconcile(context: JobContext, timestamp: int) -> None:
 @blueprint.periodic(cron="17 * * * *")
 @blueprint.task(name="retention", queue=names.DELIVERY_QUEUE, pass_context=True)
 async def retention(context: JobContext, timestamp: int) -> None:
-    """Delete finished jobs older than RETENTION_DAYS; the ledger and audit log stay."""
+    """Delete finished jobs and the files of deleted templates older than RETENTION_DAYS, and
+    dialogs abandoned for a day; the ledger and audit log stay."""
     days: int = context.additional_context.get("retention_days", 7)
     await context.app.job_manager.delete_old_jobs(
         nb_hours=days * 24, include_failed=True, include_cancelled=True, include_aborted=True
     )
+    async with _pool(context).connection() as conn:
+        dialogs = await fsm.expire(conn, DIALOG_TTL_H)
+        files = await template_media.purge_archived(conn, days)
+    log.info("retention done", extra={"dialogs_expired": dialogs, "files_purged": files})
 
 
 async def recover_stalled(

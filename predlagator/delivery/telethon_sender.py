@@ -5,16 +5,17 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import struct
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
-from telethon import TelegramClient, errors, functions, types, utils
-from telethon.errors import rpcerrorlist
+from telethon import TelegramClient, functions, types, utils
 from telethon.extensions import html as telethon_html
 
 from predlagator.delivery import telethon_media, telethon_session
-from predlagator.delivery.sender import MediaFile, Peer
-from predlagator.telegram_errors import TelegramFailure, parse
+from predlagator.delivery.sender import MediaFile, Peer, SessionRejected
+from predlagator.delivery.telethon_failures import to_failure
+from predlagator.telegram_errors import TelegramFailure
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +32,14 @@ def make_client(
     """Build a TelegramClient that never sleeps on flood waits and raises what Telegram said.
 
     `mtproto_sender` replaces the client's network layer (`client._sender`); tests pass a fake.
+    A string that is no session raises `SessionRejected`.
     """
+    try:
+        bounded = telethon_session.BoundedSession(session)
+    except (ValueError, struct.error):  # binascii.Error is a ValueError
+        raise SessionRejected("is not a session string") from None
     client = TelegramClient(
-        telethon_session.BoundedSession(session),
+        bounded,
         api_id,
         api_hash,
         # Telethon sleeps through flood waits below this threshold without telling anyone;
@@ -52,57 +58,6 @@ def make_client(
     return client
 
 
-def _error_names() -> dict[type, str]:
-    """Telegram's name for each specific Telethon error class (its instances lack `.message`)."""
-    names: dict[type, str] = {}
-    for pattern, cls in rpcerrorlist.rpc_errors_re:
-        names[cls] = pattern.replace("_(\\d+)", "").replace("(\\d+)", "")
-    for name, cls in rpcerrorlist.rpc_errors_dict.items():
-        names.setdefault(cls, name.upper())
-    return names
-
-
-_ERROR_NAMES = _error_names()
-
-
-def to_failure(exc: BaseException, *, value_error: str = "PEER_ID_INVALID") -> TelegramFailure:
-    """Name any exception from a Telethon call by the error taxonomy's code.
-
-    `value_error` is the code for a `ValueError`, which Telethon raises when an entity cannot
-    be found. The text never holds request contents, only class and error names.
-    """
-    if isinstance(exc, TelegramFailure):
-        return exc
-    if isinstance(exc, errors.RPCError):
-        return _rpc_failure(exc)
-    if isinstance(exc, TimeoutError):  # asyncio.TimeoutError; an OSError too, so first
-        return TelegramFailure("TIMEOUT", text="no answer within the call timeout")
-    if isinstance(exc, (ConnectionError, OSError)):
-        return TelegramFailure("NETWORK", text=type(exc).__name__)
-    if isinstance(exc, ValueError):
-        return TelegramFailure(value_error, text=f"ValueError: {value_error}")
-    return TelegramFailure("UNKNOWN", text=type(exc).__name__)
-
-
-def _rpc_failure(exc: Any) -> TelegramFailure:
-    name = _ERROR_NAMES.get(type(exc))
-    if name is None:
-        # A generic class (RPCError, BadRequestError, ...) keeps Telegram's own message,
-        # number included: "ALLOW_PAYMENT_REQUIRED_300".
-        parsed = parse(str(exc.message or "UNKNOWN").upper())
-        code, seconds = parsed.code, parsed.seconds
-    else:
-        # Specific classes carry the class-level message ("FLOOD") and the number apart.
-        code, seconds = name, getattr(exc, "seconds", None)
-    said = code if seconds is None else f"{code}_{seconds}"
-    text = f"{type(exc).__name__}: {said}"
-    if isinstance(exc, errors.TimedOutError):
-        return TelegramFailure("TIMEOUT", text=text)
-    if isinstance(exc, errors.ServerError) and code != "RANDOM_ID_DUPLICATE":
-        return TelegramFailure("SERVER", text=text)
-    return TelegramFailure(code, int(seconds) if seconds is not None else None, text)
-
-
 class TelethonSender:
     """One logged-in user account able to resolve channels and post into them."""
 
@@ -117,11 +72,15 @@ class TelethonSender:
         self._media: dict[int, Any] = {}
 
     async def start(self) -> None:
-        """Connect and make sure the session is still logged in."""
+        """Connect and make sure the session is still logged in.
+
+        A session Telegram refuses fails with Telegram's reason (AUTH_KEY_UNREGISTERED,
+        SESSION_REVOKED, ...): the request `is_user_authorized` makes, made here itself, since
+        that one only says no.
+        """
         try:
             await self._call(self._client.connect(), timeout_s=self._connect_timeout_s)
-            if not await self._call(self._client.is_user_authorized()):
-                raise TelegramFailure("AUTH_KEY_UNREGISTERED", text="the session is not logged in")
+            await self._call(self._client(functions.updates.GetStateRequest()))
         except BaseException:
             await self.close()
             raise

@@ -20,13 +20,16 @@ from procrastinate.app import WorkerOptions
 
 from predlagator.config import Settings
 from predlagator.db import accounts, deliveries
+from predlagator.db.connection import Connection, backoff, describe
 from predlagator.db.pool import Pool
 from predlagator.delivery import tasks
 from predlagator.delivery.drain import DrainDeps
+from predlagator.delivery.outage import CutOffJobs, is_database_loss
 from predlagator.delivery.policy import Policy
-from predlagator.delivery.sender import ManagedSender, MediaFile, Peer, Sender
+from predlagator.delivery.sender import ManagedSender, MediaFile, Peer, Sender, SessionRejected
+from predlagator.delivery.sender_start import PATIENCE, Patience, refused, start_sender
 from predlagator.delivery.serial_sender import SerialSender
-from predlagator.delivery.session_lock import SessionLock, SessionLockLost, backoff, describe
+from predlagator.delivery.session_lock import SessionLock, SessionLockLost
 from predlagator.queue import defer, names
 from predlagator.queue.app import make_app
 
@@ -93,16 +96,6 @@ class LockedSender:
             raise SessionLockLost("the session lock is not held")
 
 
-def is_database_loss(error: BaseException) -> bool:
-    """Whether `error` means the database (or the session lock's connection) went away."""
-    cause: BaseException | None = error
-    while cause is not None:
-        if isinstance(cause, psycopg.OperationalError | SessionLockLost):
-            return True
-        cause = cause.__cause__
-    return False
-
-
 async def run_worker(
     settings: Settings,
     pool: Pool,
@@ -111,18 +104,24 @@ async def run_worker(
     sender_factory: SenderFactory = telethon_sender,
     concurrency: int = 4,
     on_ready: Callable[[], None] | None = None,
+    patience: Patience = PATIENCE,
 ) -> None:
     """Run until cancelled: lock the session, connect, and process delivery jobs.
 
     `on_ready` is called once the session is held, the sender connected and dead drains
     recovered, just before jobs start running (the first time only: not after an outage).
+    While Telegram cannot be reached the worker waits with `patience`; a session that cannot be
+    used stops it with a ConfigError naming the setting.
     """
+    try:
+        sender = sender_factory(settings)
+    except SessionRejected as rejected:
+        raise refused(settings, rejected) from None
     async with pool.connection() as conn:
         account = await accounts.ensure(
             conn, accounts.MAIN_ACCOUNT, settings.default_rate_per_minute
         )
     _stop_if_cancelled()
-    sender = sender_factory(settings)
     lock = SessionLock(database_url, account.name)
     app = make_app(tasks.blueprint)
     # Drains and test sends share this sender, so their requests take turns (SerialSender);
@@ -144,6 +143,7 @@ async def run_worker(
         },
         install_signal_handlers=False,
         shutdown_graceful_timeout=GRACEFUL_STOP_S,
+        worker_middleware=[CutOffJobs(lock)],
     )
     try:
         await app.open_async(pool=pool)
@@ -154,14 +154,13 @@ async def run_worker(
                 # waited for the session meanwhile: replace them before anything uses them.
                 await pool.check()
                 _stop_if_cancelled()
-                await sender.start()
-                _stop_if_cancelled()
-                try:
-                    await _serve(app, pool, lock, account.id, worker_options, on_ready)
-                finally:
-                    await sender.close()
+                await _serve(
+                    app, pool, lock, sender, account.id, worker_options, on_ready, patience
+                )
             except _DatabaseLost:
                 pass
+            except SessionRejected as rejected:
+                raise refused(settings, rejected) from None
             finally:
                 await lock.release()
             on_ready = None
@@ -177,22 +176,30 @@ async def _serve(
     app: procrastinate.App,
     pool: Pool,
     lock: SessionLock,
+    sender: ManagedSender,
     account_id: int,
     worker_options: WorkerOptions,
     on_ready: Callable[[], None] | None,
+    patience: Patience,
 ) -> None:
-    """Recover, then run jobs while the lock is held; raise _DatabaseLost when it is not."""
+    """Connect, recover, then run jobs while the lock is held; raise _DatabaseLost when it is
+    not (waiting for Telegram too: a session whose lock is gone must not connect)."""
     watch = asyncio.create_task(lock.watch(), name="session lock watch")
     try:
-        await _while_held(watch, _recover(app, pool, account_id))
-        log.info("worker started", extra={"account_id": account_id})
-        if on_ready is not None:
-            on_ready()
-        await _while_held(watch, app.run_worker_async(**worker_options))
-        # Procrastinate stops by itself only when one of its side tasks (heartbeat, LISTEN,
-        # periodic deferrer) failed, that is when it lost the database.
-        log.warning(DATABASE_LOST, extra={"error": "the job queue stopped"})
-        raise _DatabaseLost
+        await _while_held(watch, start_sender(sender, patience))
+        try:
+            _stop_if_cancelled()
+            await _while_held(watch, _recover(app, pool, account_id))
+            log.info("worker started", extra={"account_id": account_id})
+            if on_ready is not None:
+                on_ready()
+            await _while_held(watch, app.run_worker_async(**worker_options))
+            # Procrastinate stops by itself only when one of its side tasks (heartbeat,
+            # periodic deferrer) failed, that is when it lost the database.
+            log.warning(DATABASE_LOST, extra={"error": "the job queue stopped"})
+            raise _DatabaseLost
+        finally:
+            await sender.close()
     finally:
         await _cancel(watch)
 
@@ -203,6 +210,9 @@ async def _recover(app: procrastinate.App, pool: Pool, account_id: int) -> None:
     # to a dead process, or to our own jobs stopped by an outage: recover it now rather than
     # after the heartbeat timeout.
     await tasks.recover_stalled(app, 0, queue=names.account_queue(account_id))
+    # A launch whose worker died mid-way is seen at once by its campaign's free row lock;
+    # waiting for that worker's heartbeat to go stale would hold the campaign about a minute.
+    await tasks.relaunch_stranded(app, pool)
     async with pool.connection() as conn:
         released = await deliveries.release_interrupted(conn, account_id)
     if released:
@@ -277,7 +287,7 @@ async def _wait_for_database(url: str) -> None:
     retries = backoff()
     while True:
         try:
-            probe = await psycopg.AsyncConnection.connect(url, autocommit=True)
+            probe = await Connection.connect(url, autocommit=True)
             await probe.close()
             return
         except psycopg.OperationalError as error:

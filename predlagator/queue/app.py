@@ -5,12 +5,13 @@ from __future__ import annotations
 import procrastinate
 
 from predlagator.db.pool import Pool
+from predlagator.queue.connector import Connector
 
 
 def make_app(*blueprints: procrastinate.Blueprint) -> procrastinate.App:
     """Build an app with the given task blueprints (none in a process that only defers)."""
     app = procrastinate.App(
-        connector=procrastinate.PsycopgConnector(),
+        connector=Connector(),
         worker_defaults={
             # Scheduled jobs (the kick at the end of a flood wait, a retry coming due) start
             # up to one polling interval late, as nothing wakes the worker for them; half a

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from datetime import datetime
 from typing import Any
 
@@ -49,8 +48,11 @@ async def launch_campaign(
     await task.defer_async(campaign_id=campaign_id)
 
 
-async def refresh_progress(app: procrastinate.App, campaign_id: int, delay_s: float = 2.0) -> None:
-    """Ask the bot to redraw the campaign's card soon; repeated asks merge into one."""
+async def refresh_progress(app: procrastinate.App, campaign_id: int, delay_s: float = 1.0) -> bool:
+    """Ask the bot to redraw the campaign's card soon; repeated asks merge into one.
+
+    False when a refresh already waited (it runs later and reads the latest counts).
+    """
     lock = f"progress-{campaign_id}"
     task = app.configure_task(
         names.REFRESH_PROGRESS,
@@ -58,9 +60,11 @@ async def refresh_progress(app: procrastinate.App, campaign_id: int, delay_s: fl
         queueing_lock=lock,
         schedule_in={"seconds": delay_s} if delay_s > 0 else None,
     )
-    # A refresh that already waits will read the latest counts: one is enough.
-    with contextlib.suppress(AlreadyEnqueued):
+    try:
         await task.defer_async(campaign_id=campaign_id)
+    except AlreadyEnqueued:
+        return False
+    return True
 
 
 async def campaign_finished(app: procrastinate.App, campaign_id: int) -> None:
@@ -99,6 +103,11 @@ async def test_expiry(
     await task.defer_async(job_id=job_id, chat_id=chat_id, lang=lang, request=request)
 
 
+def report_lock(campaign_id: int, chat_id: int) -> str:
+    """The queueing lock (and lock) of a campaign's report jobs into one chat."""
+    return f"report-{campaign_id}-{chat_id}"
+
+
 async def send_report(
     app: procrastinate.App,
     campaign_id: int,
@@ -109,12 +118,40 @@ async def send_report(
     delay_s: float = 0,
     attempt: int = 0,
 ) -> None:
-    """Ask the bot to send a campaign's report (or the parts of it still owed) to a chat."""
+    """Ask the bot to send a campaign's report (or the parts of it still owed) to a chat.
+
+    At most one report job per campaign and chat waits (its queueing lock) and one runs (its
+    lock), so two reports never interleave; a report asked for while one waits joins it.
+    """
+    lock = report_lock(campaign_id, chat_id)
     task = app.configure_task(
         names.SEND_REPORT,
         queue=names.NOTIFICATIONS_QUEUE,
+        lock=lock,
+        queueing_lock=lock,
         schedule_in={"seconds": delay_s} if delay_s > 0 else None,
     )
     # None: the whole report.
     args: dict[str, Any] = {"parts": parts, "attempt": attempt}
-    await task.defer_async(campaign_id=campaign_id, chat_id=chat_id, lang=lang, **args)
+    for _ in range(3):
+        try:
+            await task.defer_async(campaign_id=campaign_id, chat_id=chat_id, lang=lang, **args)
+            return
+        except AlreadyEnqueued:
+            if await _join_waiting_report(app, lock, parts):
+                return
+            # The waiting one started meanwhile: this one may wait now.
+
+
+async def _join_waiting_report(app: procrastinate.App, lock: str, parts: list[str] | None) -> bool:
+    """Add `parts` (None: all) to the report job waiting under `lock`; False if none waits."""
+    rows = await app.connector.execute_query_all_async(
+        "UPDATE procrastinate_jobs SET args = jsonb_set(args, '{parts}', "
+        "CASE WHEN %(parts)s::text[] IS NULL OR jsonb_typeof(args -> 'parts') <> 'array' "
+        "THEN 'null'::jsonb ELSE to_jsonb(ARRAY(SELECT jsonb_array_elements_text(args -> 'parts') "
+        "UNION SELECT unnest(%(parts)s::text[]))) END) "
+        "WHERE queueing_lock = %(lock)s AND status = 'todo' RETURNING id",
+        parts=parts,
+        lock=lock,
+    )
+    return bool(rows)

@@ -87,7 +87,10 @@ async def test_inactive_pages_and_reactivation(pool: Pool) -> None:
         first = await channels.inactive_page(conn, limit=1, offset=0)
         assert [c.ref for c in first] == ["c_chan"]  # latest deactivation first
         assert first[0].deactivated_at is not None
-        assert first[0].deactivated_reason == "USER_BANNED_IN_CHANNEL"
+        assert (first[0].deactivated_code, first[0].deactivated_count) == (
+            "USER_BANNED_IN_CHANNEL",
+            1,
+        )
         assert [c.ref for c in await channels.inactive_page(conn, 5, 1)] == ["a_chan"]
         back = await channels.reactivate_many(conn, [ids[0], ids[1]])
         assert [(c.ref, c.active, c.consecutive_errors) for c in back] == [("a_chan", True, 0)]

@@ -115,6 +115,8 @@ def test_killed_parent_takes_the_server_along_and_the_data_dir_restarts(data_dir
     finally:
         parent.kill()
         parent.wait()
+        if parent.stdout is not None:  # unclosed, it is a ResourceWarning, an error under pytest
+            parent.stdout.close()
 
     # The stale postmaster.pid left behind does not stop the next start, which also removes
     # the socket directory the killed run could not.
@@ -180,10 +182,12 @@ def test_refuses_a_data_dir_owned_by_someone_else(data_dir: Path) -> None:
         EmbeddedPostgres(data_dir).start()
 
 
-def test_refuses_a_data_dir_the_server_user_cannot_reach(data_dir: Path) -> None:
+def test_refuses_a_cluster_the_server_user_cannot_reach(data_dir: Path) -> None:
     if os.geteuid() != 0:
         pytest.skip("as a normal user the server runs as us and reaches what we reach")
     private = data_dir.parent / "private"
     private.mkdir(mode=0o700)  # like pytest's tmp_path under root
+    (private / "pgdata").mkdir()
+    (private / "pgdata" / "PG_VERSION").write_text("18\n")  # never left for an empty one
     with pytest.raises(EmbeddedPostgresError, match="cannot traverse"):
         EmbeddedPostgres(private / "pgdata").start()

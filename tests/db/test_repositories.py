@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,6 +14,7 @@ from predlagator.db import (
     channels,
     deliveries,
     operators,
+    pacing,
 )
 from predlagator.db.pool import Pool
 from predlagator.models import AccountPeer, CampaignStatus, DeliveryStatus, Role
@@ -59,11 +59,13 @@ async def test_channel_errors_deactivate_at_limit(pool: Pool) -> None:
             counted = await channels.count_error(conn, channel_id, "TIMEOUT", limit=3)
             assert counted is not None and counted.active
         last = await channels.count_error(conn, channel_id, "TIMEOUT", limit=3)
-        assert last is not None and not last.active and last.deactivated_reason == "TIMEOUT"
+        assert last is not None and not last.active
+        assert (last.deactivated_code, last.deactivated_count) == ("TIMEOUT", 3)
         assert [c.id for c in await channels.list_inactive(conn)] == [channel_id]
         assert await channels.deactivate(conn, channel_id, "again") is None
         back = await channels.reactivate(conn, channel_id)
         assert back is not None and back.active and back.consecutive_errors == 0
+        assert (back.deactivated_code, back.deactivated_count) == (None, None)
 
 
 async def test_peers_are_per_account(pool: Pool) -> None:
@@ -136,36 +138,54 @@ async def test_pause_stops_mark_sending(pool: Pool) -> None:
         assert await campaigns.transition(conn, campaign.id, CampaignStatus.PAUSED) is None
 
 
-async def test_pacing_slots_are_evenly_spaced(pool: Pool) -> None:
-    campaign = await make_campaign(pool, ["s_one"], rate=6.0)  # one slot every 10 s
+async def running(pool: Pool, refs: list[str], rate: float) -> int:
+    """A running campaign over `refs` at `rate` on the main account; its id."""
+    campaign = await make_campaign(pool, refs, rate=rate)
     async with pool.connection() as conn:
-        first = await accounts.reserve_slots(conn, campaign.account_id, campaign.id, 1)
-        marks = []
-        for _ in range(4):
-            account = await accounts.get(conn, campaign.account_id)
-            assert account is not None
-            assert account.last_slot_at is not None
-            marks.append(account.last_slot_at)
-            slots = await accounts.reserve_slots(conn, campaign.account_id, campaign.id, 1)
-            assert slots.wait_s > 0 and slots.offsets == [0.0] and slots.interval_s == 10.0
-        batch = await accounts.reserve_slots(conn, campaign.account_id, campaign.id, 4)
-    assert first.wait_s == 0.0 and first.offsets == [0.0]
-    # Reserved faster than the interval, each slot lies exactly one interval after the last.
-    assert [later - earlier for earlier, later in itertools.pairwise(marks)] == [
-        timedelta(seconds=10)
-    ] * 3
-    assert batch.offsets == [0.0, 10.0, 20.0, 30.0]
+        await deliveries.snapshot(conn, campaign.id)
+        await campaigns.transition(conn, campaign.id, CampaignStatus.RUNNING)
+    return campaign.id
 
 
-async def test_pacing_jitter_only_stretches_gaps(pool: Pool) -> None:
-    campaign = await make_campaign(pool, ["j_one"], rate=6.0)
+async def test_claim_gives_each_campaign_its_own_pace(pool: Pool) -> None:
     async with pool.connection() as conn:
-        offsets = (
-            await accounts.reserve_slots(conn, campaign.account_id, campaign.id, 50, jitter=0.2)
-        ).offsets
-    gaps = [later - earlier for earlier, later in itertools.pairwise(offsets)]
-    assert all(10.0 <= gap <= 12.0 for gap in gaps)
-    assert len(set(gaps)) > 1  # the gaps do vary
+        account = await accounts.ensure(conn, accounts.MAIN_ACCOUNT, 6000.0)
+    slow = await running(pool, [f"slow_{i}" for i in range(3)], rate=6.0)  # every 10 s
+    fast = await running(pool, [f"fast_{i}" for i in range(20)], rate=60.0)  # every 1 s
+    now = datetime.now(UTC)
+    async with pool.connection() as conn:
+        # The slow campaign posted a moment ago: its next slot lies beyond a 5 s batch.
+        await pacing.set_slots(conn, account.id, now, {slow: now})
+        claims = await deliveries.claim(conn, account.id, limit=100, batch_s=5.0, now=now)
+        assert [c.campaign_id for c in claims] == [fast] * 5
+        assert claims[0].now == now and claims[0].account_slot_at == now
+        assert (claims[0].campaign_rate, claims[0].account_rate) == (60.0, 6000.0)
+        # 7.5 s ago: its next slot comes in 2.5 s, inside the batch, between the others.
+        await pacing.set_slots(conn, account.id, now, {slow: now - timedelta(seconds=7.5)})
+        claims = await deliveries.claim(conn, account.id, limit=100, batch_s=5.0, now=now)
+        assert [c.campaign_id for c in claims] == [fast, fast, fast, slow, fast, fast]
+        assert claims[3].campaign_slot_at == now - timedelta(seconds=7.5)
+        # Paused, it is not claimed at all; its slot is its own and holds nothing else.
+        await campaigns.transition(conn, slow, CampaignStatus.PAUSED)
+        claims = await deliveries.claim(conn, account.id, limit=100, batch_s=5.0, now=now)
+        assert {c.campaign_id for c in claims} == {fast}
+
+
+async def test_slots_ahead_are_given_back_when_a_drain_starts(pool: Pool) -> None:
+    campaign_id = await running(pool, ["g_one"], rate=6.0)
+    now = datetime.now(UTC)
+    ahead, behind = now + timedelta(minutes=10), now - timedelta(seconds=5)
+    async with pool.connection() as conn:
+        account = await accounts.ensure(conn, accounts.MAIN_ACCOUNT, 60.0)
+        await pacing.set_slots(conn, account.id, ahead, {campaign_id: behind})
+        await pacing.release_ahead(conn, account.id, now)
+        fresh = await accounts.get(conn, account.id)
+        campaign = await conn.execute(
+            "SELECT last_slot_at FROM campaigns WHERE id = %s", (campaign_id,)
+        )
+        row = await campaign.fetchone()
+    assert fresh is not None and fresh.last_slot_at == now
+    assert row is not None and row["last_slot_at"] == behind  # a slot behind stays
 
 
 async def test_flood_and_account_stop_move_campaigns(pool: Pool) -> None:

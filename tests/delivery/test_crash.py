@@ -7,6 +7,8 @@ Procrastinate, the real TelegramClient) over one fake Telegram kept in PostgreSQ
 
 from __future__ import annotations
 
+import psycopg
+
 from predlagator.db import deliveries
 from predlagator.db.pool import Pool
 from predlagator.models import Campaign, DeliveryStatus
@@ -208,3 +210,65 @@ async def test_crash_uses_up_no_retry_of_posts_it_never_tried(db_url: str, pool:
         )
         row = await cur.fetchone()
     assert row is not None and (row["attempts"], row["error_code"]) == (2, None)
+
+
+async def test_a_launch_stranded_by_a_kill_runs_as_soon_as_a_worker_starts(
+    db_url: str, pool: Pool
+) -> None:
+    # The worker took the launch job and was killed before the launch committed: the job
+    # stays `doing` under a worker whose heartbeat is still fresh, and the campaign is
+    # still scheduled. The next worker launches it at start, not at the next reconcile after
+    # the heartbeat timeout (about a minute later).
+    count = 10
+    campaign = await new_campaign(db_url, pool, count)
+    async with (
+        worker_processes() as workers,
+        CampaignWatch(db_url) as watch,
+        await psycopg.AsyncConnection.connect(db_url, autocommit=True) as listener,
+        await psycopg.AsyncConnection.connect(db_url) as blocker,
+    ):
+        await listener.execute(JOB_STARTED_TRIGGER)
+        await listener.execute("LISTEN test_job_started")
+        await launch(pool, campaign.id)
+        # Hold the campaign's row, so the launch cannot commit before the kill.
+        await blocker.execute("SELECT id FROM campaigns WHERE id = %s FOR UPDATE", (campaign.id,))
+        first = await start_worker(db_url, count)
+        workers.append(first)
+        async for notice in listener.notifies(timeout=60.0):
+            if notice.payload == names.LAUNCH_CAMPAIGN:
+                break
+        await first.kill()
+        await blocker.rollback()
+        assert await watch.status(campaign.id) == "scheduled"
+        assert await job_statuses(pool, names.LAUNCH_CAMPAIGN) == ["doing"]
+
+        second = await start_worker(db_url, count)
+        workers.append(second)
+        await second.expect(READY)
+        # Before it ran any job, the new worker launched the campaign the dead one held.
+        assert await watch.status(campaign.id) == "running"
+        assert await watch.until(campaign.id, "completed", DONE_WITHIN_S)
+        assert await second.stop() == 0
+
+    await assert_each_channel_posted_once(pool, campaign, count)
+
+
+# Test-only: announce every job that starts, so the test hears the launch begin.
+JOB_STARTED_TRIGGER = """
+CREATE FUNCTION test_job_started() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('test_job_started', NEW.task_name);
+    RETURN NEW;
+END $$;
+CREATE TRIGGER test_job_started AFTER UPDATE OF status ON procrastinate_jobs
+FOR EACH ROW WHEN (NEW.status = 'doing') EXECUTE FUNCTION test_job_started();
+"""
+
+
+async def job_statuses(pool: Pool, task_name: str) -> list[str]:
+    """Statuses of every job of `task_name`, oldest first."""
+    async with pool.connection() as conn:
+        cur = await conn.execute(
+            "SELECT status FROM procrastinate_jobs WHERE task_name = %s ORDER BY id", (task_name,)
+        )
+        return [str(row["status"]) for row in await cur.fetchall()]

@@ -55,17 +55,26 @@ async def test_second_campaign_reuses_resolved_peers(rig: Rig) -> None:
     assert (await rig.get(second)).status is CampaignStatus.COMPLETED
 
 
-async def test_pacing_reserves_one_interval_per_post(rig: Rig) -> None:
+def send_times(rig: Rig) -> list[float]:
+    """When each post reaches Telegram, on the drain's clock (sleeps move it on)."""
+    times: list[float] = []
+
+    async def note(request: Any) -> None:
+        times.append(rig.sleep.monotonic())
+
+    rig.telegram.on_send = note
+    return times
+
+
+async def test_pacing_spaces_posts_one_interval_apart(rig: Rig) -> None:
     campaign = await rig.campaign(4, rate=6.0)  # one post every 10 s
+    times = send_times(rig)
     await rig.start(campaign)
     await rig.work()
-    # The sleep is recorded, not slept, so the database clock barely moves: the first post goes
-    # now and each later one is reserved a whole interval after the one before.
-    waits = rig.sleep.waits
-    assert len(waits) == 3 and len(rig.telegram.sent) == 4
-    gaps = [later - earlier for earlier, later in itertools.pairwise([0.0, *waits])]
+    assert len(times) == 4 and len(rig.telegram.sent) == 4
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
     # 10 s, and half a percent of room the engine leaves for posts that wake late.
-    assert all(9.0 < gap <= 10.05 for gap in gaps), gaps
+    assert all(10.0 <= gap <= 10.1 for gap in gaps), gaps
 
 
 async def test_pause_stops_sends_until_resume(rig: Rig) -> None:
@@ -196,8 +205,10 @@ async def test_pause_and_resume_before_launch_still_sends(rig: Rig) -> None:
 
 async def test_a_rate_change_applies_to_the_next_post(rig: Rig) -> None:
     campaign = await rig.campaign(4, rate=6.0)  # one post every 10 s
+    times = send_times(rig)
 
     async def speed_up_after_second(request: Any) -> None:
+        times.append(rig.sleep.monotonic())
         if len(rig.telegram.sent) == 2:
             async with rig.pool.connection() as conn:
                 await conn.execute(
@@ -208,11 +219,9 @@ async def test_a_rate_change_applies_to_the_next_post(rig: Rig) -> None:
     await rig.start(campaign)
     await rig.work()
     assert len(rig.telegram.sent) == 4
-    # Sleeps are recorded, not slept, so the database's clock stays where it was: the first wait
-    # of a batch is the distance from that moment to its slot, later ones are in-batch steps.
-    # Posts 1 and 2 go 10 s apart at the old rate; at the new one, post 3 goes 1 s after post 2
-    # (11 s) and, in the same batch, post 4 one second later.
-    assert [round(wait) for wait in rig.sleep.waits] == [10, 11, 1], rig.sleep.waits
+    # Posts 1 and 2 go 10 s apart at the old rate; at the new one, post 3 goes 1 s after
+    # post 2 and post 4 one second later.
+    assert [round(at - times[0]) for at in times] == [0, 10, 11, 12], times
 
 
 async def test_a_campaign_whose_last_batch_is_full_still_completes(rig: Rig) -> None:

@@ -84,3 +84,37 @@ async def test_only_a_draft_can_be_scheduled(rig: Rig) -> None:
     async with rig.pool.connection() as conn:
         assert await schedules.schedule(conn, campaign.id, at + timedelta(hours=1)) is None
     assert (await rig.get(campaign)).start_at == at
+
+
+async def test_paused_and_resumed_before_its_time_it_launches_once_at_its_time(rig: Rig) -> None:
+    campaign, at = await schedule_in_an_hour(rig)
+    async with rig.pool.connection() as conn:
+        assert await campaigns.transition(conn, campaign.id, S.PAUSED) is not None
+        resumed = await campaigns.resume(conn, campaign.id)
+    assert resumed is not None and resumed.status is S.SCHEDULED and resumed.start_at == at
+    await rig.work()
+    assert rig.telegram.sent == []
+    assert await rig.ledger(campaign) == []
+
+    await come_due(rig)
+    await rig.work()
+    assert len(rig.telegram.sent) == 3
+    assert [d.status for d in await rig.ledger(campaign)] == [DeliveryStatus.SENT] * 3
+    assert (await rig.get(campaign)).status is S.COMPLETED
+    assert await rig.jobs(names.LAUNCH_CAMPAIGN) == []  # it ran once, and is gone
+
+
+async def test_resumed_after_its_time_it_runs(rig: Rig) -> None:
+    campaign, _ = await schedule_in_an_hour(rig)
+    async with rig.pool.connection() as conn:
+        assert await campaigns.transition(conn, campaign.id, S.PAUSED) is not None
+    await come_due(rig)
+    await rig.work()  # the launch finds it paused and lays out the ledger
+    async with rig.pool.connection() as conn:
+        await conn.execute("UPDATE campaigns SET start_at = now() - interval '1 minute'")
+        resumed = await campaigns.resume(conn, campaign.id)
+    assert resumed is not None and resumed.status is S.RUNNING
+    await defer.kick_drain(rig.app, campaign.account_id)
+    await rig.work()
+    assert len(rig.telegram.sent) == 3
+    assert (await rig.get(campaign)).status is S.COMPLETED

@@ -188,13 +188,12 @@ async def test_channel_permanent_error_fails_at_once_and_deactivates(
     assert await waiting_kicks(rig) == []
 
     target = await channel(rig, TARGET)
-    assert (target.active, target.deactivated_reason) == (False, name)
+    assert (target.active, target.deactivated_code, target.deactivated_count) == (False, name, 1)
     assert await audit_rows(rig, "channel.deactivated") == [
-        ("channel", target.id, {"reason": name, "ref": TARGET})
+        ("channel", target.id, {"code": name, "count": 1, "ref": TARGET})
     ]
-    assert await notices(rig) == [
-        (campaign.id, "channels_deactivated", {"channels": [{"ref": TARGET, "reason": name}]})
-    ]
+    gone = {"ref": TARGET, "code": name, "count": 1}
+    assert await notices(rig) == [(campaign.id, "channels_deactivated", {"channels": [gone]})]
     assert (await channel(rig, "chan_00000")).active
     assert (await account(rig)).status == "active"
     assert (await rig.get(campaign)).status is CampaignStatus.COMPLETED
@@ -235,11 +234,7 @@ async def test_needs_operator_fails_with_reason_and_keeps_channel(
     assert statuses == [(S.SENT, None, 1), (S.FAILED, code, 1), (S.SENT, None, 1)]
     assert len(sends_to(rig, TARGET)) == 1
     target = await channel(rig, TARGET)
-    assert (target.active, target.deactivated_reason, target.consecutive_errors) == (
-        True,
-        None,
-        0,
-    )
+    assert (target.active, target.deactivated_code, target.consecutive_errors) == (True, None, 0)
     assert await audit_rows(rig, "channel.deactivated") == []
     assert await notices(rig) == []
     assert await waiting_kicks(rig) == []
@@ -588,18 +583,13 @@ async def test_channel_error_limit_deactivates_across_campaigns(strict_rig: Rig)
     await _run_failing_once(rig, second)
     assert [d.status for d in await rig.ledger(second)] == [S.SENT, S.FAILED, S.SENT]
     target = await channel(rig, TARGET)
-    reason = "SOME_NEW_ERROR ×2"
-    assert (target.active, target.consecutive_errors, target.deactivated_reason) == (
-        False,
-        2,
-        reason,
-    )
+    assert (target.active, target.consecutive_errors) == (False, 2)
+    assert (target.deactivated_code, target.deactivated_count) == ("SOME_NEW_ERROR", 2)
     assert await audit_rows(rig, "channel.deactivated") == [
-        ("channel", target.id, {"reason": reason, "ref": TARGET})
+        ("channel", target.id, {"code": "SOME_NEW_ERROR", "count": 2, "ref": TARGET})
     ]
-    assert await notices(rig) == [
-        (second.id, "channels_deactivated", {"channels": [{"ref": TARGET, "reason": reason}]})
-    ]
+    gone = {"ref": TARGET, "code": "SOME_NEW_ERROR", "count": 2}
+    assert await notices(rig) == [(second.id, "channels_deactivated", {"channels": [gone]})]
 
     # Later campaigns snapshot only active channels: the target is not in the ledger at all.
     third = await again(rig, REFS)

@@ -70,10 +70,10 @@ async def test_a_campaign_from_the_chat(db_url: str) -> None:
         telegram.gate.set()
         await chat.said("Sent 1 · failed 0 · queued 5 of 6")
         assert await chat.press("Resume") == "Resumed"
-        await chat.said("Campaign #1 completed", timeout=60)
-
-        # The report: text, then the CSV as a document and the chart as a photo.
-        await chat.said("Report")
+        # The report, which says it completed: text, then the CSV as a document and the chart
+        # as a photo.
+        report = await chat.said("📊 <b>Report: ", timeout=60)
+        assert "\n✅ Completed\n" in report["text"]
         csv = await _upload(chat, "sendDocument")
         chart = await _upload(chat, "sendPhoto")
         assert csv["document"]["filename"] == "campaign-1-report.csv"

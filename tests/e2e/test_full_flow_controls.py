@@ -54,11 +54,11 @@ async def test_pause_resume_and_cancel_from_the_chat(db_url: str) -> None:
         await chat.said(
             f"Cancel campaign #{campaign.id} «Spring»? 3 posts not yet sent will not go out."
         )
-        assert await chat.press("Yes, cancel it") is None
-        await chat.said(f"Campaign #{campaign.id} cancelled.")
+        # The question goes: the card shows the stop, and the report will follow.
+        assert await chat.press("Yes, cancel it") == "Cancelled"
         await chat.said("Stopping: waiting for the posts already on their way…")
         telegram.gate.set()
-        await chat.said(f"Campaign #{campaign.id} cancelled: 2 sent")
+        await chat.said("Report: Spring</b>")
 
         async with product.pool.connection() as conn:
             ended = await campaigns.get(conn, campaign.id)
@@ -66,7 +66,7 @@ async def test_pause_resume_and_cancel_from_the_chat(db_url: str) -> None:
         assert ended is not None and ended.status is CampaignStatus.CANCELLED
         assert ended.card_message_id is not None
         card = product.api.message(OWNER, ended.card_message_id)
-        assert card is not None and "Sent 2 · failed 0 · queued 0 of 5" in card["text"]
+        assert card is not None and "Sent 2 · failed 0 · cancelled 3 of 5" in card["text"]
         # Only the report is left to ask for.
         assert card["reply_markup"]["inline_keyboard"] == [
             [{"text": "📊 Report", "callback_data": f"rp:{campaign.id}"}]

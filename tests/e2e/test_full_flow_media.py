@@ -47,7 +47,7 @@ async def test_a_photo_campaign_from_the_chat(db_url: str) -> None:
         await chat.said("Check the campaign")
         await chat.press("Confirm")
         await chat.said("created and starting")
-        await chat.said("completed", timeout=60)
+        await chat.said("✅ Completed", timeout=60)
 
         telegram = product.telegram
         assert telegram.uploaded() == [PHOTO]

@@ -27,6 +27,7 @@ from predlagator.db.pool import Pool
 from predlagator.models import Role
 from predlagator.queue.app import make_app
 from tests.fakes.bot_files import FileError, FileStore
+from tests.fakes.bot_limits import too_long
 
 BOT_TOKEN = "123456:ABC-DEF"
 BOT_ID = 123456
@@ -124,7 +125,10 @@ class RecordingSession(BaseSession):
         self.calls.append((name, params))
         self._record_uploads(name, method)
         pending = self.failures.get(name)
-        if name == "getFile" and not pending:
+        refused = too_long(name, params)
+        if refused is not None:
+            pending = [Failure(400, refused)]  # Telegram refuses it, whatever was planned
+        elif name == "getFile" and not pending:
             try:
                 self.files.get_file(str(params["file_id"]))
             except FileError as error:
@@ -261,11 +265,19 @@ def make_message_update(
 
 
 def make_callback_update(
-    user_id: int, data: str, message_id: int, lang: str | None = "en", chat_id: int | None = None
+    user_id: int,
+    data: str,
+    message_id: int,
+    lang: str | None = "en",
+    chat_id: int | None = None,
+    reply_to: dict[str, Any] | None = None,
 ) -> Update:
-    """An update with a button press on the bot's message `message_id`."""
+    """An update with a button press on the bot's message `message_id`.
+
+    `reply_to` is the message that one answered, as Telegram includes it in the press.
+    """
     chat = chat_id or user_id
-    query = {
+    query: dict[str, Any] = {
         "id": str(next(_update_ids)),
         "from": _user(user_id, lang),
         "chat_instance": str(chat),
@@ -278,6 +290,8 @@ def make_callback_update(
             "text": "…",
         },
     }
+    if reply_to is not None:
+        query["message"]["reply_to_message"] = reply_to
     return Update.model_validate({"update_id": next(_update_ids), "callback_query": query})
 
 
@@ -326,9 +340,14 @@ class BotHarness:
         )
 
     async def counts(self) -> dict[str, int]:
-        """Row counts of every table in the database, ours and Procrastinate's."""
+        """Row counts of every table in the database, ours and Procrastinate's.
+
+        Except stranger_refusals: the bot's own note of whom it refused, not a change anyone
+        made (tests/bot/access/test_strangers.py reads it).
+        """
         tables = await self.rows(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename <> 'stranger_refusals' ORDER BY tablename"
         )
         counts: dict[str, int] = {}
         async with self.pool.connection() as conn:

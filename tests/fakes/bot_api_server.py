@@ -25,6 +25,7 @@ from typing import Any, Final
 from aiohttp import web
 
 from tests.fakes.bot_files import FileError, FileStore
+from tests.fakes.bot_limits import too_long
 
 Params = dict[str, Any]
 Call = tuple[str, Params]
@@ -343,6 +344,10 @@ class FakeBotApi:
         try:
             params = await self._read_params(request, name)
             failures = self._failures.get(name.lower())
+            refused = too_long(name, params)
+            if refused is not None:
+                await self._record(name, params)
+                raise ApiError(400, refused)
             if failures:
                 await self._record(name, params)
                 raise failures.pop(0)

@@ -171,6 +171,8 @@ class FakeTelegram:
             phone="4915550000",
         )
         self._failures: list[_Failure] = []
+        self._refusals = 0
+        self.on_refused: Callable[[], None] | None = None
         self._ids = itertools.count(1_000_000_001)
         self._srp: dict[int, _Srp] = {}
 
@@ -227,6 +229,20 @@ class FakeTelegram:
     ) -> None:
         """Fail the next matching request(s) with a non-Telegram error, e.g. ConnectionError."""
         self._failures.append(_Failure(error, times, username, request_type))
+
+    def refuse_connects(self, times: int) -> None:
+        """Fail the next `times` connects as Telethon's sender does when Telegram cannot be
+        reached (a ConnectionError once its own retries are spent); `on_refused` hears each."""
+        self._refusals = times
+
+    def take_refusal(self) -> bool:
+        """Whether this connect is refused (counting it)."""
+        if self._refusals <= 0:
+            return False
+        self._refusals -= 1
+        if self.on_refused is not None:
+            self.on_refused()
+        return True
 
     def uploaded(self) -> list[bytes]:
         """The bytes of every file uploaded, one entry per upload, in order."""
@@ -589,6 +605,8 @@ class FakeMTProtoSender:
         """Connect without a network; a missing auth key is "generated" as the real one is."""
         if self._user_connected:
             return False
+        if self.telegram.take_refusal():
+            raise ConnectionError("Connection to Telegram failed 3 time(s)")  # Telethon's words
         self._connection = connection
         if not self.auth_key.key:
             self.auth_key.key = os.urandom(256)

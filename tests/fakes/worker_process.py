@@ -7,6 +7,7 @@ Procrastinate worker, the real TelegramClient over `SharedTelegram`) and prints 
 line on stdout, flushed:
 
     WAITING   another process holds the session; this one waits for it
+    REFUSED   a connect to Telegram failed (--refuse-connects of them): Telegram unreachable
     READY     the session is held, the sender connected, jobs are about to run
     POSTED    the --mark-after-th post of this process went out (and the worker carries on)
     FROZEN    a --freeze-* point was reached: Telegram's answer is held back for good
@@ -42,6 +43,7 @@ from predlagator.config import Settings
 from predlagator.db import campaigns
 from predlagator.db.pool import Pool, open_pool
 from predlagator.delivery.sender import ManagedSender
+from predlagator.delivery.sender_start import Patience
 from predlagator.delivery.telethon_sender import TelethonSender
 from predlagator.delivery.worker import DATABASE_BACK, DATABASE_LOST, run_worker
 from predlagator.logs import setup_logging
@@ -54,6 +56,7 @@ from tests.fakes.telethon_fake import fake_client
 ROOT = Path(__file__).resolve().parents[2]
 
 READY = "READY"
+REFUSED = "REFUSED"
 WAITING = "WAITING"
 FROZEN = "FROZEN"
 POSTED = "POSTED"
@@ -62,6 +65,8 @@ DB_BACK = "DB_BACK"
 STOPPED = "STOPPED"
 
 _PR_SET_PDEATHSIG = 1
+# Telegram unreachable: retried within milliseconds, so a test waits for markers, not minutes.
+FAST_RETRIES = Patience(first_s=0.01, max_s=0.05)
 
 
 def say(marker: str) -> None:
@@ -136,6 +141,10 @@ async def _run(args: argparse.Namespace) -> None:
 
         telegram.on_send = freeze_before
 
+    if args.refuse_connects:
+        telegram.refuse_connects(args.refuse_connects)
+        telegram.on_refused = lambda: say(REFUSED)
+
     for ref in args.fail_once:
         # A transient error: the drain retries it after a backoff, within the retry limit.
         telegram.fail_next(400, "MSG_WAIT_FAILED", username=ref, request_type=SendMessageRequest)
@@ -156,7 +165,12 @@ async def _run(args: argparse.Namespace) -> None:
     pool = await open_pool(url)
     try:
         await run_worker(
-            settings, pool, url, sender_factory=sender_factory, on_ready=lambda: say(READY)
+            settings,
+            pool,
+            url,
+            sender_factory=sender_factory,
+            on_ready=lambda: say(READY),
+            patience=FAST_RETRIES,
         )
     finally:
         await pool.close()
@@ -198,6 +212,9 @@ def main(argv: list[str] | None = None) -> int:
         "--fail-once", action="append", default=[], help="a channel whose first send fails"
     )
     parser.add_argument("--retry-base-s", type=float, default=0.2, help="first retry's delay")
+    parser.add_argument(
+        "--refuse-connects", type=int, default=0, help="connects to Telegram that fail first"
+    )
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
     _die_with_parent()
@@ -234,6 +251,7 @@ class WorkerProcess:
         freeze_before: int = 0,
         mark_after: int = 0,
         fail_once: tuple[str, ...] = (),
+        refuse_connects: int = 0,
         log_level: str = "INFO",
         stderr: IO[Any] | int | None = None,
         telegram_url: str | None = None,
@@ -261,6 +279,8 @@ class WorkerProcess:
             str(freeze_before),
             "--mark-after",
             str(mark_after),
+            "--refuse-connects",
+            str(refuse_connects),
             "--log-level",
             log_level,
         ]

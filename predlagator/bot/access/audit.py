@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+import html
+from zoneinfo import ZoneInfo
 
 from aiogram import Router
 from aiogram.filters import Command
@@ -14,29 +15,22 @@ from aiogram.types import (
     Message,
 )
 
+from predlagator.bot.access import audit_details
 from predlagator.bot.access.keyboards import AuditPage
 from predlagator.bot.access.viewers import READ_ONLY
-from predlagator.bot.texts import t
+from predlagator.bot.texts import Html, t
+from predlagator.config import Settings
 from predlagator.db import audit
 from predlagator.db.pool import Pool
 from predlagator.models import AuditEntry
 
 PAGE = 20
-# Details are a hint, not a report: long values are cut so a page stays readable.
-_DETAILS = 60
 # Offsets beyond this are forged: nobody pages back through a million entries by hand.
 _MAX_OFFSET = 1_000_000
 
 
-def details(entry: AuditEntry) -> str:
-    """`key=value, …` of the entry's details, cut to a line."""
-    text = ", ".join(f"{key}={value}" for key, value in entry.details.items())
-    return text if len(text) <= _DETAILS else text[: _DETAILS - 1] + "…"
-
-
-def row(lang: str, entry: AuditEntry) -> str:
+def row(lang: str, entry: AuditEntry, zone: ZoneInfo) -> str:
     """One entry: when, who, action, object and details."""
-    when = entry.created_at.astimezone(UTC).strftime("%m-%d %H:%M")
     who = str(entry.actor_id) if entry.actor_id is not None else t(lang, "system")
     what = entry.object_type or ""
     if entry.object_id is not None:
@@ -44,22 +38,29 @@ def row(lang: str, entry: AuditEntry) -> str:
     line = t(
         lang,
         "{when} · {who} · {action} · {what}",
-        when=when,
+        when=audit_details.when(entry.created_at, zone)[5:],  # the year goes without saying
         who=who,
         action=entry.action,
         what=what.strip(),
     )
-    extra = details(entry)
-    return line + (t(lang, " ({details})", details=extra) if extra else "")
+    extra = audit_details.details(lang, entry.details, zone)
+    if not extra:
+        return line
+    # Plain text in HTML: quotes need no escaping outside attributes, and read better bare.
+    return line + t(lang, " ({details})", details=Html(html.escape(extra, quote=False)))
 
 
-async def render(pool: Pool, lang: str, offset: int) -> tuple[str, InlineKeyboardMarkup | None]:
+async def render(
+    pool: Pool, settings: Settings, lang: str, offset: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
     """One page of entries and, when there are older ones, the "Older" button."""
     async with pool.connection() as conn:
         entries = await audit.page(conn, PAGE + 1, offset)
     if not entries:
         return t(lang, "No changes recorded yet."), None
-    lines = [t(lang, "<b>Latest changes</b> (UTC)")] + [row(lang, e) for e in entries[:PAGE]]
+    zone = settings.zone
+    lines = [t(lang, "<b>Latest changes</b> ({zone})", zone=settings.timezone)]
+    lines += [row(lang, e, zone) for e in entries[:PAGE]]
     if len(entries) <= PAGE:
         return "\n".join(lines), None
     older = InlineKeyboardButton(
@@ -68,14 +69,14 @@ async def render(pool: Pool, lang: str, offset: int) -> tuple[str, InlineKeyboar
     return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=[[older]])
 
 
-async def cmd_audit(message: Message, pool: Pool, lang: str) -> None:
+async def cmd_audit(message: Message, pool: Pool, settings: Settings, lang: str) -> None:
     """/audit: the newest page."""
-    text, keyboard = await render(pool, lang, 0)
+    text, keyboard = await render(pool, settings, lang, 0)
     await message.answer(text, reply_markup=keyboard)
 
 
 async def on_older(
-    callback: CallbackQuery, callback_data: AuditPage, pool: Pool, lang: str
+    callback: CallbackQuery, callback_data: AuditPage, pool: Pool, settings: Settings, lang: str
 ) -> None:
     """The "Older" button: replace the page with the next one back."""
     if not 0 <= callback_data.offset <= _MAX_OFFSET:
@@ -84,7 +85,7 @@ async def on_older(
     await callback.answer()
     if callback.message is None or isinstance(callback.message, InaccessibleMessage):
         return
-    text, keyboard = await render(pool, lang, callback_data.offset)
+    text, keyboard = await render(pool, settings, lang, callback_data.offset)
     await callback.message.edit_text(text, reply_markup=keyboard)
 
 

@@ -1,23 +1,35 @@
-"""Who may use the bot: owners from settings, operators from the table; strangers are refused."""
+"""Who may use the bot: owners from settings, operators from the table; strangers are refused.
+
+A stranger gets one refusal a day (kept in PostgreSQL, so every bot process agrees): what they
+send in between gets no message, their button presses a silent answer, and the log one line per
+refusal with the count of updates ignored since the previous one. Strangers cannot spend the
+bot's own Telegram limits or fill its log.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject, User
 
-from predlagator.bot.texts import lang_of, t
+from predlagator.bot.texts import N_, lang_of, t
 from predlagator.config import Settings
-from predlagator.db import operators
+from predlagator.db import operators, strangers
 from predlagator.db.pool import Pool
 from predlagator.models import Operator, Role
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+REFUSAL = N_("This is a private bot. Ask its owner to add you.")
+# How often one stranger is told; strangers refused longer ago than KEEP are forgotten.
+REFUSE_EVERY = timedelta(days=1)
+KEEP = timedelta(days=7)
 
 
 async def sync_owners(pool: Pool, settings: Settings) -> None:
@@ -51,8 +63,7 @@ class AccessMiddleware(BaseMiddleware):
         lang = lang_of(user.language_code)
         operator = await self._operator(user.id, lang)
         if operator is None:
-            log.info("stranger refused", extra={"user_id": user.id})
-            await _refuse(event, lang)
+            await self._refuse(event, user.id, lang)
             return None
         data["operator"] = operator
         data["lang"] = lang
@@ -69,11 +80,17 @@ class AccessMiddleware(BaseMiddleware):
                 await operators.set_language(conn, user_id, lang)
             return operator
 
-
-async def _refuse(event: TelegramObject, lang: str) -> None:
-    if isinstance(event, Message):
-        await event.answer(t(lang, "This is a private bot. Ask its owner to add you."))
-    elif isinstance(event, CallbackQuery):
-        await event.answer(
-            t(lang, "This is a private bot. Ask its owner to add you."), show_alert=True
-        )
+    async def _refuse(self, event: TelegramObject, user_id: int, lang: str) -> None:
+        if isinstance(event, CallbackQuery):
+            # Pressing a button of someone else's message: stop the spinner, say nothing.
+            async with self.pool.connection() as conn:
+                await strangers.note_ignored(conn, user_id)
+            await event.answer()
+            return
+        async with self.pool.connection() as conn:
+            refuse, ignored = await strangers.note_message(conn, user_id, REFUSE_EVERY)
+            if refuse:
+                await strangers.prune(conn, KEEP)
+        if refuse and isinstance(event, Message):
+            log.info("stranger refused", extra={"user_id": user_id, "ignored": ignored})
+            await event.answer(t(lang, REFUSAL))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import (
@@ -15,7 +17,7 @@ from aiogram.types import (
 
 from predlagator.bot.access.keyboards import OperatorAction, button, render
 from predlagator.bot.access.viewers import READ_ONLY
-from predlagator.bot.texts import ROLE, t
+from predlagator.bot.texts import N_, ROLE, echo, t
 from predlagator.config import Settings
 from predlagator.db import audit, operators
 from predlagator.db.pool import Pool
@@ -23,6 +25,14 @@ from predlagator.models import Operator, Role
 
 # Button actions: "add_<role>" from a forward, "role_<role>", "remove" asks, "confirm" removes.
 ROLES = {"operator": Role.OPERATOR, "viewer": Role.VIEWER}
+# Telegram user ids are positive and have at most 52 significant bits (Bot API, User.id).
+MAX_USER_ID = 2**52 - 1
+# ASCII digits only: str.isdigit() takes "²", which int() refuses.
+_NUMBER = re.compile(r"-?[0-9]+")
+NOT_A_USER_ID = N_(
+    "{id} is not a Telegram user id. Ask the person to send /start to @userinfobot: "
+    "it tells them theirs."
+)
 
 
 def is_owner(_: TelegramObject, operator: Operator) -> bool:
@@ -45,8 +55,8 @@ def parse_add(args: str) -> tuple[int, Role] | None:
     words = args.split()
     if not 2 <= len(words) <= 3 or words[0].lower() != "add":
         return None
-    if not words[1].isdigit() or len(words[1]) > 18:
-        return None
+    if not _NUMBER.fullmatch(words[1]):
+        return None  # a message holds at most 4,096 digits, well within what int() reads
     role = ROLES.get(words[2].lower() if len(words) == 3 else "operator")
     return None if role is None else (int(words[1]), role)
 
@@ -55,6 +65,8 @@ async def add(
     pool: Pool, settings: Settings, owner: Operator, user_id: int, role: Role, lang: str
 ) -> str:
     """Add someone with `role` and audit it; the reply says what happened."""
+    if not 0 < user_id <= MAX_USER_ID:  # typed, or a forged button
+        return t(lang, NOT_A_USER_ID, id=echo(str(user_id)))
     if user_id in settings.owner_ids:
         return t(lang, "{id} is an owner (OWNER_IDS); owners are not managed here.", id=user_id)
     async with pool.connection() as conn, conn.transaction():

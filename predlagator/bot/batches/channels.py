@@ -23,9 +23,8 @@ from predlagator.bot.batches.keyboards import (
 )
 from predlagator.bot.batches.refs import display
 from predlagator.bot.batches.view import nav_labels
-from predlagator.bot.error_labels import deactivation_label
 from predlagator.bot.redraw import show
-from predlagator.bot.texts import Html, t, tn
+from predlagator.bot.texts import switched_off, t, tn
 from predlagator.db import audit, channels
 from predlagator.db.pool import Pool
 from predlagator.models import Channel, Operator
@@ -35,7 +34,7 @@ PAGE = 10  # one Reactivate button per channel
 
 def channel_line(lang: str, number: int, channel: Channel) -> str:
     """One inactive channel: reference, reason and when."""
-    reason = Html(deactivation_label(lang, channel.deactivated_reason))
+    reason = switched_off(lang, channel.deactivated_code, channel.deactivated_count)
     ref = display(channel.ref)
     if channel.deactivated_at is None:
         return t(lang, "{n}. {ref}: {reason}", n=number, ref=ref, reason=reason)
@@ -114,7 +113,8 @@ async def on_reactivate(
                 "channel",
                 back.id,
                 ref=back.ref,
-                reason=before.deactivated_reason,
+                code=before.deactivated_code,
+                count=before.deactivated_count,
             )
     if before is None:
         await callback.answer(t(lang, "This button is no longer valid"))
@@ -144,7 +144,7 @@ async def on_reactivate_page(
             back = None
         else:
             back = await channels.reactivate_many(conn, [c.id for c in page])
-            reasons = {c.id: c.deactivated_reason for c in page}
+            seen = {c.id: c for c in page}
             for channel in back:
                 await audit.record(
                     conn,
@@ -153,7 +153,8 @@ async def on_reactivate_page(
                     "channel",
                     channel.id,
                     ref=channel.ref,
-                    reason=reasons[channel.id],
+                    code=seen[channel.id].deactivated_code,
+                    count=seen[channel.id].deactivated_count,
                 )
     if back is None:
         await callback.answer(

@@ -10,7 +10,7 @@ from aiogram.types import Message
 
 from predlagator.bot.batches import refs as channel_refs
 from predlagator.bot.batches.refs import MAX_ENTRIES, Invalid, ParsedRefs
-from predlagator.bot.texts import REASON, Html, t
+from predlagator.bot.texts import REASON, Html, cut, echo, t
 from predlagator.db import audit, batches
 from predlagator.db.pool import Pool
 from predlagator.db.rows import Conn
@@ -35,9 +35,8 @@ class ChannelList(Filter):
 
 
 def clean_name(raw: str | None) -> str | None:
-    """A name on one line, cut to NAME_CHARS; None when nothing is left."""
-    name = " ".join((raw or "").split())
-    return name[:NAME_CHARS] or None
+    """A name on one line, cut between words to NAME_CHARS; None when nothing is left."""
+    return cut(" ".join((raw or "").split()), NAME_CHARS) or None
 
 
 async def on_channel_list(
@@ -107,7 +106,7 @@ def invalid_report(invalid: list[Invalid], lang: str) -> str:
         return ""
     lines = [t(lang, "Skipped {n} invalid lines:", n=len(invalid))]
     for item in invalid[:SHOWN_INVALID]:
-        line = item.line if len(item.line) <= _LINE_CHARS else item.line[: _LINE_CHARS - 1] + "…"
+        line = echo(item.line, _LINE_CHARS)
         reason = Html(t(lang, REASON.get(item.reason, REASON["not_a_reference"])))
         lines.append(t(lang, "• {line}: {reason}", line=line, reason=reason))
     if len(invalid) > SHOWN_INVALID:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 from zlib import crc32
 
 from aiogram.filters.callback_data import CallbackData
@@ -92,3 +93,9 @@ def page_start(offset: int, total: int, size: int) -> int:
     if offset < total:
         return offset
     return max(0, (total - 1) // size * size)
+
+
+class FileKind(CallbackData, prefix="fk"):
+    """Under the question about a .txt or .csv file (its reply): a channel list, or a post."""
+
+    choice: Literal["list", "post"]

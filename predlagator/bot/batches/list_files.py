@@ -45,6 +45,12 @@ def kind_of(file_name: str | None, mime_type: str | None) -> Kind | None:
     return Kind.TXT if mime in _TXT_TYPES else None
 
 
+def looks_like_list(parsed: ParsedRefs) -> bool:
+    """Whether a file's entries read as a channel list: at least half look like references
+    (valid or not, so a list with typos still is one; a document's sentences never look so)."""
+    return parsed.entries > 0 and parsed.ref_like * 2 >= parsed.entries
+
+
 def decode(data: bytes) -> str | None:
     """UTF-8 text with or without a byte order mark; None for binary or other encodings."""
     if b"\x00" in data:

@@ -19,18 +19,13 @@ from predlagator.bot.batches.keyboards import (
 )
 from predlagator.bot.batches.refs import display
 from predlagator.bot.redraw import show
-from predlagator.bot.texts import t, tn
+from predlagator.bot.texts import cut, t, tn
 from predlagator.db import batches
 from predlagator.db.pool import Pool
 from predlagator.models import Batch, Channel, Operator, Role
 
 PAGE = 8  # batches per page: one button each
 CHANNELS_PAGE = 20  # channel lines per page of an open batch
-_LABEL = 40  # Telegram cuts long button labels; the id keeps batches apart
-
-
-def _label(text: str) -> str:
-    return text if len(text) <= _LABEL else text[: _LABEL - 1] + "…"
 
 
 def nav_labels(lang: str) -> tuple[str, str]:
@@ -67,7 +62,7 @@ async def render_list(
         for b in found
     ]
     hint = t(lang, "Tap a batch to open it.")
-    buttons = [[button(_label(f"#{b.id} {b.name}"), BatchView(id=b.id, offset=0))] for b in found]
+    buttons = [[button(cut(f"#{b.id} {b.name}"), BatchView(id=b.id, offset=0))] for b in found]
     prev = BatchesPage(offset=max(offset - PAGE, 0)) if offset else None
     next_ = BatchesPage(offset=offset + PAGE) if offset + PAGE < total else None
     buttons.append(nav_row(prev, next_, nav_labels(lang)))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 import logging
 from datetime import UTC, datetime
 from enum import Enum
+from zoneinfo import ZoneInfo
 
 import procrastinate
 from aiogram import Bot
@@ -13,9 +15,10 @@ from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from predlagator.bot.campaigns.keyboards import CampaignAction
+from predlagator.bot.campaigns.wizard.start_time import show
 from predlagator.bot.redraw import not_modified
 from predlagator.bot.reports.keyboards import report_buttons
-from predlagator.bot.texts import N_, STATUS, Html, duration, t
+from predlagator.bot.texts import N_, STATUS, Html, duration, error, t
 from predlagator.db import campaigns
 from predlagator.db.pool import Pool
 from predlagator.models import FINISHED, Campaign, CampaignStatus, Progress
@@ -23,6 +26,7 @@ from predlagator.queue import defer
 
 S = CampaignStatus
 CELLS = 10
+UTC_ZONE = ZoneInfo("UTC")
 BUTTON = {
     "start": N_("▶️ Start"),
     "pause": N_("⏸ Pause"),
@@ -39,16 +43,34 @@ def progress_bar(done: int, total: int) -> str:
     return f"{'█' * filled}{'░' * (CELLS - filled)} {int(share * 100)}%"
 
 
+def waits_for_start(campaign: Campaign, now: datetime | None = None) -> bool:
+    """Scheduled for a moment still ahead (rather than starting right now)."""
+    start_at = campaign.start_at
+    return (
+        campaign.status is S.SCHEDULED
+        and start_at is not None
+        and start_at > (now or datetime.now(UTC))
+    )
+
+
 def render_card(
-    campaign: Campaign, progress: Progress, lang: str, now: datetime | None = None
+    campaign: Campaign,
+    progress: Progress,
+    lang: str,
+    now: datetime | None = None,
+    *,
+    zone: ZoneInfo = UTC_ZONE,
 ) -> str:
-    """The card's HTML: name and id, status, bar, counts, pace and ETA (or the time it took)."""
-    lines = [
-        f"<b>{html.escape(campaign.name)}</b> · #{campaign.id}",
-        t(lang, STATUS[campaign.status.value]),
-    ]
+    """The card's HTML: name and id, status, bar, counts, pace and ETA (or the time it took).
+
+    A campaign waiting for its start time says when, in `zone` (TIMEZONE), and nothing more.
+    """
+    title = f"<b>{html.escape(campaign.name)}</b> · #{campaign.id}"
+    if waits_for_start(campaign, now) and campaign.start_at is not None:
+        return f"{title}\n{scheduled_for(campaign.start_at, lang, zone)}"
+    lines = [title, t(lang, STATUS[campaign.status.value])]
     if campaign.status_reason and campaign.status in {S.PAUSED, S.WAITING, S.CANCELLED}:
-        lines.append(t(lang, "Reason: {reason}", reason=campaign.status_reason))
+        lines.append(t(lang, "Reason: {reason}", reason=error(lang, campaign.status_reason)))
     if campaign.status is S.WAITING and campaign.resume_at is not None:
         lines.append(_wait(campaign.resume_at, lang, now or datetime.now(UTC)))
     if campaign.status is S.SCHEDULED and progress.total == 0:
@@ -57,12 +79,41 @@ def render_card(
     if campaign.status is S.CANCELLED and campaign.started_at is None:
         lines.append(t(lang, "Cancelled before it started."))
         return "\n".join(lines)
-    lines.append(progress_bar(progress.done, progress.total))
-    counts = progress.model_dump(include={"sent", "failed", "queued", "total"})
-    counts["queued"] = progress.pending
-    lines.append(t(lang, "Sent {sent} · failed {failed} · queued {queued} of {total}", **counts))
+    # The bar is the posts that went (or failed trying), so a cancel does not fill it.
+    lines.append(progress_bar(progress.sent + progress.failed, progress.total))
+    lines.append(counts(campaign, progress, lang))
     lines.append(_pace_or_took(campaign, progress, lang))
     return "\n".join(lines)
+
+
+# The counts of a finished campaign, by what is there to say besides sent and failed.
+_ENDED = {
+    (False, False): N_("Sent {sent} · failed {failed} of {total}"),
+    (True, False): N_("Sent {sent} · failed {failed} · cancelled {cancelled} of {total}"),
+    (False, True): N_("Sent {sent} · failed {failed} · sending {sending} of {total}"),
+    (True, True): N_(
+        "Sent {sent} · failed {failed} · cancelled {cancelled} · sending {sending} of {total}"
+    ),
+}
+
+
+def counts(campaign: Campaign, progress: Progress, lang: str) -> str:
+    """Sent, failed and queued; once it ended, the cancelled and those still on their way."""
+    numbers = progress.model_dump(include={"sent", "failed", "cancelled", "sending", "total"})
+    if campaign.status in FINISHED:
+        key = _ENDED[progress.cancelled > 0, progress.sending > 0]
+        return t(lang, key, **numbers)
+    return t(
+        lang,
+        "Sent {sent} · failed {failed} · queued {queued} of {total}",
+        queued=progress.pending,
+        **numbers,
+    )
+
+
+def scheduled_for(start_at: datetime, lang: str, zone: ZoneInfo) -> str:
+    """ "🕐 Scheduled for 2030-03-05 09:05 Europe/Moscow"."""
+    return t(lang, "🕐 Scheduled for {at}", at=show(start_at, zone))
 
 
 def _wait(resume_at: datetime, lang: str, now: datetime) -> str:
@@ -77,8 +128,13 @@ def _pace_or_took(campaign: Campaign, progress: Progress, lang: str) -> str:
         if campaign.finished_at is None:  # cancelled, a post still on its way
             return t(lang, "Stopping: waiting for the posts already on their way…")
         return t(lang, "Took {took}", took=took(campaign, lang))
+    rate = f"{campaign.rate_per_minute:g}"
+    if campaign.status is not S.RUNNING:
+        # Nothing goes out while it is a draft, starting, paused or waiting (the wait line says
+        # when it resumes): no time left to promise, only the pace.
+        return t(lang, "{rate}/min", rate=rate)
     eta = duration(lang, progress.eta_minutes)
-    return t(lang, "{rate}/min · about {eta} left", rate=f"{campaign.rate_per_minute:g}", eta=eta)
+    return t(lang, "{rate}/min · about {eta} left", rate=rate, eta=eta)
 
 
 def took(campaign: Campaign, lang: str) -> Html:
@@ -88,21 +144,25 @@ def took(campaign: Campaign, lang: str) -> Html:
     return duration(lang, (campaign.finished_at - campaign.started_at).total_seconds() / 60)
 
 
-def card_keyboard(campaign: Campaign) -> InlineKeyboardMarkup | None:
-    """Start on a draft; Pause or Resume, Cancel and Refresh until it ends; then the report."""
+def card_keyboard(campaign: Campaign, *, viewer: bool = False) -> InlineKeyboardMarkup | None:
+    """Start on a draft; Pause or Resume, Cancel and Refresh until it ends; then the report.
+
+    A viewer gets only what it may press: Refresh, and the report once there is one.
+    """
     if campaign.status in FINISHED:
         # A report exists once a campaign that started has ended (posts in flight recorded).
         if campaign.started_at is None or campaign.finished_at is None:
             return None
         return report_buttons([(campaign.id, t(campaign.language, "📊 Report"))])
     if campaign.status is S.DRAFT:
-        return InlineKeyboardMarkup(inline_keyboard=[[_button(campaign, "start")]])
+        start = [_button(campaign, "start")]
+        return None if viewer else InlineKeyboardMarkup(inline_keyboard=[start])
+    refresh = [_button(campaign, "refresh")]
+    if viewer:
+        return InlineKeyboardMarkup(inline_keyboard=[refresh])
     first = "resume" if campaign.status is S.PAUSED else "pause"
     return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [_button(campaign, first), _button(campaign, "cancel")],
-            [_button(campaign, "refresh")],
-        ]
+        inline_keyboard=[[_button(campaign, first), _button(campaign, "cancel")], refresh]
     )
 
 
@@ -116,15 +176,24 @@ def _button(campaign: Campaign, action: str) -> InlineKeyboardButton:
 log = logging.getLogger(__name__)
 
 
-async def send(bot: Bot, pool: Pool, campaign: Campaign, chat_id: int) -> int:
+def digest(text: str, markup: InlineKeyboardMarkup | None) -> str:
+    """A short fingerprint of what a card shows, to tell whether a redraw would change it."""
+    shown = text + "\n" + (markup.model_dump_json() if markup is not None else "")
+    return hashlib.sha256(shown.encode()).hexdigest()[:32]
+
+
+async def send(bot: Bot, pool: Pool, campaign: Campaign, chat_id: int, *, zone: ZoneInfo) -> int:
     """Send a fresh card for the campaign into `chat_id` and remember it; return its id."""
     async with pool.connection() as conn:
         progress = await campaigns.progress(conn, campaign.id)
     assert progress is not None  # the campaign row exists, so its progress row does
-    text = render_card(campaign, progress, campaign.language)
-    message = await bot.send_message(chat_id, text, reply_markup=card_keyboard(campaign))
+    text = render_card(campaign, progress, campaign.language, zone=zone)
+    markup = card_keyboard(campaign)
+    message = await bot.send_message(chat_id, text, reply_markup=markup)
     async with pool.connection() as conn:
-        await campaigns.set_card(conn, campaign.id, chat_id, message.message_id)
+        await campaigns.set_card(
+            conn, campaign.id, chat_id, message.message_id, digest(text, markup)
+        )
     return message.message_id
 
 
@@ -132,13 +201,24 @@ class Drawn(Enum):
     """What drawing a card came to."""
 
     CHANGED = "changed"  # the card was edited, or sent
-    SAME = "same"  # Telegram says the card already shows exactly this
+    SAME = "same"  # the card already shows exactly this (we know, or Telegram says so)
     NONE = "none"  # no campaign, no chat, or no card and none wanted
     LATER = "later"  # Telegram asked us to slow down; a refresh is queued for then
 
 
-async def draw(bot: Bot, pool: Pool, campaign_id: int, *, send_missing: bool = True) -> Drawn:
-    """Bring the campaign's card up to date, sending one if it has none and `send_missing`."""
+async def draw(
+    bot: Bot,
+    pool: Pool,
+    campaign_id: int,
+    *,
+    zone: ZoneInfo,
+    send_missing: bool = True,
+    force: bool = False,
+) -> Drawn:
+    """Bring the campaign's card up to date, sending one if it has none and `send_missing`.
+
+    A card that already shows this is left alone (no request at all) unless `force`.
+    """
     async with pool.connection() as conn:
         campaign = await campaigns.get(conn, campaign_id)
         progress = await campaigns.progress(conn, campaign_id)
@@ -147,31 +227,47 @@ async def draw(bot: Bot, pool: Pool, campaign_id: int, *, send_missing: bool = T
     if campaign.card_message_id is None:
         if not send_missing:
             return Drawn.NONE
-        await send(bot, pool, campaign, campaign.chat_id)
+        await send(bot, pool, campaign, campaign.chat_id, zone=zone)
         return Drawn.CHANGED
+    text = render_card(campaign, progress, campaign.language, zone=zone)
+    markup = card_keyboard(campaign)
+    shown = digest(text, markup)
+    if shown == campaign.card_digest and not force:
+        return Drawn.SAME
+    drawn = Drawn.CHANGED
     try:
         await bot.edit_message_text(
-            text=render_card(campaign, progress, campaign.language),
+            text=text,
             chat_id=campaign.chat_id,
             message_id=campaign.card_message_id,
-            reply_markup=card_keyboard(campaign),
+            reply_markup=markup,
         )
     except TelegramBadRequest as exc:
-        if not_modified(exc):
-            return Drawn.SAME
-        if "message to edit not found" not in exc.message:
-            raise
-        # The operator deleted the card: put a new one at the bottom of the chat.
-        await send(bot, pool, campaign, campaign.chat_id)
-    return Drawn.CHANGED
+        if not not_modified(exc):
+            if "message to edit not found" not in exc.message:
+                raise
+            # The operator deleted the card: put a new one at the bottom of the chat.
+            await send(bot, pool, campaign, campaign.chat_id, zone=zone)
+            return Drawn.CHANGED
+        drawn = Drawn.SAME
+    async with pool.connection() as conn:
+        await campaigns.card_drawn(conn, campaign.id, campaign.card_message_id, shown)
+    return drawn
 
 
 async def redraw(
-    bot: Bot, pool: Pool, app: procrastinate.App, campaign_id: int, *, send_missing: bool = True
+    bot: Bot,
+    pool: Pool,
+    app: procrastinate.App,
+    campaign_id: int,
+    *,
+    zone: ZoneInfo,
+    send_missing: bool = True,
+    force: bool = False,
 ) -> Drawn:
     """Draw the card now, or when Telegram says so if it asks us to slow down."""
     try:
-        return await draw(bot, pool, campaign_id, send_missing=send_missing)
+        return await draw(bot, pool, campaign_id, zone=zone, send_missing=send_missing, force=force)
     except TelegramRetryAfter as exc:
         log.info("card redraw postponed", extra={"campaign_id": campaign_id, "s": exc.retry_after})
         await defer.refresh_progress(app, campaign_id, delay_s=exc.retry_after)

@@ -31,13 +31,13 @@ from predlagator.bot.campaigns.lifecycle import (
     unsent,
     why_not,
 )
-from predlagator.bot.texts import t, tn
+from predlagator.bot.texts import echo, t, tn
 from predlagator.db import campaign_lookup
 
 log = logging.getLogger(__name__)
 
 PICK_LIMIT = 10
-SHOWN_NAME = 64  # how much of an unknown name a reply repeats
+ANSWER_MAX = 200  # Telegram's limit for the answer under a pressed button
 
 
 @dataclass
@@ -76,7 +76,8 @@ async def ask_cancel(campaign_id: int, tools: Tools) -> Answer:
 def parse_id(args: str) -> int | None:
     """The campaign id of `/pause 5` (a leading # is fine)."""
     text = args.strip().lstrip("#")
-    return int(text) if text.isdigit() and len(text) < 19 else None
+    # ASCII digits only: isdigit() alone takes "²", which int() refuses.
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else None
 
 
 async def on_command(message: Message, command: CommandObject, tools: Tools) -> None:
@@ -101,14 +102,14 @@ async def by_name(control: Control, name: str, chat_id: int, tools: Tools) -> An
         found = await campaign_lookup.by_name(conn, name, limit=PICK_LIMIT)
     lang = tools.lang
     if not found:
-        return Answer(t(lang, "No campaign called «{name}».", name=name[:SHOWN_NAME]))
+        return Answer(t(lang, "No campaign called «{name}».", name=echo(name)))
     fitting = [c for c in found if c.status in control.applies_to]
     if len(found) == 1 or len(fitting) == 1:
         # The one campaign of that name, or the only one the control fits (the others ended).
         return await act(control, (fitting or found)[0].id, chat_id, tools)
     # Offer those the control fits; if none does, all, so each press says why not.
     fitting = fitting or found
-    text = t(lang, "Several campaigns are called «{name}». Which one?", name=name[:SHOWN_NAME])
+    text = t(lang, "Several campaigns are called «{name}». Which one?", name=echo(name))
     return Answer(text, picker(control.action, fitting, lang))
 
 
@@ -129,6 +130,11 @@ async def candidates(control: Control, tools: Tools) -> Answer:
     return Answer(text, picker(control.action, found[:PICK_LIMIT], lang))
 
 
+def short(text: str) -> str:
+    """A text that fits under a pressed button (a stop reason can be long)."""
+    return text if len(text) <= ANSWER_MAX else text[: ANSWER_MAX - 1] + "…"
+
+
 def _chat_id(callback: CallbackQuery) -> int:
     return callback.message.chat.id if callback.message else callback.from_user.id
 
@@ -141,7 +147,7 @@ async def on_card_press(
     answer = await act(control, callback_data.id, _chat_id(callback), tools)
     if answer.markup is None:
         toast = control.toast if answer.changed else None
-        await callback.answer(t(tools.lang, toast) if toast else answer.text)
+        await callback.answer(t(tools.lang, toast) if toast else short(answer.text))
         return
     # The cancel question goes below the card, which stays as it is.
     await tools.bot.send_message(_chat_id(callback), answer.text, reply_markup=answer.markup)
@@ -153,7 +159,7 @@ async def on_pick(callback: CallbackQuery, callback_data: PickCampaign, tools: T
     control = CONTROLS[callback_data.action]
     answer = await act(control, callback_data.id, _chat_id(callback), tools)
     if not answer.changed and answer.markup is None:
-        await callback.answer(answer.text)  # the picker stays for another choice
+        await callback.answer(short(answer.text))  # the picker stays for another choice
         return
     await _replace(callback, tools, answer.text, answer.markup)
     await callback.answer()
@@ -176,8 +182,26 @@ async def on_cancel_answer(
     if not outcome.changed:
         await callback.answer(outcome.text)
         return
+    if outcome.on_card and await _delete(callback, tools):
+        # The card shows the cancel and the report follows: the answered question would only
+        # repeat them.
+        await callback.answer(t(tools.lang, CANCEL.toast or CANCEL.done, id=callback_data.id))
+        return
     await _replace(callback, tools, outcome.text)
     await callback.answer()
+
+
+async def _delete(callback: CallbackQuery, tools: Tools) -> bool:
+    """Delete the pressed message; False if there is none or Telegram refuses (too old)."""
+    message = callback.message
+    if message is None:
+        return False
+    try:
+        await tools.bot.delete_message(message.chat.id, message.message_id)
+    except TelegramBadRequest as exc:
+        log.info("pressed message not deleted", extra={"error": exc.message})
+        return False
+    return True
 
 
 async def _replace(
@@ -203,7 +227,10 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 async def with_tools(handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
     """Inner middleware: hand the handlers their `tools` in one piece."""
-    data["tools"] = Tools(data["bot"], data["pool"], data["queue"], data["operator"], data["lang"])
+    zone = data["settings"].zone
+    data["tools"] = Tools(
+        data["bot"], data["pool"], data["queue"], data["operator"], data["lang"], zone
+    )
     return await handler(event, data)
 
 

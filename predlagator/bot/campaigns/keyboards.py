@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from predlagator.bot.texts import STATUS, t
+from predlagator.bot.texts import STATUS, cut, t
 from predlagator.models import Campaign
 
 # Telegram limits a button label; long names are cut, the id keeps them apart.
@@ -36,8 +36,7 @@ class CancelAnswer(CallbackData, prefix="cx"):
 
 
 def _label(campaign: Campaign, lang: str) -> str:
-    name = campaign.name if len(campaign.name) <= _NAME else campaign.name[: _NAME - 1] + "…"
-    return f"#{campaign.id} {name} · {t(lang, STATUS[campaign.status.value])}"
+    return f"#{campaign.id} {cut(campaign.name, _NAME)} · {t(lang, STATUS[campaign.status.value])}"
 
 
 def picker(action: str, found: Sequence[Campaign], lang: str) -> InlineKeyboardMarkup:

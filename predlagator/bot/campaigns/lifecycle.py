@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import procrastinate
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 
 from predlagator.bot.campaigns import card
-from predlagator.bot.texts import N_, t
-from predlagator.db import audit, campaign_lookup, campaigns
+from predlagator.bot.campaigns.wizard.start_time import show
+from predlagator.bot.texts import N_, error, t
+from predlagator.db import accounts, audit, campaign_lookup, campaigns
 from predlagator.db.pool import Pool
-from predlagator.models import FINISHED, Campaign, CampaignStatus, Operator
+from predlagator.models import FINISHED, Account, Campaign, CampaignStatus, Operator
 from predlagator.queue import defer
 
 log = logging.getLogger(__name__)
@@ -72,6 +74,7 @@ CANCEL = Control(
     N_("Campaign #{id} cancelled."),
     N_("No campaign is in progress, so there is nothing to cancel."),
     N_("Which campaign to cancel?"),
+    N_("Cancelled"),
 )
 CONTROLS = {c.action: c for c in (START, PAUSE, RESUME, CANCEL)}
 BY_COMMAND = {c.command: c for c in CONTROLS.values()}
@@ -96,6 +99,18 @@ _FALLBACK = {
     "resume": N_("Campaign #{id} is not paused."),
     "cancel": N_("Campaign #{id} has already finished."),
 }
+# Start and Resume make a campaign send: refused while its account cannot (it would show running
+# while nothing drains it). An account stops on an account-fatal error, for good.
+_ACCOUNT_STOPPED = {
+    "start": N_(
+        "Campaign #{id} can't start: its account {name} is stopped, so nothing would be sent. "
+        "{reason}."
+    ),
+    "resume": N_(
+        "Campaign #{id} can't resume: its account {name} is stopped, so nothing would be sent. "
+        "{reason}."
+    ),
+}
 _ENDED = {
     S.COMPLETED: N_("Campaign #{id} has already finished."),
     S.CANCELLED: N_("Campaign #{id} was cancelled."),
@@ -116,6 +131,7 @@ class Outcome:
 
     changed: bool
     text: str
+    on_card: bool = False  # the campaign's card shows the change (or will in a moment)
 
 
 @dataclass
@@ -127,62 +143,92 @@ class Tools:
     queue: procrastinate.App
     operator: Operator
     lang: str
+    zone: ZoneInfo  # TIMEZONE, in which the card shows a start time
 
 
 async def carry_out(control: Control, campaign_id: int, chat_id: int, tools: Tools) -> Outcome:
     """Move the campaign as `control` says, audited, then update its card and the workers."""
-    campaign, found = await _move(control, campaign_id, tools)
-    if campaign is None:
-        return Outcome(False, why_not(control, found, campaign_id, tools.lang))
+    moved = await _move(control, campaign_id, tools)
+    if isinstance(moved, str):
+        return Outcome(False, moved)
+    campaign, text = moved, t(tools.lang, control.done, id=campaign_id)
+    on_card = False
     if control is START:
         await _launch(campaign, chat_id, tools)
     elif control is CANCEL:
-        await _after_cancel(campaign, tools)
+        on_card = await _after_cancel(campaign, tools)
     else:
-        if control is RESUME:
+        if campaign.status is S.RUNNING:  # resumed
             await defer.kick_drain(tools.queue, campaign.account_id)
+        elif campaign.status is S.SCHEDULED and campaign.start_at is not None:
+            # Resumed before its start time: the launch deferred for then starts it.
+            at = show(campaign.start_at, tools.zone)
+            text = t(
+                tools.lang, "Campaign #{id} resumed: it starts at {at}.", id=campaign_id, at=at
+            )
         # Pausing needs nothing more: the drain reads the status before every post.
-        await card.redraw(tools.bot, tools.pool, tools.queue, campaign.id)
-    return Outcome(True, t(tools.lang, control.done, id=campaign_id))
+        await card.redraw(tools.bot, tools.pool, tools.queue, campaign.id, zone=tools.zone)
+    return Outcome(True, text, on_card)
 
 
-async def _move(
-    control: Control, campaign_id: int, tools: Tools
-) -> tuple[Campaign | None, Campaign | None]:
-    """Change the status and audit it in one transaction; return (changed, found if not)."""
+async def _move(control: Control, campaign_id: int, tools: Tools) -> Campaign | str:
+    """Change the status and audit it in one transaction; the campaign, or why it did not."""
     async with tools.pool.connection() as conn, conn.transaction():
         details: dict[str, int] = {}
+        if control.action in _ACCOUNT_STOPPED:
+            account = await accounts.of_campaign(conn, campaign_id)
+            if account is not None and account.status != "active":
+                found = await campaigns.get(conn, campaign_id)
+                if found is not None and found.status in control.applies_to:
+                    return _stopped(control, campaign_id, account, tools.lang)
         if control is CANCEL:
             details["not_sent"] = await campaign_lookup.unsent(conn, campaign_id)
             changed = await campaigns.cancel(conn, campaign_id)
+        elif control is RESUME:
+            changed = await campaigns.resume(conn, campaign_id)
         else:
             changed = await campaigns.transition(
                 conn, campaign_id, control.to, from_states=control.applies_to
             )
         if changed is None:
-            return None, await campaigns.get(conn, campaign_id)
+            found = await campaigns.get(conn, campaign_id)
+            return why_not(control, found, campaign_id, tools.lang)
         action = f"campaign.{control.action}"
         await audit.record(conn, tools.operator.user_id, action, "campaign", campaign_id, **details)
-    return changed, None
+    return changed
+
+
+def _stopped(control: Control, campaign_id: int, account: Account, lang: str) -> str:
+    """Why a campaign of a stopped account does not start or resume, the stop in words."""
+    reason = error(lang, account.stop_reason)
+    return t(
+        lang, _ACCOUNT_STOPPED[control.action], id=campaign_id, name=account.name, reason=reason
+    )
 
 
 async def _launch(campaign: Campaign, chat_id: int, tools: Tools) -> None:
     """Put the card in the chat and ask a worker to launch the campaign."""
     try:
-        await card.send(tools.bot, tools.pool, campaign, chat_id)
+        await card.send(tools.bot, tools.pool, campaign, chat_id, zone=tools.zone)
     except TelegramAPIError:
         # Launching matters more than the card; the notifier draws one with the first progress.
         log.warning("card not sent", exc_info=True, extra={"campaign_id": campaign.id})
     await defer.launch_campaign(tools.queue, campaign.id)
 
 
-async def _after_cancel(campaign: Campaign, tools: Tools) -> None:
-    """Show the cancel on the card; report it if it has ended and had ever started."""
-    await card.redraw(tools.bot, tools.pool, tools.queue, campaign.id, send_missing=False)
+async def _after_cancel(campaign: Campaign, tools: Tools) -> bool:
+    """Show the cancel on the card; report it if it has ended and had ever started.
+
+    True when a card shows it. The report's own redraw of the card then finds nothing new.
+    """
+    drawn = await card.redraw(
+        tools.bot, tools.pool, tools.queue, campaign.id, zone=tools.zone, send_missing=False
+    )
     # A post still on its way ends it when the drain records that post, and the drain reports
     # then; a campaign that never started has nothing to report.
     if campaign.finished_at is not None and campaign.started_at is not None:
         await defer.campaign_finished(tools.queue, campaign.id)
+    return drawn is not card.Drawn.NONE
 
 
 async def unsent(pool: Pool, campaign_id: int) -> tuple[Campaign | None, int]:

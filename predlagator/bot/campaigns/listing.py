@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import html
-from datetime import UTC, datetime
-
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
@@ -12,15 +9,18 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from predlagator.bot.access.viewers import READ_ONLY
-from predlagator.bot.campaigns.card import card_keyboard, render_card
-from predlagator.bot.campaigns.wizard.keyboards import cut
-from predlagator.bot.campaigns.wizard.start_time import show
+from predlagator.bot.campaigns.card import (
+    card_keyboard,
+    render_card,
+    scheduled_for,
+    waits_for_start,
+)
 from predlagator.bot.redraw import not_modified
-from predlagator.bot.texts import STATUS, Html, t
+from predlagator.bot.texts import STATUS, Html, cut, t
 from predlagator.config import Settings
 from predlagator.db import campaigns
 from predlagator.db.pool import Pool
-from predlagator.models import Campaign, CampaignStatus
+from predlagator.models import Campaign, Operator, Role
 
 PAGE = 10
 # Numbers in forged callback data beyond PostgreSQL's bigint would fail the query.
@@ -39,20 +39,10 @@ class OpenCampaign(CallbackData, prefix="co"):
     id: int
 
 
-def waits_for_start(campaign: Campaign) -> bool:
-    """Scheduled for a moment still ahead (rather than starting right now)."""
-    start_at = campaign.start_at
-    return (
-        campaign.status is CampaignStatus.SCHEDULED
-        and start_at is not None
-        and start_at > datetime.now(UTC)
-    )
-
-
 def status_of(campaign: Campaign, settings: Settings, lang: str) -> str:
     """The status as the list shows it; a campaign waiting for its start time says when."""
     if waits_for_start(campaign) and campaign.start_at is not None:
-        return t(lang, "🕐 Scheduled for {at}", at=show(campaign.start_at, settings.zone))
+        return scheduled_for(campaign.start_at, lang, settings.zone)
     return t(lang, STATUS[campaign.status.value])
 
 
@@ -129,30 +119,38 @@ async def on_page(
     await callback.answer()
 
 
+async def view(
+    pool: Pool, settings: Settings, campaign_id: int, lang: str, *, viewer: bool
+) -> tuple[str, InlineKeyboardMarkup | None] | None:
+    """A campaign's card as it is now, with the buttons the one looking may press."""
+    if not 0 < campaign_id < MAX_ID:
+        return None
+    async with pool.connection() as conn:
+        campaign = await campaigns.get(conn, campaign_id)
+        progress = await campaigns.progress(conn, campaign_id)
+    if campaign is None or progress is None:
+        return None
+    text = render_card(campaign, progress, lang, zone=settings.zone)
+    return text, card_keyboard(campaign, viewer=viewer)
+
+
 async def on_open(
     callback: CallbackQuery,
     callback_data: OpenCampaign,
     bot: Bot,
     pool: Pool,
     settings: Settings,
+    operator: Operator,
     lang: str,
 ) -> None:
     """Show the campaign's card as it is now (the live card stays where it is)."""
-    campaign = progress = None
-    if 0 < callback_data.id < MAX_ID:
-        async with pool.connection() as conn:
-            campaign = await campaigns.get(conn, callback_data.id)
-            progress = await campaigns.progress(conn, callback_data.id)
-    if campaign is None or progress is None:
+    viewer = operator.role is Role.VIEWER
+    shown = await view(pool, settings, callback_data.id, lang, viewer=viewer)
+    if shown is None:
         await callback.answer(t(lang, "No campaign #{id}.", id=callback_data.id))
         return
-    text = render_card(campaign, progress, lang)
-    if waits_for_start(campaign):
-        # Not "starting" yet: the launch comes at its time.
-        name = html.escape(campaign.name)
-        text = f"<b>{name}</b> · #{campaign.id}\n{status_of(campaign, settings, lang)}"
     chat_id = callback.message.chat.id if callback.message else callback.from_user.id
-    await bot.send_message(chat_id, text, reply_markup=card_keyboard(campaign))
+    await bot.send_message(chat_id, shown[0], reply_markup=shown[1])
     await callback.answer()
 
 

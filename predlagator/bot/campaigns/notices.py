@@ -10,13 +10,13 @@ import procrastinate
 from procrastinate import JobContext
 
 from predlagator.bot import notifications
+from predlagator.bot.batches.refs import display
 from predlagator.bot.campaigns import card
-from predlagator.bot.campaigns.card import took
 from predlagator.bot.reports import sending as report_send
-from predlagator.bot.texts import N_, duration, t, tn
+from predlagator.bot.texts import duration, error, switched_off, t, tn
 from predlagator.db import campaigns
-from predlagator.models import Campaign, CampaignStatus
-from predlagator.queue import defer, names
+from predlagator.models import Campaign
+from predlagator.queue import names
 
 log = logging.getLogger(__name__)
 
@@ -29,30 +29,21 @@ SHOWN_CHANNELS = 20
 async def refresh_progress(context: JobContext, campaign_id: int) -> None:
     """Redraw the campaign's card (or send it if there is none yet)."""
     bot, pool = notifications.deps(context)
-    await card.redraw(bot, pool, context.app, campaign_id)
+    await card.redraw(bot, pool, context.app, campaign_id, zone=notifications.zone(context))
 
 
 @blueprint.task(name=names.CAMPAIGN_FINISHED, **notifications.TASK)
 async def campaign_finished(context: JobContext, campaign_id: int) -> None:
-    """Draw the final card and report the outcome in the campaign's language."""
+    """Draw the final card (unless it shows it already) and send the report, in the campaign's
+    language: the report's text says how it ended, so nothing else is said."""
     bot, pool = notifications.deps(context)
-    await card.redraw(bot, pool, context.app, campaign_id)
+    await card.redraw(bot, pool, context.app, campaign_id, zone=notifications.zone(context))
     async with pool.connection() as conn:
         campaign = await campaigns.get(conn, campaign_id)
-        progress = await campaigns.progress(conn, campaign_id)
-    if campaign is None or progress is None or campaign.chat_id is None:
+    if campaign is None or campaign.chat_id is None:
         return
-    lang = campaign.language
-    key = (
-        N_("Campaign #{id} cancelled: {sent} sent, {failed} failed (of {total}), took {took}.")
-        if campaign.status is CampaignStatus.CANCELLED
-        else N_("Campaign #{id} completed: {sent} sent, {failed} failed (of {total}), took {took}.")
-    )
-    counts = progress.model_dump(include={"sent", "failed", "total"})
-    text = t(lang, key, id=campaign.id, took=took(campaign, lang), **counts)
-    if await notifications.say(context, bot, campaign.chat_id, text):
-        # Only after the message went out: a postponed one runs this job again, report and all.
-        await defer.send_report(context.app, campaign.id, campaign.chat_id, lang)
+    # Whatever Telegram postpones comes later as a send_report job, never twice.
+    await report_send.send(context.app, bot, pool, campaign.id, campaign.chat_id, campaign.language)
 
 
 @blueprint.task(name=names.SEND_REPORT, **notifications.TASK)
@@ -102,10 +93,10 @@ def event_text(campaign: Campaign, event: str, params: dict[str, Any]) -> str | 
     if event == "account_stopped":
         return t(
             lang,
-            "Campaign #{id} paused: the sending account stopped ({reason}). Fix it, then press "
+            "Campaign #{id} paused: the sending account stopped. {reason}. Fix it, then press "
             "Resume.",
             id=cid,
-            reason=params.get("reason") or "?",
+            reason=error(lang, params.get("reason")),
         )
     if event == "channels_deactivated":
         return _deactivated(lang, cid, list(params.get("channels") or []))
@@ -123,8 +114,11 @@ def _deactivated(lang: str, campaign_id: int, channels: list[dict[str, Any]]) ->
         )
     ]
     for item in channels[:SHOWN_CHANNELS]:
-        ref, why = item.get("ref") or "?", item.get("reason") or "?"
-        lines.append(t(lang, "• {line}: {reason}", line=ref, reason=why))
+        ref = item.get("ref")
+        # A notice queued before the reason became data (0007) has "reason": the code, or
+        # "CODE ×5", shown as it is beside the words for a refusal.
+        why = switched_off(lang, item.get("code") or item.get("reason"), item.get("count"))
+        lines.append(t(lang, "• {line}: {reason}", line=display(ref) if ref else "?", reason=why))
     if len(channels) > SHOWN_CHANNELS:
         lines.append(t(lang, "…and {n} more", n=len(channels) - SHOWN_CHANNELS))
     return "\n".join(lines)

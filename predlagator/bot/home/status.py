@@ -9,7 +9,7 @@ from aiogram.filters import Command
 from aiogram.types import Message
 
 from predlagator.bot.access.viewers import READ_ONLY
-from predlagator.bot.texts import N_, STATUS, duration, t
+from predlagator.bot.texts import STATUS, duration, error, t, tn
 from predlagator.db import accounts, status, testsend
 from predlagator.db.accounts import lock_key
 from predlagator.db.pool import Pool
@@ -20,16 +20,22 @@ STALE_HEARTBEAT_S = 60.0
 
 
 def worker_line(lang: str, state: status.WorkerState) -> str:
-    """One line on the freshest worker heartbeat."""
+    """One line: how many queue workers beat lately, and the freshest heartbeat."""
     age = state.heartbeat_age_s
     if age is None:
         return t(lang, "⚠️ No worker running.")
-    key = (
-        N_("✅ Worker alive ({n}), last heartbeat {age} ago.")
-        if age <= STALE_HEARTBEAT_S
-        else N_("⚠️ No worker heartbeat for {age}; it may be down.")
+    ago = duration(lang, age / 60)
+    if not state.workers:
+        return t(lang, "⚠️ No worker heartbeat for {age}; it may be down.", age=ago)
+    # Every process that runs jobs counts, the bot's notifications worker among them; whether
+    # anything sends is said per account, by who holds its session.
+    return tn(
+        lang,
+        "✅ {n} worker running (the bot's counts too), last heartbeat {age} ago.",
+        "✅ {n} workers running (the bot's counts too), last heartbeat {age} ago.",
+        state.workers,
+        age=ago,
     )
-    return t(lang, key, n=state.workers, age=duration(lang, age // 60))  # whole minutes passed
 
 
 def account_line(lang: str, account: Account, now: datetime, *, held: bool = False) -> str:
@@ -38,9 +44,9 @@ def account_line(lang: str, account: Account, now: datetime, *, held: bool = Fal
     if account.status == "stopped":
         line = t(
             lang,
-            "• {name}: stopped ({reason})",
+            "• {name}: stopped. {reason}.",
             name=account.name,
-            reason=account.stop_reason or "?",
+            reason=error(lang, account.stop_reason),
         )
     else:
         line = t(lang, "• {name}: active", name=account.name)
@@ -59,7 +65,7 @@ def account_line(lang: str, account: Account, now: datetime, *, held: bool = Fal
 async def cmd_status(message: Message, pool: Pool, lang: str) -> None:
     """/status: one message with the worker, accounts, queues and active campaigns."""
     async with pool.connection() as conn:
-        worker = await status.worker(conn)
+        worker = await status.worker(conn, STALE_HEARTBEAT_S)
         everyone = await accounts.list_all(conn)
         # The bot's own queue worker beats too: a heartbeat alone doesn't mean anything sends.
         held = {a.id: await testsend.session_held(conn, lock_key(a.name)) for a in everyone}

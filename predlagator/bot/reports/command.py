@@ -10,7 +10,7 @@ from aiogram.types import CallbackQuery, Message
 from predlagator.bot.access.viewers import READ_ONLY
 from predlagator.bot.reports import sending
 from predlagator.bot.reports.keyboards import ReportCampaign, report_buttons
-from predlagator.bot.texts import t
+from predlagator.bot.texts import N_, echo, t
 from predlagator.db import campaigns
 from predlagator.db import report as db_report
 from predlagator.db.pool import Pool
@@ -23,13 +23,15 @@ NOT_STARTED = frozenset({CampaignStatus.DRAFT, CampaignStatus.SCHEDULED})
 # Longest id we read as a number: past bigint it is a name, and one that matches nothing.
 _ID_DIGITS = 18
 _MAX_ID = 2**63 - 1
+# Said when the report was asked for again while it is on its way (or has just arrived).
+ON_ITS_WAY = N_("The report is on its way.")
 
 
 def parse_ref(args: str | None) -> int | str | None:
     """The campaign of `/report 12`, `/report #12` or `/report Spring sale` (None if empty)."""
     text = " ".join((args or "").split())
     digits = text.removeprefix("#")
-    if digits.isdigit() and len(digits) <= _ID_DIGITS:
+    if digits.isascii() and digits.isdigit() and len(digits) <= _ID_DIGITS:  # not "²"
         return int(digits)
     return text.strip("\"'«»“”") or None
 
@@ -45,13 +47,13 @@ async def find(pool: Pool, ref: int | str, lang: str) -> tuple[Campaign | None, 
         else:
             named = await db_report.by_name(conn, ref)
             if not named:
-                return None, t(lang, "There is no campaign named “{name}”.", name=ref)
+                return None, t(lang, "There is no campaign named “{name}”.", name=echo(ref))
             if len(named) > 1:
                 ids = ", ".join(f"#{c.id}" for c in named)
                 return None, t(
                     lang,
                     "Several campaigns are named “{name}”: {ids}. Send /report with the id.",
-                    name=ref,
+                    name=echo(ref),
                     ids=ids,
                 )
             found = named[0]
@@ -76,6 +78,9 @@ async def cmd_report(
     campaign, why = await find(pool, ref, lang)
     if campaign is None:
         await message.answer(why)
+        return
+    if not await sending.claim(pool, campaign.id, message.chat.id):
+        await message.answer(t(lang, ON_ITS_WAY))
         return
     await sending.send(queue, bot, pool, campaign.id, message.chat.id, lang)
 
@@ -104,8 +109,11 @@ async def on_report(
     if campaign is None:
         await callback.answer(why)
         return
-    await callback.answer(t(lang, "Sending the report…"))
     chat_id = callback.message.chat.id if callback.message else callback.from_user.id
+    if not await sending.claim(pool, campaign.id, chat_id):
+        await callback.answer(t(lang, ON_ITS_WAY))
+        return
+    await callback.answer(t(lang, "Sending the report…"))
     await sending.send(queue, bot, pool, campaign.id, chat_id, lang)
 
 

@@ -1,4 +1,4 @@
-"""The report's CSV: one row per delivery, with a link to each post."""
+"""The report's CSV: one row per delivery, with its error in words and a link to each post."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import csv
 import io
 from collections.abc import AsyncIterable
 
+from predlagator import telegram_errors
 from predlagator.db.report import Line
 
 HEADER = (
@@ -14,8 +15,8 @@ HEADER = (
     "title",
     "status",
     "attempts",
-    "error_code",
-    "error_text",
+    "error",  # in the operator's words
+    "error_code",  # Telegram's name for it, to filter by
     "sent_at_utc",
     "link",
 )
@@ -70,16 +71,17 @@ def _internal_id(line: Line) -> int | None:
     return None
 
 
-def row(line: Line) -> list[str | int]:
+def row(line: Line, lang: str) -> list[str | int]:
     """One CSV row; text cells defused, numbers left as numbers."""
+    code = line.error_code
     return [
         line.position,
         defuse(line.ref),
         defuse(line.title or ""),
         line.status,
         line.attempts,
-        line.error_code or "",
-        defuse(line.error_text or ""),
+        defuse(telegram_errors.describe(code, lang)) if code else "",
+        defuse(code or ""),
         line.sent_at or "",
         post_link(line),
     ]
@@ -93,6 +95,6 @@ async def build(chunks: AsyncIterable[list[Line]], lang: str) -> tuple[bytes, in
     writer.writerow(HEADER)
     count = 0
     async for chunk in chunks:
-        writer.writerows(map(row, chunk))
+        writer.writerows(row(line, lang) for line in chunk)
         count += len(chunk)
     return buffer.getvalue().encode("utf-8"), count

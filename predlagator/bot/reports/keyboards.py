@@ -7,8 +7,7 @@ from collections.abc import Sequence
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-# Telegram limits a button label; long names are cut, the id keeps them apart.
-_LABEL = 40
+from predlagator.bot.texts import cut
 
 
 class ReportCampaign(CallbackData, prefix="rp"):
@@ -22,7 +21,7 @@ def report_buttons(items: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
     rows = [
         [
             InlineKeyboardButton(
-                text=text if len(text) <= _LABEL else text[: _LABEL - 1] + "…",
+                text=cut(text),
                 callback_data=ReportCampaign(id=campaign_id).pack(),
             )
         ]

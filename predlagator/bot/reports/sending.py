@@ -37,6 +37,9 @@ PARTS = ("text", "csv", "chart")
 # many such tries; Telegram's own "retry after" is always obeyed, however often it comes.
 RETRY_S = 5.0
 MAX_TRIES = 5
+# A report asked for again this soon after the last one into the same chat is not sent again:
+# it is a second tap, or an impatient one (the CSV and the chart take a few seconds).
+AGAIN_AFTER_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,18 @@ class Postponed:
     parts: list[str]
     delay_s: float
     transient: bool  # a network or server error rather than Telegram's own rate limit
+
+
+async def claim(pool: Pool, campaign_id: int, chat_id: int) -> bool:
+    """May a report asked for now go into the chat? Not while one is on its way or just went."""
+    async with pool.connection() as conn:
+        return await db_report.claim_send(
+            conn,
+            campaign_id,
+            chat_id,
+            lock=defer.report_lock(campaign_id, chat_id),
+            window_s=AGAIN_AFTER_S,
+        )
 
 
 async def send(

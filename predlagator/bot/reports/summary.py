@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from predlagator import telegram_errors
 from predlagator.bot.reports import chart as report_chart
-from predlagator.bot.texts import N_, STATUS, duration, t, tn
+from predlagator.bot.texts import STATUS, duration, t, tn
 from predlagator.db import report as db_report
 from predlagator.db.report import ErrorCount, Outcomes, WaitEvent
 from predlagator.db.rows import Conn
@@ -18,30 +20,6 @@ FLOOD_WAIT = "account.flood_wait"
 RESUMED = "campaign.resumed_after_wait"
 # Reasons listed one by one; the rest are summed up in one line.
 SHOWN_REASONS = 10
-
-# What the common error codes of delivery/errors.py mean to an operator.
-ERROR_LABELS = {
-    "CHAT_WRITE_FORBIDDEN": N_("posting is not allowed there"),
-    "CHANNEL_PRIVATE": N_("the channel is private or the account was removed"),
-    "USER_BANNED_IN_CHANNEL": N_("the account is banned there"),
-    "CHANNEL_INVALID": N_("the channel is not valid"),
-    "PEER_ID_INVALID": N_("the account does not know this channel"),
-    "USERNAME_NOT_OCCUPIED": N_("no channel has this username"),
-    "USERNAME_INVALID": N_("the username is not valid"),
-    "CHAT_RESTRICTED": N_("the chat is restricted"),
-    "INVITE_HASH_EXPIRED": N_("the invite link has expired"),
-    "INVITE_HASH_INVALID": N_("the invite link is not valid"),
-    "INVITE_NOT_JOINED": N_("the account has not joined by the invite"),
-    "CHAT_ADMIN_REQUIRED": N_("admin rights are needed"),
-    "CHAT_SEND_PLAIN_FORBIDDEN": N_("text posts are not allowed there"),
-    "ALLOW_PAYMENT_REQUIRED": N_("posting there costs Stars"),
-    "MESSAGE_TOO_LONG": N_("the post is too long"),
-    "ENTITY_BOUNDS_INVALID": N_("the post's formatting is broken"),
-    "NETWORK": N_("network errors"),
-    "TIMEOUT": N_("Telegram did not answer in time"),
-    "SERVER": N_("Telegram's server errors"),
-    "UNKNOWN": N_("unknown errors"),
-}
 
 
 @dataclass(frozen=True)
@@ -169,17 +147,9 @@ def _counts(o: Outcomes, lang: str) -> str:
     )
 
 
-def error_label(code: str, lang: str) -> str | None:
-    """The operator's words for an error code, or None for a code without a label."""
-    label = ERROR_LABELS.get(code)
-    return t(lang, label) if label else None
-
-
 def _reason(e: ErrorCount, lang: str) -> str:
-    label = error_label(e.code, lang)
-    if label is None:
-        return t(lang, "• {code}: {n}", code=e.code, n=e.n)
-    return t(lang, "• {label} ({code}): {n}", label=label, code=e.code, n=e.n)
+    """One failure reason and how many posts it stopped: "• not allowed to post: 3"."""
+    return "• " + html.escape(telegram_errors.count_label(e.code, lang, e.n), quote=False)
 
 
 def _timing(s: Summary, lang: str) -> list[str]:

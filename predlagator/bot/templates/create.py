@@ -10,7 +10,7 @@ from aiohttp import ClientError
 from predlagator.bot.templates import media as post_media
 from predlagator.bot.templates import preview as template_preview
 from predlagator.bot.templates.media import MAX_CAPTION, MAX_TEXT, IncomingMedia, TooBig
-from predlagator.bot.texts import t
+from predlagator.bot.texts import cut, t
 from predlagator.db import audit, template_media, templates
 from predlagator.db.pool import Pool
 from predlagator.models import Operator, Template
@@ -19,8 +19,8 @@ NAME_CHARS = 40
 
 
 def template_name(text: str) -> str:
-    """The first words of the post, on one line."""
-    return " ".join(text.split())[:NAME_CHARS]
+    """The first words of the post, on one line (cut between words)."""
+    return cut(" ".join(text.split()), NAME_CHARS)
 
 
 async def on_post(message: Message, bot: Bot, pool: Pool, operator: Operator, lang: str) -> None:

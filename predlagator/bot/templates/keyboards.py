@@ -7,18 +7,9 @@ from collections.abc import Sequence
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from predlagator.bot.texts import N_, t
+from predlagator.bot.texts import KIND, cut, t
 from predlagator.models import Template
 
-# A button label shows this much of a name; the id keeps templates apart.
-_LABEL = 40
-
-KIND = {
-    "text": N_("text"),
-    "photo": N_("photo"),
-    "video": N_("video"),
-    "document": N_("document"),
-}
 ICON = {"text": "📝", "photo": "🖼", "video": "🎬", "document": "📎"}
 
 
@@ -52,8 +43,7 @@ def list_keyboard(
     """One button per template, then Prev / Next where there is such a page."""
     rows = []
     for tpl in found:
-        label = f"{ICON[tpl.kind]} #{tpl.id} {tpl.name}"
-        label = label if len(label) <= _LABEL else label[: _LABEL - 1] + "…"
+        label = cut(f"{ICON[tpl.kind]} #{tpl.id} {tpl.name}")
         rows.append(
             [InlineKeyboardButton(text=label, callback_data=TemplateOpen(id=tpl.id).pack())]
         )

@@ -23,13 +23,12 @@ from aiogram.types import (
 
 from predlagator.bot.testsend import request as testsend_request
 from predlagator.bot.testsend.texts import ME
-from predlagator.bot.texts import t
+from predlagator.bot.texts import cut, t
 from predlagator.db import templates
 from predlagator.db.pool import Pool
 from predlagator.models import Operator, Template
 
 PICK_LIMIT = 10
-_LABEL = 40  # Telegram cuts long button labels; the id keeps them apart
 
 
 class PickForTest(CallbackData, prefix="tp"):
@@ -45,8 +44,7 @@ class SendTestToMe(CallbackData, prefix="tm"):
 
 
 def _label(template: Template) -> str:
-    text = f"#{template.id} {template.name}"
-    return text if len(text) <= _LABEL else text[: _LABEL - 1] + "…"
+    return cut(f"#{template.id} {template.name}")
 
 
 def template_picker(found: Sequence[Template]) -> InlineKeyboardMarkup:

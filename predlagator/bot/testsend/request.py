@@ -21,7 +21,7 @@ import procrastinate
 from predlagator.bot.batches.refs import parse_one
 from predlagator.bot.home.status import STALE_HEARTBEAT_S
 from predlagator.bot.testsend.texts import ME, flood_wait, target_label
-from predlagator.bot.texts import REASON, Html, t
+from predlagator.bot.texts import REASON, Html, echo, error, t
 from predlagator.db import accounts, audit, status, templates
 from predlagator.db import testsend as lookups
 from predlagator.db.accounts import lock_key
@@ -54,7 +54,7 @@ def parse_target(lang: str, word: str) -> tuple[str | None, str]:
     return None, t(
         lang,
         "«{word}» is not a channel: {why}. Send @name, a t.me link, a -100… id, or me.",
-        word=word,
+        word=echo(word),
         why=Html(why),
     )
 
@@ -62,20 +62,22 @@ def parse_target(lang: str, word: str) -> tuple[str | None, str]:
 async def find_template(conn: Conn, lang: str, spec: str) -> tuple[Template | None, str]:
     """The template named by id (5 or #5) or by name, or None and why not."""
     key = spec.strip().removeprefix("#")
-    if key.isdigit() and len(key) < 19:
+    if key.isascii() and key.isdigit() and len(key) < 19:  # isdigit() alone takes "²"
         found = await templates.get_live(conn, int(key))
         if found is None:
             return None, t(lang, "There is no template #{id}. /templates lists them.", id=key)
         return found, ""
     named = await lookups.templates_named(conn, spec.strip())
     if not named:
-        return None, t(lang, "No template is called «{name}». /templates lists them.", name=spec)
+        return None, t(
+            lang, "No template is called «{name}». /templates lists them.", name=echo(spec)
+        )
     if len(named) > 1:
         ids = ", ".join(f"#{tpl.id}" for tpl in named)
         return None, t(
             lang,
             "Several templates are called «{name}» ({ids}): use the id, e.g. /test {id} me.",
-            name=spec,
+            name=echo(spec),
             ids=ids,
             id=named[0].id,
         )
@@ -100,7 +102,7 @@ async def request(
     """Ask the account's worker to send the test, or say at once why it can't go now."""
     async with pool.connection() as conn:
         account = default_account(await accounts.list_all(conn))
-        worker = await status.worker(conn)
+        worker = await status.worker(conn, STALE_HEARTBEAT_S)
         held = account is not None and await lookups.session_held(conn, lock_key(account.name))
     if account is None:
         return t(
@@ -152,9 +154,9 @@ def _refusal(lang: str, account: Account, worker: status.WorkerState, held: bool
     if account.status != "active":
         return t(
             lang,
-            "Not sent: the account {name} is stopped ({reason}).",
+            "Not sent: the account {name} is stopped. {reason}.",
             name=account.name,
-            reason=account.stop_reason or "?",
+            reason=error(lang, account.stop_reason),
         )
     if account.flood_until is not None and account.flood_until > datetime.now(UTC):
         return t(lang, "⏳ Not sent: {why}.", why=Html(flood_wait(lang, account.flood_until)))

@@ -5,11 +5,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from predlagator.bot.telegram_errors import meaning
-from predlagator.bot.texts import Html, duration, t
+from predlagator.bot.texts import N_, Html, duration, error, t
+from predlagator.telegram_errors import Action, action
 
 # The target meaning the sending account's own Saved Messages (delivery/testsend.py: ME).
 ME = "me"
+# What a failed test means beyond itself, by what the error does to a campaign.
+FOLLOW_UP = {
+    Action.FAIL_AND_DEACTIVATE: N_(
+        "A test only reports; a campaign would deactivate this channel."
+    ),
+    Action.STOP_ACCOUNT: N_("The account is stopped and its campaigns are paused."),
+    Action.RETRY: N_("It may pass: try again in a moment."),
+}
 
 
 def target_label(lang: str, target: str) -> str:
@@ -74,35 +82,21 @@ def outcome_text(lang: str, outcome: dict[str, Any]) -> str:
     if kind == "expired":
         return expired_text(lang, tid, where)
     if kind == "account_stopped":
-        reason = outcome.get("reason") or "?"
         return t(
             lang,
-            "❌ Test of #{id} not sent: the account is stopped ({reason}).",
+            "❌ Test of #{id} not sent: the account is stopped. {reason}.",
             id=tid,
-            reason=reason,
+            reason=error(lang, outcome.get("reason")),
         )
     return t(lang, "❌ Test of #{id} not sent: the template was deleted meanwhile.", id=tid)
 
 
 def _failed(lang: str, tid: object, where: str, outcome: dict[str, Any]) -> str:
     code = str(outcome.get("code") or "UNKNOWN")
-    why = meaning(lang, code, outcome.get("seconds"))
-    text = t(
-        lang,
-        "❌ Test of #{id} to {target} not sent: {why} ({code}).",
-        id=tid,
-        target=where,
-        why=why,
-        code=code,
-    )
-    kind = outcome.get("class")
-    if kind == "channel_permanent":
-        text += "\n" + t(lang, "A test only reports; a campaign would deactivate this channel.")
-    elif kind == "account_fatal":
-        text += "\n" + t(lang, "The account is stopped and its campaigns are paused.")
-    elif kind == "transient":
-        text += "\n" + t(lang, "It may pass: try again in a moment.")
-    return text
+    why = error(lang, code, outcome.get("seconds"))
+    text = t(lang, "❌ Test of #{id} to {target} not sent. {why}.", id=tid, target=where, why=why)
+    follow_up = FOLLOW_UP.get(action(code))
+    return text + "\n" + t(lang, follow_up) if follow_up else text
 
 
 def expired_text(lang: str, template_id: object, where: str) -> str:

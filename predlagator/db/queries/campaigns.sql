@@ -27,8 +27,30 @@ SET status = %(to)s, status_reason = %(reason)s, updated_at = now(),
 WHERE id = %(id)s AND status = ANY(%(from_states)s::text[])
 RETURNING *;
 
+-- name: resume
+-- Back from a pause. A campaign whose start time is still ahead and that has not launched (no
+-- ledger) goes back to its schedule: the launch job deferred for that time starts it, once.
+-- Anything else runs again.
+UPDATE campaigns c
+SET status = CASE WHEN w.later THEN 'scheduled' ELSE 'running' END,
+    status_reason = NULL, resume_at = NULL, updated_at = now(),
+    started_at = CASE WHEN w.later THEN c.started_at ELSE coalesce(c.started_at, now()) END
+FROM (SELECT x.id, coalesce(x.start_at > now(), false)
+                   AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.campaign_id = x.id)
+                   AS later
+      FROM campaigns x WHERE x.id = %(id)s) w
+WHERE c.id = w.id AND c.status = 'paused'
+RETURNING c.*;
+
 -- name: set_card
-UPDATE campaigns SET card_message_id = %(message_id)s, chat_id = %(chat_id)s WHERE id = %(id)s;
+UPDATE campaigns
+SET card_message_id = %(message_id)s, chat_id = %(chat_id)s, card_digest = %(digest)s
+WHERE id = %(id)s;
+
+-- name: card_drawn
+-- Only for the card that was drawn: a card sent meanwhile keeps its own digest.
+UPDATE campaigns SET card_digest = %(digest)s
+WHERE id = %(id)s AND card_message_id = %(message_id)s;
 
 -- name: complete_if_done
 -- Whoever flips the row sends the report, so it goes out exactly once. A cancelled campaign
@@ -79,6 +101,15 @@ GROUP BY c.id, a.flood_until;
 
 -- name: lock_for_launch
 SELECT * FROM campaigns WHERE id = %(id)s FOR UPDATE;
+
+-- name: lock_stranded_launch
+-- A campaign whose launch job is `doing` and which may not have started (paused before its
+-- launch, it has no ledger yet). A live launch holds this row's lock until it commits, so a
+-- row SKIP LOCKED still finds is one whose launch died with its worker, or had committed, or
+-- is about to lock it: launching twice adds nothing.
+SELECT * FROM campaigns
+WHERE id = %(id)s AND status IN ('draft', 'scheduled', 'paused')
+FOR UPDATE SKIP LOCKED;
 
 -- name: enter_waiting
 -- A flood wait parks every running campaign of the account until the wait ends.

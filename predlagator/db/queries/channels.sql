@@ -49,25 +49,29 @@ FROM v WHERE c.id = v.channel_id AND v.title IS NOT NULL AND c.title IS DISTINCT
 UPDATE channels SET title = %(title)s WHERE id = %(id)s AND title IS DISTINCT FROM %(title)s;
 
 -- name: deactivate
-UPDATE channels SET active = false, deactivated_reason = %(reason)s, deactivated_at = now()
+UPDATE channels
+SET active = false, deactivated_code = %(code)s, deactivated_count = 1, deactivated_at = now()
 WHERE id = %(id)s AND active
 RETURNING *;
 
 -- name: count_error
--- Consecutive errors decide deactivation; the count and the decision are one statement.
+-- Consecutive errors decide deactivation; the count and the decision are one statement. The
+-- channel is switched off with the error that crossed the limit and the count it reached.
 UPDATE channels
 SET consecutive_errors = consecutive_errors + 1,
     active = active AND consecutive_errors + 1 < %(limit)s,
-    deactivated_reason = CASE WHEN active AND consecutive_errors + 1 >= %(limit)s
-                              THEN %(reason)s ELSE deactivated_reason END,
+    deactivated_code = CASE WHEN active AND consecutive_errors + 1 >= %(limit)s
+                            THEN %(code)s ELSE deactivated_code END,
+    deactivated_count = CASE WHEN active AND consecutive_errors + 1 >= %(limit)s
+                             THEN consecutive_errors + 1 ELSE deactivated_count END,
     deactivated_at = CASE WHEN active AND consecutive_errors + 1 >= %(limit)s
                           THEN now() ELSE deactivated_at END
 WHERE id = %(id)s
 RETURNING *;
 
 -- name: reactivate
-UPDATE channels SET active = true, consecutive_errors = 0, deactivated_reason = NULL,
-    deactivated_at = NULL
+UPDATE channels SET active = true, consecutive_errors = 0, deactivated_code = NULL,
+    deactivated_count = NULL, deactivated_at = NULL
 WHERE id = %(id)s AND NOT active
 RETURNING *;
 
@@ -80,7 +84,7 @@ ORDER BY deactivated_at DESC NULLS LAST, id LIMIT %(limit)s OFFSET %(offset)s;
 SELECT count(*) AS n FROM channels WHERE NOT active;
 
 -- name: reactivate_many
-UPDATE channels SET active = true, consecutive_errors = 0, deactivated_reason = NULL,
-    deactivated_at = NULL
+UPDATE channels SET active = true, consecutive_errors = 0, deactivated_code = NULL,
+    deactivated_count = NULL, deactivated_at = NULL
 WHERE id = ANY(%(ids)s::bigint[]) AND NOT active
 RETURNING *;

@@ -10,46 +10,109 @@ JOIN channels ch ON ch.id = bc.channel_id AND ch.active
 WHERE c.id = %(campaign_id)s
 ON CONFLICT (campaign_id, channel_id) DO NOTHING;
 
+-- name: fail_switched_off
+-- Run before each claim: queued rows of the account's running campaigns whose channel was
+-- switched off after their ledger was made (by another campaign's error, say) are not tried.
+-- They fail at once with the channel's reason (the code it was switched off with), no attempt
+-- counted, so the report counts them with the other failures. Driven from the inactive
+-- channels (few, on their partial index), each found through the ledger's unique key.
+UPDATE deliveries d
+SET status = 'failed', error_code = coalesce(ch.deactivated_code, 'UNKNOWN'),
+    error_text = 'not tried: the channel was switched off', updated_at = now()
+FROM campaigns c, channels ch
+WHERE c.account_id = %(account_id)s AND c.status = 'running' AND NOT ch.active
+  AND d.campaign_id = c.id AND d.channel_id = ch.id AND d.status = 'queued'
+RETURNING d.campaign_id;
+
 -- name: claim
--- Round-robin across the account's running campaigns: serve the one served least recently.
--- Within it, queued rows in list order over the partial index of unfinished rows; rows
--- waiting for a retry are skipped, and so are rows `sending` (posted, not yet recorded; a dead
--- drain's are given back when the next one starts). The batch holds about `batch_s` seconds of the slower of the two paces, so a
--- slow campaign claims one row at a time and a fast one saves round trips. The account's
--- session lock makes this drain the only claimer.
-SELECT d.id AS delivery_id, d.campaign_id, d.channel_id, ch.ref AS channel_ref, d.random_id,
-       d.attempts, t.html, p.peer_type, p.peer_id, p.access_hash, c.batch,
-       t.id AS template_id, t.media_kind
-FROM (
-    SELECT c.id, c.template_id, c.account_id,
-           greatest(1, least(%(limit)s, coalesce(
-               floor(least(c.rate_per_minute, a.rate_per_minute) / 60.0 * %(batch_s)s::float8),
-               %(limit)s)))::int AS batch
-    FROM campaigns c JOIN accounts a ON a.id = c.account_id
-    WHERE c.account_id = %(account_id)s AND c.status = 'running'
+-- The account's next batch, across its running campaigns, each at its own pace: every pace
+-- binds its own scope only (DESIGN.md). A campaign's next slot is one interval of its own rate
+-- after its last reserved one (or now, if later); its rows are estimated one gap apart from
+-- there, the gap being the slower of its own and the account's interval. The batch spans
+-- `batch_s` from the earliest next slot: a campaign whose next slot lies beyond gets no rows,
+-- so a slow campaign never holds up the others, and one that comes due within it has its rows
+-- interleaved with theirs. Rows come in the order of that estimate, ties going to the campaign
+-- served least recently, and no more than the account's own pace fits in the span. Within a
+-- campaign, queued rows in list order over the partial index of unfinished rows; rows waiting
+-- for a retry are skipped, and so are rows `sending` (posted, not yet recorded; a dead
+-- drain's are given back when the next one starts). The account's session lock makes this
+-- drain the only claimer. Every row carries both paces and the clock (`now`, or the
+-- database's) so the drain plans the exact slots; without `batch_s`, up to `limit` rows.
+WITH a AS (
+    SELECT a.id, a.rate_per_minute, a.last_slot_at,
+           coalesce(%(now)s::timestamptz, clock_timestamp()) AS now
+    FROM accounts a
+    WHERE a.id = %(account_id)s
+), c AS (
+    SELECT c.id, c.template_id, c.rate_per_minute, c.last_slot_at, c.last_sent_at,
+           60.0 / least(c.rate_per_minute, a.rate_per_minute) * (1 + %(spacing)s::float8)
+               AS gap_s,
+           -- greatest() skips NULL: a campaign that never posted is due now.
+           greatest(a.now, c.last_slot_at + make_interval(
+               secs => 60.0 / c.rate_per_minute * (1 + %(spacing)s::float8))) AS next_at
+    FROM campaigns c JOIN a ON a.id = c.account_id
+    WHERE c.status = 'running'
       AND EXISTS (SELECT 1 FROM deliveries d
                   WHERE d.campaign_id = c.id AND d.status = 'queued'
                     AND d.next_attempt_at <= now())
-    ORDER BY c.last_sent_at NULLS FIRST, c.id
-    LIMIT 1
-) c
-JOIN LATERAL (
-    SELECT * FROM deliveries d
-    WHERE d.campaign_id = c.id AND d.status = 'queued' AND d.next_attempt_at <= now()
-    ORDER BY d.position
-    LIMIT c.batch
-) d ON true
-JOIN channels ch ON ch.id = d.channel_id
-JOIN templates t ON t.id = c.template_id
-LEFT JOIN account_peers p ON p.account_id = c.account_id AND p.channel_id = d.channel_id
-ORDER BY d.position;
+), w AS (
+    SELECT c.*, extract(epoch FROM c.next_at - min(c.next_at) OVER ())::float8 AS behind_s
+    FROM c
+), n AS (
+    -- How many of its rows fall within the span: none for a campaign due after it ends.
+    SELECT w.*, greatest(0, least(%(limit)s, coalesce(
+               ceil((%(batch_s)s::float8 - w.behind_s) / w.gap_s), %(limit)s)))::int AS batch
+    FROM w
+), picked AS (
+    SELECT n.id AS campaign_id, n.template_id, n.rate_per_minute AS campaign_rate,
+           n.last_slot_at AS campaign_slot_at, n.last_sent_at,
+           d.id AS delivery_id, d.channel_id, d.random_id, d.attempts, d.position,
+           n.behind_s + (d.rank - 1) * n.gap_s AS estimate_s
+    FROM n
+    CROSS JOIN LATERAL (
+        SELECT d.*, row_number() OVER (ORDER BY d.position) AS rank
+        FROM (SELECT d.id, d.channel_id, d.random_id, d.attempts, d.position
+              FROM deliveries d
+              WHERE d.campaign_id = n.id AND d.status = 'queued'
+                AND d.next_attempt_at <= now()
+              ORDER BY d.position
+              LIMIT n.batch) d
+    ) d
+    ORDER BY estimate_s, n.last_sent_at NULLS FIRST, n.id, d.position
+    LIMIT (SELECT greatest(1, least(%(limit)s, coalesce(ceil(%(batch_s)s::float8
+               / (60.0 / a.rate_per_minute * (1 + %(spacing)s::float8))), %(limit)s)))::int
+           FROM a)
+)
+SELECT p.delivery_id, p.campaign_id, p.channel_id, ch.ref AS channel_ref, p.random_id,
+       p.attempts, t.html, ap.peer_type, ap.peer_id, ap.access_hash,
+       t.id AS template_id, t.media_kind, p.campaign_rate, p.campaign_slot_at,
+       a.rate_per_minute AS account_rate, a.last_slot_at AS account_slot_at, a.now,
+       -- The campaign's last claimed row, with nothing pending after it in the list: its
+       -- record may end the campaign, so the drain writes it at once and asks (one probe of
+       -- the partial index, for one row per campaign; CASE keeps it from the others).
+       CASE WHEN p.position = max(p.position) OVER (PARTITION BY p.campaign_id)
+            THEN NOT EXISTS (SELECT 1 FROM deliveries later
+                             WHERE later.campaign_id = p.campaign_id
+                               AND later.status IN ('queued', 'sending')
+                               AND later.position > p.position)
+            ELSE false END AS last_pending
+FROM picked p
+CROSS JOIN a
+-- A channel switched off between fail_switched_off and here waits for the next claim.
+JOIN channels ch ON ch.id = p.channel_id AND ch.active
+JOIN templates t ON t.id = p.template_id
+LEFT JOIN account_peers ap ON ap.account_id = a.id AND ap.channel_id = p.channel_id
+ORDER BY p.estimate_s, p.last_sent_at NULLS FIRST, p.campaign_id, p.position;
 
 -- name: mark_sending
 -- The last check before a send, in the same statement as the mark: the campaign must still be
--- running, so a pause or cancel that landed a moment ago stops this send.
+-- running, so a pause or cancel that landed a moment ago stops this send, and the channel must
+-- still be on: one switched off earlier in this batch (another campaign's row to it found it
+-- closed) is not tried, and the next claim fails the row untried (fail_switched_off).
 UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, updated_at = now()
-FROM campaigns c
+FROM campaigns c, channels ch
 WHERE d.id = %(id)s AND c.id = d.campaign_id AND c.status = 'running'
+  AND ch.id = d.channel_id AND ch.active
   AND d.status IN ('queued', 'sending')
 RETURNING d.id;
 
@@ -127,6 +190,14 @@ SELECT min(d.next_attempt_at) AS at
 FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id
 WHERE c.account_id = %(account_id)s AND c.status = 'running'
   AND d.status IN ('queued', 'sending');
+
+-- name: next_retry
+-- The earliest retry still to come among running campaigns, while the drain hands a long wait
+-- for a slow pace to the queue: rows due now wait for their campaign's slot, not counted here.
+SELECT min(d.next_attempt_at) AS at
+FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id
+WHERE c.account_id = %(account_id)s AND c.status = 'running'
+  AND d.status = 'queued' AND d.next_attempt_at > now();
 
 -- name: release_interrupted
 -- When a drain starts (one per account, in the process holding its session), rows still

@@ -36,3 +36,9 @@ WHERE bot_id = %(bot_id)s AND chat_id = %(chat_id)s AND user_id = %(user_id)s
   AND thread_id = %(thread_id)s AND business_connection_id = %(business_connection_id)s
   AND destiny = %(destiny)s AND state = %(state)s AND data ->> 'token' = %(token)s
 RETURNING data;
+
+-- name: expire
+-- Dialogs nobody touched for `hours` were abandoned (a wizard left half done): the retention
+-- task drops them, so the table holds only dialogs in progress. A button of an expired wizard
+-- then says the wizard is over.
+DELETE FROM fsm_states WHERE updated_at < now() - make_interval(hours => %(hours)s);

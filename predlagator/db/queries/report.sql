@@ -20,7 +20,7 @@ WHERE c.id = %(campaign_id)s
 GROUP BY c.id;
 
 -- name: errors
--- Why deliveries failed, most common first (the code is the taxonomy's, errors.py).
+-- Why deliveries failed, most common first (the code is the taxonomy's, telegram_errors.py).
 SELECT coalesce(error_code, 'UNKNOWN') AS code, count(*)::int AS n
 FROM deliveries
 WHERE campaign_id = %(campaign_id)s AND status = 'failed'
@@ -32,7 +32,7 @@ ORDER BY n DESC, code;
 -- (campaign_id, channel_id) index finds the rows). The peer is the campaign's own account's:
 -- a private channel's link needs its id as that account resolved it. The time is formatted
 -- here, ISO 8601 in UTC: cheaper than ten thousand datetimes made and formatted in Python.
-SELECT d.position, ch.ref, ch.title, d.status, d.attempts, d.error_code, d.error_text,
+SELECT d.position, ch.ref, ch.title, d.status, d.attempts, d.error_code,
        to_char(d.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS sent_at,
        d.message_id, p.peer_type, p.peer_id
 FROM deliveries d
@@ -79,3 +79,16 @@ SELECT * FROM campaigns WHERE lower(name) = lower(%(name)s) ORDER BY id DESC LIM
 -- /report without an argument offers the latest campaigns that have something to report.
 SELECT * FROM campaigns WHERE status NOT IN ('draft', 'scheduled')
 ORDER BY id DESC LIMIT %(limit)s;
+
+-- name: claim_send
+-- A report goes into a chat once per request, not once per tap: the request claims the
+-- (campaign, chat) pair, unless a report job for that pair waits or runs (`lock` is its queueing
+-- lock and lock, kept on the row while it runs) or the pair was claimed less than `window_s` ago.
+-- One statement, so two presses at once cannot both win.
+INSERT INTO report_requests AS r (campaign_id, chat_id)
+SELECT %(campaign_id)s, %(chat_id)s
+WHERE NOT EXISTS (SELECT 1 FROM procrastinate_jobs j
+                  WHERE j.queueing_lock = %(lock)s AND j.status IN ('todo', 'doing'))
+ON CONFLICT (campaign_id, chat_id) DO UPDATE SET requested_at = now()
+WHERE r.requested_at <= now() - make_interval(secs => %(window_s)s)
+RETURNING r.campaign_id;

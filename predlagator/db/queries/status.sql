@@ -1,6 +1,9 @@
 -- name: worker
--- Procrastinate's workers beat every few seconds; the freshest beat says whether one is alive.
-SELECT count(*)::int AS workers,
+-- Procrastinate's workers beat every few seconds. A worker killed in a restart leaves its row
+-- behind until another prunes it, so only rows that beat within %(fresh_s)s seconds are live;
+-- the freshest beat (of any row) says how long all have been silent when none is.
+SELECT (count(*) FILTER (
+            WHERE last_heartbeat > now() - make_interval(secs => %(fresh_s)s)))::int AS workers,
        extract(epoch FROM now() - max(last_heartbeat))::float8 AS heartbeat_age_s
 FROM procrastinate_workers;
 

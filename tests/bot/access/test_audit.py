@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -51,8 +52,8 @@ async def test_rows_show_when_who_what_and_details(h: BotHarness) -> None:
     lines = english["text"].split("\n")
     assert lines[0] == "<b>Latest changes</b> (UTC)"
     assert lines[1].startswith(when)
-    assert lines[1].endswith(f" · {OWNER} · operator.add · operator #777 (role=viewer)")
-    assert lines[2].endswith(" · system · campaign.resume · campaign #7 (reason=flood wait over)")
+    assert lines[1].endswith(f" · {OWNER} · operator.add · operator #777 (role: viewer)")
+    assert lines[2].endswith(" · system · campaign.resume · campaign #7 (reason: flood wait over)")
     assert "reply_markup" not in english
     assert russian["text"].split("\n")[0] == "<b>Последние изменения</b> (UTC)"
     assert " · система · campaign.resume" in russian["text"]
@@ -87,7 +88,7 @@ async def test_forged_offset_and_strangers(h: BotHarness) -> None:
     assert h.session.answers() == [
         "This button is no longer valid",
         "This button is no longer valid",
-        "This is a private bot. Ask its owner to add you.",
+        None,  # a stranger's press is answered silently
     ]
     assert h.session.sent_texts() == ["This is a private bot. Ask its owner to add you."]
     assert h.session.edits() == []
@@ -98,4 +99,67 @@ async def test_operator_changes_show_up(h: BotHarness) -> None:
     h.session.reset()
     await h.send(OWNER, "/audit")
     [text] = h.session.sent_texts()
-    assert text.split("\n")[1].endswith(f" · {OWNER} · operator.add · operator #777 (role=viewer)")
+    assert text.split("\n")[1].endswith(f" · {OWNER} · operator.add · operator #777 (role: viewer)")
+
+
+async def test_details_are_words_in_the_configured_zone(pool: Pool) -> None:
+    async with bot_harness(pool, timezone="Europe/Moscow") as h:
+        async with h.pool.connection() as conn:
+            # What the wizard records for a campaign started now, and for one given a time.
+            await audit.record(
+                conn, OWNER, "campaign.create", "campaign", 1,
+                account_id=1, start_at=None, batch_id=2, template_id=3, rate=20.0, retry_limit=3,
+            )  # fmt: skip
+            at = "2030-03-05T06:00:00+00:00"
+            await audit.record(conn, OWNER, "campaign.schedule", "campaign", 2, at=at)
+            await audit.record(
+                conn, None, "account.flood_wait", "account", 1,
+                seconds=30, until="2030-03-05T06:00:30+00:00",
+            )  # fmt: skip
+            await audit.record(
+                conn, OWNER, "batch.rename", "batch", 2, old="Shops", new="Shops & <2>"
+            )
+            await audit.record(
+                conn, OWNER, "batch.create", "batch", 3, channels=5, new=2, invalid=0
+            )
+            await audit.record(
+                conn, OWNER, "template.create", "template", 4, kind="photo", size=2048
+            )
+            await audit.record(
+                conn, None, "channel.deactivated", "channel", 5,
+                code="CHANNEL_PRIVATE", count=5, ref="shop_news",
+            )  # fmt: skip
+            await audit.record(
+                conn, None, "account.stopped", "account", 1, reason="SESSION_REVOKED"
+            )
+            await audit.record(conn, OWNER, "campaign.pause", "campaign", 1, empty="", nothing=[])
+        await h.send(OWNER, "/audit")
+        await h.send(OWNER, "/audit", lang="ru")
+        english, russian = h.session.sent_texts()
+    header, *rows = english.split("\n")
+    assert header == "<b>Latest changes</b> (Europe/Moscow)"
+    details = [row.split(" · ", 3)[-1] for row in rows]
+    assert details == [
+        "campaign #1",
+        "account #1 (reason: The account's session was ended: log in again (predlagator login))",
+        "channel #5 (channel shop_news, reason: The channel is private, or the account was "
+        "removed from it, in a row: 5)",
+        "template #4 (kind: photo, size: 2 KB)",
+        "batch #3 (channels: 5, new channels: 2, invalid: 0)",
+        "batch #2 (renamed «Shops» → «Shops &amp; &lt;2&gt;»)",  # escaped, once
+        "account #1 (wait 30 s, until 2030-03-05 09:00)",
+        "campaign #2 (at 2030-03-05 09:00)",
+        "campaign #1 (batch #2, template #3, account #1, 20/min, retry limit 3)",
+    ]
+    # The entries' own times are in the zone too.
+    now = datetime.now(ZoneInfo("Europe/Moscow")).strftime("%m-%d")
+    assert all(row.startswith(now) for row in rows)
+    assert "None" not in english and "=" not in english
+    ru_details = [row.split(" · ", 3)[-1] for row in russian.split("\n")[1:]]
+    assert ru_details[-1] == (
+        "campaign #1 (пакет #2, шаблон #3, аккаунт #1, 20/мин, повторов не больше 3)"
+    )
+    assert ru_details[6] == "account #1 (ждать 30 сек, до 2030-03-05 09:00)"
+    assert ru_details[2] == (
+        "channel #5 (канал shop_news, причина: Канал закрыт, или аккаунт из него удалён, подряд: 5)"
+    )

@@ -214,3 +214,39 @@ async def test_forward_edge_cases(h: BotHarness) -> None:
         "Этот человек скрывает аккаунт в пересылках. Узнайте его id и пришлите /operators add ID.",
     ]
     assert await role_of(h, 9090) is None
+
+
+NOT_AN_ID = (
+    "{id} is not a Telegram user id. Ask the person to send /start to @userinfobot: "
+    "it tells them theirs."
+)
+
+
+@pytest.mark.parametrize("user_id", ["0", "-5", "00", str(2**52), "9" * 40])
+async def test_a_number_that_is_no_user_id_is_refused(h: BotHarness, user_id: str) -> None:
+    before = await h.counts()
+    await h.send(OWNER, f"/operators add {user_id} viewer")
+    shown = str(int(user_id))
+    shown = shown if len(shown) <= 64 else shown[:63] + "…"
+    assert h.session.sent_texts()[0] == NOT_AN_ID.format(id=shown)
+    assert await h.counts() == before
+
+
+async def test_the_largest_user_id_is_taken_and_odd_digits_are_not_numbers(
+    h: BotHarness,
+) -> None:
+    await h.send(OWNER, f"/operators add {2**52 - 1}")
+    await h.send(OWNER, "/operators add ²")
+    texts = h.session.sent_texts()
+    assert texts[0] == f"{2**52 - 1} added as operator."
+    assert texts[2] == "Send /operators add ID, or /operators add ID viewer."
+    assert await role_of(h, 2**52 - 1) is Role.OPERATOR
+
+
+async def test_a_forged_add_button_with_no_user_id_adds_nobody(h: BotHarness) -> None:
+    before = await h.counts()
+    await h.press(OWNER, op(0, "add_operator"))
+    await h.press(OWNER, op(-7, "add_viewer"), lang="ru")
+    assert h.session.answers()[0] == NOT_AN_ID.format(id=0)
+    assert h.session.answers()[1] is not None
+    assert await h.counts() == before

@@ -39,32 +39,36 @@ async def test_no_inactive_channels(h: BotHarness) -> None:
 
 async def test_list_shows_reasons_and_times_with_buttons(h: BotHarness) -> None:
     private = await deactivate(h, "private_chan", "CHANNEL_PRIVATE", minutes_ago=0)
-    slow = await deactivate(h, "slow_chan", "TIMEOUT ×5", minutes_ago=5)
+    slow = await deactivate(h, "slow_chan", "TIMEOUT", minutes_ago=5, times=5)
     odd = await deactivate(h, "odd_chan", "SOMETHING_NEW", minutes_ago=10)
+    closed = await deactivate(h, "+AbCdEf123", "CHAT_WRITE_FORBIDDEN", minutes_ago=15)
     await h.send(OWNER, "/channels")
     screen = last_screen(h)
     assert screen["text"] == (
-        "<b>Inactive channels</b>: 3. They get no posts until reactivated.\n\n"
-        "1. @private_chan: the channel is private, or the account was removed from it "
+        "<b>Inactive channels</b>: 4. They get no posts until reactivated.\n\n"
+        "1. @private_chan: The channel is private, or the account was removed from it "
         "(since 2026-03-05 14:20 UTC)\n"
         "2. @slow_chan: Telegram did not answer in time, 5 times in a row "
         "(since 2026-03-05 14:15 UTC)\n"
-        "3. @odd_chan: SOMETHING_NEW (since 2026-03-05 14:10 UTC)"
+        "3. @odd_chan: Telegram refused it (SOMETHING_NEW) (since 2026-03-05 14:10 UTC)\n"
+        "4. t.me/+AbCdEf123: The account may not post in this channel "
+        "(since 2026-03-05 14:05 UTC)"
     )
     rows = buttons(screen)
-    assert rows[:3] == [
+    assert rows[:4] == [
         ("♻️ Reactivate @private_chan", Reactivate(id=private, offset=0).pack()),
         ("♻️ Reactivate @slow_chan", Reactivate(id=slow, offset=0).pack()),
         ("♻️ Reactivate @odd_chan", Reactivate(id=odd, offset=0).pack()),
+        ("♻️ Reactivate t.me/+AbCdEf123", Reactivate(id=closed, offset=0).pack()),
     ]
-    assert rows[3][0] == "♻️ Reactivate all on this page"
-    assert len(rows) == 4
+    assert rows[4][0] == "♻️ Reactivate all on this page"
+    assert len(rows) == 5
     await h.send(OWNER, "/channels", lang="ru")
-    assert h.session.sent_texts()[-1].split("\n")[:4] == [
-        "<b>Неактивные каналы</b>: 3. Посты в них не идут, пока их не включат снова.",
-        "",
-        "1. @private_chan: канал закрыт, или аккаунт из него удалён (с 2026-03-05 14:20 UTC)",
+    assert h.session.sent_texts()[-1].split("\n")[2:] == [
+        "1. @private_chan: Канал закрыт, или аккаунт из него удалён (с 2026-03-05 14:20 UTC)",
         "2. @slow_chan: Telegram не ответил вовремя, 5 раз подряд (с 2026-03-05 14:15 UTC)",
+        "3. @odd_chan: Telegram отказал (SOMETHING_NEW) (с 2026-03-05 14:10 UTC)",
+        "4. t.me/+AbCdEf123: Аккаунту нельзя публиковать в этом канале (с 2026-03-05 14:05 UTC)",
     ]
 
 
@@ -78,8 +82,8 @@ async def test_pages_of_ten(h: BotHarness) -> None:
     await h.press(OWNER, ChannelsPage(offset=10).pack())
     second = last_screen(h)
     assert second["text"].split("\n")[2:] == [
-        "11. @chan_00010: the channel can't be found (since 2026-03-05 14:10 UTC)",
-        "12. @chan_00011: the channel can't be found (since 2026-03-05 14:09 UTC)",
+        "11. @chan_00010: The account can't find this channel (since 2026-03-05 14:10 UTC)",
+        "12. @chan_00011: The account can't find this channel (since 2026-03-05 14:09 UTC)",
     ]
     assert buttons(second)[-1] == ("⬅️ Prev", ChannelsPage(offset=0).pack())
 
@@ -100,12 +104,12 @@ async def test_reactivate_one_is_audited_and_a_second_press_says_so(h: BotHarnes
             OWNER,
             "channel.reactivate",
             private,
-            {"ref": "private_chan", "reason": "CHANNEL_PRIVATE"},
+            {"ref": "private_chan", "code": "CHANNEL_PRIVATE", "count": 1},
         )
     ]
     assert last_screen(h)["text"].startswith(
         "<b>Неактивные каналы</b>: 1. Посты в них не идут, пока их не включат снова.\n\n"
-        "1. @other_chan: аккаунту нельзя там публиковать"
+        "1. @other_chan: Аккаунту нельзя публиковать в этом канале"
     )
 
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
+from predlagator.bot.batches.keyboards import FileKind
 from predlagator.db.pool import Pool
 from tests.batch_screens import audit_rows, batch_refs, send_document
 from tests.fakes.bot_api import OWNER, BotHarness, bot_harness
 
 KNOWN_CALLS = ["getFile", "sendMessage"]  # the download itself is no Bot API call
+ASKED = "Is this file a list of channels, or a post to send as a document?"
 
 
 @pytest.fixture
@@ -21,6 +24,11 @@ async def h(pool: Pool) -> AsyncIterator[BotHarness]:
 
 def calls(h: BotHarness) -> list[str]:
     return [name for name, _ in h.session.calls]
+
+
+async def choose(h: BotHarness, document: dict[str, Any], lang: str = "en") -> None:
+    """Press "Channel list" under the question that replied to `document`."""
+    await h.press(OWNER, FileKind(choice="list").pack(), 900, lang=lang, reply_to=document)
 
 
 async def test_txt_with_bom_is_named_after_the_file(h: BotHarness) -> None:
@@ -58,18 +66,30 @@ async def test_csv_takes_the_reference_column_and_the_caption_names_it(h: BotHar
 
 async def test_csv_with_semicolons_and_a_caption_without_name_prefix(h: BotHarness) -> None:
     data = "канал;подписчики\n@alpha_news;10\n@beta_news;20\n".encode()
-    await send_document(h, OWNER, data, "list.csv", caption="Autumn\nsecond line ignored")
-    assert h.session.sent_texts()[-1].startswith("Batch #1 «Autumn» saved: 2 channels")
+    document = await send_document(
+        h, OWNER, data, "list.csv", caption="Autumn\nsecond line ignored"
+    )
+    assert h.session.sent_texts() == [ASKED]  # a caption: it may be a post's
+    await choose(h, document)
+    assert h.session.edits()[-1]["text"].startswith("Batch #1 «Autumn» saved: 2 channels")
 
 
-async def test_unreadable_files_are_refused_and_nothing_is_stored(h: BotHarness) -> None:
+async def test_unreadable_files_are_asked_about_then_refused_as_lists(h: BotHarness) -> None:
     before = await h.counts()
-    await send_document(h, OWNER, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "channels.txt")
-    await send_document(h, OWNER, "@новости_канал\n".encode("cp1251"), "list.txt", lang="ru")
-    await send_document(h, OWNER, b"title,count\nAlpha,1\nBeta,2\n", "export.csv")
-    await send_document(h, OWNER, b"title,count\nAlpha,1\n", "export.csv", lang="ru")
-    await send_document(h, OWNER, b"just words\nand more words\n", "notes.txt")
-    assert h.session.sent_texts() == [
+    files = [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "channels.txt", "en"),
+        ("@новости_канал\n".encode("cp1251"), "list.txt", "ru"),
+        (b"title,count\nAlpha,1\nBeta,2\n", "export.csv", "en"),
+        (b"title,count\nAlpha,1\n", "export.csv", "ru"),
+        (b"just words\nand more words\n", "notes.txt", "en"),
+    ]
+    documents = [await send_document(h, OWNER, data, name, lang=lang) for data, name, lang in files]
+    # None reads as a channel list, so each may be a post: the bot asks.
+    assert len(h.session.sent_texts()) == 5
+    assert await h.counts() == before
+    for document, (_, _, lang) in zip(documents, files, strict=True):
+        await choose(h, document, lang)
+    assert [edit["text"] for edit in h.session.edits()] == [
         "This file isn't UTF-8 text, so I can't read it. Save it as UTF-8 (.txt or .csv) "
         "and send it again.",
         "Этот файл не текст в UTF-8, я не могу его прочитать. Сохраните его в UTF-8 "
@@ -86,13 +106,15 @@ async def test_unreadable_files_are_refused_and_nothing_is_stored(h: BotHarness)
     assert await h.counts() == before
 
 
-async def test_oversized_file_is_refused_without_downloading(h: BotHarness) -> None:
+async def test_oversized_file_is_asked_about_without_downloading(h: BotHarness) -> None:
     before = await h.counts()
     big = b"@alpha_news\n" * (1024 * 1024 // 12 + 1)
-    await send_document(h, OWNER, big, "huge.txt")
-    await send_document(h, OWNER, big + big, "huge.csv", lang="ru")
-    assert calls(h) == ["sendMessage", "sendMessage"]
-    assert h.session.sent_texts() == [
+    small = await send_document(h, OWNER, big, "huge.txt")
+    large = await send_document(h, OWNER, big + big, "huge.csv", lang="ru")
+    assert calls(h) == ["sendMessage", "sendMessage"]  # no list is that big: maybe a post
+    await choose(h, small)
+    await choose(h, large, "ru")
+    assert [edit["text"] for edit in h.session.edits()] == [
         "This file is 1.1 MB; a channel list file can be at most 1.0 MB. "
         "Split it and send the parts.",
         "Размер файла 2.1 MB, а файл со списком каналов может быть не больше 1.0 MB. "
@@ -139,12 +161,15 @@ async def test_long_invalid_list_in_a_file_is_trimmed(h: BotHarness) -> None:
 
 async def test_a_file_of_unknown_size_is_checked_once_downloaded(h: BotHarness) -> None:
     before = await h.counts()
-    await send_document(h, OWNER, b"@alpha_news\n" * 100_000, "big.txt", with_size=False)
+    data = b"@alpha_news\n" * 100_000
+    document = await send_document(h, OWNER, data, "big.txt", with_size=False)
     assert calls(h) == KNOWN_CALLS
-    assert h.session.sent_texts() == [
+    assert h.session.sent_texts() == [ASKED]
+    await choose(h, document)
+    assert h.session.edits()[-1]["text"] == (
         "This file is 1.2 MB; a channel list file can be at most 1.0 MB. "
         "Split it and send the parts."
-    ]
+    )
     assert await h.counts() == before
 
 

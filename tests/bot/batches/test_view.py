@@ -57,6 +57,12 @@ async def test_batches_are_paged_newest_first(h: BotHarness) -> None:
     assert h.session.answers() == [None, None]
 
 
+async def test_a_long_name_is_cut_between_words_on_its_button(h: BotHarness) -> None:
+    await make_batch(h, "Fashion shops of Moscow and Saint Petersburg", ["chan_00001"])
+    await h.send(OWNER, "/batches")
+    assert buttons(last_screen(h))[0] == ("#1 Fashion shops of Moscow and Saint…", view(1))
+
+
 async def test_no_batches(h: BotHarness) -> None:
     await h.send(OWNER, "/batches")
     await h.send(OWNER, "/batches", lang="ru")

@@ -38,20 +38,27 @@ def campaign(status: S, **changes: object) -> Campaign:
 
 
 def progress(
-    status: S, *, total: int = 100, sent: int = 30, failed: int = 10, rate: float = 20.0
+    status: S,
+    *,
+    total: int = 100,
+    sent: int = 30,
+    failed: int = 10,
+    cancelled: int = 0,
+    sending: int = 0,
+    rate: float = 20.0,
 ) -> Progress:
     """The ledger as the progress query reads it; `rate` is the campaign's, as in the row."""
-    queued = total - sent - failed
+    queued = total - sent - failed - cancelled - sending
     return Progress(
         campaign_id=7,
         status=status,
         total=total,
         queued=queued,
         retrying=0,
-        sending=0,
+        sending=sending,
         sent=sent,
         failed=failed,
-        cancelled=0,
+        cancelled=cancelled,
         sent_last_minute=0,
         rate_per_minute=rate,
         resume_at=None,
@@ -97,7 +104,7 @@ def test_running_card_in_russian() -> None:
         "🚀 Идёт",
         "████░░░░░░ 40%",
         "Отправлено 30 · ошибок 10 · в очереди 60 из 100",
-        "0.5 в минуту · осталось примерно 2 ч 0 мин",
+        "0.5 в минуту · осталось примерно 2 ч",
     ]
     assert labels(c) == [
         ("⏸ Пауза", "c:7:pause"),
@@ -113,10 +120,37 @@ def test_scheduled_card_before_the_snapshot() -> None:
     assert [data for _, data in labels(c)] == ["c:7:pause", "c:7:cancel", "c:7:refresh"]
 
 
-def test_paused_card_shows_the_reason_and_resume() -> None:
-    c = campaign(S.PAUSED, status_reason="PEER_FLOOD <account>")
+def test_scheduled_card_with_its_ledger_has_no_eta() -> None:
+    c = campaign(S.SCHEDULED)
+    lines = render_card(c, progress(S.SCHEDULED, sent=0, failed=0), "en").splitlines()
+    assert lines[1:] == [
+        "🕐 Starting",
+        "░░░░░░░░░░ 0%",
+        "Sent 0 · failed 0 · queued 100 of 100",
+        "20/min",
+    ]
+
+
+def test_paused_card_shows_the_reason_in_words_and_resume() -> None:
+    c = campaign(S.PAUSED, status_reason="PEER_FLOOD")
     lines = render_card(c, progress(S.PAUSED), "en").splitlines()
-    assert lines[1:3] == ["⏸ Paused", "Reason: PEER_FLOOD &lt;account&gt;"]
+    assert lines[1:3] == [
+        "⏸ Paused",
+        "Reason: Telegram limited the account for spam (see @SpamBot)",
+    ]
+    assert render_card(c, progress(S.PAUSED), "ru").splitlines()[1:3] == [
+        "⏸ Пауза",
+        "Причина: Telegram ограничил аккаунт за спам (см. @SpamBot)",
+    ]
+    # A code without words of its own is said as a refusal, the code escaped beside it.
+    odd = campaign(S.PAUSED, status_reason="NEW_<CODE>")
+    assert render_card(odd, progress(S.PAUSED), "en").splitlines()[2] == (
+        "Reason: Telegram refused it (NEW_&lt;CODE&gt;)"
+    )
+    # Nothing is sent while paused: no time left to promise, only the pace.
+    assert lines[-1] == "20/min"
+    ru = render_card(c.model_copy(update={"language": "ru"}), progress(S.PAUSED), "ru")
+    assert ru.splitlines()[-1] == "20 в минуту"
     assert [data for _, data in labels(c)] == ["c:7:resume", "c:7:cancel", "c:7:refresh"]
     assert labels(c)[0] == ("▶️ Resume", "c:7:resume")
 
@@ -127,15 +161,23 @@ def test_waiting_card_shows_the_wait_and_when_it_resumes() -> None:
     lines = render_card(c, progress(S.WAITING), "en", now=now).splitlines()
     assert lines[1:4] == [
         "⏳ Waiting (Telegram limit)",
-        "Reason: FLOOD_WAIT",
+        "Reason: Telegram asked the account to wait",
         "Telegram asked to wait: 1 h 5 min left, resumes at 13:05 UTC",
     ]
     ru = render_card(c.model_copy(update={"language": "ru"}), progress(S.WAITING), "ru", now=now)
     assert ru.splitlines()[1:4] == [
         "⏳ Ожидание (лимит Telegram)",
-        "Причина: FLOOD_WAIT",
+        "Причина: Telegram попросил аккаунт подождать",
         "Telegram просит подождать: осталось 1 ч 5 мин, продолжится в 13:05 UTC",
     ]
+    # The wait says when sending resumes; the pace line promises no time of its own.
+    assert lines[-1] == "20/min"
+
+
+def test_a_short_wait_is_shown_in_seconds() -> None:
+    c = campaign(S.WAITING, resume_at=T0 + timedelta(seconds=40), status_reason="FLOOD_WAIT")
+    lines = render_card(c, progress(S.WAITING), "en", now=T0 + timedelta(seconds=10)).splitlines()
+    assert lines[3] == "Telegram asked to wait: 30 s left, resumes at 12:00 UTC"
     assert [data for _, data in labels(c)] == ["c:7:pause", "c:7:cancel", "c:7:refresh"]
 
 
@@ -148,10 +190,28 @@ def test_finished_cards_offer_the_report(status: S, word: str) -> None:
     assert lines[1:] == [
         word,
         "██████████ 100%",
-        "Sent 90 · failed 10 · queued 0 of 100",
+        "Sent 90 · failed 10 of 100",
         "Took 1 h 23 min",
     ]
     assert labels(c) == [("📊 Report", "rp:7")]
+
+
+def test_cancelled_card_counts_the_cancelled() -> None:
+    c = campaign(S.CANCELLED, finished_at=T0 + timedelta(seconds=50))
+    p = progress(S.CANCELLED, total=3, sent=1, failed=0, cancelled=2)
+    # The bar shows the posts that went (1 of 3), not the ledger's rows that ended.
+    assert render_card(c, p, "en").splitlines()[1:] == [
+        "⛔ Cancelled",
+        "███░░░░░░░ 33%",
+        "Sent 1 · failed 0 · cancelled 2 of 3",
+        "Took 50 s",
+    ]
+    assert render_card(c, p, "ru").splitlines()[1:] == [
+        "⛔ Отменена",
+        "███░░░░░░░ 33%",
+        "Отправлено 1 · ошибок 0 · отменено 2 из 3",
+        "Заняло 50 сек",
+    ]
 
 
 def test_draft_card_offers_start() -> None:
@@ -160,7 +220,7 @@ def test_draft_card_offers_start() -> None:
         "📝 Draft",
         "░░░░░░░░░░ 0%",
         "Sent 0 · failed 0 · queued 0 of 0",
-        "20/min · about &lt;1 min left",
+        "20/min",
     ]
     assert labels(c) == [("▶️ Start", "c:7:start")]
 
@@ -176,8 +236,34 @@ def test_cancelled_before_it_started() -> None:
 
 def test_cancelled_with_a_post_still_on_its_way() -> None:
     c = campaign(S.CANCELLED)  # finished_at comes when the drain records the last post
-    lines = render_card(c, progress(S.CANCELLED), "en").splitlines()
-    assert lines[-1] == "Stopping: waiting for the posts already on their way…"
-    lines = render_card(c, progress(S.CANCELLED), "ru").splitlines()
-    assert lines[-1] == "Останавливается: ждёт посты, которые уже отправляются…"
+    p = progress(S.CANCELLED, cancelled=59, sending=1)
+    lines = render_card(c, p, "en").splitlines()
+    assert lines[-2:] == [
+        "Sent 30 · failed 10 · cancelled 59 · sending 1 of 100",
+        "Stopping: waiting for the posts already on their way…",
+    ]
+    lines = render_card(c, p, "ru").splitlines()
+    assert lines[-2:] == [
+        "Отправлено 30 · ошибок 10 · отменено 59 · отправляется 1 из 100",
+        "Останавливается: ждёт посты, которые уже отправляются…",
+    ]
     assert card_keyboard(c) is None
+
+
+@pytest.mark.parametrize("status", [S.SCHEDULED, S.RUNNING, S.PAUSED, S.WAITING])
+def test_a_viewer_sees_only_refresh_on_a_live_card(status: S) -> None:
+    markup = card_keyboard(campaign(status), viewer=True)
+    assert markup is not None
+    assert [(b.text, b.callback_data) for row in markup.inline_keyboard for b in row] == [
+        ("🔄 Refresh", "c:7:refresh")
+    ]
+
+
+def test_a_viewer_sees_the_report_of_a_finished_card_and_nothing_on_a_draft() -> None:
+    done = campaign(S.COMPLETED, finished_at=T0)
+    markup = card_keyboard(done, viewer=True)
+    assert markup is not None
+    assert [(b.text, b.callback_data) for row in markup.inline_keyboard for b in row] == [
+        ("📊 Report", "rp:7")
+    ]
+    assert card_keyboard(campaign(S.DRAFT, started_at=None), viewer=True) is None

@@ -142,14 +142,14 @@ async def test_start_by_id_sends_the_card_and_launches(h: BotHarness) -> None:
             "Cancel campaign #1 «Spring»? 1 post not yet sent will not go out.",
             "✖️ Yes, cancel it",
             "No, keep it",
-            "Campaign #1 cancelled.",
+            "Cancelled",
         ),
         (
             "ru",
             "Отменить кампанию #1 «Spring»? 1 ещё не отправленный пост так и не уйдёт.",
             "✖️ Да, отменить",
             "Нет, оставить",
-            "Кампания #1 отменена.",
+            "Отменена",
         ),
     ],
     ids=["en", "ru"],
@@ -174,10 +174,11 @@ async def test_cancel_by_id_asks_then_cancels(
         cancelled = await campaigns.get(conn, 1)
     assert [d.status for d in ledger] == [D.SENT, D.FAILED, D.CANCELLED]
     assert cancelled is not None and cancelled.finished_at is not None
-    # The card shows the end with only the Report button; the question turns into the answer.
-    card_edit, question_edit = h.session.edits()
-    assert (question_edit["message_id"], question_edit["text"]) == (1, done)
-    assert "reply_markup" not in question_edit
+    # The card shows the end with only the Report button; the question goes, the report
+    # (queued) follows.
+    [card_edit] = h.session.edits()
+    assert [p["message_id"] for p in h.session.of("deleteMessage")] == [1]
+    assert h.session.answers() == [done]
     assert card_edit["message_id"] == CARD + 1
     assert card_edit["text"].splitlines()[1] == "⛔ Cancelled"  # in the campaign's language
     [[report]] = card_edit["reply_markup"]["inline_keyboard"]
@@ -225,12 +226,14 @@ async def test_a_draft_or_scheduled_campaign_cancelled_before_its_start(h: BotHa
     await h.press(OWNER, answer(1, True), message_id=5)
     await h.press(OWNER, answer(2, True), message_id=6)
     assert (await status_of(h, 1), await status_of(h, 2)) == (S.CANCELLED, S.CANCELLED)
-    # The scheduled one's card says so; the draft had none and gets none.
+    # The scheduled one's card says so (its question goes); the draft had none and gets none,
+    # so its question turns into the answer.
     assert [e["text"] for e in h.session.edits()] == [
         "<b>Spring</b> · #1\n⛔ Cancelled\nCancelled before it started.",
-        "Campaign #1 cancelled.",
         "Campaign #2 cancelled.",
     ]
+    assert [p["message_id"] for p in h.session.of("deleteMessage")] == [5]
+    assert h.session.answers() == ["Cancelled", None]
     assert h.session.sent_texts() == []
     # Never started: nothing to report, and the waiting launch will find it cancelled.
     assert await task_names(h) == ["launch_campaign"]
@@ -326,6 +329,13 @@ async def test_without_an_argument_each_command_offers_its_candidates(h: BotHarn
         "Какую кампанию продолжить?",
         [("#3 C3 · ⏸ Пауза", "cp:resume:3")],
     )
+
+
+async def test_a_long_name_is_cut_between_words_in_the_picker(h: BotHarness) -> None:
+    await make(h, S.PAUSED, "Spring sale for every shop in the city")
+    await h.send(OWNER, "/resume")
+    [params] = h.session.of("sendMessage")
+    assert buttons(params) == [("#1 Spring sale for every shop in… · ⏸ Paused", "cp:resume:1")]
 
 
 async def test_a_long_list_shows_the_newest_ten(h: BotHarness) -> None:
@@ -565,7 +575,25 @@ async def test_card_cancel_asks_below_the_card(h: BotHarness) -> None:
     h.session.reset()
     await h.press(OWNER, answer(1, True), message_id=1, lang="ru")
     assert await status_of(h, 1) is S.CANCELLED
-    assert h.session.edits()[-1]["text"] == "Кампания #1 отменена."
+    [card_edit] = h.session.edits()
+    assert (card_edit["message_id"], card_edit["text"].splitlines()[1]) == (
+        CARD + 1,
+        "⛔ Cancelled",
+    )
+    assert [p["message_id"] for p in h.session.of("deleteMessage")] == [1]
+    assert h.session.answers() == ["Отменена"]
+
+
+async def test_a_question_too_old_to_delete_turns_into_the_answer(h: BotHarness) -> None:
+    await make(h, S.RUNNING)
+    await h.send(OWNER, "/cancel 1")
+    h.session.reset()
+    h.session.fail_next("deleteMessage", 400, "Bad Request: message can't be deleted")
+    await h.press(OWNER, answer(1, True), message_id=1)
+    card_edit, question_edit = h.session.edits()
+    assert card_edit["message_id"] == CARD + 1
+    assert (question_edit["message_id"], question_edit["text"]) == (1, "Campaign #1 cancelled.")
+    assert h.session.answers() == [None]
 
 
 async def test_a_stale_confirmation_changes_nothing(h: BotHarness) -> None:
@@ -619,11 +647,14 @@ async def test_refresh_under_telegrams_limit_comes_back_later(h: BotHarness) -> 
     assert late == {"late": True}
 
 
-async def test_refresh_of_a_campaign_without_a_card_or_gone(h: BotHarness) -> None:
+async def test_refresh_of_a_campaign_without_a_live_card_or_gone(h: BotHarness) -> None:
     await make(h, S.RUNNING, card=False)
-    await h.press(OWNER, card("refresh", 1))
+    # The pressed message is a card too (one opened from /campaigns): it is redrawn in place.
+    await h.press(OWNER, card("refresh", 1), message_id=7)
     await h.press(OWNER, card("refresh", 99), lang="ru")
-    assert h.session.answers() == ["This campaign has no card to update.", "Кампании #99 нет."]
+    assert h.session.answers() == ["Updated", "Кампании #99 нет."]
+    [edit] = h.session.edits()
+    assert (edit["message_id"], edit["text"].splitlines()[1]) == (7, "🚀 Running")
     assert h.session.of("sendMessage") == []
 
 

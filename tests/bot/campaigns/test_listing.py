@@ -99,6 +99,12 @@ async def test_open_shows_the_card(h: BotHarness) -> None:
     ]
 
 
+async def test_a_long_name_is_cut_between_words_on_its_button(h: BotHarness) -> None:
+    await make_campaign(h.pool, ["alpha_shop"], name="Black Friday offers for every partner shop")
+    await h.send(OWNER, "/campaigns")
+    assert labels(last_shown(h)) == [["#1 Black Friday offers for every…"]]
+
+
 async def test_a_viewer_may_page_and_open(h: BotHarness) -> None:
     await twelve_campaigns(h)
     await h.add(VIEWER, Role.VIEWER)
@@ -107,6 +113,38 @@ async def test_a_viewer_may_page_and_open(h: BotHarness) -> None:
     assert text(h).startswith("<b>Campaigns</b>\n#2 Offer 2")
     await h.press(VIEWER, OpenCampaign(id=1).pack(), message_id=PRESSED)
     assert text(h).startswith("<b>Offer 1</b> · #1\n📝 Draft")
+    assert labels(last_shown(h)) == []  # Start is not a viewer's to press
+
+
+async def test_a_viewer_opening_a_card_gets_only_the_buttons_it_may_press(h: BotHarness) -> None:
+    await twelve_campaigns(h)
+    async with h.pool.connection() as conn:
+        await conn.execute(
+            "UPDATE campaigns SET status = 'completed', started_at = now() - interval '1 min', "
+            "finished_at = now() WHERE id = 10"
+        )
+        await campaigns.set_card(conn, 11, OWNER, 40)  # the live card, in the owner's chat
+    await h.add(VIEWER, Role.VIEWER)
+    await h.press(VIEWER, OpenCampaign(id=11).pack(), message_id=PRESSED)
+    [running] = h.session.of("sendMessage")
+    assert running["chat_id"] == VIEWER
+    assert labels(running) == [["🔄 Refresh"]]
+    await h.press(VIEWER, OpenCampaign(id=10).pack(), message_id=PRESSED)
+    assert labels(last_shown(h)) == [["📊 Report"]]
+
+    # Refresh on the viewer's copy redraws that copy, with the viewer's buttons; the live card
+    # in the owner's chat is not touched.
+    h.session.reset()
+    await h.press(VIEWER, "c:11:refresh", message_id=8)
+    [edit] = h.session.edits()
+    assert (edit["chat_id"], edit["message_id"]) == (VIEWER, 8)
+    assert edit["text"].startswith("<b>Offer 11</b> · #11\n🚀 Running\n")
+    assert labels(edit) == [["🔄 Refresh"]]
+    assert h.session.answers() == ["Updated"]
+    # The owner's buttons stay the owner's.
+    h.session.reset()
+    await h.press(OWNER, OpenCampaign(id=11).pack(), message_id=PRESSED)
+    assert labels(last_shown(h)) == [["⏸ Pause", "✖️ Cancel"], ["🔄 Refresh"]]
 
 
 @pytest.mark.parametrize(

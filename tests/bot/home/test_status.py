@@ -70,13 +70,17 @@ async def test_busy_system(h: BotHarness) -> None:
     flood_until = await busy(h)
     async with h.pool.connection() as holder:  # a worker holding the account's session
         await holder.execute("SELECT pg_advisory_lock(%s)", (lock_key("main"),))
+        # Shown in seconds now: beat again just before asking, so the age is exact.
+        await holder.execute(
+            "UPDATE procrastinate_workers SET last_heartbeat = now() - interval '5 s'"
+        )
         await h.send(VIEWER, "/status")
         await holder.execute("SELECT pg_advisory_unlock(%s)", (lock_key("main"),))
     assert h.session.sent_texts() == [
-        "<b>Status</b>\n✅ Worker alive (1), last heartbeat &lt;1 min ago.\n\n"
+        "<b>Status</b>\n✅ 1 worker running (the bot's counts too), last heartbeat 5 s ago.\n\n"
         f"<b>Accounts</b>\n• main: active, waiting until {flood_until:%H:%M} UTC · "
         "its worker is connected\n"
-        "• spare: stopped (SESSION_REVOKED)\n\n"
+        "• spare: stopped. The account's session was ended: log in again (predlagator login).\n\n"
         "<b>Queue</b>\n• delivery: 2 waiting\n• notifications: 1 waiting\n\n"
         "<b>Campaigns sending</b>\n• #1 campaign: 🚀 Running, sent 1 of 3"
     ]
@@ -91,10 +95,28 @@ async def test_busy_system_in_russian_with_a_silent_worker(h: BotHarness) -> Non
     await h.send(VIEWER, "/status", lang="ru")
     [text] = h.session.sent_texts()
     assert "⚠️ От воркера нет сигнала 5 мин; возможно, он остановлен." in text
-    assert "• spare: остановлен (SESSION_REVOKED)" in text
+    assert (
+        "• spare: остановлен. Сессия аккаунта завершена: войдите снова (predlagator login)." in text
+    )
+    assert "SESSION_REVOKED" not in text
     assert "⚠️ сессию аккаунта не держит ни один воркер: ничего не отправляется" in text
     assert "• delivery: ждут 2" in text
     assert "• #1 campaign: 🚀 Идёт, отправлено 1 из 3" in text
+
+
+async def test_only_workers_with_a_fresh_heartbeat_count(h: BotHarness) -> None:
+    # Two workers beat; two more died in restarts and left their rows behind.
+    async with h.pool.connection() as conn:
+        await conn.execute(
+            "INSERT INTO procrastinate_workers (last_heartbeat) VALUES "
+            "(now() - interval '3 s'), (now() - interval '20 s'), "
+            "(now() - interval '10 min'), (now() - interval '2 h')"
+        )
+    await h.send(VIEWER, "/status")
+    await h.send(VIEWER, "/status", lang="ru")
+    english, russian = (text.split("\n")[1] for text in h.session.sent_texts())
+    assert english == "✅ 2 workers running (the bot's counts too), last heartbeat 3 s ago."
+    assert russian == "✅ Воркеров в работе: 2 (считая воркер бота), последний сигнал 3 сек назад."
 
 
 async def test_past_flood_wait_is_not_shown_and_strangers_are_refused(h: BotHarness) -> None:

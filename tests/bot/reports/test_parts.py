@@ -26,7 +26,6 @@ def line(ref: str, **fields: object) -> Line:
         "status": "sent",
         "attempts": 1,
         "error_code": None,
-        "error_text": None,
         "sent_at": "2026-03-01T10:00:00Z",
         "message_id": 42,
         "peer_type": None,
@@ -148,10 +147,64 @@ def test_many_reasons_are_cut_and_an_unstarted_campaign_has_only_a_plan() -> Non
         "⛔ Cancelled",
         "Sent 0 · failed 13 · cancelled 87 of 100",
     ]
-    assert lines[5:15] == [f"• CODE_{i:02d}: 1" for i in range(10)]
+    assert lines[5:15] == [f"• refused by Telegram (CODE_{i:02d}): 1" for i in range(10)]
     assert lines[15:] == ["• other reasons: 3", "", "Not started; planned 5 min at 20/min."]
     assert render_text(summary, "ru").splitlines()[15:] == [
         "• другие причины: 3",
         "",
         "Не начиналась; план 5 мин при 20/мин.",
     ]
+
+
+def test_short_spans_in_the_report_are_in_seconds() -> None:
+    started = campaign(started_at=at(0), finished_at=at(1.5))
+    summary = Summary(
+        campaign=started,
+        outcomes=Outcomes(total=10, sent=10, failed=0, cancelled=0, pending=0, skipped_inactive=0),
+        errors=[],
+        start=at(0),
+        end=at(1.5),
+        waits=[(at(0.5), at(1))],
+    )
+    assert render_text(summary, "en").splitlines()[-2:] == [
+        "Took 1 min 30 s, planned 30 s at 20/min.",
+        "Flood waits: 30 s in 1 wait.",
+    ]
+    assert render_text(summary, "ru").splitlines()[-2] == (
+        "Заняло 1 мин 30 сек, план 30 сек при 20/мин."
+    )
+
+
+@pytest.mark.parametrize(
+    ("lang", "reasons", "cells"),
+    [
+        (
+            "en",
+            ["• no photos allowed: 4", "• not allowed to post: 2"],
+            ["The chat takes no photos", "CHAT_SEND_PHOTOS_FORBIDDEN"],
+        ),
+        (
+            "ru",
+            ["• фото запрещены: 4", "• нельзя публиковать: 2"],
+            ["Чат не принимает фото", "CHAT_SEND_PHOTOS_FORBIDDEN"],
+        ),
+    ],
+)
+def test_failure_reasons_are_in_words_in_the_text_and_the_csv(
+    lang: str, reasons: list[str], cells: list[str]
+) -> None:
+    summary = Summary(
+        campaign=campaign(),
+        outcomes=Outcomes(total=6, sent=0, failed=6, cancelled=0, pending=0, skipped_inactive=0),
+        errors=[
+            ErrorCount(code="CHAT_SEND_PHOTOS_FORBIDDEN", n=4),
+            ErrorCount(code="CHAT_WRITE_FORBIDDEN", n=2),
+        ],
+        start=None,
+        end=at(1),
+        waits=[],
+    )
+    assert render_text(summary, lang).splitlines()[5:7] == reasons
+    failed = line("shop_news", status="failed", error_code="CHAT_SEND_PHOTOS_FORBIDDEN")
+    assert csv_file.row(failed, lang)[5:7] == cells
+    assert csv_file.row(line("shop_news"), lang)[5:7] == ["", ""]

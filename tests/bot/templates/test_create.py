@@ -40,10 +40,10 @@ async def test_formatted_post_is_stored_as_html_and_previewed(h: BotHarness) -> 
         template = await templates.get(conn, 1)
     assert template is not None
     assert template.html == expected
-    assert template.name == "Big sale today! Visit our shop & save: 5"
+    # The name is the post's first words, cut between words and marked as cut.
+    assert template.name == "Big sale today! Visit our shop & save…"
     assert h.session.sent_texts() == [
-        "Template #1 «Big sale today! Visit our shop &amp; save: 5» saved. "
-        "This is how it will look:",
+        "Template #1 «Big sale today! Visit our shop &amp; save…» saved. This is how it will look:",
         expected,
     ]
     assert h.session.of("sendMessage")[1]["parse_mode"] == "HTML"

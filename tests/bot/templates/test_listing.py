@@ -89,6 +89,14 @@ async def test_pages_of_ten_newest_first_with_kinds(h: BotHarness) -> None:
     assert buttons(third)[3:] == [("⬅️ Назад", TemplatePage(page=1).pack())]
 
 
+async def test_a_long_name_is_cut_between_words_on_its_button(h: BotHarness) -> None:
+    async with h.pool.connection() as conn:
+        await templates.create(conn, "Spring collection: jackets, boots and scarves", "x", OWNER)
+    await h.send(OWNER, "/templates")
+    [params] = h.session.of("sendMessage")
+    assert [label for label, _ in buttons(params)] == ["📝 #1 Spring collection: jackets, boots…"]
+
+
 async def test_one_page_has_no_page_buttons(h: BotHarness) -> None:
     await make_templates(h, 2)
     await h.send(OWNER, "/templates", lang="ru")

@@ -133,7 +133,10 @@ async def test_a_stopped_account_is_said_at_once(world: World) -> None:
         await accounts.stop(conn, world.rig.account_id, "SESSION_REVOKED")
     before = await world.chat.counts()
     await world.chat.send(OWNER, f"/test {template.id} me")
-    assert world.answers(OWNER) == ["Not sent: the account main is stopped (SESSION_REVOKED)."]
+    assert world.answers(OWNER) == [
+        "Not sent: the account main is stopped. The account's session was ended: log in again "
+        "(predlagator login)."
+    ]
     assert await world.chat.counts() == before, UNCHANGED
 
 
@@ -154,14 +157,14 @@ async def test_an_account_error_answered_to_the_test_stops_the_account_as_the_dr
     assert paused is not None
     assert (paused.status, paused.status_reason) == (CampaignStatus.PAUSED, "PEER_FLOOD")
     assert world.answers(OWNER)[1:] == [
-        f"❌ Проверка #{template.id} в @news_main не отправлена: Telegram ограничил аккаунт за "
-        "спам (PEER_FLOOD).\nАккаунт остановлен, его кампании на паузе."
+        f"❌ Проверка #{template.id} в @news_main не отправлена. Telegram ограничил аккаунт за "
+        "спам (см. @SpamBot).\nАккаунт остановлен, его кампании на паузе."
     ]
     said = world.answers(campaign.chat_id or 0)
     notices = [text for text in said if text.startswith(f"Campaign #{campaign.id} paused")]
     assert notices == [
-        f"Campaign #{campaign.id} paused: the sending account stopped (PEER_FLOOD). Fix it, "
-        "then press Resume."
+        f"Campaign #{campaign.id} paused: the sending account stopped. Telegram limited the "
+        "account for spam (see @SpamBot). Fix it, then press Resume."
     ]
     assert await world.rows("SELECT actor_id, action FROM audit_log ORDER BY id") == [
         {"actor_id": OWNER, "action": "template.test"},

@@ -122,14 +122,14 @@ async def test_a_known_channel_resolved_by_a_test_keeps_its_peer(world: World) -
     [
         (
             "en",
-            "❌ Test of #{id} to @closed_news not sent: the account may not post there "
-            "(not an admin, or muted) (CHAT_WRITE_FORBIDDEN).\n"
+            "❌ Test of #{id} to @closed_news not sent. The account may not post in this "
+            "channel.\n"
             "A test only reports; a campaign would deactivate this channel.",
         ),
         (
             "ru",
-            "❌ Проверка #{id} в @closed_news не отправлена: аккаунту нельзя там писать "
-            "(не админ или без права голоса) (CHAT_WRITE_FORBIDDEN).\n"
+            "❌ Проверка #{id} в @closed_news не отправлена. Аккаунту нельзя публиковать в этом "
+            "канале.\n"
             "Проверка только сообщает об ошибке; кампания отключила бы этот канал.",
         ),
     ],
@@ -144,8 +144,8 @@ async def test_a_classified_error_is_told_and_the_channel_stays_as_it_was(
     await world.run_due()
     assert world.answers(OWNER)[1:] == [expected.format(id=template.id)]
     assert await world.rows(
-        "SELECT active, consecutive_errors, deactivated_reason FROM channels"
-    ) == [{"active": True, "consecutive_errors": 0, "deactivated_reason": None}]
+        "SELECT active, consecutive_errors, deactivated_code FROM channels"
+    ) == [{"active": True, "consecutive_errors": 0, "deactivated_code": None}]
     assert await world.rows("SELECT action FROM audit_log") == [{"action": "template.test"}]
 
 
@@ -154,8 +154,7 @@ async def test_an_unknown_username_is_told_in_words(world: World) -> None:
     await world.chat.send(OWNER, f"/test {template.id} @nobody_here")
     await world.run_due()
     assert world.answers(OWNER)[1:] == [
-        f"❌ Test of #{template.id} to @nobody_here not sent: nobody has this username "
-        "(USERNAME_NOT_OCCUPIED).\n"
+        f"❌ Test of #{template.id} to @nobody_here not sent. Nobody has this username.\n"
         "A test only reports; a campaign would deactivate this channel."
     ]
     assert world.telegram.sent == []
@@ -201,9 +200,9 @@ async def test_viewers_cannot_send_tests(world: World) -> None:
     assert world.telegram.flights == []
 
 
-async def test_a_photo_template_is_tested_as_a_photo_with_its_caption(world: World) -> None:
+async def photo_template(world: World, photo: bytes) -> int:
+    """A template that posts `photo` with the text as its caption; its id."""
     template = await world.template(name="Photo news")
-    photo = os.urandom(50_000)
     async with world.rig.pool.connection() as conn:
         await conn.execute(
             "UPDATE templates SET media_kind = 'photo', media_file_id = 'AgADx' WHERE id = %s",
@@ -211,8 +210,14 @@ async def test_a_photo_template_is_tested_as_a_photo_with_its_caption(world: Wor
         )
         info = MediaInfo(file_name="photo.jpg", mime_type="image/jpeg", size=len(photo))
         await template_media.save(conn, template.id, info, photo)
+    return template.id
+
+
+async def test_a_photo_template_is_tested_as_a_photo_with_its_caption(world: World) -> None:
+    photo = os.urandom(50_000)
+    template_id = await photo_template(world, photo)
     world.telegram.add_channel("news_photo")
-    await world.chat.send(OWNER, f"/test {template.id} @news_photo")
+    await world.chat.send(OWNER, f"/test {template_id} @news_photo")
     await world.run_due()
 
     [request] = world.telegram.sent
@@ -220,8 +225,28 @@ async def test_a_photo_template_is_tested_as_a_photo_with_its_caption(world: Wor
     [post] = world.telegram.posts[world.telegram.channels["news_photo"].id]
     assert post.media is not None and post.media.data == photo and post.text == TEXT
     assert world.answers(OWNER)[1:] == [
-        f"✅ Test of #{template.id} sent: https://t.me/news_photo/1"
+        f"✅ Test of #{template_id} sent: https://t.me/news_photo/1"
     ]
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "❌ Test of #{id} to @no_photos not sent. The chat takes no photos."),
+        ("ru", "❌ Проверка #{id} в @no_photos не отправлена. Чат не принимает фото."),
+    ],
+)
+async def test_a_chat_refusing_photos_is_told_in_words(
+    world: World, lang: str, expected: str
+) -> None:
+    template_id = await photo_template(world, os.urandom(1000))
+    world.telegram.add_channel("no_photos")
+    world.telegram.fail_next(
+        403, "CHAT_SEND_PHOTOS_FORBIDDEN", request_type=functions.messages.SendMediaRequest
+    )
+    await world.chat.send(OWNER, f"/test {template_id} @no_photos", lang=lang)
+    await world.run_due()
+    assert world.answers(OWNER)[1:] == [expected.format(id=template_id)]
 
 
 async def test_a_deleted_template_is_not_tested(world: World) -> None:

@@ -8,11 +8,9 @@ from datetime import datetime
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from predlagator.bot.texts import t
+from predlagator.bot.texts import cut, t
 
 Row = list[InlineKeyboardButton]
-# Telegram cuts long button labels; the id keeps picks apart.
-LABEL = 40
 
 
 class WizardPress(CallbackData, prefix="wz"):
@@ -69,11 +67,6 @@ class Buttons:
     def markup(self, *rows: list[Row]) -> InlineKeyboardMarkup:
         """Stack groups of rows into a keyboard."""
         return InlineKeyboardMarkup(inline_keyboard=[row for group in rows for row in group])
-
-
-def cut(label: str) -> str:
-    """A label short enough for a button."""
-    return label if len(label) <= LABEL else label[: LABEL - 1] + "…"
 
 
 def minute_of(at: datetime) -> int:

@@ -96,7 +96,8 @@ async def on_press(
 
 def as_id(value: str) -> int | None:
     """A database id from callback data, or None if it is not one."""
-    return int(value) if value.isdigit() and len(value) < 19 else None
+    # ASCII digits only: isdigit() alone takes "²", which int() refuses.
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
 
 
 async def on_back(turn: Turn) -> None:
@@ -252,7 +253,7 @@ async def on_confirm(turn: Turn) -> None:
             at=at,
         )
     else:
-        tools = Tools(turn.bot, env.pool, turn.queue, turn.operator, lang)
+        tools = Tools(turn.bot, env.pool, turn.queue, turn.operator, lang, env.settings.zone)
         started = await control.carry_out(control.START, campaign.id, chat_id, tools)
         done = started.text  # why it did not start
         if started.changed:

@@ -161,7 +161,7 @@ async def test_batches_that_cannot_carry_a_campaign_are_refused_at_the_pick(h: B
     await h.send(OWNER, "3")
     await press(h, "▶️ Now")
     assert "\nBatch: «Half», 2 channels, 1 active\n" in text(h)
-    assert "\nPace: 20/min, about &lt;1 min\n" in text(h)
+    assert "\nPace: 20/min, about 3 s\n" in text(h)
 
 
 async def test_batches_come_a_page_at_a_time(h: BotHarness) -> None:

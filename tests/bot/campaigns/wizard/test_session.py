@@ -177,9 +177,8 @@ async def test_the_account_is_asked_only_when_there_is_a_choice(h: BotHarness) -
     await h.send(OWNER, "10")
     await h.send(OWNER, "2")
     await press(h, "▶️ Now")
-    assert (
-        "\nAccount: spare\nPace: 10/min, about &lt;1 min\n(the account sends at most 5/min)\n"
-        in (text(h))
+    assert "\nAccount: spare\nPace: 10/min, about 36 s\n(the account sends at most 5/min)\n" in (
+        text(h)
     )
     await press(h, "⬅️ Back")
     await press(h, "⬅️ Back")

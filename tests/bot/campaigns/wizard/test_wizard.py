@@ -44,7 +44,7 @@ EXPECTED = {
         "When to start? Press Now, or send a time as HH:MM or YYYY-MM-DD HH:MM (UTC).",
         "<b>Check the campaign and confirm</b>\nName: Spring sale\n"
         "Batch: «Shops», 3 channels, 3 active\nPost: «Big sale»\nAccount: main\n"
-        "Pace: 10/min, about &lt;1 min\nRetries after a temporary error: 2\nStart: now",
+        "Pace: 10/min, about 18 s\nRetries after a temporary error: 2\nStart: now",
         "Campaign #1 «Spring sale» created and starting.",
     ],
     "ru": [
@@ -58,7 +58,7 @@ EXPECTED = {
         "или ГГГГ-ММ-ДД ЧЧ:ММ (UTC).",
         "<b>Проверьте кампанию и подтвердите</b>\nНазвание: Spring sale\n"
         "Пакет: «Shops», 3 канала, активных 3\nПост: «Big sale»\nАккаунт: main\n"
-        "Скорость: 10 в минуту, примерно &lt;1 мин\nПовторов после временной ошибки: 2\n"
+        "Скорость: 10 в минуту, примерно 18 сек\nПовторов после временной ошибки: 2\n"
         "Запуск: сейчас",
         "Кампания #1 «Spring sale» создана и запускается.",
     ],
