@@ -62,7 +62,7 @@ class DrainDeps:
     monotonic: Callable[[], float] = time.monotonic
     now: Callable[[], datetime | None] = database_clock
     let_go: pacing.PostLog = field(default_factory=pacing.PostLog)
-    left: pacing.PostLog = field(default_factory=pacing.PostLog)
+    left: pacing.PostLog = field(default_factory=lambda: pacing.PostLog(pacing.WINDOW_MARGIN))
 
 
 class Drain:

@@ -27,9 +27,10 @@ SLOT_SPACING = 0.005
 # riding the window's edge for minutes.
 MIN_GAP_SHARE = 0.5
 # No window of these lengths holds more posts than its pace puts in it (a pace is per minute,
-# and operators and Telegram look at the last seconds too). Each is guarded a thousandth
-# longer, for the moment between our clock and the request reaching Telegram, which varies
-# (less than SLOT_SPACING, so posts at their slots are never held back).
+# and operators and Telegram look at the last seconds too). Once its mark is done, a post's
+# windows are kept a quarter of a percent longer, for the moment between our clock and the
+# request reaching Telegram, which varies (less than SLOT_SPACING, so posts at their slots are
+# never held back).
 WINDOWS_S = (1.0, 10.0, 60.0)
 WINDOW_MARGIN = 0.0025
 # Up to a minute of posts at the highest rate the settings allow (6000 a minute); a window
@@ -147,6 +148,7 @@ class PostLog:
     milliseconds a mark that went quicker than an earlier one would otherwise gain.
     """
 
+    margin: float = 0.0  # each window is kept this share longer
     memory: int = GUARD_MEMORY
     _posts: dict[Scope, deque[float]] = field(default_factory=dict)
 
@@ -166,7 +168,7 @@ class PostLog:
             # At an even pace, a window holds this many posts at most (2 for 10 s at 10/min).
             fits = math.ceil(window * rate_per_minute / 60.0 - 1e-9)
             if 0 < fits <= len(posts):
-                moment = max(moment, posts[-fits] + window * (1 + WINDOW_MARGIN))
+                moment = max(moment, posts[-fits] + window * (1 + self.margin))
         return moment
 
     def record(self, scopes: Sequence[Scope], moment: float) -> None:
