@@ -39,11 +39,6 @@ async def sync_owners(pool: Pool, settings: Settings) -> None:
             await operators.ensure_owner(conn, user_id)
 
 
-def is_viewer(_: TelegramObject, operator: Operator) -> bool:
-    """Filter: the operator may only look."""
-    return operator.role is Role.VIEWER
-
-
 def is_editor(_: TelegramObject, operator: Operator) -> bool:
     """Filter: the operator may change things (owners and operators)."""
     return operator.role is not Role.VIEWER

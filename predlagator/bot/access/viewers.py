@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.dispatcher.flags import get_flag
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
+from predlagator.bot.access.middleware import Handler
 from predlagator.bot.texts import N_, t
 from predlagator.models import Operator, Role
 
@@ -16,8 +16,6 @@ from predlagator.models import Operator, Role
 # registered); everything else changes data, so a handler is refused to viewers unless marked.
 READ_ONLY = {"read_only": True}
 REFUSAL = N_("You can look, but viewers can't change anything.")
-
-Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
 class ViewersRefused(BaseMiddleware):

@@ -43,7 +43,6 @@ async def on_rename(
     bot: Bot,
     state: FSMContext,
     pool: Pool,
-    operator: Operator,
     lang: str,
 ) -> None:
     """Ask for the new name; the next message from this chat is taken as it."""
@@ -135,7 +134,6 @@ async def on_delete(
     callback: CallbackQuery,
     callback_data: TemplateAction,
     pool: Pool,
-    operator: Operator,
     lang: str,
 ) -> None:
     """Ask before deleting; refuse at once while a campaign in progress uses the template."""
@@ -210,7 +208,6 @@ async def on_keep(
     callback: CallbackQuery,
     callback_data: TemplateAction,
     pool: Pool,
-    operator: Operator,
     lang: str,
 ) -> None:
     """Cancel under the question: the preview's header and buttons come back."""
