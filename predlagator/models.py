@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -53,15 +53,25 @@ class Operator(BaseModel):
 
 
 class Account(BaseModel):
-    """A sending user account; its session lives outside the database."""
+    """A sending user account of the pool: its session (encrypted), state, pace and limits."""
 
     id: int
     name: str
-    status: str
+    status: str  # active | paused | stopped
     stop_reason: str | None
     flood_until: datetime | None
     rate_per_minute: float
     last_slot_at: datetime | None
+    kind: str = "telegram"  # telegram | simulated
+    session_enc: bytes | None = None
+    daily_cap: int | None = None
+    posts_day: date | None = None
+    posts_today: int = 0
+    sim_latency_ms: int = 300
+    sim_failure_share: float = 0.0
+    held_by: str | None = None
+    held_since: datetime | None = None
+    removed_at: datetime | None = None
 
 
 class Channel(BaseModel):

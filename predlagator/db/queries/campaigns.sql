@@ -1,9 +1,15 @@
 -- name: create
-INSERT INTO campaigns (name, batch_id, template_id, account_id, rate_per_minute, retry_limit,
-                       chat_id, language, created_by)
-VALUES (%(name)s, %(batch_id)s, %(template_id)s, %(account_id)s, %(rate_per_minute)s,
-        %(retry_limit)s, %(chat_id)s, %(language)s, %(created_by)s)
-RETURNING *;
+-- The campaign and its account list in one statement (the first account stays on the row).
+WITH c AS (
+    INSERT INTO campaigns (name, batch_id, template_id, account_id, rate_per_minute,
+                           retry_limit, chat_id, language, created_by)
+    VALUES (%(name)s, %(batch_id)s, %(template_id)s, %(account_id)s, %(rate_per_minute)s,
+            %(retry_limit)s, %(chat_id)s, %(language)s, %(created_by)s)
+    RETURNING *
+), ca AS (
+    INSERT INTO campaign_accounts (campaign_id, account_id) SELECT id, account_id FROM c
+)
+SELECT * FROM c;
 
 -- name: get
 SELECT * FROM campaigns WHERE id = %(id)s;

@@ -1,8 +1,8 @@
 -- name: snapshot
 -- One statement for the whole list; each row draws its own 64-bit random_id, kept for life.
 -- ON CONFLICT makes a repeated launch harmless.
-INSERT INTO deliveries (campaign_id, channel_id, position, random_id)
-SELECT c.id, bc.channel_id, bc.position,
+INSERT INTO deliveries (campaign_id, channel_id, position, account_id, random_id)
+SELECT c.id, bc.channel_id, bc.position, c.account_id,
        ('x' || translate(gen_random_uuid()::text, '-', ''))::bit(64)::bigint
 FROM campaigns c
 JOIN batch_channels bc ON bc.batch_id = c.batch_id
