@@ -50,7 +50,8 @@ async def busy(h: BotHarness) -> datetime:
         spare = await accounts.ensure(conn, "spare", 20)
         await accounts.stop(conn, spare.id, "SESSION_REVOKED")
         await conn.execute(
-            "INSERT INTO deliveries (campaign_id, channel_id, position, random_id, status, account_id) "
+            "INSERT INTO deliveries"
+            " (campaign_id, channel_id, position, random_id, status, account_id) "
             "SELECT %s, id, row_number() OVER (ORDER BY id), id, "
             "CASE WHEN row_number() OVER (ORDER BY id) = 1 THEN 'sent' ELSE 'queued' END, %s "
             "FROM channels",
