@@ -30,6 +30,8 @@ HOW_TO_GET: dict[str, str] = {
     "CHANNEL_ERROR_LIMIT": "errors in a row that deactivate a channel, e.g. 5",
     "PACING_JITTER": "a fraction from 0 to 0.2 by which gaps between posts vary",
     "TIMEZONE": "an IANA time zone name like Europe/Moscow, or UTC",
+    "SESSION_KEY": "run `predlagator session-key` and keep its output as SESSION_KEY",
+    "WORKER_MAX_ACCOUNTS": "how many accounts one worker process serves at most, e.g. 50",
 }
 
 
@@ -59,6 +61,10 @@ class Settings(BaseSettings):
     pacing_jitter: float = Field(default=0.0, ge=0, le=0.2)
     data_dir: Path = Path("data")
     timezone: str = "UTC"
+    # Encrypts the accounts' sessions in the database (a Fernet key); the embedded database
+    # makes one under DATA_DIR when none is set.
+    session_key: SecretStr | None = None
+    worker_max_accounts: int = Field(default=50, ge=1, le=1000)
 
     @field_validator("owner_ids", mode="before")
     @classmethod
