@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from predlagator.db import deliveries
@@ -36,8 +36,9 @@ async def create(
     chat_id: int | None,
     language: str,
     created_by: int | None,
+    more_accounts: Sequence[int] = (),
 ) -> Campaign:
-    """Create a draft campaign."""
+    """Create a draft campaign sending through `account_id` and `more_accounts`."""
     campaign = await one(
         conn,
         Campaign,
@@ -52,6 +53,7 @@ async def create(
         chat_id=chat_id,
         language=language,
         created_by=created_by,
+        more_accounts=[a for a in more_accounts if a != account_id],
     )
     assert campaign is not None
     return campaign

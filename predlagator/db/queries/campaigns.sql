@@ -1,5 +1,5 @@
 -- name: create
--- The campaign and its account list in one statement (the first account stays on the row).
+-- The campaign and its accounts in one statement (the first one stays on the row).
 WITH c AS (
     INSERT INTO campaigns (name, batch_id, template_id, account_id, rate_per_minute,
                            retry_limit, chat_id, language, created_by)
@@ -7,7 +7,9 @@ WITH c AS (
             %(retry_limit)s, %(chat_id)s, %(language)s, %(created_by)s)
     RETURNING *
 ), ca AS (
-    INSERT INTO campaign_accounts (campaign_id, account_id) SELECT id, account_id FROM c
+    INSERT INTO campaign_accounts (campaign_id, account_id)
+    SELECT c.id, a.id FROM c
+    CROSS JOIN LATERAL unnest(c.account_id || %(more_accounts)s::bigint[]) AS a(id)
 )
 SELECT * FROM c;
 
