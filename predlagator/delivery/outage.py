@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 import psycopg
 from procrastinate import JobContext
@@ -21,7 +21,7 @@ from procrastinate.middleware import AsyncCallNext
 from procrastinate.worker import Worker
 
 from predlagator.db.connection import describe
-from predlagator.delivery.session_lock import CHECK_S, SessionLock, SessionLockLost
+from predlagator.delivery.session_lock import CHECK_S, SessionLockLost
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,14 @@ def is_database_loss(error: BaseException) -> bool:
     return False
 
 
+class Verdict(Protocol):
+    """The locks' judgement on an outage (SessionLock, AccountLocks)."""
+
+    async def lost(self, within_s: float) -> bool:
+        """Whether the lock is not held, or turns out lost within `within_s`."""
+        ...
+
+
 class CutOffJobs:
     """A Procrastinate worker middleware: a job cut off by the loss of the database ends
     without an error, its unwritten end is read, not left to asyncio's "never retrieved".
@@ -45,7 +53,7 @@ class CutOffJobs:
     the lock's: the verdict is awaited up to `verdict_s`). Any other failure is the job's own.
     """
 
-    def __init__(self, lock: SessionLock, *, verdict_s: float = CHECK_S) -> None:
+    def __init__(self, lock: Verdict, *, verdict_s: float = CHECK_S) -> None:
         self._lock = lock
         self._verdict_s = verdict_s
 

@@ -14,7 +14,11 @@ __all__ = ["ManagedSender", "MediaFile", "Peer", "Sender", "SessionRejected"]
 class SessionRejected(Exception):
     """The session cannot be used: it is not a session string, or Telegram refuses it (logged
     out, revoked, deactivated). Only logging the account in again helps; the message says why,
-    never the session itself."""
+    never the session itself, and `code` names it in the taxonomy's words."""
+
+    def __init__(self, message: str, code: str = "AUTH_KEY_UNREGISTERED") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,9 @@ async def start_sender(sender: ManagedSender, patience: Patience) -> None:
             await sender.start()
         except TelegramFailure as failure:
             if classify(failure.code) is ErrorClass.ACCOUNT_FATAL:
-                raise SessionRejected(f"was refused by Telegram ({failure.code})") from None
+                raise SessionRejected(
+                    f"was refused by Telegram ({failure.code})", failure.code
+                ) from None
             failures += 1
             delay = next(retries)
             now = patience.clock()

@@ -13,6 +13,7 @@ from procrastinate.jobs import Status
 from predlagator.db import campaigns, deliveries, fsm, template_media
 from predlagator.db.pool import Pool
 from predlagator.delivery.drain import Drain, DrainDeps
+from predlagator.delivery.served import ServedAccounts
 from predlagator.delivery.testsend import Request, perform
 from predlagator.models import FINISHED, CampaignStatus
 from predlagator.queue import defer, names
@@ -27,7 +28,14 @@ STALLED_AFTER_S = 30.0
 DIALOG_TTL_H = 24
 
 
-def _deps(context: JobContext) -> DrainDeps:
+def _deps(context: JobContext, account_id: int) -> DrainDeps | None:
+    """The account's deps in this process, or None when it does not serve the account (any
+    more): a worker serving accounts has "accounts" (ServedAccounts); a single sender's set-up
+    (tests, benches) passes its "drain_deps" for every account."""
+    served = context.additional_context.get("accounts")
+    if served is not None:
+        assert isinstance(served, ServedAccounts)
+        return served.deps(account_id)
     deps = context.additional_context["drain_deps"]
     assert isinstance(deps, DrainDeps)
     return deps
@@ -100,7 +108,16 @@ async def relaunch_stranded(app: procrastinate.App, pool: Pool) -> None:
 @blueprint.task(name=names.DRAIN, pass_context=True)
 async def drain(context: JobContext, account_id: int) -> None:
     """Send the account's due deliveries (runs only where the account's session lives)."""
-    await Drain(_deps(context), account_id).run()
+    deps = _deps(context, account_id)
+    if deps is None:
+        # Taken from the account's queue just as this worker let the account go: the kick
+        # goes back to the queue, for whoever holds the account now.
+        log.info(
+            "drain of an account not served here; kicked again", extra={"account_id": account_id}
+        )
+        await defer.kick_drain(context.app, account_id)
+        return
+    await Drain(deps, account_id).run()
 
 
 @blueprint.periodic(cron="* * * * *")
@@ -166,7 +183,19 @@ async def test_send(
     lang: str,
 ) -> None:
     """Send the test post (deferred to the account's queue, so it runs where its session is)."""
-    deps = _deps(context)
+    deps = _deps(context, account_id)
+    if deps is None:  # as for a drain: back to the queue, the same post (its random_id)
+        await defer.test_send(
+            context.app,
+            account_id,
+            template_id=template_id,
+            target=target,
+            random_id=random_id,
+            deadline=deadline,
+            chat_id=chat_id,
+            lang=lang,
+        )
+        return
     request = Request(
         account_id=account_id,
         template_id=template_id,

@@ -1,9 +1,15 @@
-"""The worker process: hold the session, run delivery jobs for its account.
+"""The worker process: serve every account it can take, each account's drain beside the others.
+
+The supervisor takes the accounts nobody holds (up to WORKER_MAX_ACCOUNTS) under their advisory
+locks, all on one connection, and starts each one; one Procrastinate worker runs the jobs of the
+shared delivery queue and of every account queue served here (served.py says how its queue list
+follows the accounts). When a worker dies its locks go with its connection, and another takes
+its accounts over within seconds, recovering what the dead drains left.
 
 PostgreSQL may go away under a running worker (a restart, a failover, a network cut). The
-session lock goes with it, so the worker then stops sending at once, stops its jobs,
-disconnects from Telegram, waits for the database, takes the session again (waiting, as at
-start, if another process took it meanwhile), gives back what the interrupted drain left and
+account locks go with it, so the worker then stops sending at once from every account, stops
+its jobs, disconnects from Telegram, waits for the database, takes the accounts again (those
+another process took meanwhile stay with it), gives back what the interrupted drains left and
 carries on: the same process, nothing posted twice, nothing lost.
 """
 
@@ -19,81 +25,58 @@ import psycopg
 from procrastinate.app import WorkerOptions
 
 from predlagator.config import Settings
-from predlagator.db import accounts, deliveries
+from predlagator.db import accounts
 from predlagator.db.connection import Connection, backoff, describe
 from predlagator.db.pool import Pool
 from predlagator.delivery import tasks
-from predlagator.delivery.drain import DrainDeps
+from predlagator.delivery.account_locks import AccountLocks
+from predlagator.delivery.locked_sender import LockedSender
 from predlagator.delivery.outage import CutOffJobs, is_database_loss
 from predlagator.delivery.policy import Policy
-from predlagator.delivery.sender import ManagedSender, MediaFile, Peer, Sender, SessionRejected
-from predlagator.delivery.sender_start import PATIENCE, Patience, refused, start_sender
-from predlagator.delivery.serial_sender import SerialSender
-from predlagator.delivery.session_lock import SessionLock, SessionLockLost
-from predlagator.queue import defer, names
+from predlagator.delivery.sender import ManagedSender
+from predlagator.delivery.sender_start import PATIENCE, Patience
+from predlagator.delivery.served import ServedAccounts
+from predlagator.delivery.supervisor import POLL_S, SenderFactory, Serving, Supervisor
+from predlagator.models import Account
+from predlagator.queue import names
 from predlagator.queue.app import make_app
+from predlagator.session_vault import Vault
+
+__all__ = ["DATABASE_BACK", "DATABASE_LOST", "LockedSender", "pool_size", "run_worker"]
 
 log = logging.getLogger(__name__)
 
 # How long a stopping worker lets a send in flight finish before cancelling it; a cancelled
 # send is re-sent with the same random_id after restart, so nothing is posted twice.
 GRACEFUL_STOP_S = 10.0
+# Jobs beside the held accounts' drains: their test sends, launches, reconciles.
+SPARE_JOBS = 4
 
 # The two lines a database outage leaves in the log.
 DATABASE_LOST = "database connection lost; no sending until it is back"
-DATABASE_BACK = "database is back; taking the session again"
+DATABASE_BACK = "database is back; taking the accounts again"
 
 T = TypeVar("T")
 
-SenderFactory = Callable[[Settings], ManagedSender]
 
-
-def telethon_sender(settings: Settings) -> ManagedSender:
-    """Build the real Telethon sender from settings (the only place that touches Telethon)."""
+def telethon_sender(settings: Settings, account: Account, session: str) -> ManagedSender:
+    """Build the real Telethon sender of an account (the only place that touches Telethon)."""
     from predlagator.delivery.telethon_sender import (  # noqa: PLC0415 - keep Telethon off bot imports
         TelethonSender,
         make_client,
     )
 
-    api_id, api_hash, session = settings.require_sender()
+    api_id, api_hash = settings.require_api()
     return TelethonSender(make_client(api_id, api_hash, session))
+
+
+def pool_size(settings: Settings) -> int:
+    """Connections a worker's pool needs: a running drain keeps one, and the rest share a few."""
+    return settings.worker_max_accounts + 2 * SPARE_JOBS
 
 
 class _DatabaseLost(Exception):
     """The database went away while the worker served; it is logged, jobs are stopped."""
-
-
-class LockedSender:
-    """The account's sender, refusing to reach Telegram while the session lock is not held.
-
-    The lock's watch clears `held` the moment the lock's connection fails, so a drain still
-    running then cannot send; what it left `sending` is given back when the lock is held again.
-    """
-
-    def __init__(self, sender: Sender, lock: SessionLock) -> None:
-        self._sender = sender
-        self._lock = lock
-
-    async def resolve(self, ref: str) -> Peer:
-        """Resolve through the account's sender, if the session is still ours."""
-        self._check()
-        return await self._sender.resolve(ref)
-
-    async def send(self, peer: Peer, html: str, random_id: int) -> int | None:
-        """Send through the account's sender, if the session is still ours."""
-        self._check()
-        return await self._sender.send(peer, html, random_id)
-
-    async def send_media(
-        self, peer: Peer, html: str, media: MediaFile, random_id: int
-    ) -> int | None:
-        """Send a media post through the account's sender, if the session is still ours."""
-        self._check()
-        return await self._sender.send_media(peer, html, media, random_id)
-
-    def _check(self) -> None:
-        if not self._lock.held:
-            raise SessionLockLost("the session lock is not held")
 
 
 async def run_worker(
@@ -101,131 +84,107 @@ async def run_worker(
     pool: Pool,
     database_url: str,
     *,
+    vault: Vault | None = None,
     sender_factory: SenderFactory = telethon_sender,
-    concurrency: int = 4,
+    concurrency: int | None = None,
     on_ready: Callable[[], None] | None = None,
     patience: Patience = PATIENCE,
+    poll_s: float = POLL_S,
 ) -> None:
-    """Run until cancelled: lock the session, connect, and process delivery jobs.
+    """Run until cancelled: take accounts, connect them, and process their delivery jobs.
 
-    `on_ready` is called once the session is held, the sender connected and dead drains
-    recovered, just before jobs start running (the first time only: not after an outage).
-    While Telegram cannot be reached the worker waits with `patience`; a session that cannot be
-    used stops it with a ConfigError naming the setting.
+    Accounts with a stored session need `vault`; TG_SESSION's is the account `main`. `on_ready`
+    is called once every account taken at first is connected and recovered (at least one, or
+    none exists to serve), the first time only. While Telegram cannot be reached an account
+    waits with `patience`; a TG_SESSION Telegram refuses, when it is the only account, stops
+    the worker with a ConfigError naming the setting.
     """
-    try:
-        sender = sender_factory(settings)
-    except SessionRejected as rejected:
-        raise refused(settings, rejected) from None
-    async with pool.connection() as conn:
-        account = await accounts.ensure(
-            conn, accounts.MAIN_ACCOUNT, settings.default_rate_per_minute
-        )
+    if settings.has_sender():
+        async with pool.connection() as conn:
+            await accounts.ensure(conn, accounts.MAIN_ACCOUNT, settings.default_rate_per_minute)
     _stop_if_cancelled()
-    lock = SessionLock(database_url, account.name)
+    locks = AccountLocks(database_url)
     app = make_app(tasks.blueprint)
-    # Drains and test sends share this sender, so their requests take turns (SerialSender);
-    # each turn checks the session is still ours (LockedSender) right before reaching Telegram.
-    deps = DrainDeps(
+    serving = Serving(
+        settings=settings,
         pool=pool,
         app=app,
-        sender=SerialSender(LockedSender(sender, lock)),
+        vault=vault,
+        sender_factory=sender_factory,
+        patience=patience,
         policy=Policy.from_settings(settings),
+        max_accounts=settings.worker_max_accounts,
+        poll_s=poll_s,
     )
+    # The Procrastinate worker keeps this very list: the supervisor adds and removes the
+    # queues of the accounts it serves.
+    queues = [names.DELIVERY_QUEUE]
+    served = ServedAccounts(queues)
     worker_options = WorkerOptions(
-        queues=[names.DELIVERY_QUEUE, names.account_queue(account.id)],
-        concurrency=concurrency,
-        name=f"worker-{account.name}",
+        queues=queues,
+        concurrency=concurrency or settings.worker_max_accounts + SPARE_JOBS,
+        name="worker",
         additional_context={
             "pool": pool,
-            "drain_deps": deps,
+            "accounts": served,
             "retention_days": settings.retention_days,
         },
         install_signal_handlers=False,
         shutdown_graceful_timeout=GRACEFUL_STOP_S,
-        worker_middleware=[CutOffJobs(lock)],
+        worker_middleware=[CutOffJobs(locks)],
     )
     try:
         await app.open_async(pool=pool)
         while True:
-            await lock.acquire()
+            await locks.connect()
+            supervisor = Supervisor(serving, locks, served, on_ready)
             try:
                 # The pool may hold connections a restart killed, even in a worker that only
-                # waited for the session meanwhile: replace them before anything uses them.
+                # waited for accounts meanwhile: replace them before anything uses them.
                 await pool.check()
                 _stop_if_cancelled()
-                await _serve(
-                    app, pool, lock, sender, account.id, worker_options, on_ready, patience
-                )
+                await _serve(app, supervisor, worker_options)
             except _DatabaseLost:
                 pass
-            except SessionRejected as rejected:
-                raise refused(settings, rejected) from None
             finally:
-                await lock.release()
+                await supervisor.close()
+                await locks.release()
             on_ready = None
             await _wait_for_database(database_url)
             _stop_if_cancelled()
-            log.info(DATABASE_BACK, extra={"account_id": account.id})
+            log.info(DATABASE_BACK)
     finally:
-        await lock.release()
+        await locks.release()
         await app.close_async()
 
 
 async def _serve(
-    app: procrastinate.App,
-    pool: Pool,
-    lock: SessionLock,
-    sender: ManagedSender,
-    account_id: int,
-    worker_options: WorkerOptions,
-    on_ready: Callable[[], None] | None,
-    patience: Patience,
+    app: procrastinate.App, supervisor: Supervisor, worker_options: WorkerOptions
 ) -> None:
-    """Connect, recover, then run jobs while the lock is held; raise _DatabaseLost when it is
-    not (waiting for Telegram too: a session whose lock is gone must not connect)."""
-    watch = asyncio.create_task(lock.watch(), name="session lock watch")
+    """Take and start accounts, then run jobs while the locks are held; raise _DatabaseLost
+    when they are not (waiting for Telegram too: an account whose lock is gone must not
+    connect)."""
+    watch = asyncio.create_task(supervisor.run(), name="account supervisor")
     try:
-        await _while_held(watch, start_sender(sender, patience))
-        try:
-            _stop_if_cancelled()
-            await _while_held(watch, _recover(app, pool, account_id))
-            log.info("worker started", extra={"account_id": account_id})
-            if on_ready is not None:
-                on_ready()
-            await _while_held(watch, app.run_worker_async(**worker_options))
-            # Procrastinate stops by itself only when one of its side tasks (heartbeat,
-            # periodic deferrer) failed, that is when it lost the database.
-            log.warning(DATABASE_LOST, extra={"error": "the job queue stopped"})
-            raise _DatabaseLost
-        finally:
-            await sender.close()
+        await _while_held(watch, supervisor.started.wait())
+        _stop_if_cancelled()
+        log.info("worker started")
+        await _while_held(watch, app.run_worker_async(**worker_options))
+        # Procrastinate stops by itself only when one of its side tasks (heartbeat,
+        # periodic deferrer) failed, that is when it lost the database.
+        log.warning(DATABASE_LOST, extra={"error": "the job queue stopped"})
+        raise _DatabaseLost
     finally:
         await _cancel(watch)
 
 
-async def _recover(app: procrastinate.App, pool: Pool, account_id: int) -> None:
-    """Finish what a dead drain left, then kick a fresh one (at start and after an outage)."""
-    # We hold the session lock, so any drain still marked running for this account belonged
-    # to a dead process, or to our own jobs stopped by an outage: recover it now rather than
-    # after the heartbeat timeout.
-    await tasks.recover_stalled(app, 0, queue=names.account_queue(account_id))
-    # A launch whose worker died mid-way is seen at once by its campaign's free row lock;
-    # waiting for that worker's heartbeat to go stale would hold the campaign about a minute.
-    await tasks.relaunch_stranded(app, pool)
-    async with pool.connection() as conn:
-        released = await deliveries.release_interrupted(conn, account_id)
-    if released:
-        log.warning("interrupted sends given back", extra={"deliveries": released})
-    await defer.kick_drain(app, account_id)
-
-
 async def _while_held(watch: asyncio.Task[None], work: Awaitable[T]) -> T:
-    """Run `work` while the session lock is held.
+    """Run `work` while the account locks are held.
 
-    When the lock's watch fails first, or `work` fails for lack of the database, log the loss
-    once, stop `work` (Procrastinate stops gracefully; drains cannot send any more) and raise
-    _DatabaseLost. Any other failure of `work` propagates as it is.
+    When the supervisor (the locks' watch) fails first for the loss of its connection, or
+    `work` fails for lack of the database, log the loss once, stop `work` (Procrastinate stops
+    gracefully; drains cannot send any more) and raise _DatabaseLost. Any other failure of
+    either propagates as it is.
     """
     task = asyncio.ensure_future(work)
     try:
@@ -233,9 +192,12 @@ async def _while_held(watch: asyncio.Task[None], work: Awaitable[T]) -> T:
     except asyncio.CancelledError:
         await _cancel(task)
         raise
-    if not task.done():  # the watch fired first
-        log.warning(DATABASE_LOST, extra={"error": _error_of(watch)})
+    if not task.done():  # the watch ended first
+        error = None if watch.cancelled() else watch.exception()
         await _cancel(task)
+        if error is not None and not is_database_loss(error):
+            raise error
+        log.warning(DATABASE_LOST, extra={"error": _error_of(watch)})
         raise _DatabaseLost
     error = task.exception()
     if error is None:
@@ -261,7 +223,7 @@ def _stop_if_cancelled() -> None:
 
 def _error_of(task: asyncio.Task[None]) -> str:
     error = None if task.cancelled() else task.exception()
-    return describe(error) if error is not None else "the session lock's watch ended"
+    return describe(error) if error is not None else "the account locks' watch ended"
 
 
 async def _cancel(task: asyncio.Future[T]) -> None:

@@ -324,7 +324,7 @@ async def test_a_stop_request_swallowed_while_connecting_still_stops_the_worker(
         _env_file=None, database_url=db_url, tg_api_id=1, tg_api_hash="x", tg_session="x"
     )
     worker = asyncio.create_task(
-        run_worker(settings, pool, db_url, sender_factory=lambda _: sender)
+        run_worker(settings, pool, db_url, sender_factory=lambda *_: sender)
     )
     await sender.connecting.wait()
     worker.cancel()

@@ -137,12 +137,17 @@ async def test_a_logged_out_session_is_rejected_with_telegrams_reason() -> None:
     ("source", "named"),
     [
         ({"tg_session": "1BVts"}, "TG_SESSION was refused"),
-        ({"tg_session_file": Path("data/main.session")}, "TG_SESSION_FILE (data/main.session)"),
+        ({"tg_session_file": "main.session"}, "TG_SESSION_FILE ({path})"),
     ],
 )
 async def test_a_rejected_session_stops_the_worker_with_one_line_naming_the_setting(
-    db_url: str, pool: Pool, source: dict[str, object], named: str
+    db_url: str, pool: Pool, tmp_path: Path, source: dict[str, object], named: str
 ) -> None:
+    if "tg_session_file" in source:  # the worker reads it, as it reads TG_SESSION
+        path = tmp_path / str(source["tg_session_file"])
+        path.write_text("1BVts\n")
+        source = {"tg_session_file": path}
+        named = named.format(path=path)
     telegram = FakeTelegram()
     telegram.fail_next(401, "SESSION_REVOKED", request_type=functions.updates.GetStateRequest)
     with pytest.raises(ConfigError) as stopped:
@@ -150,7 +155,7 @@ async def test_a_rejected_session_stops_the_worker_with_one_line_naming_the_sett
             settings(**{"tg_session": None, **source}),
             pool,
             db_url,
-            sender_factory=lambda _: TelethonSender(fake_client(telegram)),
+            sender_factory=lambda *_: TelethonSender(fake_client(telegram)),
         )
     line = str(stopped.value)
     assert "\n" not in line

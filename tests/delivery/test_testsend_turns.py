@@ -283,7 +283,7 @@ async def test_the_worker_process_sends_tests_through_its_account(
     ready = asyncio.Event()
     worker = asyncio.create_task(
         run_worker(
-            settings, world.rig.pool, db_url, sender_factory=lambda _: sender, on_ready=ready.set
+            settings, world.rig.pool, db_url, sender_factory=lambda *_: sender, on_ready=ready.set
         )
     )
     try:

@@ -20,6 +20,7 @@ from predlagator.db.pool import Pool, open_pool
 from predlagator.delivery.sender import ManagedSender
 from predlagator.delivery.telethon_sender import TelethonSender
 from predlagator.delivery.worker import run_worker
+from predlagator.models import Account
 from tests.fakes.bot_api_server import FakeBotApi, Params
 from tests.fakes.telethon_fake import FakeTelegram, fake_client
 
@@ -126,7 +127,7 @@ async def running_product(
             **settings,
         )
 
-        def sender_factory(_: Settings) -> ManagedSender:
+        def sender_factory(_: Settings, __: Account, ___: str) -> ManagedSender:
             return TelethonSender(fake_client(telegram))
 
         pool = await open_pool(database_url)

@@ -48,6 +48,9 @@ CREATE TABLE IF NOT EXISTS fake_requests (
     random_id bigint,
     at timestamptz NOT NULL DEFAULT clock_timestamp()
 );
+-- Which account's fake received it (one fake per account, as one Telegram session each).
+ALTER TABLE fake_posts ADD COLUMN IF NOT EXISTS account text NOT NULL DEFAULT '';
+ALTER TABLE fake_requests ADD COLUMN IF NOT EXISTS account text NOT NULL DEFAULT '';
 """
 # Several processes may install at once; CREATE ... IF NOT EXISTS is not safe under a race.
 _INSTALL_LOCK = 0x46414B45  # "FAKE"
@@ -62,8 +65,10 @@ SELECT count(*) FROM (
 # A post went out: the id of the new message, or the original one for a repeated random_id.
 _POST_SQL = """
 WITH new AS (
-    INSERT INTO fake_posts (channel_id, random_id, message_id, text, pid)
-    VALUES (%(channel_id)s, %(random_id)s, nextval('fake_message_ids'), %(text)s, %(pid)s)
+    INSERT INTO fake_posts (channel_id, random_id, message_id, text, pid, account)
+    VALUES (
+        %(channel_id)s, %(random_id)s, nextval('fake_message_ids'), %(text)s, %(pid)s, %(account)s
+    )
     ON CONFLICT (channel_id, random_id) DO NOTHING
     RETURNING message_id
 )
@@ -157,8 +162,9 @@ class SharedTelegram(FakeTelegram):
     Either may block to hold Telegram's answer back (a crash window for the tests).
     """
 
-    def __init__(self, url: str, *, latency_s: float = 0.0) -> None:
+    def __init__(self, url: str, *, latency_s: float = 0.0, account: str = "") -> None:
         super().__init__(latency_s=latency_s)
+        self.account = account  # whose session this fake is: its rows say so
         # A fake may block its event loop briefly: one synchronous autocommit connection.
         self._db = psycopg.connect(url, autocommit=True)
         self._pid = os.getpid()
@@ -198,12 +204,14 @@ class SharedTelegram(FakeTelegram):
             query = query.query
         peer = getattr(query, "peer", None)
         self._db.execute(
-            "INSERT INTO fake_requests (pid, name, channel_id, random_id) VALUES (%s, %s, %s, %s)",
+            "INSERT INTO fake_requests (pid, name, channel_id, random_id, account) "
+            "VALUES (%s, %s, %s, %s, %s)",
             (
                 self._pid,
                 type(query).__name__,
                 getattr(peer, "channel_id", None),
                 getattr(query, "random_id", None),
+                self.account,
             ),
         )
         return await super().answer(auth_key, request)
@@ -227,6 +235,7 @@ class SharedTelegram(FakeTelegram):
                 "random_id": query.random_id,
                 "text": query.message,
                 "pid": self._pid,
+                "account": self.account,
             },
         ).fetchone()
         assert row is not None

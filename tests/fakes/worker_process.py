@@ -2,17 +2,18 @@
 
     python -m tests.fakes.worker_process --database-url URL --channels-prefix P --channels N
 
-runs `predlagator.delivery.worker.run_worker` (session lock, recovery of dead drains, the
+runs `predlagator.delivery.worker.run_worker` (account locks, recovery of dead drains, the
 Procrastinate worker, the real TelegramClient over `SharedTelegram`) and prints one marker per
-line on stdout, flushed:
+line on stdout, flushed. It serves TG_SESSION's account `main`, or with --session-key every
+stored account it can take (up to --max-accounts), each over a fake of its own:
 
-    WAITING   another process holds the session; this one waits for it
+    WAITING   other processes hold every account; this one waits for one
     REFUSED   a connect to Telegram failed (--refuse-connects of them): Telegram unreachable
-    READY     the session is held, the sender connected, jobs are about to run
+    READY     the accounts taken at first are held, connected and recovered
     POSTED    the --mark-after-th post of this process went out (and the worker carries on)
     FROZEN    a --freeze-* point was reached: Telegram's answer is held back for good
     DB_LOST   the worker lost the database and stopped sending
-    DB_BACK   the database answers again; the worker takes the session again
+    DB_BACK   the database answers again; the worker takes its accounts again
     STOPPED   SIGTERM (or SIGINT) was handled and everything closed
 
 The fake Telegram keeps its store in the database at --telegram-url (by default the worker's
@@ -45,11 +46,12 @@ from predlagator.db.pool import Pool, open_pool
 from predlagator.delivery.sender import ManagedSender
 from predlagator.delivery.sender_start import Patience
 from predlagator.delivery.telethon_sender import TelethonSender
-from predlagator.delivery.worker import DATABASE_BACK, DATABASE_LOST, run_worker
+from predlagator.delivery.worker import DATABASE_BACK, DATABASE_LOST, pool_size, run_worker
 from predlagator.logs import setup_logging
-from predlagator.models import CampaignStatus
+from predlagator.models import Account, CampaignStatus
 from predlagator.queue import defer
 from predlagator.queue.app import make_app
+from predlagator.session_vault import Vault
 from tests.fakes.shared_telegram import SharedTelegram, channel_refs, hold_forever, install
 from tests.fakes.telethon_fake import fake_client
 
@@ -111,70 +113,109 @@ def _die_with_parent() -> None:
                 os._exit(1)
 
 
+class _Fakes:
+    """The fake Telegram of each account this process serves (one for TG_SESSION's `main`),
+    configured from the arguments; the markers count over all of them."""
+
+    def __init__(self, args: argparse.Namespace, telegram_url: str) -> None:
+        self._args = args
+        self._url = telegram_url
+        self._by_account: dict[str, SharedTelegram] = {}
+        self.posts = 0
+        self.sends = 0
+
+    def of(self, account: str) -> SharedTelegram:
+        if account not in self._by_account:
+            self._by_account[account] = self._make(account)
+        return self._by_account[account]
+
+    def _make(self, account: str) -> SharedTelegram:
+        args = self._args
+        telegram = SharedTelegram(self._url, latency_s=args.latency_ms / 1000, account=account)
+        for ref in channel_refs(args.channels_prefix, args.channels):
+            telegram.add_channel(ref)
+        if args.freeze_after or args.mark_after:
+
+            async def after_post(_: int) -> None:
+                self.posts += 1
+                if self.posts == args.mark_after:
+                    say(POSTED)
+                if self.posts == args.freeze_after:
+                    say(FROZEN)
+                    await hold_forever()
+
+            telegram.on_post = after_post
+        if args.freeze_before:
+
+            async def freeze_before(request: Any) -> None:
+                self.sends += 1
+                if self.sends == args.freeze_before:
+                    say(FROZEN)
+                    await hold_forever()
+
+            telegram.on_send = freeze_before
+        if args.refuse_connects:
+            telegram.refuse_connects(args.refuse_connects)
+            telegram.on_refused = lambda: say(REFUSED)
+        for ref in args.fail_once:
+            # A transient error: the drain retries it after a backoff, within the retry limit.
+            telegram.fail_next(
+                400, "MSG_WAIT_FAILED", username=ref, request_type=SendMessageRequest
+            )
+        return telegram
+
+    def close(self) -> None:
+        for telegram in self._by_account.values():
+            telegram.close()
+
+
 async def _run(args: argparse.Namespace) -> None:
     url: str = args.database_url
     telegram_url: str = args.telegram_url or url
     install(telegram_url)
-    telegram = SharedTelegram(telegram_url, latency_s=args.latency_ms / 1000)
-    for ref in channel_refs(args.channels_prefix, args.channels):
-        telegram.add_channel(ref)
-
-    if args.freeze_after or args.mark_after:
-
-        async def after_post(count: int) -> None:
-            if count == args.mark_after:
-                say(POSTED)
-            if count == args.freeze_after:
-                say(FROZEN)
-                await hold_forever()
-
-        telegram.on_post = after_post
-    if args.freeze_before:
-        sends = 0
-
-        async def freeze_before(request: Any) -> None:
-            nonlocal sends
-            sends += 1
-            if sends == args.freeze_before:
-                say(FROZEN)
-                await hold_forever()
-
-        telegram.on_send = freeze_before
-
-    if args.refuse_connects:
-        telegram.refuse_connects(args.refuse_connects)
-        telegram.on_refused = lambda: say(REFUSED)
-
-    for ref in args.fail_once:
-        # A transient error: the drain retries it after a backoff, within the retry limit.
-        telegram.fail_next(400, "MSG_WAIT_FAILED", username=ref, request_type=SendMessageRequest)
-
+    fakes = _Fakes(args, telegram_url)
+    pooled = bool(args.session_key)
+    if not pooled:
+        fakes.of("")  # TG_SESSION's account: its fake is made before the worker starts
     settings = Settings(
         _env_file=None,
         database_url=url,
         tg_api_id=1,
         tg_api_hash="x",
-        tg_session="x",
+        # Pooled: the accounts' sessions are stored (sealed with --session-key), none is set.
+        tg_session=None if pooled else "x",
+        session_key=args.session_key or None,
+        worker_max_accounts=args.max_accounts,
         default_rate_per_minute=args.rate,
         retry_base_s=args.retry_base_s,
     )
 
-    def sender_factory(_: Settings) -> ManagedSender:
-        return TelethonSender(fake_client(telegram))
+    def sender_factory(_: Settings, account: Account, session: str) -> ManagedSender:
+        if pooled:
+            # The stored session was opened with the vault: the one the test sealed.
+            assert session == session_of(account.name), "a stored session opened wrongly"
+            return TelethonSender(fake_client(fakes.of(account.name)))
+        return TelethonSender(fake_client(fakes.of("")))
 
-    pool = await open_pool(url)
+    pool = await open_pool(url, max_size=pool_size(settings))
     try:
         await run_worker(
             settings,
             pool,
             url,
+            vault=Vault(args.session_key) if pooled else None,
             sender_factory=sender_factory,
             on_ready=lambda: say(READY),
             patience=FAST_RETRIES,
         )
     finally:
         await pool.close()
-        telegram.close()
+        fakes.close()
+
+
+def session_of(account: str) -> str:
+    """The session string a test stores (sealed) for a pooled fake account."""
+    return f"fake-session-{account}"
 
 
 async def _main(args: argparse.Namespace) -> None:
@@ -215,11 +256,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--refuse-connects", type=int, default=0, help="connects to Telegram that fail first"
     )
+    parser.add_argument(
+        "--session-key", default="", help="serve the stored accounts, sealed with this key"
+    )
+    parser.add_argument("--max-accounts", type=int, default=50, help="WORKER_MAX_ACCOUNTS")
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
     _die_with_parent()
     setup_logging(args.log_level)
-    logging.getLogger("predlagator.delivery.session_lock").addHandler(_AnnounceWaiting())
+    logging.getLogger("predlagator.delivery.supervisor").addHandler(_AnnounceWaiting())
     logging.getLogger("predlagator.delivery.worker").addHandler(_AnnounceDatabase())
     asyncio.run(_main(args))
     return 0
@@ -255,6 +300,8 @@ class WorkerProcess:
         log_level: str = "INFO",
         stderr: IO[Any] | int | None = None,
         telegram_url: str | None = None,
+        session_key: str = "",
+        max_accounts: int = 50,
     ) -> WorkerProcess:
         """Start `python -m tests.fakes.worker_process` from the repository root.
 
@@ -283,7 +330,11 @@ class WorkerProcess:
             str(refuse_connects),
             "--log-level",
             log_level,
+            "--max-accounts",
+            str(max_accounts),
         ]
+        if session_key:
+            argv += ["--session-key", session_key]
         for ref in fail_once:
             argv += ["--fail-once", ref]
         proc = await asyncio.create_subprocess_exec(

@@ -1,0 +1,294 @@
+"""Which accounts this worker serves: take the ones nobody holds, let go of the ones gone.
+
+Every POLL_S the supervisor lists the accounts a worker may serve, lets go of the held ones
+that were stopped or removed meanwhile, and takes free ones up to WORKER_MAX_ACCOUNTS: a new
+account, or one whose worker died (its locks went with its connection). Each account taken is
+started beside the others: its sender connected (patient while Telegram cannot be reached),
+what a dead drain left given back, a fresh drain kicked, then its queue served. A session
+Telegram refuses stops that account, not the worker: unless it is TG_SESSION's and the only
+account there is, where the worker stops with one line as it always did.
+
+The supervisor alone uses the locks' connection; its loop only ends by raising, so it doubles
+as the watch on that connection (SessionLockLost: the database is gone).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
+from dataclasses import dataclass
+
+import procrastinate
+
+from predlagator.config import ConfigError, Settings
+from predlagator.db import accounts, deliveries, holders
+from predlagator.db.pool import Pool
+from predlagator.delivery import outcomes, tasks
+from predlagator.delivery.account_locks import AccountLocks, Conn
+from predlagator.delivery.drain import DrainDeps
+from predlagator.delivery.locked_sender import LockedSender
+from predlagator.delivery.outage import is_database_loss
+from predlagator.delivery.policy import Policy
+from predlagator.delivery.sender import ManagedSender, SessionRejected
+from predlagator.delivery.sender_start import Patience, refused, start_sender
+from predlagator.delivery.serial_sender import SerialSender
+from predlagator.delivery.served import Held, ServedAccounts
+from predlagator.delivery.simulated_sender import SimulatedSender
+from predlagator.models import Account
+from predlagator.queue import defer, names
+from predlagator.session_vault import Vault
+from predlagator.telegram_errors import TelegramFailure
+
+log = logging.getLogger(__name__)
+
+# How often free accounts are looked for (and stopped ones let go).
+POLL_S = 2.0
+# How often the first accounts' starts are looked at while the connection is watched.
+START_CHECK_S = 0.05
+# What a worker that holds nothing says while every account is held elsewhere.
+WAITING = "every account is held by another worker; waiting"
+
+SenderFactory = Callable[[Settings, Account, str], ManagedSender]
+
+
+@dataclass(frozen=True)
+class Serving:
+    """What the supervisor serves accounts with."""
+
+    settings: Settings
+    pool: Pool
+    app: procrastinate.App
+    vault: Vault | None
+    sender_factory: SenderFactory
+    patience: Patience
+    policy: Policy
+    max_accounts: int
+    poll_s: float = POLL_S
+
+
+class Supervisor:
+    """Take, start and let go of accounts for one run of the worker (until an outage)."""
+
+    def __init__(
+        self,
+        serving: Serving,
+        locks: AccountLocks,
+        served: ServedAccounts,
+        on_ready: Callable[[], None] | None = None,
+    ) -> None:
+        self._s = serving
+        self._locks = locks
+        self._served = served
+        self._on_ready = on_ready
+        self._holder = holders.this_process()
+        self._settings_account = accounts.MAIN_ACCOUNT if serving.settings.has_sender() else None
+        self._servable = 0
+        self._waiting_said = False
+        self._failure: BaseException | None = None
+        self._broken: set[int] = set()
+        self.started = asyncio.Event()
+
+    async def run(self) -> None:
+        """Take accounts, start them, then keep looking every POLL_S; ends only by raising
+        (SessionLockLost when the database went away, ConfigError for TG_SESSION's refusal)."""
+        await self._round()
+        starts = [held.start for held in self._served.all() if held.start is not None]
+        while not all(start.done() for start in starts):
+            # Jobs start once the accounts taken at start are served, as they always did; the
+            # connection is watched meanwhile (a lost lock must not connect a session).
+            await self._locks.wait(START_CHECK_S)
+        self._raise_failure()
+        self.started.set()
+        self._check_ready()
+        while True:
+            await self._locks.wait(self._s.poll_s)
+            self._raise_failure()
+            await self._round()
+
+    async def close(self) -> None:
+        """Stop every held account (jobs, then senders); clear our marks if the database
+        still answers. The locks go when their connection closes."""
+        held_now = self._served.all()
+        for held in held_now:
+            await self._stop(held)
+        for held in held_now:
+            with suppress(Exception):
+                await self._locks.run(self._clear_holder(held.account.id))
+
+    async def _round(self) -> None:
+        """Let go of accounts no longer servable; take free ones while there is room."""
+        servable = await self._locks.run(self._list_servable)
+        self._servable = len(servable)
+        ids = {account.id for account in servable}
+        broken = set(self._broken)
+        for held in self._served.all():
+            if held.account.id not in ids or held.account.id in broken:
+                await self._let_go(held)
+        room = self._s.max_accounts - len(self._served)
+        candidates = [
+            account
+            for account in servable
+            if self._served.get(account.id) is None and account.id not in broken
+        ]
+        self._broken -= broken  # taken again at the next round
+        if room > 0 and candidates:
+            keys = [accounts.lock_key(account.name) for account in candidates]
+            free = await self._locks.run(lambda conn: holders.free(conn, keys))
+            for account, key in zip(candidates, keys, strict=True):
+                if room <= 0:
+                    break
+                if key in free and await self._locks.take(account.name):
+                    await self._locks.run(self._set_holder(account.id))
+                    self._begin(account)
+                    room -= 1
+        self._say_if_waiting(candidates)
+        self._check_ready()
+
+    async def _list_servable(self, conn: Conn) -> list[Account]:
+        return await holders.servable(
+            conn, sealed=self._s.vault is not None, settings_account=self._settings_account
+        )
+
+    def _set_holder(self, account_id: int) -> Callable[[Conn], Awaitable[None]]:
+        return lambda conn: holders.set_holder(conn, account_id, self._holder)
+
+    def _clear_holder(self, account_id: int) -> Callable[[Conn], Awaitable[None]]:
+        return lambda conn: holders.clear_holder(conn, account_id, self._holder)
+
+    def _begin(self, account: Account) -> None:
+        from_settings = (
+            account.kind == "telegram"
+            and account.session_enc is None
+            and account.name == self._settings_account
+        )
+        held = Held(account=account, from_settings=from_settings)
+        self._served.add(held)
+        held.start = asyncio.create_task(self._start(held), name=f"start account {account.id}")
+        self._waiting_said = False
+
+    async def _start(self, held: Held) -> None:
+        """Connect the account's sender, recover its dead drain and serve its queue."""
+        account = held.account
+        try:
+            sender = self._sender(held)
+            held.sender = sender
+            held.deps = DrainDeps(
+                pool=self._s.pool,
+                app=self._s.app,
+                # Its drain and its test sends take turns (SerialSender); each turn checks the
+                # account's lock is still held (LockedSender) right before reaching Telegram.
+                sender=SerialSender(LockedSender(sender, self._locks.lock(account.name))),
+                policy=self._s.policy,
+            )
+            await start_sender(sender, self._s.patience)
+            await recover(self._s.app, self._s.pool, account.id)
+        except ConfigError as error:  # a session file unreadable, a key that opens nothing
+            self._fail(error)
+            return
+        except SessionRejected as rejected:
+            if held.from_settings and self._servable == 1:
+                self._fail(refused(self._s.settings, rejected))
+                return
+            await self._reject(held, rejected)
+            return
+        except Exception as error:
+            if is_database_loss(error):
+                return  # the locks' connection is lost too: the worker says so, once
+            log.exception("account could not be started", extra={"account_id": account.id})
+            self._broken.add(account.id)  # let go at the next round, and taken again after
+            return
+        self._served.ready(held)
+        log.info("account served", extra={"account_id": account.id, "kind": account.kind})
+        self._check_ready()
+
+    def _sender(self, held: Held) -> ManagedSender:
+        account = held.account
+        if account.kind == "simulated":
+            return SimulatedSender(account)
+        if account.session_enc is not None:
+            if self._s.vault is None:  # not servable without a vault: listed by mistake
+                raise SessionRejected("is stored, and no SESSION_KEY opens it")
+            session = self._s.vault.open(account.session_enc, account.name)
+        else:
+            session = self._s.settings.session_string()
+        return self._s.sender_factory(self._s.settings, account, session)
+
+    async def _reject(self, held: Held, rejected: SessionRejected) -> None:
+        """Stop the account whose session Telegram refused, and tell its campaigns' chats."""
+        account = held.account
+        log.warning(
+            "account session refused; account stopped",
+            extra={"account_id": account.id, "reason": rejected.code},
+        )
+        failure = TelegramFailure(rejected.code, text=str(rejected))
+        async with self._s.pool.connection() as conn:
+            effects = await outcomes.account_fatal(conn, account.id, failure)
+        for campaign in effects.paused:
+            reason = campaign.status_reason or rejected.code
+            await defer.notify(self._s.app, campaign.id, "account_stopped", reason=reason)
+            await defer.refresh_progress(self._s.app, campaign.id, delay_s=0)
+        # Now stopped, it is let go at the next round.
+
+    async def _let_go(self, held: Held) -> None:
+        """Stop serving the account, close its sender, then let its lock go."""
+        await self._stop(held)
+        await self._locks.let_go(held.account.name)
+        await self._locks.run(self._clear_holder(held.account.id))
+        log.info("account let go", extra={"account_id": held.account.id})
+
+    async def _stop(self, held: Held) -> None:
+        """No more jobs of the account here; its start and running jobs ended; its sender
+        closed (before its lock goes: one process per session)."""
+        self._served.remove(held)  # no more of its jobs fetched, no more lookups of its deps
+        if held.start is not None and not held.start.done():
+            held.start.cancel()
+            with suppress(asyncio.CancelledError, Exception):
+                await held.start
+        await self._served.stop_jobs(held)
+        if held.sender is not None:
+            with suppress(Exception):
+                await held.sender.close()
+            held.sender = None
+
+    def _fail(self, error: BaseException) -> None:
+        if self._failure is None:
+            self._failure = error
+
+    def _raise_failure(self) -> None:
+        if self._failure is not None:
+            raise self._failure
+
+    def _say_if_waiting(self, candidates: list[Account]) -> None:
+        if len(self._served) == 0 and candidates and not self._waiting_said:
+            log.warning(WAITING, extra={"accounts": len(candidates)})
+            self._waiting_said = True
+
+    def _check_ready(self) -> None:
+        """Call on_ready once: every account taken is served (at least one), or there is
+        nothing to serve at all."""
+        if self._on_ready is None or not self.started.is_set():
+            return
+        held = self._served.all()
+        if (held and all(h.ready for h in held)) or self._servable == 0:
+            on_ready, self._on_ready = self._on_ready, None
+            on_ready()
+
+
+async def recover(app: procrastinate.App, pool: Pool, account_id: int) -> None:
+    """Finish what a dead drain of the account left, then kick a fresh one."""
+    # We hold the account's lock, so any of its jobs still marked running belonged to a dead
+    # process, or to our own jobs stopped by an outage: recover them now rather than after
+    # the heartbeat timeout.
+    await tasks.recover_stalled(app, 0, queue=names.account_queue(account_id))
+    # A launch whose worker died mid-way is seen at once by its campaign's free row lock;
+    # waiting for that worker's heartbeat to go stale would hold the campaign about a minute.
+    await tasks.relaunch_stranded(app, pool)
+    async with pool.connection() as conn:
+        released = await deliveries.release_interrupted(conn, account_id)
+    if released:
+        log.warning(
+            "interrupted sends given back", extra={"account_id": account_id, "deliveries": released}
+        )
+    await defer.kick_drain(app, account_id)
