@@ -68,7 +68,8 @@ async def holders(pool: Pool) -> dict[str, str | None]:
         rows = await cur.fetchall()
         cur = await conn.execute(
             "SELECT classid::bigint AS hi, objid::bigint AS lo FROM pg_locks "
-            "WHERE locktype = 'advisory' AND granted AND objsubid = 1"
+            "WHERE locktype = 'advisory' AND granted AND objsubid = 1 AND database = "
+            "(SELECT oid FROM pg_database WHERE datname = current_database())"
         )
         locked = {(int(row["hi"]), int(row["lo"])) for row in await cur.fetchall()}
 
