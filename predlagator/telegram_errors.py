@@ -97,6 +97,10 @@ _CLASSES: dict[str, ErrorClass] = {
             "MESSAGE_TOO_LONG",
             "ENTITY_BOUNDS_INVALID",
             "INVITE_NOT_JOINED",
+            "CHAT_SEND_GIFS_FORBIDDEN",
+            # A forum topic closed, or a discussion group that takes posts from members only.
+            "TOPIC_CLOSED",
+            "CHAT_GUEST_SEND_FORBIDDEN",
         ],
         ErrorClass.NEEDS_OPERATOR,
     ),
@@ -108,6 +112,8 @@ _CLASSES: dict[str, ErrorClass] = {
             "USER_DEACTIVATED",
             "USER_DEACTIVATED_BAN",
             "AUTH_KEY_DUPLICATED",
+            # Telegram limited the account for spam: every further post would fail too.
+            "USER_RESTRICTED",
         ],
         ErrorClass.ACCOUNT_FATAL,
     ),
