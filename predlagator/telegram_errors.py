@@ -114,6 +114,8 @@ _CLASSES: dict[str, ErrorClass] = {
             "AUTH_KEY_DUPLICATED",
             # Telegram limited the account for spam: every further post would fail too.
             "USER_RESTRICTED",
+            # Ours, never Telegram's: an operator pressed Stop under the account (/accounts).
+            "OPERATOR_STOPPED",
         ],
         ErrorClass.ACCOUNT_FATAL,
     ),

@@ -196,6 +196,11 @@ WORDS: dict[str, Words] = {
         "Telegram ограничил аккаунт за спам: проверьте @SpamBot",
         "account limited for spam", "аккаунт ограничен за спам",
     ),
+    # Ours: an operator stopped the account by hand (/accounts → Stop)
+    "OPERATOR_STOPPED": Words(
+        "Stopped by an operator", "Остановлен оператором",
+        "stopped by an operator", "остановлен оператором",
+    ),
     # Already sent
     "RANDOM_ID_DUPLICATE": Words(
         "The post had already gone out", "Пост уже был отправлен",

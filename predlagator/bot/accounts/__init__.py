@@ -1,0 +1,1 @@
+"""The sending accounts: /accounts, their screens and changes."""

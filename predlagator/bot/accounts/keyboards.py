@@ -1,0 +1,50 @@
+"""Buttons of /accounts and an account's screen: one CallbackData class per kind of press."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+# Offsets and ids beyond this are forged: nobody pages through a million accounts by hand.
+MAX_OFFSET = 1_000_000
+
+
+class AccountsPage(CallbackData, prefix="al"):
+    """A page of /accounts."""
+
+    offset: int
+
+
+class AccountView(CallbackData, prefix="av"):
+    """An account's screen."""
+
+    id: int
+
+
+class AccountAction(CallbackData, prefix="aa"):
+    """A change to an account (`id`), or to the pool (`id` 0): see ACTIONS in controls.py."""
+
+    action: str
+    id: int = 0
+
+
+# "Add Telegram account" under /accounts: the chat login (bot/accounts/login*.py) handles it,
+# registered as `AccountAction.filter(F.action == ADD_TELEGRAM.action)`, owners only.
+ADD_TELEGRAM = AccountAction(action="add_telegram")
+ADD_SIMULATED = AccountAction(action="add_simulated")
+
+
+def button(text: str, data: CallbackData) -> InlineKeyboardButton:
+    """One inline button."""
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
+
+
+def markup(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup | None:
+    """A keyboard of the non-empty rows, or None when there are none."""
+    kept = [row for row in rows if row]
+    return InlineKeyboardMarkup(inline_keyboard=kept) if kept else None
+
+
+def valid_offset(offset: int) -> bool:
+    """Whether a page offset from a button can be ours."""
+    return 0 <= offset <= MAX_OFFSET
