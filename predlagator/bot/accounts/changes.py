@@ -59,7 +59,7 @@ async def set_pace(
             done.id,
             name=done.name,
             rate=rate,
-            was=before.rate_per_minute,
+            rate_was=before.rate_per_minute,
         )
     return Outcome(
         t(
@@ -81,7 +81,14 @@ async def set_cap(
         if done is None:
             return Outcome(gone(lang))
         await audit.record(
-            conn, operator.user_id, "account.cap", "account", done.id, name=done.name, daily_cap=cap
+            conn,
+            operator.user_id,
+            "account.cap",
+            "account",
+            done.id,
+            name=done.name,
+            daily_cap=cap,
+            no_cap=True if cap is None else None,  # said in words; None is left out
         )
     if cap is None:
         return Outcome(t(lang, "{label} has no daily cap now.", label=label(lang, done)), True)

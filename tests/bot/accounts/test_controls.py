@@ -54,7 +54,7 @@ async def test_change_pace_refuses_bad_numbers_then_sets_it(h: BotHarness) -> No
     assert labels(last_screen(h)) == ["Open the account"]
     assert (await account_row(h, account.id))["rate_per_minute"] == 7.5
     assert await audit_rows(h) == [
-        (OPERATOR, "account.pace", account.id, {"name": "sim-1", "rate": 7.5, "was": 20.0})
+        (OPERATOR, "account.pace", account.id, {"name": "sim-1", "rate": 7.5, "rate_was": 20.0})
     ]
     # The question is over: the next number is not a pace (nor a channel list).
     await h.send(OPERATOR, "30")
@@ -83,6 +83,13 @@ async def test_daily_cap_set_then_cleared(h: BotHarness) -> None:
     assert [(a, action, d["daily_cap"]) for a, action, _, d in await audit_rows(h)] == [
         (OPERATOR, "account.cap", 150),
         (OWNER, "account.cap", None),
+    ]
+    # In /audit, in words.
+    await h.send(OWNER, "/audit")
+    rows = h.session.sent_texts()[-1].split("\n")[1:]
+    assert [row.split(" · ", 2)[-1] for row in rows] == [
+        f"account.cap · account #{account.id} («main», no daily cap)",
+        f"account.cap · account #{account.id} («main», daily cap 150)",
     ]
 
 
