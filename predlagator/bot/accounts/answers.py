@@ -145,7 +145,12 @@ async def create(
         return
     rate = settings.default_rate_per_minute
     made, text = await changes.add_simulated(pool, operator, lang, name, simulation, rate)
-    await message.answer(text, reply_markup=open_button(lang, made.id, made.name) if made else None)
+    if made is None:
+        # Taken meanwhile: the refusal asks for another name, so wait for it again.
+        await state.set_state(AccountInput.sim_name)
+        await message.answer(text)
+        return
+    await message.answer(text, reply_markup=open_button(lang, made.id, made.name))
 
 
 async def on_other(message: Message, state: FSMContext, lang: str) -> None:

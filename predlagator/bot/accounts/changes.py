@@ -77,9 +77,12 @@ async def set_cap(
 ) -> Outcome:
     """Set or clear the account's daily cap."""
     async with pool.connection() as conn, conn.transaction():
+        before = await accounts.get(conn, account_id)
         done = await account_pool.set_cap(conn, account_id, cap)
-        if done is None:
+        if done is None or before is None:
             return Outcome(gone(lang))
+        if before.daily_cap == cap:  # No cap pressed twice: nothing to record
+            return Outcome(cap_words(lang, done))
         await audit.record(
             conn,
             operator.user_id,
@@ -90,10 +93,19 @@ async def set_cap(
             daily_cap=cap,
             no_cap=True if cap is None else None,  # said in words; None is left out
         )
-    if cap is None:
-        return Outcome(t(lang, "{label} has no daily cap now.", label=label(lang, done)), True)
-    text = t(lang, "{label} sends at most {n} posts a day now.", label=label(lang, done), n=cap)
-    return Outcome(text, True)
+    return Outcome(cap_words(lang, done), True)
+
+
+def cap_words(lang: str, account: Account) -> str:
+    """The account's daily cap as it is now."""
+    if account.daily_cap is None:
+        return t(lang, "{label} has no daily cap now.", label=label(lang, account))
+    return t(
+        lang,
+        "{label} sends at most {n} posts a day now.",
+        label=label(lang, account),
+        n=account.daily_cap,
+    )
 
 
 async def _status_change(

@@ -3,6 +3,7 @@ first); each answered under the button and the screen redrawn as the account is 
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 
 import procrastinate
@@ -31,7 +32,8 @@ OWNER_ACTIONS = {
 
 
 def short(text: str) -> str:
-    """A text that fits under a pressed button."""
+    """A reply as plain text that fits under a pressed button (such answers are not HTML)."""
+    text = html.unescape(text)
     return text if len(text) <= ANSWER_MAX else text[: ANSWER_MAX - 1] + "…"
 
 

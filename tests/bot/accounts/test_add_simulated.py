@@ -109,6 +109,11 @@ async def test_a_name_taken_meanwhile_is_said_at_the_end(h: BotHarness) -> None:
     await h.send(OWNER, "100 0")
     assert h.session.sent_texts()[-1].startswith("An account called «twin» already exists")
     assert await simulated(h) == []
+    # As asked, another name: then the question about the simulation again.
+    await h.send(OWNER, "twin-2")
+    assert h.session.sent_texts()[-1].startswith("How slow and how unreliable should «twin-2»")
+    await h.send(OWNER, "100 0")
+    assert [row["name"] for row in await simulated(h)] == ["twin-2"]
 
 
 async def test_only_owners_add(h: BotHarness) -> None:

@@ -79,6 +79,7 @@ async def test_daily_cap_set_then_cleared(h: BotHarness) -> None:
     assert last_screen(h)["text"].startswith("«main» has a daily cap of 150 posts.")
     await h.press(OWNER, act("nocap", account.id))
     assert last_screen(h)["text"] == "«main» has no daily cap now."
+    await h.press(OWNER, act("nocap", account.id))  # pressed twice: recorded once
     assert (await account_row(h, account.id))["daily_cap"] is None
     assert [(a, action, d["daily_cap"]) for a, action, _, d in await audit_rows(h)] == [
         (OPERATOR, "account.cap", 150),
@@ -248,3 +249,11 @@ async def test_a_pace_question_left_open_is_ended_by_a_command(h: BotHarness) ->
     assert h.session.sent_texts()[-1].startswith("<b>Accounts</b>")
     await h.send(OPERATOR, "40")
     assert (await account_row(h, account.id))["rate_per_minute"] == 20
+
+
+async def test_answers_under_a_button_are_plain_text(h: BotHarness) -> None:
+    # A name from `predlagator login --account` may hold what HTML escapes.
+    account = await make_account(h, "R&D <main>")
+    await h.press(OPERATOR, act("pause", account.id))
+    assert h.session.answers()[-1] == "«R&D <main>» paused: it sends nothing until resumed."
+    assert "<b>Account</b> «R&amp;D &lt;main&gt;»" in last_screen(h)["text"]
