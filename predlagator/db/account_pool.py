@@ -95,7 +95,11 @@ async def stop(conn: Conn, account_id: int) -> Account | None:
 
 
 async def remove(conn: Conn, account_id: int) -> Account | None:
-    """Remove the account and wipe its session; None if a live campaign uses it or it is gone."""
+    """Remove the account and wipe its session; None if a live campaign uses it or it is gone.
+
+    Run it in a transaction: the row lock it takes first holds until the end.
+    """
+    await dicts(conn, _Q, "lock", id=account_id)
     return await one(conn, Account, _Q, "remove", id=account_id, reason=OPERATOR_STOPPED)
 
 

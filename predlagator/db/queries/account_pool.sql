@@ -83,6 +83,12 @@ UPDATE accounts SET status = 'stopped', stop_reason = %(reason)s
 WHERE id = %(id)s AND status <> 'stopped' AND removed_at IS NULL
 RETURNING *;
 
+-- name: lock
+-- Taken before `remove`, in its transaction: FOR UPDATE waits for a campaign being created or
+-- started with the account (its foreign key check and `of_campaign` lock the row too), so the
+-- next statement's snapshot sees that campaign, and a start after it finds the account stopped.
+SELECT id FROM accounts WHERE id = %(id)s FOR UPDATE;
+
 -- name: remove
 -- One statement, so the check for live campaigns and the removal see the same rows. The
 -- session goes at once: a removed account can never be served again. The row stays, since
