@@ -9,7 +9,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 MAX_OFFSET = 1_000_000
 
 
-class AccountsPage(CallbackData, prefix="al"):
+class AccountsPage(CallbackData, prefix="ap"):
     """A page of /accounts."""
 
     offset: int
@@ -28,15 +28,18 @@ class AccountAction(CallbackData, prefix="aa"):
     id: int = 0
 
 
-# "Add Telegram account" under /accounts: the chat login (bot/accounts/login*.py) handles it,
-# registered as `AccountAction.filter(F.action == ADD_TELEGRAM.action)`, owners only.
-ADD_TELEGRAM = AccountAction(action="add_telegram")
+# "Add Telegram account" under /accounts starts the chat login (bot/accounts/login*.py), whose
+# button is `login_keys.LoginPress(action="add")` (prefix "al"): this is that button's packed
+# data, written out so these screens do not wait for the login's modules. Once both are in one
+# tree, import `login_keys.ADD_TELEGRAM` here instead.
+ADD_TELEGRAM = "al:add"
 ADD_SIMULATED = AccountAction(action="add_simulated")
 
 
-def button(text: str, data: CallbackData) -> InlineKeyboardButton:
-    """One inline button."""
-    return InlineKeyboardButton(text=text, callback_data=data.pack())
+def button(text: str, data: CallbackData | str) -> InlineKeyboardButton:
+    """One inline button (`data` packed already, or to pack)."""
+    packed = data if isinstance(data, str) else data.pack()
+    return InlineKeyboardButton(text=text, callback_data=packed)
 
 
 def markup(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup | None:

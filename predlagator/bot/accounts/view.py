@@ -111,7 +111,7 @@ def entry(
         lang,
         "{pace} posts/min · {today} · {peers} channels resolved · {campaigns}",
         pace=pace(account.rate_per_minute),
-        today=today_words(lang, account),
+        today=Html(today_words(lang, account)),
         peers=account.peers,
         campaigns=Html(campaigns_words(lang, account, named=False)),
     )

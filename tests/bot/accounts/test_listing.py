@@ -35,7 +35,7 @@ async def test_no_accounts_owners_may_add_one_viewers_only_read(h: BotHarness) -
         "No accounts yet.\nAdd one: a Telegram account, or a simulated one to rehearse."
     )
     assert buttons(owner) == [
-        ("➕ Add Telegram account", act("add_telegram")),
+        ("➕ Add Telegram account", "al:add"),  # the chat login's button (login_keys.py)
         ("🧪 Add simulated", act("add_simulated")),
     ]
     await h.send(VIEWER, "/accounts")
