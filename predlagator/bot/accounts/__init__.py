@@ -1,1 +1,1 @@
-"""The sending accounts: /accounts, their screens and changes."""
+"""Sending accounts in the chat: their screens, and adding a Telegram account by logging it in."""
