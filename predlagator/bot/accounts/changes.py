@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 import procrastinate
 
-from predlagator.bot.accounts.view import label, pace
-from predlagator.bot.texts import Html, cut, error, t
+from predlagator.bot.accounts.view import campaign_list, label, pace
+from predlagator.bot.texts import cut, error, t
 from predlagator.db import account_pool, accounts, audit
 from predlagator.db.account_pool import OPERATOR_STOPPED
 from predlagator.db.pool import Pool
@@ -182,18 +182,12 @@ async def remove(pool: Pool, operator: Operator, lang: str, account_id: int) -> 
 
 def in_use(lang: str, account: Account, ids: list[int], names: list[str]) -> str:
     """Why an account in use is not removed, naming the campaigns."""
-    named = ", ".join(
-        t(lang, "#{id} «{name}»", id=i, name=cut(n, _NAME))
-        for i, n in zip(ids[:5], names[:5], strict=True)
-    )
-    if len(ids) > 5:
-        named += t(lang, " and {n} more", n=len(ids) - 5)
     return t(
         lang,
         "{label} is not removed: live campaigns use it ({campaigns}). Cancel them, or wait "
         "until they end.",
         label=label(lang, account),
-        campaigns=Html(named),
+        campaigns=campaign_list(lang, ids, names, named=True),
     )
 
 

@@ -81,18 +81,22 @@ def today_words(lang: str, account: ListedAccount) -> str:
     return t(lang, "{n} of {cap} posts today", n=account.today_posts, cap=account.daily_cap)
 
 
-def campaigns_words(lang: str, account: ListedAccount, *, named: bool) -> str:
-    """The live campaigns using it (the first few, by id, named on its own screen)."""
-    if not account.live_ids:
-        return t(lang, "no live campaigns")
-    pairs = list(zip(account.live_ids, account.live_names, strict=True))
+def campaign_list(lang: str, ids: list[int], names: list[str], *, named: bool) -> Html:
+    """The first few campaigns by id (with their names when `named`), and how many more."""
     shown = [
         t(lang, "#{id} «{name}»", id=i, name=cut(n, _NAME)) if named else f"#{i}"
-        for i, n in pairs[:CAMPAIGNS_SHOWN]
+        for i, n in zip(ids[:CAMPAIGNS_SHOWN], names[:CAMPAIGNS_SHOWN], strict=True)
     ]
-    text = t(lang, "live campaigns: {list}", list=Html(", ".join(shown)))
-    more = len(pairs) - CAMPAIGNS_SHOWN
-    return text + (t(lang, " and {n} more", n=more) if more > 0 else "")
+    more = len(ids) - CAMPAIGNS_SHOWN
+    return Html(", ".join(shown) + (t(lang, " and {n} more", n=more) if more > 0 else ""))
+
+
+def campaigns_words(lang: str, account: ListedAccount) -> str:
+    """The live campaigns using it, in the list: "live campaigns: #3, #5"."""
+    if not account.live_ids:
+        return t(lang, "no live campaigns")
+    found = campaign_list(lang, account.live_ids, account.live_names, named=False)
+    return t(lang, "live campaigns: {list}", list=found)
 
 
 def entry(
@@ -113,7 +117,7 @@ def entry(
         pace=pace(account.rate_per_minute),
         today=Html(today_words(lang, account)),
         peers=account.peers,
-        campaigns=Html(campaigns_words(lang, account, named=False)),
+        campaigns=Html(campaigns_words(lang, account)),
     )
     lines = [head, facts]
     flood = flood_words(lang, account, now, zone)
@@ -183,11 +187,15 @@ def screen(
     flood = flood_words(lang, account, now, zone)
     if flood:
         lines.append(flood)
+    live = t(lang, "Live campaigns: none")
+    if account.live_ids:
+        named = campaign_list(lang, account.live_ids, account.live_names, named=True)
+        live = t(lang, "Live campaigns: {list}", list=named)
     lines += [
         t(lang, "Pace: {pace} posts/min", pace=pace(account.rate_per_minute)),
         t(lang, "Today: {today}", today=Html(today_words(lang, account))),
         t(lang, "Channels resolved: {n}", n=account.peers),
-        t(lang, "Campaigns: {list}", list=Html(campaigns_words(lang, account, named=True))),
+        live,
     ]
     if account.kind == "simulated":
         lines.append(

@@ -137,7 +137,7 @@ async def test_an_account_screen_for_each_role(h: BotHarness) -> None:
         "Pace: 30 posts/min",
         "Today: 7 of 100 posts today",
         "Channels resolved: 2",
-        f"Campaigns: live campaigns: #{ids['live']} «Spring sale»",
+        f"Live campaigns: #{ids['live']} «Spring sale»",
     ]
     assert buttons(viewer) == [("⬅️ Back to accounts", AccountsPage(offset=0).pack())]
 
