@@ -4,28 +4,32 @@ from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from pydantic import Field
 
-# Offsets and ids beyond this are forged: nobody pages through a million accounts by hand.
+# Offsets beyond this are forged: nobody pages through a million accounts by hand.
 MAX_OFFSET = 1_000_000
+# Ids are PostgreSQL bigints. Data outside these bounds does not unpack, so a forged press
+# matches no handler and gets the fallback's "no longer valid" instead of a database error.
+MAX_ID = 2**63 - 1
 
 
 class AccountsPage(CallbackData, prefix="ap"):
     """A page of /accounts."""
 
-    offset: int
+    offset: int = Field(ge=0, le=MAX_OFFSET)
 
 
 class AccountView(CallbackData, prefix="av"):
     """An account's screen."""
 
-    id: int
+    id: int = Field(gt=0, le=MAX_ID)
 
 
 class AccountAction(CallbackData, prefix="aa"):
     """A change to an account (`id`), or to the pool (`id` 0): see ACTIONS in controls.py."""
 
     action: str
-    id: int = 0
+    id: int = Field(default=0, ge=0, le=MAX_ID)
 
 
 # "Add Telegram account" under /accounts starts the chat login (bot/accounts/login*.py), whose

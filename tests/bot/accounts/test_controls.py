@@ -257,3 +257,25 @@ async def test_answers_under_a_button_are_plain_text(h: BotHarness) -> None:
     await h.press(OPERATOR, act("pause", account.id))
     assert h.session.answers()[-1] == "«R&D <main>» paused: it sends nothing until resumed."
     assert "<b>Account</b> «R&amp;D &lt;main&gt;»" in last_screen(h)["text"]
+
+
+async def test_forged_and_stale_presses_change_nothing(h: BotHarness) -> None:
+    account = await make_account(h, "main")
+    before = await h.counts()
+    for data in [
+        AccountView(id=999).pack(),
+        act("pause", 999),
+        f"av:{2**64}",
+        f"aa:pause:{2**63}",
+        "aa:pause:-1",
+        "ap:-10",
+        "ap:one",
+        act("explode", account.id),
+    ]:
+        await h.press(OWNER, data)
+    assert h.session.answers() == [
+        "This account was removed.",
+        "This account was removed.",
+        *["This button is no longer valid"] * 6,
+    ]
+    assert await h.counts() == before
