@@ -23,7 +23,10 @@ from predlagator.db.accounts import lock_key
 from predlagator.db.pool import Pool
 from predlagator.models import Account, Operator, Role
 
-PAGE = 10  # accounts per page: a few lines each, well within a message
+# Accounts per page: at their longest (a long name, host and stop reason, a flood wait, many
+# campaigns) eight stay within Telegram's 4,096 characters (tests/bot/accounts/test_listing.py).
+PAGE = 8
+_HOST = 32  # characters of a worker's host name
 CAMPAIGNS_SHOWN = 5  # live campaigns named per account; the rest are counted
 _NAME = 32  # characters of a campaign name on an account's screen
 
@@ -52,7 +55,7 @@ def holder_words(lang: str, account: Account, held: bool) -> Html:
     host, _, pid = (account.held_by or "").rpartition(" ")
     if not host or not pid.isdigit():
         return Html(t(lang, "a worker (not named)"))
-    return Html(t(lang, "{host}, pid {pid}", host=host, pid=pid))
+    return Html(t(lang, "{host}, pid {pid}", host=cut(host, _HOST), pid=pid))
 
 
 def moment(at: datetime, zone: ZoneInfo) -> str:

@@ -175,27 +175,63 @@ async def test_a_removed_account_does_not_open(h: BotHarness) -> None:
 
 
 async def test_a_hundred_accounts_come_a_page_at_a_time(h: BotHarness) -> None:
+    # Each as long as an account can be said: a long name and host, the longest stop reason,
+    # a flood wait, and more campaigns than are named.
     async with h.pool.connection() as conn:
         await conn.execute(
-            "INSERT INTO accounts (name, kind, stop_reason, status) "
-            "SELECT 'account-with-a-rather-long-name-' || i, 'simulated', "
-            "'AUTH_KEY_DUPLICATED', 'stopped' FROM generate_series(1, 100) i"
+            "INSERT INTO accounts (name, kind, status, stop_reason, held_by, flood_until, "
+            "daily_cap, posts_day, posts_today, rate_per_minute) "
+            "SELECT 'account-with-a-rather-long-name-' || i || '-and-more', 'simulated', "
+            "'stopped', 'MEDIA_CAPTION_TOO_LONG', "
+            "'worker-host-with-a-very-long-name-in-a-big-cluster.example.com 4194304', "
+            "now() + interval '23 hours', 1000000, %s, 999999, 5999.5 "
+            "FROM generate_series(1, 100) i",
+            (datetime.now(MOSCOW).date(),),
         )
-    await h.send(OWNER, "/accounts", lang="ru")
-    first = last_screen(h)
-    assert first["text"].startswith("<b>Аккаунты</b> 1–10 из 100:")
-    assert visible_length(first["text"], "html") <= MAX_TEXT
-    nav = [label for label in labels(first) if "➡️" in label or "⬅️" in label]
-    assert nav == ["Дальше ➡️"]
-    for offset in range(10, 100, 10):
-        await h.press(OWNER, AccountsPage(offset=offset).pack(), lang="ru")
-        page = last_screen(h)
-        assert page["text"].startswith(f"<b>Аккаунты</b> {offset + 1}–{offset + 10} из 100:")
-        assert visible_length(page["text"], "html") <= MAX_TEXT
-    assert [label for label in labels(page) if "➡️" in label or "⬅️" in label] == ["⬅️ Назад"]
+    campaign = await make_campaign(h.pool, ["@alpha_shop"], name="Spring sale")
+    async with h.pool.connection() as conn:
+        # Seven live campaigns on every account (ids as long as they get in a big database).
+        await conn.execute("SELECT setval('campaigns_id_seq', 9999990)")
+        for n in range(7):
+            made = await conn.execute(
+                "INSERT INTO campaigns (name, batch_id, template_id, account_id, "
+                "rate_per_minute, retry_limit, status, language) "
+                "SELECT 'c' || %s, batch_id, template_id, account_id, 1, 0, 'running', 'en' "
+                "FROM campaigns WHERE id = %s RETURNING id",
+                (n, campaign.id),
+            )
+            row = await made.fetchone()
+            assert row is not None
+            await conn.execute(
+                "INSERT INTO campaign_accounts (campaign_id, account_id) "
+                "SELECT %s, id FROM accounts",
+                (row["id"],),
+            )
+    async with h.pool.connection() as holder:  # every account held, host and pid shown
+        keys = [lock_key(r["name"]) for r in await h.rows("SELECT name FROM accounts")]
+        for key in keys:
+            await holder.execute("SELECT pg_advisory_lock(%s)", (key,))
+        for lang, head, of, more in [
+            ("ru", "<b>Аккаунты</b>", "из", "Дальше ➡️"),
+            ("en", "<b>Accounts</b>", "of", "Next ➡️"),
+        ]:
+            await h.send(OWNER, "/accounts", lang=lang)
+            first = last_screen(h)
+            assert first["text"].startswith(f"{head} 1–8 {of} 101:")
+            assert "4194304" in first["text"] and "⏳" in first["text"]
+            assert visible_length(first["text"], "html") <= MAX_TEXT
+            assert [label for label in labels(first) if "➡️" in label or "⬅️" in label] == [more]
+            for offset in range(8, 101, 8):
+                await h.press(OWNER, AccountsPage(offset=offset).pack(), lang=lang)
+                page = last_screen(h)
+                last = min(offset + 8, 101)
+                assert page["text"].startswith(f"{head} {offset + 1}–{last} {of} 101:")
+                assert visible_length(page["text"], "html") <= MAX_TEXT
+        await holder.execute("SELECT pg_advisory_unlock_all()")
+    assert [label for label in labels(page) if "➡️" in label or "⬅️" in label] == ["⬅️ Prev"]
     # A page past the end (the list shrank) shows the last one.
-    await h.press(OWNER, AccountsPage(offset=500).pack(), lang="ru")
-    assert last_screen(h)["text"].startswith("<b>Аккаунты</b> 91–100 из 100:")
+    await h.press(OWNER, AccountsPage(offset=500).pack())
+    assert last_screen(h)["text"].startswith("<b>Accounts</b> 97–101 of 101:")
 
 
 async def test_russian(h: BotHarness) -> None:
