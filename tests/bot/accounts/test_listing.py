@@ -241,3 +241,11 @@ async def test_russian(h: BotHarness) -> None:
     assert "«sim-1» 🧪 симуляция · ⏸ на паузе · нет воркера" in text
     assert "«gone» · ⛔ остановлен: Сессия аккаунта завершена" in text
     assert "SESSION_REVOKED" not in text
+
+
+async def test_back_to_accounts_returns_to_the_page_the_account_is_on(h: BotHarness) -> None:
+    made = [await make_account(h, f"acc-{n:02d}") for n in range(10)]
+    await h.press(VIEWER, AccountView(id=made[9].id).pack())
+    assert buttons(last_screen(h)) == [("⬅️ Back to accounts", AccountsPage(offset=8).pack())]
+    await h.press(VIEWER, AccountsPage(offset=8).pack())
+    assert last_screen(h)["text"].startswith("<b>Accounts</b> 9–10 of 10:")
