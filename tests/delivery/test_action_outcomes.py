@@ -94,6 +94,11 @@ def refused(code: str) -> Prepare:
     return refused
 
 
+def broken(world: World, action: PostAction) -> None:
+    """The connection breaks on the way: not Telegram's answer."""
+    world.telegram.break_next(lambda: ConnectionError("reset"), request_type=REQUEST[action])
+
+
 def nothing(world: World, action: PostAction) -> None:
     """The post as the account made it."""
 
@@ -140,6 +145,7 @@ CASES: list[tuple[PostAction, Prepare, str | None, ActionOutcome]] = [
     (A.EDIT, said(401, "AUTH_KEY_UNREGISTERED"), "AUTH_KEY_UNREGISTERED", R.STOP_ACCOUNT),
     (A.EDIT, said(500, "INTERNAL_SERVER_ERROR", times=3), "SERVER", R.RETRY),
     (A.EDIT, said(400, "MSG_WAIT_FAILED"), "MSG_WAIT_FAILED", R.RETRY),
+    (A.EDIT, broken, "NETWORK", R.RETRY),
     # delete
     (A.DELETE, nothing, None, R.DONE),
     (A.DELETE, gone, None, R.DONE),  # Telegram deletes nothing and says so without an error
@@ -150,6 +156,7 @@ CASES: list[tuple[PostAction, Prepare, str | None, ActionOutcome]] = [
     (A.DELETE, said(420, "FLOOD_WAIT_120"), "FLOOD_WAIT", R.WAIT_ACCOUNT),
     (A.DELETE, said(401, "SESSION_REVOKED"), "SESSION_REVOKED", R.STOP_ACCOUNT),
     (A.DELETE, said(500, "INTERNAL_SERVER_ERROR", times=3), "SERVER", R.RETRY),
+    (A.DELETE, broken, "NETWORK", R.RETRY),
     # pin
     (A.PIN, nothing, None, R.DONE),
     (A.PIN, pinned, "CHAT_NOT_MODIFIED", R.DONE),
@@ -158,6 +165,7 @@ CASES: list[tuple[PostAction, Prepare, str | None, ActionOutcome]] = [
     (A.PIN, refused("PIN_RESTRICTED"), "PIN_RESTRICTED", R.FAILED),
     (A.PIN, said(420, "FLOOD_WAIT_30"), "FLOOD_WAIT", R.WAIT_ACCOUNT),
     (A.PIN, said(400, "USER_DEACTIVATED_BAN"), "USER_DEACTIVATED_BAN", R.STOP_ACCOUNT),
+    (A.PIN, broken, "NETWORK", R.RETRY),
     # unpin
     (A.UNPIN, pinned, None, R.DONE),
     (A.UNPIN, nothing, "CHAT_NOT_MODIFIED", R.DONE),

@@ -3,6 +3,7 @@ delete, pin and reach of posts the account made with TelethonSender."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 from typing import Any
@@ -27,9 +28,9 @@ class Account:
     """One logged-in account: the sender that posts and the actions over its posts."""
 
     def __init__(self, telegram: FakeTelegram) -> None:
-        client = fake_client(telegram)
-        self.sender = TelethonSender(client)
-        self.actions: PostActions = TelethonPostActions(client)
+        self.client = fake_client(telegram)
+        self.sender = TelethonSender(self.client)
+        self.actions: PostActions = TelethonPostActions(self.client)
 
 
 @pytest.fixture
@@ -305,3 +306,82 @@ async def test_a_basic_group_counts_no_views_but_reactions(
     reach = await account.actions.views(Peer(peer_type="chat", peer_id=group_id), [message_id])
 
     assert reach == [Reach(message_id, None, None, 2)]
+
+
+# --- failures and the fake's bookkeeping --------------------------------------------------
+
+
+async def test_an_expired_file_reference_uploads_the_new_media_again(
+    telegram: FakeTelegram, fake: PostActionsFake, account: Account
+) -> None:
+    peers = [await channel(telegram, account, f"shop_{i}") for i in range(2)]
+    old, _ = media_file(PHOTO, template_id=1)
+    ids = [
+        await account.sender.send_media(peer, "Sale", old, random_id=10 + i)
+        for i, peer in enumerate(peers)
+    ]
+    new, reads = media_file(NEW_PHOTO, template_id=2)
+    assert ids[0] is not None and ids[1] is not None
+    await account.actions.edit(peers[0], ids[0], "Sale", new)
+    telegram.fail_next(
+        400, "FILE_REFERENCE_EXPIRED", request_type=functions.messages.EditMessageRequest
+    )
+
+    await account.actions.edit(peers[1], ids[1], "Sale", new)
+
+    assert len(reads) == 2 and telegram.uploaded().count(NEW_PHOTO) == 2
+    assert telegram.posts[peers[1].peer_id][0].media.data == NEW_PHOTO  # type: ignore[union-attr]
+
+
+async def test_a_call_without_an_answer_times_out_and_changes_nothing(
+    telegram: FakeTelegram, fake: PostActionsFake, account: Account
+) -> None:
+    peer = await channel(telegram, account)
+    message_id = await account.sender.send(peer, "Old", random_id=1)
+    assert message_id is not None
+    quick = TelethonPostActions(account.client, timeout_s=0.05)
+    fake.hold = asyncio.Event()  # never set: Telegram does not answer
+
+    with pytest.raises(TelegramFailure) as failure:
+        await quick.edit(peer, message_id, "New")
+
+    assert failure.value.code == "TIMEOUT"
+    assert fake.count("edit") == {}
+
+
+async def test_an_error_can_be_aimed_at_one_channels_delete(
+    telegram: FakeTelegram, fake: PostActionsFake, account: Account
+) -> None:
+    open_peer, closed_peer = [await channel(telegram, account, name) for name in ("open", "shut")]
+    first = await account.sender.send(open_peer, "x", random_id=1)
+    second = await account.sender.send(closed_peer, "x", random_id=2)
+    assert first is not None and second is not None
+    telegram.fail_next(403, "MESSAGE_DELETE_FORBIDDEN", username="shut")
+
+    await account.actions.delete(open_peer, [first])
+    with pytest.raises(TelegramFailure) as failure:
+        await account.actions.delete(closed_peer, [second])
+
+    assert failure.value.code == "MESSAGE_DELETE_FORBIDDEN"
+    assert fake.count("delete") == {(open_peer.peer_id, first): 1}
+
+
+async def test_each_change_is_recorded_with_the_account_that_made_it(
+    telegram: FakeTelegram, fake: PostActionsFake, account: Account
+) -> None:
+    peer = await channel(telegram, account)
+    message_id = await account.sender.send(peer, "Old", random_id=1)
+    assert message_id is not None
+    other = Account(telegram)
+    await other.sender.start()
+    try:
+        await account.actions.edit(peer, message_id, "New")
+        await other.actions.pin(peer, message_id)
+    finally:
+        await other.sender.close()
+
+    edit, pin = fake.done
+    assert (edit.action, pin.action) == ("edit", "pin")
+    assert edit.account == account.client.session.auth_key.key
+    assert pin.account == other.client.session.auth_key.key
+    assert edit.account != pin.account

@@ -15,6 +15,7 @@ numbers messages outside channels).
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections import Counter
 from dataclasses import dataclass, field
@@ -94,6 +95,7 @@ class PostActionsFake:
         self.states: dict[tuple[int, int], PostState] = {}
         self.done: list[Done] = []
         self.received: list[Any] = []  # every action request that reached this fake, as read
+        self.hold: asyncio.Event | None = None  # when set, answers wait for it (a hung call)
         self._refusals: dict[tuple[int, str], str] = {}
         self._group_message_ids = itertools.count(1)
         self._group_of_message: dict[int, int] = {}
@@ -161,6 +163,8 @@ class PostActionsFake:
     async def answer(self, query: Any, auth_key: bytes | None) -> Any:
         """Answer one action request as Telegram would; raise `_Rpc` for its errors."""
         self.received.append(query)
+        if self.hold is not None:
+            await self.hold.wait()
         if isinstance(query, functions.messages.EditMessageRequest):
             return self._edit(query, auth_key)
         if isinstance(query, functions.channels.DeleteMessagesRequest):
