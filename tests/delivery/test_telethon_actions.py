@@ -385,3 +385,21 @@ async def test_each_change_is_recorded_with_the_account_that_made_it(
     assert edit.account == account.client.session.auth_key.key
     assert pin.account == other.client.session.auth_key.key
     assert edit.account != pin.account
+
+
+async def test_the_same_file_and_caption_again_is_not_modified(
+    telegram: FakeTelegram, fake: PostActionsFake, account: Account
+) -> None:
+    peer = await channel(telegram, account)
+    old, _ = media_file(PHOTO, template_id=1)
+    message_id = await account.sender.send_media(peer, "Sale", old, random_id=1)
+    assert message_id is not None
+    new, _ = media_file(NEW_PHOTO, template_id=2)
+    await account.actions.edit(peer, message_id, "Sale", new)
+
+    # A row found mid-edit after a crash is sent again: the file, reused, is the one it has.
+    with pytest.raises(TelegramFailure) as failure:
+        await account.actions.edit(peer, message_id, "Sale", new)
+
+    assert failure.value.code == "MESSAGE_NOT_MODIFIED"
+    assert fake.count("edit") == {(peer.peer_id, message_id): 1}

@@ -189,7 +189,9 @@ class PostActionsFake:
         text = post.text if query.message is None else query.message
         entities = post.entities if query.message is None else list(query.entities or [])
         media = self.telegram._media_of(query) if query.media is not None else post.media
-        if query.media is None and text == post.text and _same(entities, post.entities):
+        # The same file again (reused by id) with the same caption changes nothing either.
+        same_file = (media and media.id) == (post.media and post.media.id)
+        if same_file and text == post.text and _same(entities, post.entities):
             raise _Rpc(400, "MESSAGE_NOT_MODIFIED")
         edited = post._replace(text=text, entities=entities, media=media)
         posts = self.telegram.posts[chat_id]
