@@ -15,13 +15,13 @@ class Reach(NamedTuple):
     """One post's reach as Telegram counts it.
 
     `views` and `forwards` are None where Telegram keeps no such counter (basic groups, private
-    chats) or no longer has the post; `reactions` is the sum of every reaction's count.
+    chats) or no longer has the post; `reactions_total` sums every reaction's count.
     """
 
     message_id: int
     views: int | None
     forwards: int | None
-    reactions: int
+    reactions_total: int
 
 
 class PostActions(Protocol):

@@ -111,10 +111,18 @@ class TelethonPostActions:
                 self._client(functions.messages.GetMessagesReactionsRequest(input_peer, ids))
             )
             reactions = _reaction_totals(answer)
-            # The views come in the order of the ids asked.
-            for message_id, seen in zip(ids, counted.views, strict=True):
+            # The views come in the order of the ids asked; an id Telegram left out (never seen
+            # so far) reads as one without counters rather than shifting the others.
+            views = list(counted.views)
+            for i, message_id in enumerate(ids):
+                seen = views[i] if i < len(views) else None
                 found.append(
-                    Reach(message_id, seen.views, seen.forwards, reactions.get(message_id, 0))
+                    Reach(
+                        message_id,
+                        getattr(seen, "views", None),
+                        getattr(seen, "forwards", None),
+                        reactions.get(message_id, 0),
+                    )
                 )
         return found
 

@@ -403,3 +403,29 @@ async def test_the_same_file_and_caption_again_is_not_modified(
 
     assert failure.value.code == "MESSAGE_NOT_MODIFIED"
     assert fake.count("edit") == {(peer.peer_id, message_id): 1}
+
+
+async def test_views_telegram_left_out_read_as_none_without_shifting_the_others(
+    telegram: FakeTelegram,
+    fake: PostActionsFake,
+    account: Account,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    peer = await channel(telegram, account)
+    a = await account.sender.send(peer, "a", random_id=1)
+    b = await account.sender.send(peer, "b", random_id=2)
+    assert a is not None and b is not None
+    fake.set_reach(peer.peer_id, a, views=10)
+    answer = fake._views
+
+    def shorter(query: Any) -> Any:
+        full = answer(query)
+        full.views = full.views[:1]
+        return full
+
+    monkeypatch.setattr(fake, "_views", shorter)
+
+    assert await account.actions.views(peer, [a, b]) == [
+        Reach(a, 10, 0, 0),
+        Reach(b, None, None, 0),
+    ]
