@@ -37,7 +37,7 @@ REQUESTS = (
     functions.messages.GetMessagesViewsRequest,
     functions.messages.GetMessagesReactionsRequest,
 )
-# The numeric code Telegram sends with each error name used here.
+# Error names Telegram sends with a code other than 400.
 _ERROR_CODES = {
     "MESSAGE_DELETE_FORBIDDEN": 403,
     "MESSAGE_AUTHOR_REQUIRED": 403,
