@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import itertools
 import os
@@ -18,7 +19,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from telethon import TelegramClient, functions, types
 from telethon import password as telethon_password
@@ -28,6 +29,9 @@ from telethon.extensions import BinaryReader
 from telethon.sessions import StringSession
 
 from predlagator.delivery.telethon_sender import make_client
+
+if TYPE_CHECKING:
+    from tests.fakes.telethon_post_actions import PostActionsFake
 
 API_ID = 12345
 API_HASH = "0123456789abcdef0123456789abcdef"
@@ -268,6 +272,8 @@ class FakeTelegram:
         if not isinstance(query, _UNAUTHORIZED_OK) and auth_key not in self.authorized_keys:
             raise _Rpc(401, "AUTH_KEY_UNREGISTERED")
         handler = self._HANDLERS.get(type(query))
+        if handler is None and self.post_actions.answers(query):
+            return await self.post_actions.answer(query, auth_key)
         if handler is None:
             self.unexpected.append(type(query).__name__)
             raise NotImplementedError(f"the fake does not answer {type(query).__name__}")
@@ -291,11 +297,22 @@ class FakeTelegram:
     def _username_of(self, query: Any) -> str | None:
         if isinstance(query, functions.contacts.ResolveUsernameRequest):
             return str(query.username).lower()
-        peer = getattr(query, "peer", None)
-        if isinstance(peer, types.InputPeerChannel):
+        # channels.* requests name the channel as `channel` (an InputChannel).
+        peer = getattr(query, "peer", None) or getattr(query, "channel", None)
+        if isinstance(peer, (types.InputPeerChannel, types.InputChannel)):
             channel = self._by_id(peer.channel_id)
             return channel.username if channel is not None else None
         return None
+
+    # --- actions over posts already out: their own module, tests/fakes/telethon_post_actions
+
+    @functools.cached_property
+    def post_actions(self) -> PostActionsFake:
+        """Edit, delete, pin and reach of posts, with their state; made on first use."""
+        # Imported here, not at the top: that module builds on this one (Post, errors).
+        from tests.fakes.telethon_post_actions import PostActionsFake  # noqa: PLC0415
+
+        return PostActionsFake(self)
 
     def _by_id(self, channel_id: int) -> FakeChannel | None:
         # An index kept beside `channels`, rebuilt when channels were added behind its back
