@@ -37,6 +37,7 @@ TELETHON_MODULES = {
     "predlagator.delivery.telethon_media",
     "predlagator.delivery.telethon_session",
     "predlagator.delivery.login",
+    "predlagator.delivery.chat_login",
 }
 
 

@@ -1,0 +1,320 @@
+"""Owners add a Telegram account from the chat: a name, the phone, the code, the 2FA password.
+
+The login itself runs in a worker (delivery/login_steps.py; the bot never imports Telethon),
+one job per step, with its state in the login's row. The bot seals what the operator typed
+with the session vault before it stores it, so the bot needs the same SESSION_KEY as the
+workers (with the embedded database both use the key file under DATA_DIR): sealing in the
+worker would mean handing it the code unsealed, in a job's arguments. The messages holding
+the code and the password are deleted as soon as they are read; none of it is logged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+
+import procrastinate
+from aiogram import Bot, F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from predlagator.bot.access.operators import is_not_owner, is_owner
+from predlagator.bot.access.viewers import READ_ONLY
+from predlagator.bot.accounts import login_texts as texts
+from predlagator.bot.accounts.login_keys import AddTelegramAccount, LoginPress, cancel_keyboard
+from predlagator.bot.texts import echo, t
+from predlagator.config import ConfigError, Settings
+from predlagator.db import account_logins
+from predlagator.db.pool import Pool
+from predlagator.models import Operator
+from predlagator.queue import defer, names
+from predlagator.session_vault import Vault, vault_for
+
+_NAME = re.compile(r"[A-Za-z0-9_-]+")
+_PHONE = re.compile(r"\+[0-9][0-9 -]*")
+# What may separate the digits of a typed code.
+_CODE_SEPARATORS = re.compile(r"[\s.,·_-]+")
+_DIALOG = (AddTelegramAccount.name, AddTelegramAccount.phone)
+
+
+def _vault(settings: Settings) -> Vault | None:
+    try:
+        return vault_for(settings, embedded=settings.database_url is None)
+    except ConfigError:
+        return None
+
+
+def parse_phone(text: str) -> str | None:
+    """'+49 170-123 4567' → '+491701234567'; None unless + and 7 to 15 digits."""
+    text = text.strip()
+    if not _PHONE.fullmatch(text):
+        return None
+    digits = re.sub(r"[ -]", "", text)[1:]
+    return f"+{digits}" if 7 <= len(digits) <= 15 else None
+
+
+def parse_code(text: str, length: int | None) -> str | None:
+    """The digits of a typed code ('1 2 3 4 5' → '12345'); None if it is not one."""
+    code = _CODE_SEPARATORS.sub("", text)
+    if not code.isascii() or not code.isdigit():
+        return None
+    if length is not None and len(code) != length:
+        return None
+    return code if 4 <= len(code) <= 8 else None
+
+
+async def _begin(state: FSMContext, settings: Settings, lang: str) -> str:
+    if _vault(settings) is None:
+        return t(
+            lang,
+            "Adding accounts from the chat needs SESSION_KEY in the bot's settings too (the "
+            "same key as the workers'): it seals the code before a worker reads it.",
+        )
+    await state.set_state(AddTelegramAccount.name)
+    await state.set_data({})
+    return t(lang, texts.ASK_NAME, max=texts.MAX_NAME)
+
+
+async def cmd_add_account(
+    message: Message, state: FSMContext, pool: Pool, settings: Settings, lang: str
+) -> None:
+    """/add_account: start the dialog (a login under way is finished or cancelled first)."""
+    if await _login_under_way(state, pool):
+        await message.answer(t(lang, "A login is under way: finish it, or press Cancel."))
+        return
+    text = await _begin(state, settings, lang)
+    await message.answer(text, reply_markup=cancel_keyboard(lang))
+
+
+async def on_add_press(
+    callback: CallbackQuery, state: FSMContext, pool: Pool, settings: Settings, lang: str
+) -> None:
+    """The Add Telegram account button: the same as /add_account."""
+    await callback.answer()
+    if await _login_under_way(state, pool):
+        text = t(lang, "A login is under way: finish it, or press Cancel.")
+    else:
+        text = await _begin(state, settings, lang)
+    if callback.message is not None:
+        await callback.message.answer(text, reply_markup=cancel_keyboard(lang))
+
+
+async def on_name(message: Message, state: FSMContext, pool: Pool, lang: str) -> None:
+    """The account's name: checked, then the phone is asked."""
+    name = (message.text or "").strip()
+    if len(name) > texts.MAX_NAME:
+        why = t(
+            lang, "That name has {n} characters; {max} at most.", n=len(name), max=texts.MAX_NAME
+        )
+    elif not _NAME.fullmatch(name):
+        why = t(
+            lang, "«{name}» is not a name: only Latin letters, digits, _ and -.", name=echo(name)
+        )
+    else:
+        async with pool.connection() as conn:
+            taken = await account_logins.name_taken(conn, name)
+        why = t(lang, "«{name}» is taken: pick another name.", name=name) if taken else ""
+    if why:
+        await message.answer(why + " " + t(lang, "Send another name, or press Cancel."))
+        return
+    await state.set_state(AddTelegramAccount.phone)
+    await state.set_data({"name": name})
+    await message.answer(t(lang, texts.ASK_PHONE, name=name), reply_markup=cancel_keyboard(lang))
+
+
+async def on_phone(
+    message: Message,
+    state: FSMContext,
+    pool: Pool,
+    queue: procrastinate.App,
+    settings: Settings,
+    operator: Operator,
+    lang: str,
+) -> None:
+    """The phone: checked, then a worker asks Telegram for the code."""
+    phone = parse_phone(message.text or "")
+    if phone is None:
+        await message.answer(
+            t(
+                lang,
+                "«{text}» is not a phone number in international format: + and 7 to 15 digits "
+                "(spaces and dashes may separate them), e.g. <code>+49 170 1234567</code>. "
+                "Send it again.",
+                text=echo(message.text or ""),
+            )
+        )
+        return
+    vault = _vault(settings)
+    name = str((await state.get_data()).get("name") or "")
+    if vault is None or not name:
+        await state.clear()
+        await message.answer(t(lang, texts.GONE))
+        return
+    sealed = vault.seal(json.dumps({"phone": phone}))
+    async with pool.connection() as conn:
+        login = await account_logins.start(
+            conn, name, message.chat.id, operator.user_id, lang, sealed
+        )
+    if login is None:
+        await state.set_state(AddTelegramAccount.name)
+        await message.answer(t(lang, "«{name}» was taken meanwhile: send another name.", name=name))
+        return
+    await defer.login_expiry(queue, login.id, login.expires_at)
+    await defer.login_step(queue, names.LOGIN_SEND_CODE, login.id)
+    await state.set_state(AddTelegramAccount.login)
+    await state.set_data({"login_id": login.id, "name": name})
+    await message.answer(t(lang, texts.SENDING, phone=texts.mask(phone)))
+
+
+async def on_login_message(
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    pool: Pool,
+    queue: procrastinate.App,
+    settings: Settings,
+    lang: str,
+) -> None:
+    """A message while the login runs: the code or the password, deleted once read."""
+    # Whatever it is, it may hold the code: gone before anything else happens.
+    with contextlib.suppress(TelegramBadRequest):  # already gone
+        await bot.delete_message(message.chat.id, message.message_id)
+    login_id = int((await state.get_data()).get("login_id") or 0)
+    async with pool.connection() as conn:
+        login = await account_logins.get(conn, login_id)
+    vault = _vault(settings)
+    if login is None or vault is None:
+        await state.clear()
+        await message.answer(t(lang, texts.GONE))
+        return
+    typed = message.text or ""
+    if login.step == account_logins.CODE:
+        code = parse_code(typed, login.code_length)
+        if code is None:
+            await message.answer(
+                t(lang, "That is not the code Telegram sent.") + "\n" + t(lang, texts.CODE_HOW)
+            )
+            return
+        await _answer(message, queue, pool, vault, login.id, code, password=False, lang=lang)
+    elif login.step == account_logins.PASSWORD:
+        if not typed:
+            await message.answer(t(lang, "Send the password as text, please."))
+            return
+        await _answer(message, queue, pool, vault, login.id, typed, password=True, lang=lang)
+    elif login.step == account_logins.EXPIRED:
+        text, keyboard = texts.outcome_text(lang, login.name, {"kind": "code_expired"})
+        await message.answer(text, reply_markup=keyboard)
+    else:
+        await message.answer(t(lang, texts.WAIT))
+
+
+async def _answer(
+    message: Message,
+    queue: procrastinate.App,
+    pool: Pool,
+    vault: Vault,
+    login_id: int,
+    secret: str,
+    *,
+    password: bool,
+    lang: str,
+) -> None:
+    """Seal what was typed into the login's row and have a worker check it."""
+    if password:
+        asked, checking = account_logins.PASSWORD, account_logins.CHECKING_PASSWORD
+        task, said = names.LOGIN_CHECK_PASSWORD, t(lang, "Checking the password…")
+    else:
+        asked, checking = account_logins.CODE, account_logins.CHECKING_CODE
+        task, said = names.LOGIN_SIGN_IN, t(lang, "Checking the code…")
+    async with pool.connection() as conn:
+        moved = await account_logins.answer(conn, login_id, asked, checking, vault.seal(secret))
+    if moved is None:  # answered twice, or it just expired
+        await message.answer(t(lang, texts.WAIT))
+        return
+    await defer.login_step(queue, task, login_id)
+    await message.answer(said)
+
+
+async def on_resend(
+    callback: CallbackQuery, state: FSMContext, pool: Pool, queue: procrastinate.App, lang: str
+) -> None:
+    """Send a new code: the last one expired or never came."""
+    login_id = int((await state.get_data()).get("login_id") or 0)
+    from_steps = [account_logins.CODE, account_logins.EXPIRED]
+    async with pool.connection() as conn:
+        moved = await account_logins.move(conn, login_id, account_logins.SENDING, from_steps)
+    if moved is None:
+        await callback.answer(t(lang, "Not now: this login is not waiting for a code."))
+        return
+    await defer.login_step(queue, names.LOGIN_RESEND_CODE, login_id)
+    await callback.answer(t(lang, "Asking Telegram for a new code…"))
+
+
+async def on_cancel(
+    event: Message | CallbackQuery, state: FSMContext, pool: Pool, lang: str
+) -> None:
+    """Cancel (the button or /cancel): the login and its sealed state go."""
+    login_id = int((await state.get_data()).get("login_id") or 0)
+    await state.clear()
+    if login_id:
+        async with pool.connection() as conn:
+            await account_logins.finish(conn, login_id)
+    said = t(lang, "Adding the account is cancelled.")
+    if isinstance(event, CallbackQuery):
+        await event.answer(said)
+        if event.message is not None:
+            await event.message.answer(said)
+    else:
+        await event.answer(said)
+
+
+async def on_command_in_dialog(message: Message, state: FSMContext, lang: str) -> None:
+    """Another command while the name or phone is asked ends the dialog, then runs."""
+    await state.clear()
+    await message.answer(t(lang, "Adding the account is cancelled."))
+    raise SkipHandler
+
+
+async def _login_under_way(state: FSMContext, pool: Pool) -> bool:
+    if await state.get_state() != AddTelegramAccount.login.state:
+        return False
+    login_id = int((await state.get_data()).get("login_id") or 0)
+    async with pool.connection() as conn:
+        return await account_logins.get(conn, login_id) is not None
+
+
+async def refuse_message(message: Message, lang: str) -> None:
+    """Operators and viewers may not add accounts."""
+    await message.answer(t(lang, "Only owners add accounts."))
+
+
+async def refuse_press(callback: CallbackQuery, lang: str) -> None:
+    """A non-owner's press: answered, nothing changes."""
+    await callback.answer(t(lang, "Only owners add accounts."), show_alert=True)
+
+
+def make_router() -> Router:
+    """Build this feature's router. It goes first: while a login runs, the next message is its
+    answer (and is deleted), whatever it looks like."""
+    router = Router(name=__name__)
+    press = LoginPress.filter
+    login = AddTelegramAccount.login
+    router.message.register(cmd_add_account, Command("add_account"), is_owner)
+    router.message.register(refuse_message, Command("add_account"), flags=READ_ONLY)
+    router.callback_query.register(on_add_press, press(F.action == "add"), is_owner)
+    router.callback_query.register(refuse_press, press(), is_not_owner, flags=READ_ONLY)
+    for asking in (*_DIALOG, login):
+        router.message.register(on_cancel, asking, Command("cancel"), is_owner)
+    router.callback_query.register(on_cancel, press(F.action == "cancel"), is_owner)
+    router.callback_query.register(on_resend, press(F.action == "resend"), login, is_owner)
+    for asking in _DIALOG:
+        router.message.register(on_command_in_dialog, asking, F.text.startswith("/"))
+    # Not for commands: /status and the like run as usual while the login waits for its code.
+    router.message.register(on_name, AddTelegramAccount.name, ~F.text.startswith("/"), is_owner)
+    router.message.register(on_phone, AddTelegramAccount.phone, ~F.text.startswith("/"), is_owner)
+    router.message.register(on_login_message, login, ~F.text.startswith("/"), is_owner)
+    return router
