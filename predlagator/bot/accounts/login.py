@@ -20,13 +20,13 @@ from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from predlagator.bot.access.operators import is_not_owner, is_owner
 from predlagator.bot.access.viewers import READ_ONLY
 from predlagator.bot.accounts import login_texts as texts
 from predlagator.bot.accounts.login_keys import AddTelegramAccount, LoginPress, cancel_keyboard
-from predlagator.bot.texts import echo, t
+from predlagator.bot.texts import N_, echo, t
 from predlagator.config import ConfigError, Settings
 from predlagator.db import account_logins
 from predlagator.db.pool import Pool
@@ -39,6 +39,7 @@ _PHONE = re.compile(r"\+[0-9][0-9 -]*")
 # What may separate the digits of a typed code.
 _CODE_SEPARATORS = re.compile(r"[\s.,·_-]+")
 _DIALOG = (AddTelegramAccount.name, AddTelegramAccount.phone)
+UNDER_WAY = N_("A login is under way: finish it, or press Cancel.")
 
 
 def _vault(settings: Settings) -> Vault | None:
@@ -67,16 +68,20 @@ def parse_code(text: str, length: int | None) -> str | None:
     return code if 4 <= len(code) <= 8 else None
 
 
-async def _begin(state: FSMContext, settings: Settings, lang: str) -> str:
+async def _begin(
+    state: FSMContext, settings: Settings, lang: str
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """Ask the first question, or say why the bot cannot take a login."""
     if _vault(settings) is None:
-        return t(
+        why = t(
             lang,
             "Adding accounts from the chat needs SESSION_KEY in the bot's settings too (the "
             "same key as the workers'): it seals the code before a worker reads it.",
         )
+        return why, None
     await state.set_state(AddTelegramAccount.name)
     await state.set_data({})
-    return t(lang, texts.ASK_NAME, max=texts.MAX_NAME)
+    return t(lang, texts.ASK_NAME, max=texts.MAX_NAME), cancel_keyboard(lang)
 
 
 async def cmd_add_account(
@@ -84,10 +89,10 @@ async def cmd_add_account(
 ) -> None:
     """/add_account: start the dialog (a login under way is finished or cancelled first)."""
     if await _login_under_way(state, pool):
-        await message.answer(t(lang, "A login is under way: finish it, or press Cancel."))
+        await message.answer(t(lang, UNDER_WAY), reply_markup=cancel_keyboard(lang))
         return
-    text = await _begin(state, settings, lang)
-    await message.answer(text, reply_markup=cancel_keyboard(lang))
+    text, keyboard = await _begin(state, settings, lang)
+    await message.answer(text, reply_markup=keyboard)
 
 
 async def on_add_press(
@@ -95,12 +100,13 @@ async def on_add_press(
 ) -> None:
     """The Add Telegram account button: the same as /add_account."""
     await callback.answer()
+    keyboard: InlineKeyboardMarkup | None = cancel_keyboard(lang)
     if await _login_under_way(state, pool):
-        text = t(lang, "A login is under way: finish it, or press Cancel.")
+        text = t(lang, UNDER_WAY)
     else:
-        text = await _begin(state, settings, lang)
+        text, keyboard = await _begin(state, settings, lang)
     if callback.message is not None:
-        await callback.message.answer(text, reply_markup=cancel_keyboard(lang))
+        await callback.message.answer(text, reply_markup=keyboard)
 
 
 async def on_name(message: Message, state: FSMContext, pool: Pool, lang: str) -> None:

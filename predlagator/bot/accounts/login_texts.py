@@ -86,8 +86,12 @@ def outcome_text(
             left,
         )
         return text, cancel
-    if kind in ("no_answer", "interrupted"):
+    if kind == "no_answer":
         return t(lang, "Telegram did not answer in time: send it again, please."), cancel
+    if kind == "interrupted":
+        return t(
+            lang, "The check was interrupted (a worker stopped): send it again, please."
+        ), cancel
     return _final_text(lang, name, kind, outcome), None
 
 
