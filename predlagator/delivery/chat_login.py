@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from telethon import TelegramClient, errors, functions, types
+from telethon import TelegramClient, errors, functions, types, utils
 from telethon.sessions import StringSession
 
 from predlagator.delivery.telethon_failures import to_failure
@@ -68,7 +68,9 @@ async def resend_code(build: ClientFactory, session: str, phone: str, code_hash:
 
     async def step(client: TelegramClient) -> Any:
         try:
-            return await client(functions.auth.ResendCodeRequest(phone, code_hash))
+            # Digits only, as Telethon's own requests send it (utils.parse_phone).
+            digits = utils.parse_phone(phone) or phone
+            return await client(functions.auth.ResendCodeRequest(digits, code_hash))
         except errors.PhoneCodeExpiredError:
             return await client.send_code_request(phone)
 

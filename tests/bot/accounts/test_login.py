@@ -359,3 +359,22 @@ async def test_russian(world: LoginWorld) -> None:
     assert world.last(OWNER).startswith("<b>Добавить аккаунт Telegram</b>")
     await world.send(OWNER, "продажи", lang="ru")
     assert world.last(OWNER).startswith("«продажи» не годится как имя")
+
+
+async def test_a_code_that_never_came_can_be_sent_again(world: LoginWorld) -> None:
+    await _to_code(world)
+    await world.press(OWNER, RESEND)
+    await world.run_due()
+    assert world.telegram.request_names().count("ResendCodeRequest") == 1
+    assert world.telegram.codes_sent == [DIGITS, DIGITS]
+    assert world.last(OWNER).startswith("📨 Telegram sent a login code")
+    await world.send(OWNER, SPACED)
+    await world.run_due()
+    assert world.last(OWNER).startswith("✅ Account «sales-2» added")
+
+
+async def test_resend_is_refused_while_the_worker_checks_a_code(world: LoginWorld) -> None:
+    await _to_code(world)
+    await world.send(OWNER, SPACED)
+    await world.press(OWNER, RESEND)
+    assert world.chat.session.answers()[-1] == "Not now: this login is not waiting for a code."
