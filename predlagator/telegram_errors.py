@@ -97,6 +97,10 @@ _CLASSES: dict[str, ErrorClass] = {
             "MESSAGE_TOO_LONG",
             "ENTITY_BOUNDS_INVALID",
             "INVITE_NOT_JOINED",
+            "CHAT_SEND_GIFS_FORBIDDEN",
+            # A forum topic closed, or a discussion group that takes posts from members only.
+            "TOPIC_CLOSED",
+            "CHAT_GUEST_SEND_FORBIDDEN",
             # A login's answers: the operator types the number, code or password again.
             "PHONE_NUMBER_INVALID",
             "PHONE_NUMBER_BANNED",
@@ -116,6 +120,8 @@ _CLASSES: dict[str, ErrorClass] = {
             "USER_DEACTIVATED",
             "USER_DEACTIVATED_BAN",
             "AUTH_KEY_DUPLICATED",
+            # Telegram limited the account for spam: every further post would fail too.
+            "USER_RESTRICTED",
         ],
         ErrorClass.ACCOUNT_FATAL,
     ),

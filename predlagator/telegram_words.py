@@ -149,6 +149,19 @@ WORDS: dict[str, Words] = {
         "Аккаунт не вступил в этот чат: вступите в него с аккаунта",
         "not joined", "аккаунт не вступил",
     ),
+    "CHAT_SEND_GIFS_FORBIDDEN": Words(
+        "The chat takes no GIFs", "Чат не принимает GIF",
+        "no GIFs allowed", "GIF запрещены",
+    ),
+    "TOPIC_CLOSED": Words(
+        "The chat's topic is closed", "Тема чата закрыта",
+        "topic closed", "тема закрыта",
+    ),
+    "CHAT_GUEST_SEND_FORBIDDEN": Words(
+        "The chat takes posts from members only: join it from the account",
+        "Чат принимает посты только от участников: вступите в него с аккаунта",
+        "members only", "только для участников",
+    ),
     # Account fatal
     "PEER_FLOOD": Words(
         "Telegram limited the account for spam (see @SpamBot)",
@@ -177,6 +190,11 @@ WORDS: dict[str, Words] = {
         "The session was used from two places at once: log in again",
         "Сессию использовали из двух мест сразу: войдите снова",
         "session used twice", "сессия в двух местах",
+    ),
+    "USER_RESTRICTED": Words(
+        "Telegram limited the account for spam: check @SpamBot",
+        "Telegram ограничил аккаунт за спам: проверьте @SpamBot",
+        "account limited for spam", "аккаунт ограничен за спам",
     ),
     # Already sent
     "RANDOM_ID_DUPLICATE": Words(

@@ -98,7 +98,12 @@ def test_other_languages_read_english() -> None:
         ("SOME_NEW_ERROR", Action.RETRY),
         ("CHAT_WRITE_FORBIDDEN", Action.FAIL_AND_DEACTIVATE),
         ("CHAT_SEND_PHOTOS_FORBIDDEN", Action.FAIL),
+        # Refusals a retry cannot change: retrying them as transient only burned attempts.
+        ("CHAT_SEND_GIFS_FORBIDDEN", Action.FAIL),
+        ("TOPIC_CLOSED", Action.FAIL),
+        ("CHAT_GUEST_SEND_FORBIDDEN", Action.FAIL),
         ("PEER_FLOOD", Action.STOP_ACCOUNT),
+        ("USER_RESTRICTED", Action.STOP_ACCOUNT),
         ("RANDOM_ID_DUPLICATE", Action.COUNT_AS_SENT),
     ],
 )
