@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from predlagator.bot.accounts.login import parse_code, parse_phone
+from predlagator.bot.accounts.login import parse_phone
+from predlagator.bot.accounts.login_answers import parse_code
 from predlagator.bot.accounts.login_texts import mask
 
 
