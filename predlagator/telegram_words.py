@@ -258,6 +258,38 @@ WORDS: dict[str, Words] = {
     "MEDIA_EMPTY": _FILE_REFUSED,
     "FILE_PARTS_INVALID": _FILE_REFUSED,
     "FILE_PART_MISSING": _FILE_REFUSED,
+    # Logging an account in (predlagator login, and from the chat)
+    "PHONE_NUMBER_INVALID": Words(
+        "Telegram knows no account with this phone number",
+        "В Telegram нет аккаунта с этим номером телефона",
+        "unknown phone number", "неизвестный номер телефона",
+    ),
+    "PHONE_NUMBER_BANNED": Words(
+        "Telegram has banned this phone number", "Telegram заблокировал этот номер телефона",
+        "banned phone number", "заблокированный номер",
+    ),
+    "PHONE_NUMBER_FLOOD": Words(
+        "Too many login codes were asked for this number; try again later",
+        "Для этого номера запрошено слишком много кодов; попробуйте позже",
+        "too many codes asked", "слишком много запросов кода",
+    ),
+    "PHONE_CODE_INVALID": Words(
+        "The login code is wrong", "Код входа неверный",
+        "wrong login codes", "неверные коды входа",
+    ),
+    "PHONE_CODE_EXPIRED": Words(
+        "The login code has expired", "Срок действия кода входа истёк",
+        "expired login codes", "просроченные коды входа",
+    ),
+    "SESSION_PASSWORD_NEEDED": Words(
+        "The account has two-step verification: its password is needed",
+        "У аккаунта двухэтапная проверка: нужен его пароль",
+        "password needed", "нужен пароль",
+    ),
+    "PASSWORD_HASH_INVALID": Words(
+        "The two-step verification password is wrong", "Пароль двухэтапной проверки неверный",
+        "wrong passwords", "неверные пароли",
+    ),
 }  # fmt: skip
 
 # An action's own words for a code, where a post's would mislead ("Only admins may post" for a

@@ -16,6 +16,7 @@ from aiogram.types import BotCommand, BotCommandScopeDefault
 
 import predlagator.bot.access.audit
 import predlagator.bot.access.operators
+import predlagator.bot.accounts.login
 import predlagator.bot.batches.answers
 import predlagator.bot.batches.channels
 import predlagator.bot.batches.create
@@ -113,6 +114,8 @@ def get_routers() -> list[Router]:
     # Viewers are refused by ViewersRefused wherever a handler is not marked READ_ONLY, so the
     # order here is about what a message means, not about who may send it.
     return [
+        # While a login runs, the next message is its code or password, deleted once read.
+        predlagator.bot.accounts.login.make_router(),
         predlagator.bot.templates.edit.make_router(),
         predlagator.bot.batches.answers.make_router(),
         predlagator.bot.home.start.make_router(),

@@ -60,6 +60,7 @@ _UNAUTHORIZED_OK = (
     functions.auth.SendCodeRequest,
     functions.auth.SignInRequest,
     functions.auth.CheckPasswordRequest,
+    functions.auth.ResendCodeRequest,
     functions.account.GetPasswordRequest,
     functions.PingRequest,
 )
@@ -132,6 +133,17 @@ class _Rpc(Exception):
 
 
 @dataclass
+class _PendingCode:
+    """A login code Telegram sent: for which phone, to which auth key (the session that asked),
+    and whether it expired."""
+
+    phone: str
+    code: str
+    auth_key: bytes | None
+    expired: bool = False
+
+
+@dataclass
 class _Srp:
     algo: Any
     b: int
@@ -179,6 +191,13 @@ class FakeTelegram:
         self.on_refused: Callable[[], None] | None = None
         self._ids = itertools.count(1_000_000_001)
         self._srp: dict[int, _Srp] = {}
+        # Login codes by phone_code_hash; phones Telegram knows no account for.
+        self.codes: dict[str, _PendingCode] = {}
+        self.unknown_phones: set[str] = set()
+        # Phones a code was sent to (auth.sendCode and auth.resendCode), in order.
+        self.codes_sent: list[str] = []
+        # Auth keys whose code was right but whose account wants its 2FA password next.
+        self._awaiting_password: set[bytes] = set()
 
     # --- set-up -------------------------------------------------------------------------
 
@@ -247,6 +266,11 @@ class FakeTelegram:
         if self.on_refused is not None:
             self.on_refused()
         return True
+
+    def expire_codes(self) -> None:
+        """Make every login code sent so far expire, as Telegram does after a while."""
+        for pending in self.codes.values():
+            pending.expired = True
 
     def uploaded(self) -> list[bytes]:
         """The bytes of every file uploaded, one entry per upload, in order."""
@@ -541,17 +565,42 @@ class FakeTelegram:
         )
 
     async def _send_code(self, query: Any, auth_key: bytes | None) -> Any:
-        return types.auth.SentCode(
-            type=types.auth.SentCodeTypeApp(length=len(LOGIN_CODE)),
-            phone_code_hash="fakehash" + query.phone_number[-4:],
+        phone = str(query.phone_number)
+        # Telethon sends digits only (utils.parse_phone); Telegram checks the number's length.
+        if not re.fullmatch(r"[0-9]{7,15}", phone) or phone in self.unknown_phones:
+            raise _Rpc(400, "PHONE_NUMBER_INVALID")
+        return self._new_code(phone, auth_key, types.auth.SentCodeTypeApp(length=len(LOGIN_CODE)))
+
+    async def _resend_code(self, query: Any, auth_key: bytes | None) -> Any:
+        pending = self.codes.get(query.phone_code_hash)
+        if pending is None or pending.expired or pending.auth_key != auth_key:
+            raise _Rpc(400, "PHONE_CODE_EXPIRED")
+        if pending.phone != query.phone_number:
+            raise _Rpc(400, "PHONE_NUMBER_INVALID")
+        del self.codes[query.phone_code_hash]  # the new code replaces the old one
+        return self._new_code(
+            pending.phone, auth_key, types.auth.SentCodeTypeSms(length=len(LOGIN_CODE))
         )
 
+    def _new_code(self, phone: str, auth_key: bytes | None, kind: Any) -> Any:
+        code_hash = os.urandom(9).hex()
+        self.codes[code_hash] = _PendingCode(phone, LOGIN_CODE, auth_key)
+        self.codes_sent.append(phone)
+        return types.auth.SentCode(type=kind, phone_code_hash=code_hash)
+
     async def _sign_in(self, query: Any, auth_key: bytes | None) -> Any:
-        if not query.phone_code_hash.startswith("fakehash"):
+        # A code is bound to the session that asked for it, and is good once.
+        pending = self.codes.get(query.phone_code_hash)
+        if pending is None or pending.expired or pending.auth_key != auth_key:
             raise _Rpc(400, "PHONE_CODE_EXPIRED")
-        if query.phone_code != LOGIN_CODE:
+        if pending.phone != query.phone_number:
+            raise _Rpc(400, "PHONE_NUMBER_INVALID")
+        if query.phone_code != pending.code:
             raise _Rpc(400, "PHONE_CODE_INVALID")
+        del self.codes[query.phone_code_hash]
         if self.password is not None:
+            if auth_key is not None:
+                self._awaiting_password.add(auth_key)
             raise _Rpc(401, "SESSION_PASSWORD_NEEDED")
         return self._authorize(auth_key)
 
@@ -579,8 +628,11 @@ class FakeTelegram:
         srp = self._srp.pop(check.srp_id, None)
         if srp is None:
             raise _Rpc(400, "SRP_ID_INVALID")
+        if auth_key not in self._awaiting_password:
+            raise _Rpc(401, "AUTH_KEY_UNREGISTERED")  # no right code came first on this key
         if not _srp_verify(srp, check.A, check.M1):
             raise _Rpc(400, "PASSWORD_HASH_INVALID")
+        self._awaiting_password.discard(auth_key)
         return self._authorize(auth_key)
 
     def _authorize(self, auth_key: bytes | None) -> Any:
@@ -602,6 +654,7 @@ class FakeTelegram:
         functions.upload.SaveBigFilePartRequest: _save_big_file_part,
         functions.auth.SendCodeRequest: _send_code,
         functions.auth.SignInRequest: _sign_in,
+        functions.auth.ResendCodeRequest: _resend_code,
         functions.account.GetPasswordRequest: _get_password,
         functions.auth.CheckPasswordRequest: _check_password,
     }
