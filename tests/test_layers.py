@@ -46,6 +46,8 @@ TELETHON_MODULES = {
     "predlagator.delivery.telethon_media",
     "predlagator.delivery.telethon_session",
     "predlagator.delivery.login",
+    "predlagator.delivery.telethon_actions",
+    "predlagator.delivery.chat_login",
 }
 
 

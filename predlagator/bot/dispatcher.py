@@ -19,6 +19,7 @@ import predlagator.bot.access.operators
 import predlagator.bot.accounts.answers
 import predlagator.bot.accounts.controls
 import predlagator.bot.accounts.listing
+import predlagator.bot.accounts.login
 import predlagator.bot.accounts.questions
 import predlagator.bot.batches.answers
 import predlagator.bot.batches.channels
@@ -117,6 +118,8 @@ def get_routers() -> list[Router]:
     # Viewers are refused by ViewersRefused wherever a handler is not marked READ_ONLY, so the
     # order here is about what a message means, not about who may send it.
     return [
+        # While a login runs, the next message is its code or password, deleted once read.
+        predlagator.bot.accounts.login.make_router(),
         predlagator.bot.templates.edit.make_router(),
         predlagator.bot.batches.answers.make_router(),
         # A typed pace, cap or new account's name is an answer, never a channel list or a post.

@@ -6,6 +6,8 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from pydantic import Field
 
+from predlagator.bot.accounts import login_keys
+
 # Offsets beyond this are forged: nobody pages through a million accounts by hand.
 MAX_OFFSET = 1_000_000
 # Ids are PostgreSQL bigints. Data outside these bounds does not unpack, so a forged press
@@ -32,11 +34,8 @@ class AccountAction(CallbackData, prefix="aa"):
     id: int = Field(default=0, ge=0, le=MAX_ID)
 
 
-# "Add Telegram account" under /accounts starts the chat login (bot/accounts/login*.py), whose
-# button is `login_keys.LoginPress(action="add")` (prefix "al"): this is that button's packed
-# data, written out so these screens do not wait for the login's modules. Once both are in one
-# tree, import `login_keys.ADD_TELEGRAM` here instead.
-ADD_TELEGRAM = "al:add"
+# "Add Telegram account" under /accounts starts the chat login (login.py), by its own button.
+ADD_TELEGRAM = login_keys.ADD_TELEGRAM
 ADD_SIMULATED = AccountAction(action="add_simulated")
 
 

@@ -9,9 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from predlagator.bot.accounts.keyboards import AccountsPage, AccountView
+from predlagator.bot.accounts.login_keys import ADD_TELEGRAM
 from predlagator.db.accounts import lock_key
 from predlagator.db.pool import Pool
 from predlagator.models import CampaignStatus, Role
+from predlagator.session_vault import new_key
 from tests.account_screens import act, buttons, labels, last_screen, make_account
 from tests.factories import make_campaign
 from tests.fakes.bot_api import OPERATOR, OWNER, VIEWER, BotHarness, bot_harness
@@ -35,7 +37,7 @@ async def test_no_accounts_owners_may_add_one_viewers_only_read(h: BotHarness) -
         "No accounts yet.\nAdd one: a Telegram account, or a simulated one to rehearse."
     )
     assert buttons(owner) == [
-        ("➕ Add Telegram account", "al:add"),  # the chat login's button (login_keys.py)
+        ("➕ Add Telegram account", ADD_TELEGRAM),  # the chat login's own button
         ("🧪 Add simulated", act("add_simulated")),
     ]
     await h.send(VIEWER, "/accounts")
@@ -249,3 +251,11 @@ async def test_back_to_accounts_returns_to_the_page_the_account_is_on(h: BotHarn
     assert buttons(last_screen(h)) == [("⬅️ Back to accounts", AccountsPage(offset=8).pack())]
     await h.press(VIEWER, AccountsPage(offset=8).pack())
     assert last_screen(h)["text"].startswith("<b>Accounts</b> 9–10 of 10:")
+
+
+async def test_add_telegram_account_starts_the_chat_login(pool: Pool) -> None:
+    async with bot_harness(pool, session_key=new_key()) as h:
+        await h.send(OWNER, "/accounts")
+        [data] = [d for label, d in buttons(last_screen(h)) if label == "➕ Add Telegram account"]
+        await h.press(OWNER, data)
+    assert last_screen(h)["text"].startswith("<b>Add a Telegram account</b>\nFirst a name for it")
