@@ -15,7 +15,7 @@ async def test_add_a_simulated_account_and_change_its_pace(db_url: str) -> None:
         assert await chat.press("Add simulated") is None
         await chat.said("Send its name")
         chat.say("bad name")
-        await chat.said("«bad name» won't do")
+        await chat.said("«bad name» is not a name")
         chat.say("rehearsal")
         await chat.said("How slow and how unreliable should «rehearsal» be?")
         chat.say("120 0.1")

@@ -113,7 +113,8 @@ async def on_add_simulated(callback: CallbackQuery, state: FSMContext, lang: str
     text = t(
         lang,
         "A simulated account goes through the whole engine (pace, ledger, card, report) but "
-        "never reaches Telegram. Send its name: one word, up to {max} characters.",
+        "never reaches Telegram. Send its name: Latin letters, digits, _ or -, up to {max} "
+        "characters.",
         max=NAME_MAX,
     )
     keyboard = markup([cancel_button(lang)])

@@ -22,8 +22,8 @@ DEFAULT_FAILURE_SHARE = 0.05
 
 _NUMBER = re.compile(r"^\d{1,6}([.,]\d{1,3})?$")
 _WHOLE = re.compile(r"^\d{1,7}$")
-# Letters (any script), digits, and . _ - : a name shows on buttons and in logs, so no spaces.
-_NAME = re.compile(r"^\w[\w.-]*$")
+# The chat login's rule (login.py): a name shows on buttons, in logs and in lock keys.
+_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 _SHARE = re.compile(r"^(\d{1,3}([.,]\d{1,4})?)(%?)$")
 
 
@@ -74,7 +74,7 @@ def cap(text: str, lang: str) -> Answer[int]:
 
 
 def name(text: str, lang: str) -> Answer[str]:
-    """A new account's name: one word of letters, digits, dots, dashes and underscores."""
+    """A new account's name: Latin letters, digits, _ and -, as the chat login takes."""
     value = text.strip()
     if not value:
         return Answer(refusal=t(lang, "A name can't be empty. Send the account's name."))
@@ -91,8 +91,7 @@ def name(text: str, lang: str) -> Answer[str]:
         return Answer(
             refusal=t(
                 lang,
-                "«{name}» won't do: a name is one word of letters, digits, dots, dashes and "
-                "underscores, starting with a letter or digit.",
+                "«{name}» is not a name: only Latin letters, digits, _ and -.",
                 name=echo(value),
             )
         )

@@ -33,11 +33,11 @@ async def test_a_name_checked_then_latency_and_failures(h: BotHarness) -> None:
     await h.press(OWNER, act("add_simulated"))
     assert last_screen(h)["text"] == (
         "A simulated account goes through the whole engine (pace, ledger, card, report) but "
-        "never reaches Telegram. Send its name: one word, up to 32 characters."
+        "never reaches Telegram. Send its name: Latin letters, digits, _ or -, up to 32 characters."
     )
     for typed, refusal in [
-        ("two words", "«two words» won't do: a name is one word of letters, digits, dots, "
-         "dashes and underscores, starting with a letter or digit."),
+        ("two words", "«two words» is not a name: only Latin letters, digits, _ and -."),
+        ("имя", "«имя» is not a name: only Latin letters, digits, _ and -."),
         ("x" * 33, "The name is too long: 33 characters, at most 32."),
         ("MAIN", "«main» is kept for the account of TG_SESSION. Choose another name."),
         ("rehearsal", "An account called «Rehearsal» already exists (removed accounts keep "
@@ -90,11 +90,11 @@ async def test_a_name_checked_then_latency_and_failures(h: BotHarness) -> None:
 
 async def test_defaults_once_and_a_second_press_is_stale(h: BotHarness) -> None:
     await h.press(OWNER, act("add_simulated"), lang="ru")
-    await h.send(OWNER, "репетиция", lang="ru")
+    await h.send(OWNER, "rehearsal", lang="ru")
     await h.press(OWNER, act("sim_defaults"), lang="ru")
     rows = await simulated(h)
     assert [(r["name"], r["sim_latency_ms"], r["sim_failure_share"]) for r in rows] == [
-        ("репетиция", 300, 0.05)
+        ("rehearsal", 300, 0.05)
     ]
     assert "🧪" in h.session.sent_texts()[-1]
     await h.press(OWNER, act("sim_defaults"), lang="ru")
