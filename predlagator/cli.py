@@ -1,4 +1,4 @@
-"""The `predlagator` command: run, bot, worker, migrate, login."""
+"""The `predlagator` command: run, bot, worker, migrate, login, session-key."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
+from predlagator import session_vault
 from predlagator.config import ConfigError, Settings, load_settings
 from predlagator.db.connection import Connection
 from predlagator.db.migrate import migrate
@@ -125,6 +126,16 @@ async def cmd_login(settings: Settings, args: argparse.Namespace) -> None:
     await login(api_id, api_hash, out, phone=args.phone, ask=input, ask_secret=getpass.getpass)
 
 
+async def cmd_session_key(settings: Settings, args: argparse.Namespace) -> None:
+    """Print a new SESSION_KEY on stdout (so it can be piped into .env), the hint on stderr."""
+    print(session_vault.new_key())
+    print(
+        "Set it as SESSION_KEY for every run and worker process, and keep a copy elsewhere: "
+        "without it the stored sessions cannot be opened.",
+        file=sys.stderr,
+    )
+
+
 async def _gather_or_fail(*jobs: Awaitable[None]) -> None:
     """Run jobs together; when one ends or fails, stop the others."""
     tasks = [asyncio.ensure_future(job) for job in jobs]
@@ -153,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("worker", cmd_worker, "the delivery worker (needs DATABASE_URL)"),
         ("migrate", cmd_migrate, "apply database migrations; safe to run twice"),
         ("login", cmd_login, "log a Telegram user account in and save its session to a file"),
+        ("session-key", cmd_session_key, "print a new SESSION_KEY for the stored sessions"),
     ]
     for name, func, help_text in commands:
         command = sub.add_parser(name, help=help_text, description=help_text)

@@ -24,6 +24,7 @@ from predlagator.bot.texts import t
 from predlagator.config import Settings
 from predlagator.db.embedded import EmbeddedPostgres, scratch_dir
 from predlagator.db.migrate import available
+from predlagator.session_vault import Vault, check_key
 from tests.fakes.bot_api_server import FakeBotApi
 
 CLI = (sys.executable, "-m", "predlagator.cli")
@@ -284,6 +285,7 @@ def assert_clean_error(result: Finished, *needles: str) -> str:
         ("worker", "the delivery worker"),
         ("migrate", "apply database migrations"),
         ("login", "log a Telegram user account in"),
+        ("session-key", "print a new SESSION_KEY"),
     ],
 )
 async def test_help_describes_each_command(
@@ -297,11 +299,29 @@ async def test_help_describes_each_command(
     assert usage.startswith(f"usage: predlagator {command or ''}".rstrip())
     assert described in usage
     if command is None:
-        for name in ("run", "bot", "worker", "migrate", "login"):
+        for name in ("run", "bot", "worker", "migrate", "login", "session-key"):
             assert f" {name} " in usage
     if command == "login":
         assert "--phone" in usage
         assert "--out" in usage
+
+
+# ---- session-key ----------------------------------------------------------------------------
+
+
+async def test_session_key_prints_a_new_key_and_how_to_use_it(workdir: Path) -> None:
+    first = await run_cli("session-key", env=product_env(), cwd=workdir)
+    second = await run_cli("session-key", env=product_env(), cwd=workdir)
+
+    assert first.returncode == 0, first.stderr
+    key = first.stdout.strip()
+    assert first.stdout == key + "\n"  # stdout is the key alone, ready for .env
+    assert check_key(key) == key
+    assert second.stdout.strip() != key
+    assert len(first.stderr_lines) == 1
+    assert "SESSION_KEY" in first.stderr and "keep a copy" in first.stderr
+    sealed = Vault(key).seal("1session")
+    assert Vault(key).open(sealed, "main") == "1session"
 
 
 # ---- setting errors -------------------------------------------------------------------------
