@@ -14,6 +14,7 @@ from pathlib import Path
 
 from predlagator import session_vault
 from predlagator.config import ConfigError, Settings, load_settings
+from predlagator.db import account_sessions
 from predlagator.db.connection import Connection
 from predlagator.db.migrate import migrate
 from predlagator.db.pool import Pool, open_pool
@@ -114,16 +115,58 @@ async def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
 
 
 async def cmd_login(settings: Settings, args: argparse.Namespace) -> None:
-    """Log a Telegram user account in and save its session string to a 0600 file."""
-    from predlagator.delivery.login import login  # noqa: PLC0415
+    """Log a Telegram user account in; store it as account NAME, or save its session to a file."""
+    from predlagator.delivery import login  # noqa: PLC0415 - Telethon, only for this command
 
-    api_id, api_hash = settings.require_api()
-    out = (
-        Path(args.out)
-        if args.out
-        else settings.tg_session_file or settings.data_dir / "main.session"
-    )
-    await login(api_id, api_hash, out, phone=args.phone, ask=input, ask_secret=getpass.getpass)
+    try:
+        if args.account is not None:
+            await _login_account(settings, args)
+            return
+        if args.replace:
+            raise ConfigError(
+                "--replace goes with --account NAME: a session file is replaced anyway."
+            )
+        api_id, api_hash = settings.require_api()
+        out = (
+            Path(args.out)
+            if args.out
+            else settings.tg_session_file or settings.data_dir / "main.session"
+        )
+        await login.login(
+            api_id, api_hash, out, phone=args.phone, ask=input, ask_secret=getpass.getpass
+        )
+    except login.LoginError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+async def _login_account(settings: Settings, args: argparse.Namespace) -> None:
+    """`login --account NAME`: checks that need no database first, then the login."""
+    from predlagator.delivery.login import login_account  # noqa: PLC0415 - Telethon
+
+    try:
+        account_sessions.check_name(args.account)
+    except account_sessions.AccountError as exc:
+        raise ConfigError(f"{exc}.") from None
+    if args.out:
+        raise ConfigError(
+            "--out and --account do not go together: an account's session is "
+            "stored in the database, not in a file."
+        )
+    settings.require_api()
+    embedded = settings.database_url is None
+    async with database(settings, allow_embedded=True) as url:
+        if embedded:
+            await _migrate(url)
+        await login_account(
+            settings,
+            url,
+            args.account,
+            replace=args.replace,
+            embedded=embedded,
+            phone=args.phone,
+            ask=input,
+            ask_secret=getpass.getpass,
+        )
 
 
 async def cmd_session_key(settings: Settings, args: argparse.Namespace) -> None:
@@ -172,7 +215,20 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "login":
             command.add_argument("--phone", help="phone number in international format")
             command.add_argument(
-                "--out", help="session file (default TG_SESSION_FILE or DATA_DIR/main.session)"
+                "--account",
+                metavar="NAME",
+                help="store the account in the database under NAME (letters, digits, _ or -), "
+                "sealed with SESSION_KEY, for any worker to serve",
+            )
+            command.add_argument(
+                "--replace",
+                action="store_true",
+                help="with --account: log an account that already has a session in again",
+            )
+            command.add_argument(
+                "--out",
+                help="without --account: the session file "
+                "(default TG_SESSION_FILE or DATA_DIR/main.session)",
             )
     return parser
 

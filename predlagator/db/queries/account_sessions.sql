@@ -1,0 +1,43 @@
+-- name: by_name
+-- Locked: a concurrent login of the same name waits, then sees this one's session.
+SELECT * FROM accounts WHERE name = %(name)s FOR UPDATE;
+
+-- name: sealed
+-- Every session a worker may open; a removed account's is never opened again.
+SELECT * FROM accounts WHERE session_enc IS NOT NULL AND removed_at IS NULL ORDER BY id;
+
+-- name: add
+INSERT INTO accounts (name, kind, session_enc, rate_per_minute)
+VALUES (%(name)s, 'telegram', %(session_enc)s, %(rate_per_minute)s)
+RETURNING *;
+
+-- name: set_session
+-- A removed account taken back under its name starts afresh; any other keeps its status (an
+-- account stopped for a revoked session is resumed by an operator, who sees why it stopped).
+UPDATE accounts
+SET kind = 'telegram',
+    session_enc = %(session_enc)s,
+    status = CASE WHEN removed_at IS NULL THEN status ELSE 'active' END,
+    stop_reason = CASE WHEN removed_at IS NULL THEN stop_reason END,
+    removed_at = NULL
+WHERE id = %(id)s
+RETURNING *;
+
+-- name: import_main
+-- One statement, so two processes starting at once import the session once: the row comes
+-- back only from the one that created the account or filled its empty session.
+INSERT INTO accounts (name, kind, session_enc, rate_per_minute)
+VALUES (%(name)s, 'telegram', %(session_enc)s, %(rate_per_minute)s)
+ON CONFLICT (name) DO UPDATE SET session_enc = EXCLUDED.session_enc
+WHERE accounts.session_enc IS NULL AND accounts.kind = 'telegram' AND accounts.removed_at IS NULL
+RETURNING *;
+
+-- name: get_by_name
+SELECT * FROM accounts WHERE name = %(name)s;
+
+-- name: usable
+-- Is there an account a worker could serve without the environment's session?
+SELECT EXISTS (
+    SELECT FROM accounts
+    WHERE removed_at IS NULL AND (session_enc IS NOT NULL OR kind = 'simulated')
+) AS found;
