@@ -8,8 +8,9 @@ import os
 import re
 import signal
 import socket
+import stat
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,11 +22,14 @@ from telethon.sessions import StringSession
 
 from predlagator.bot.home.menu import COMMANDS, help_text
 from predlagator.bot.texts import t
-from predlagator.config import Settings
+from predlagator.config import ConfigError, Settings
 from predlagator.db.embedded import EmbeddedPostgres, scratch_dir
 from predlagator.db.migrate import available
-from predlagator.session_vault import Vault, check_key
+from predlagator.delivery.login import LoginError, login_account
+from predlagator.models import Account
+from predlagator.session_vault import Vault, check_key, new_key
 from tests.fakes.bot_api_server import FakeBotApi
+from tests.fakes.telethon_fake import API_HASH, API_ID, LOGIN_CODE, FakeMTProtoSender, FakeTelegram
 
 CLI = (sys.executable, "-m", "predlagator.cli")
 SETTING_NAMES = frozenset(name.upper() for name in Settings.model_fields)
@@ -410,7 +414,7 @@ async def test_worker_without_a_database_url_says_it_needs_one(workdir: Path) ->
 
 
 def worker_env(workdir: Path, database_url: str, **session: str) -> dict[str, str]:
-    """Settings for `worker`: a database, an app, and the session given."""
+    """Settings for `worker`: a database, an app, and the session (and key) given."""
     return product_env(
         DATA_DIR=str(workdir),
         DATABASE_URL=database_url,
@@ -418,6 +422,18 @@ def worker_env(workdir: Path, database_url: str, **session: str) -> dict[str, st
         TG_API_HASH="0123456789abcdef0123456789abcdef",
         **session,
     )
+
+
+def unreachable_session() -> str:
+    """A logged-in-looking session whose data centre is a local port nothing listens on:
+    connects are refused at once, as when the network is down."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    session = StringSession()
+    session.set_dc(2, "127.0.0.1", closed_port)
+    session.auth_key = AuthKey(os.urandom(256))
+    return str(session.save())
 
 
 @pytest.mark.parametrize("mangled", ["1BVtsOKABu5dGhLnYq3xZ0pT4mR8eW2cF6jH9kQ1", "not-a-session"])
@@ -448,16 +464,9 @@ async def test_worker_with_a_session_file_that_holds_no_session_names_the_file(
 async def test_worker_that_cannot_reach_telegram_says_so_in_one_line_and_stays_up(
     workdir: Path, db_url: str
 ) -> None:
-    # A real TelegramClient, its data centre a local port nothing listens on: connects are
-    # refused at once, as when the network is down.
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed_port = probe.getsockname()[1]
-    session = StringSession()
-    session.set_dc(2, "127.0.0.1", closed_port)
-    session.auth_key = AuthKey(os.urandom(256))
-    session_string = session.save()
-    env = worker_env(workdir, db_url, TG_SESSION=session_string)
+    # A real TelegramClient that cannot connect.
+    session_string = unreachable_session()
+    env = worker_env(workdir, db_url, TG_SESSION=session_string, SESSION_KEY=new_key())
     product = await Product.start("worker", env=env, cwd=workdir)
     try:
         line = await product.wait_for_line("Telegram cannot be reached", STARTUP_TIMEOUT)
@@ -471,6 +480,177 @@ async def test_worker_that_cannot_reach_telegram_says_so_in_one_line_and_stays_u
     telegram_lines = [line for line in product.lines if "Telegram" in line or "telethon" in line]
     assert telegram_lines == [line]  # Telethon's own attempts are not logged
     assert session_string not in product.stderr
+
+
+# ---- accounts' sessions and the key ----------------------------------------------------------
+
+
+def answers(*values: str) -> Callable[[str], str]:
+    """What the operator types at each prompt, in order."""
+    queue = list(values)
+    return lambda prompt: queue.pop(0)
+
+
+def login_settings(database_url: str, **values: Any) -> Settings:
+    """Settings of `login --account` against a configured database."""
+    return Settings(
+        _env_file=None,
+        database_url=database_url,
+        tg_api_id=API_ID,
+        tg_api_hash=API_HASH,
+        **values,
+    )
+
+
+async def account_rows(database_url: str) -> list[str]:
+    """Every account row as text, the way a dump shows it (bytea in hex)."""
+    async with await psycopg.AsyncConnection.connect(database_url) as conn:
+        cur = await conn.execute("SELECT a::text FROM accounts a ORDER BY id")
+        return [row[0] for row in await cur.fetchall()]
+
+
+async def stored_session(database_url: str, name: str, key: str) -> str:
+    """The session stored for account `name`, opened with `key`."""
+    async with await psycopg.AsyncConnection.connect(database_url) as conn:
+        cur = await conn.execute("SELECT session_enc FROM accounts WHERE name = %s", [name])
+        row = await cur.fetchone()
+    assert row is not None and row[0] is not None
+    return Vault(key).open(row[0], name)
+
+
+async def login_anna(
+    settings: Settings, database_url: str, telegram: FakeTelegram, *, replace: bool = False
+) -> Account:
+    """`predlagator login --account anna` typed through against the fake Telegram."""
+    return await login_account(
+        settings,
+        database_url,
+        "anna",
+        replace=replace,
+        embedded=False,
+        phone="+4915550000",
+        ask=answers("00000", LOGIN_CODE),
+        ask_secret=answers(),
+        mtproto_sender=FakeMTProtoSender(telegram),
+    )
+
+
+async def test_login_account_stores_the_session_sealed_never_in_plain_text(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = new_key()
+    telegram = FakeTelegram()
+    account = await login_anna(login_settings(db_url, session_key=key), db_url, telegram)
+
+    assert (account.name, account.kind, account.status) == ("anna", "telegram", "active")
+    session = await stored_session(db_url, "anna", key)
+    auth_key = StringSession(session).auth_key
+    assert auth_key is not None and auth_key.key in telegram.authorized_keys  # logged in
+    dump = "\n".join(await account_rows(db_url))
+    assert session not in dump
+    assert session.encode().hex() not in dump  # not as plain bytes either
+    printed = capsys.readouterr().out
+    assert session not in printed and session[1:40] not in printed
+    assert "code is wrong" in printed
+    assert "Logged in as Poster Account (@poster_account)" in printed
+    assert "Account 'anna' added" in printed
+
+
+async def test_login_account_keeps_an_existing_session_unless_replace(db_url: str) -> None:
+    key = new_key()
+    settings = login_settings(db_url, session_key=key)
+    await login_anna(settings, db_url, FakeTelegram())
+    first = await stored_session(db_url, "anna", key)
+
+    again = FakeTelegram()
+    with pytest.raises(LoginError, match=r"'anna' already has a session.*--replace"):
+        await login_anna(settings, db_url, again)
+    assert again.requests == []  # refused before Telegram sent a code
+    assert await stored_session(db_url, "anna", key) == first
+
+    await login_anna(settings, db_url, again, replace=True)
+    assert await stored_session(db_url, "anna", key) != first
+
+
+async def test_login_account_with_a_wrong_key_stops_before_telegram(db_url: str) -> None:
+    await login_anna(login_settings(db_url, session_key=new_key()), db_url, FakeTelegram())
+
+    telegram = FakeTelegram()
+    with pytest.raises(ConfigError, match="does not open the session of account 'anna'"):
+        await login_anna(login_settings(db_url, session_key=new_key()), db_url, telegram)
+    assert telegram.requests == []
+
+
+async def test_login_account_without_a_key_against_a_configured_database(
+    workdir: Path, db_url: str
+) -> None:
+    env = worker_env(workdir, db_url)
+    result = await run_cli("login", "--account", "anna", env=env, cwd=workdir)
+
+    last = assert_clean_error(result, "SESSION_KEY is not set", "predlagator session-key")
+    assert result.stderr_lines == [last]
+    assert await account_rows(db_url) == []
+
+
+@pytest.mark.parametrize("name", ["two words", "a" * 40, "анна"])
+async def test_login_account_with_a_bad_name_says_what_a_name_may_be(
+    workdir: Path, name: str
+) -> None:
+    result = await run_cli("login", "--account", name, env=product_env(), cwd=workdir)
+
+    last = assert_clean_error(result, "cannot be used", "letters a-z or A-Z, digits, _ or -")
+    assert result.stderr_lines == [last]
+    assert not (workdir / "pgdata").exists()  # refused before any database was started
+
+
+async def test_worker_without_a_key_against_a_configured_database_is_one_line(
+    workdir: Path, db_url: str
+) -> None:
+    env = worker_env(workdir, db_url, TG_SESSION=unreachable_session())
+    result = await run_cli("worker", env=env, cwd=workdir)
+
+    last = assert_clean_error(result, "SESSION_KEY is not set", "predlagator session-key")
+    assert result.stderr_lines == [last]
+    assert await account_rows(db_url) == []  # nothing stored unsealed meanwhile
+
+
+async def test_worker_with_a_wrong_key_names_the_account_in_one_line(
+    workdir: Path, db_url: str
+) -> None:
+    await login_anna(login_settings(db_url, session_key=new_key()), db_url, FakeTelegram())
+    env = worker_env(workdir, db_url, SESSION_KEY=new_key())
+    result = await run_cli("worker", env=env, cwd=workdir)
+
+    last = assert_clean_error(result, "SESSION_KEY does not open the session of account 'anna'")
+    assert result.stderr_lines == [last]
+
+
+async def test_tg_session_becomes_account_main_once(workdir: Path, db_url: str) -> None:
+    key = new_key()
+    first, second = unreachable_session(), unreachable_session()
+    for session in (first, second):
+        env = worker_env(workdir, db_url, TG_SESSION=session, SESSION_KEY=key)
+        product = await Product.start("worker", env=env, cwd=workdir)
+        try:
+            await product.wait_for_line("Telegram cannot be reached", STARTUP_TIMEOUT)
+            product.signal(signal.SIGTERM)
+            assert await product.exit_code(STOP_TIMEOUT) == 0
+        finally:
+            await product.kill()
+        assert_no_traceback(product)
+        assert session not in product.stderr
+        stored = [line for line in product.lines if "account main" in line]
+        if session is first:
+            assert len(stored) == 1 and "is stored as account main" in stored[0], stored
+        else:  # the stored copy wins, and the start says so
+            assert len(stored) == 1 and "differs" in stored[0] and " WARNING " in stored[0]
+
+    assert await stored_session(db_url, "main", key) == first
+    assert first not in "\n".join(await account_rows(db_url))
+    async with await psycopg.AsyncConnection.connect(db_url) as conn:
+        cur = await conn.execute("SELECT action, details FROM audit_log ORDER BY id")
+        audited = await cur.fetchall()
+    assert audited == [("account.session_imported", {"name": "main", "source": "TG_SESSION"})]
 
 
 # ---- migrate --------------------------------------------------------------------------------
@@ -565,6 +745,10 @@ async def test_run_serves_the_owner_refuses_a_stranger_and_stops_on_sigterm(
         warnings = [line for line in product.lines if "no sending account yet" in line]
         assert len(warnings) == 1
         assert " WARNING " in warnings[0]
+        # The embedded database's own key, made on first start: a laptop needs no SESSION_KEY.
+        key_file = workdir / "session.key"
+        assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+        assert check_key(key_file.read_text())
 
         product.signal(signal.SIGTERM)
         assert await product.exit_code(STOP_TIMEOUT) == 0

@@ -4,6 +4,7 @@ the database as a named account."""
 from __future__ import annotations
 
 import os
+import struct
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -177,6 +178,15 @@ async def _check_password(
         except errors.PasswordHashInvalidError:
             say(f"That password is wrong ({attempt} of {ATTEMPTS} tries).")
     raise LoginError("Too many wrong passwords; run the login again.")
+
+
+def is_session_string(text: str) -> bool:
+    """Whether `text` reads as a Telethon session string (nothing reaches Telegram)."""
+    try:
+        StringSession(text)
+    except (ValueError, struct.error):  # binascii.Error is a ValueError
+        return False
+    return True
 
 
 def _write_private(path: Path, text: str) -> None:
