@@ -200,7 +200,7 @@ async def _login_account(settings: Settings, args: argparse.Namespace) -> None:
         )
     settings.require_api()
     embedded = settings.database_url is None
-    async with database(settings, allow_embedded=True) as url:
+    async with _login_database(settings) as url:
         if embedded:
             await _migrate(url)
         await login_account(
@@ -213,6 +213,24 @@ async def _login_account(settings: Settings, args: argparse.Namespace) -> None:
             ask=input,
             ask_secret=getpass.getpass,
         )
+
+
+@contextlib.asynccontextmanager
+async def _login_database(settings: Settings) -> AsyncIterator[str]:
+    """The database a login stores into; the embedded one is refused in one line while a
+    `predlagator run` holds it (one server per data directory)."""
+    from predlagator.db.embedded import EmbeddedPostgresError  # noqa: PLC0415
+
+    try:
+        async with database(settings, allow_embedded=True) as url:
+            yield url
+    except EmbeddedPostgresError as error:
+        first = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ConfigError(
+            f"the embedded database under DATA_DIR ({settings.data_dir}) did not start "
+            f"({first.rstrip(':')}); if `predlagator run` is running, stop it first or add the "
+            "account from the bot's /accounts"
+        ) from None
 
 
 async def cmd_session_key(settings: Settings, args: argparse.Namespace) -> None:

@@ -603,6 +603,32 @@ async def test_login_account_with_a_bad_name_says_what_a_name_may_be(
     assert not (workdir / "pgdata").exists()  # refused before any database was started
 
 
+async def test_login_account_while_run_holds_the_embedded_database_is_one_line(
+    workdir: Path,
+) -> None:
+    env = product_env(DATA_DIR=str(workdir), TG_API_ID="12345", TG_API_HASH="0123456789abcdef")
+    with EmbeddedPostgres(workdir / "pgdata"):  # as `predlagator run` holds it
+        result = await run_cli("login", "--account", "anna", env=env, cwd=workdir)
+
+    last = assert_clean_error(result, "embedded database", "stop it first")
+    assert result.stderr_lines[-1] == last
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("--account", "anna", "--out", "x.session"), "--out and --account do not go together"),
+        (("--replace",), "--replace goes with --account NAME"),
+    ],
+)
+async def test_login_options_that_do_not_go_together(
+    workdir: Path, args: tuple[str, ...], said: str
+) -> None:
+    result = await run_cli("login", *args, env=product_env(), cwd=workdir)
+
+    assert assert_clean_error(result, said) == result.stderr_lines[0]
+
+
 async def test_worker_without_a_key_against_a_configured_database_is_one_line(
     workdir: Path, db_url: str
 ) -> None:
