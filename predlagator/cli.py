@@ -310,7 +310,8 @@ async def _main(func: Command, settings: Settings, args: argparse.Namespace) -> 
 
 def _register_secrets(settings: Settings) -> None:
     """Tell the log redactor every secret, including a session read from its file."""
-    for secret in (settings.bot_token, settings.tg_api_hash, settings.tg_session):
+    secrets = (settings.bot_token, settings.tg_api_hash, settings.tg_session, settings.session_key)
+    for secret in secrets:
         if secret is not None:
             add_secret(secret.get_secret_value())
     if settings.tg_session_file is not None:

@@ -359,6 +359,9 @@ async def test_run_without_a_bot_token_migrates_the_embedded_database_then_says_
         ("RETRY_LIMIT", "-1"),
         ("TG_API_ID", "my-app"),
         ("PACING_JITTER", "0.5"),
+        ("SESSION_KEY", "my-secret-passphrase"),
+        ("WORKER_MAX_ACCOUNTS", "0"),
+        ("WORKER_MAX_ACCOUNTS", "1001"),
     ],
 )
 async def test_an_invalid_setting_is_one_line_naming_it(
@@ -370,8 +373,8 @@ async def test_an_invalid_setting_is_one_line_naming_it(
     last = assert_clean_error(result, f"{name} is invalid")
     assert result.stderr_lines == [last]
     assert not (workdir / "pgdata").exists()  # nothing was started
-    if name == "BOT_TOKEN":
-        assert value not in result.stderr  # a token, even a wrong one, is never echoed
+    if name in ("BOT_TOKEN", "SESSION_KEY"):
+        assert value not in result.stderr  # a secret, even a wrong one, is never echoed
 
 
 async def test_a_setting_name_in_lower_case_is_read_too(workdir: Path) -> None:
