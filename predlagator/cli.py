@@ -15,22 +15,12 @@ from pathlib import Path
 from predlagator import session_vault
 from predlagator.config import ConfigError, Settings, load_settings
 from predlagator.db import account_sessions
-from predlagator.db.account_sessions import Imported
 from predlagator.db.connection import Connection
 from predlagator.db.migrate import migrate
 from predlagator.db.pool import Pool, open_pool
 from predlagator.logs import add_secret, setup_logging
-from predlagator.session_vault import Vault
 
 log = logging.getLogger("predlagator")
-
-# What a start says about TG_SESSION / TG_SESSION_FILE (see account_sessions.import_env_session).
-ENV_SESSION_STORED = "the environment's session is stored as account main; the stored copy is used"
-ENV_SESSION_DIFFERS = (
-    "the environment's session differs from the one stored for account main, and the stored "
-    "one is used: unset it, or log main in again with `predlagator login --account main --replace`"
-)
-ENV_SESSION_UNUSED = "account main is removed or simulated; the environment's session is not used"
 
 Command = Callable[[Settings, argparse.Namespace], Awaitable[None]]
 
@@ -86,6 +76,7 @@ async def cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:
 async def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
     """Bot and worker in one process, on an embedded database unless DATABASE_URL is set."""
     from predlagator.bot.runner import run_bot  # noqa: PLC0415 - aiogram is slow to import
+    from predlagator.delivery import sessions_at_start  # noqa: PLC0415
     from predlagator.delivery.worker import run_worker  # noqa: PLC0415
 
     async with database(settings, allow_embedded=True) as url:
@@ -94,7 +85,7 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
         if settings.has_sender():
             settings.require_api()
         async with _pool(url) as pool:
-            await _sessions_at_start(settings, pool, embedded=settings.database_url is None)
+            await sessions_at_start.prepare(settings, pool, embedded=settings.database_url is None)
             async with pool.connection() as conn:
                 serve = settings.has_sender() or await account_sessions.usable(conn)
             jobs = [run_bot(settings, pool)]
@@ -120,44 +111,14 @@ async def cmd_bot(settings: Settings, args: argparse.Namespace) -> None:
 async def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
     """The delivery worker alone."""
     settings.require_api()
+    from predlagator.delivery import sessions_at_start  # noqa: PLC0415 - Telethon
+
     async with database(settings, allow_embedded=False) as url, _pool(url) as pool:
-        await _sessions_at_start(settings, pool, embedded=False)
+        await sessions_at_start.prepare(settings, pool, embedded=False)
         # Imported once the settings are known good: importing the tasks logs their schedules.
         from predlagator.delivery.worker import run_worker  # noqa: PLC0415
 
         await run_worker(settings, pool, url)
-
-
-async def _sessions_at_start(settings: Settings, pool: Pool, *, embedded: bool) -> Vault | None:
-    """Check SESSION_KEY against the stored sessions and take TG_SESSION in as account main,
-    before any worker starts; None when no key is set and none is needed yet."""
-    _check_env_session(settings)
-    async with pool.connection() as conn:
-        vault = await account_sessions.vault_at_start(conn, settings, embedded=embedded)
-        if vault is None:
-            log.info("no SESSION_KEY set; none is needed while no account has a stored session")
-            return None
-        imported = await account_sessions.import_env_session(conn, settings, vault)
-    where = {"setting": settings.session_setting()} if settings.has_sender() else {}
-    if imported is Imported.IMPORTED:
-        log.info(ENV_SESSION_STORED, extra=where)
-    elif imported is Imported.DIFFERS:
-        log.warning(ENV_SESSION_DIFFERS, extra=where)
-    elif imported is Imported.UNUSED:
-        log.warning(ENV_SESSION_UNUSED, extra=where)
-    return vault
-
-
-def _check_env_session(settings: Settings) -> None:
-    """Refuse TG_SESSION / TG_SESSION_FILE when it is no session string, before storing it."""
-    if not settings.has_sender():
-        return
-    from predlagator.delivery.login import is_session_string  # noqa: PLC0415 - Telethon
-    from predlagator.delivery.sender import SessionRejected  # noqa: PLC0415
-    from predlagator.delivery.sender_start import refused  # noqa: PLC0415
-
-    if not is_session_string(settings.session_string()):
-        raise refused(settings, SessionRejected("is not a session string"))
 
 
 async def cmd_login(settings: Settings, args: argparse.Namespace) -> None:
