@@ -83,10 +83,18 @@ async def check_free(conn: Conn, name: str, *, replace: bool) -> None:
 
 
 async def store(
-    conn: Conn, name: str, session: str, vault: Vault, *, replace: bool, rate_per_minute: float
+    conn: Conn,
+    name: str,
+    session: str,
+    vault: Vault,
+    *,
+    replace: bool,
+    rate_per_minute: float,
+    actor_id: int | None = None,
+    via: str = VIA_LOGIN,
 ) -> tuple[Account, bool]:
     """Store a logged-in session sealed under `name`; return the account and whether an
-    existing one's session was replaced. Audited."""
+    existing one's session was replaced. Audited as `actor_id` (None: the command line)."""
     sealed = vault.seal(session)
     try:
         async with conn.transaction():
@@ -111,7 +119,7 @@ async def store(
                 )
                 action = "account.session_replaced"
             assert account is not None  # the row was there (locked) or just inserted
-            await audit.record(conn, None, action, "account", account.id, name=name, via=VIA_LOGIN)
+            await audit.record(conn, actor_id, action, "account", account.id, name=name, via=via)
     except errors.UniqueViolation:
         # Another login added the name between our check and our insert.
         raise AccountError(

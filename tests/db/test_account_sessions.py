@@ -205,3 +205,21 @@ async def test_usable_counts_stored_and_simulated_accounts(pool: Pool) -> None:
         assert not await account_sessions.usable(conn)  # a session only in the environment
         await conn.execute("INSERT INTO accounts (name, kind) VALUES ('sim', 'simulated')")
         assert await account_sessions.usable(conn)
+
+
+async def test_a_session_stored_from_the_chat_names_its_owner(pool: Pool) -> None:
+    async with pool.connection() as conn:
+        account, _ = await account_sessions.store(
+            conn,
+            "shop",
+            SESSION,
+            Vault(new_key()),
+            replace=False,
+            rate_per_minute=20,
+            actor_id=4242,
+            via="chat",
+        )
+        entries = await audit.latest(conn)
+    assert [(e.actor_id, e.action, e.object_id, e.details) for e in entries] == [
+        (4242, "account.add", account.id, {"name": "shop", "via": "chat"})
+    ]
