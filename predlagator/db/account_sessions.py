@@ -112,12 +112,14 @@ async def store(
                     session_enc=sealed,
                     rate_per_minute=rate_per_minute,
                 )
-                action = "account.add"
+                action, replaced = "account.add", False
             else:
                 account = await one(
                     conn, Account, _Q, "set_session", id=existing.id, session_enc=sealed
                 )
-                action = "account.session_replaced"
+                # An account that had no stored session (main on TG_SESSION) gets its first.
+                replaced = existing.session_enc is not None
+                action = "account.session_replaced" if replaced else "account.session_stored"
             assert account is not None  # the row was there (locked) or just inserted
             await audit.record(conn, actor_id, action, "account", account.id, name=name, via=via)
     except errors.UniqueViolation:
@@ -125,7 +127,7 @@ async def store(
         raise AccountError(
             f"account {name!r} was added meanwhile; pass --replace to log it in again"
         ) from None
-    return account, existing is not None
+    return account, replaced
 
 
 async def check_key(conn: Conn, vault: Vault) -> int:

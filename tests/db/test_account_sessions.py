@@ -108,7 +108,9 @@ async def test_main_on_tg_session_may_be_stored_without_replace(pool: Pool) -> N
         _, replaced = await account_sessions.store(
             conn, "main", SESSION, vault, replace=False, rate_per_minute=20
         )
-    assert replaced
+        actions = [e.action for e in await audit.latest(conn)]
+    assert not replaced  # it had no session to replace
+    assert actions == ["account.session_stored"]
 
 
 async def test_tg_session_becomes_main_once_and_the_stored_copy_wins(pool: Pool) -> None:
