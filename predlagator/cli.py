@@ -233,7 +233,12 @@ def build_parser() -> argparse.ArgumentParser:
         ("bot", cmd_bot, "the operator bot (needs DATABASE_URL)"),
         ("worker", cmd_worker, "the delivery worker (needs DATABASE_URL)"),
         ("migrate", cmd_migrate, "apply database migrations; safe to run twice"),
-        ("login", cmd_login, "log a Telegram user account in and save its session to a file"),
+        (
+            "login",
+            cmd_login,
+            "log a Telegram user account in: into the database with --account NAME, "
+            "otherwise into a session file",
+        ),
         ("session-key", cmd_session_key, "print a new SESSION_KEY for the stored sessions"),
     ]
     for name, func, help_text in commands:

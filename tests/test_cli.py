@@ -306,8 +306,8 @@ async def test_help_describes_each_command(
         for name in ("run", "bot", "worker", "migrate", "login", "session-key"):
             assert f" {name} " in usage
     if command == "login":
-        assert "--phone" in usage
-        assert "--out" in usage
+        for option in ("--phone", "--out", "--account NAME", "--replace"):
+            assert option in usage
 
 
 # ---- session-key ----------------------------------------------------------------------------
