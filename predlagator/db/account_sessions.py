@@ -8,7 +8,7 @@ import re
 from psycopg import errors
 
 from predlagator import session_vault
-from predlagator.config import Settings
+from predlagator.config import ConfigError, Settings
 from predlagator.db import audit
 from predlagator.db.accounts import MAIN_ACCOUNT
 from predlagator.db.rows import Conn, dicts, many, one
@@ -134,10 +134,14 @@ async def check_key(conn: Conn, vault: Vault) -> int:
     """Open every stored session (a wrong key stops with one line naming an account); return
     how many there are."""
     sealed = await many(conn, Account, _Q, "sealed")
+    _open_all(vault, sealed)
+    return len(sealed)
+
+
+def _open_all(vault: Vault, sealed: list[Account]) -> None:
     for account in sealed:
         assert account.session_enc is not None  # the query's condition
         vault.open(account.session_enc, account.name)
-    return len(sealed)
 
 
 async def usable(conn: Conn) -> bool:
@@ -150,11 +154,21 @@ async def usable(conn: Conn) -> bool:
 async def vault_at_start(conn: Conn, settings: Settings, *, embedded: bool) -> Vault | None:
     """The vault for this start, its key checked against every stored session; None when no
     key is set and none is needed (a configured database with nothing to seal or open)."""
+    sealed = await many(conn, Account, _Q, "sealed")
     wanted = embedded or settings.session_key is not None or settings.has_sender()
-    if not wanted and not await many(conn, Account, _Q, "sealed"):
+    if not wanted and not sealed:
         return None
+    key_file = settings.data_dir / session_vault.KEY_FILE
+    if embedded and settings.session_key is None and sealed and not key_file.exists():
+        # A new key would open none of them, and would then stand in the old one's place.
+        more = f" and {len(sealed) - 1} more" if len(sealed) > 1 else ""
+        raise ConfigError(
+            f"{key_file} is missing, and it sealed the stored sessions (account "
+            f"{sealed[0].name!r}{more}): restore it from your backup, or set SESSION_KEY to "
+            "that key."
+        )
     vault = session_vault.vault_for(settings, embedded=embedded)
-    await check_key(conn, vault)
+    _open_all(vault, sealed)
     return vault
 
 

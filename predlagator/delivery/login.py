@@ -12,8 +12,7 @@ from typing import Any
 from telethon import errors
 from telethon.sessions import StringSession
 
-from predlagator import session_vault
-from predlagator.config import Settings
+from predlagator.config import Settings, missing
 from predlagator.db import account_sessions
 from predlagator.db.connection import Connection
 from predlagator.delivery.telethon_failures import to_failure
@@ -111,10 +110,11 @@ async def login_account(
     that is taken or a wrong key costs no login.
     """
     api_id, api_hash = settings.require_api()
-    vault = session_vault.vault_for(settings, embedded=embedded)
     try:
         async with await Connection.connect(database_url, autocommit=True) as conn:
-            await account_sessions.check_key(conn, vault)
+            vault = await account_sessions.vault_at_start(conn, settings, embedded=embedded)
+            if vault is None:  # nothing stored yet, but this login has a session to seal
+                raise missing("SESSION_KEY")
             await account_sessions.check_free(conn, name, replace=replace)
         session, me = await log_in(
             api_id,

@@ -225,3 +225,20 @@ async def test_a_session_stored_from_the_chat_names_its_owner(pool: Pool) -> Non
     assert [(e.actor_id, e.action, e.object_id, e.details) for e in entries] == [
         (4242, "account.add", account.id, {"name": "shop", "via": "chat"})
     ]
+
+
+async def test_a_lost_key_file_is_not_made_anew_over_stored_sessions(
+    pool: Pool, tmp_path: Path
+) -> None:
+    settings = settings_with(data_dir=tmp_path)
+    async with pool.connection() as conn:
+        vault = await account_sessions.vault_at_start(conn, settings, embedded=True)
+        assert vault is not None
+        for name in ("anna", "boris"):
+            await account_sessions.store(
+                conn, name, SESSION, vault, replace=False, rate_per_minute=20
+            )
+        (tmp_path / "session.key").unlink()  # lost with a DATA_DIR copied without it
+        with pytest.raises(ConfigError, match=r"session\.key is missing.*'anna' and 1 more"):
+            await account_sessions.vault_at_start(conn, settings, embedded=True)
+    assert not (tmp_path / "session.key").exists()
