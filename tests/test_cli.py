@@ -725,9 +725,10 @@ def run_env(fake_api: FakeBotApi, workdir: Path, **overrides: str) -> dict[str, 
     return product_env(**{**settings, **overrides})
 
 
-async def start_run(fake_api: FakeBotApi, workdir: Path) -> Product:
-    """`predlagator run` on an embedded database and the fake Bot API, polling for updates."""
-    env = run_env(fake_api, workdir)
+async def start_run(fake_api: FakeBotApi, workdir: Path, **overrides: str) -> Product:
+    """`predlagator run` on an embedded database (unless `overrides` give DATABASE_URL) and the
+    fake Bot API, polling for updates."""
+    env = run_env(fake_api, workdir, **overrides)
     product = await Product.start("run", env=env, cwd=workdir)
     waiting = asyncio.create_task(fake_api.wait_for(is_call("getUpdates"), STARTUP_TIMEOUT))
     exited = asyncio.create_task(product.proc.wait())
@@ -787,6 +788,22 @@ async def test_run_serves_the_owner_refuses_a_stranger_and_stops_on_sigterm(
     assert postmasters(data_dir) == []
     assert_stopped_by_fast_shutdown(workdir)
     assert fake_api.token not in product.stderr
+
+
+async def test_run_on_a_configured_database_needs_no_key_while_no_session_is_stored(
+    fake_api: FakeBotApi, workdir: Path, db_url: str
+) -> None:
+    product = await start_run(fake_api, workdir, DATABASE_URL=db_url)
+    try:
+        product.signal(signal.SIGTERM)
+        assert await product.exit_code(STOP_TIMEOUT) == 0
+    finally:
+        await product.kill()
+    assert_no_traceback(product)
+    said = [line for line in product.lines if "no SESSION_KEY set" in line]
+    assert len(said) == 1 and " INFO " in said[0]
+    assert not (workdir / "session.key").exists()  # the key file is the embedded database's
+    assert not (workdir / "pgdata").exists()
 
 
 async def test_run_stops_on_one_sigint(fake_api: FakeBotApi, workdir: Path) -> None:
