@@ -102,7 +102,7 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
 
 
 async def cmd_bot(settings: Settings, args: argparse.Namespace) -> None:
-    """The operator bot alone (it never opens a session, so it needs no SESSION_KEY)."""
+    """The operator bot alone (it opens no session; SESSION_KEY only seals chat logins)."""
     from predlagator.bot.runner import run_bot  # noqa: PLC0415
 
     settings.require_bot()
@@ -192,7 +192,7 @@ async def _login_database(settings: Settings) -> AsyncIterator[str]:
         raise ConfigError(
             f"the embedded database under DATA_DIR ({settings.data_dir}) did not start "
             f"({first.rstrip(':')}); if `predlagator run` is running, stop it first or add the "
-            "account from the bot's /accounts"
+            "account from the chat with /add_account"
         ) from None
 
 

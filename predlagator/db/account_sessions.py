@@ -9,7 +9,7 @@ from psycopg import errors
 
 from predlagator import session_vault
 from predlagator.config import ConfigError, Settings
-from predlagator.db import audit
+from predlagator.db import account_logins, audit
 from predlagator.db.accounts import MAIN_ACCOUNT
 from predlagator.db.rows import Conn, dicts, many, one
 from predlagator.models import Account
@@ -49,11 +49,16 @@ def check_name(name: str) -> str:
     return name
 
 
-def refusal(account: Account | None, *, replace: bool) -> str | None:
-    """Why a login may not store its session under this existing account, or None."""
+def refusal(account: Account | None, name: str, *, replace: bool) -> str | None:
+    """Why a login of `name` may not store its session under this existing account (found by
+    its name in any case), or None."""
+    if account is not None and account.name != name:
+        return (
+            f"an account is named {account.name!r}, and names may not differ only in case; "
+            f"log it in again as {account.name!r} with --replace, or choose another name"
+        )
     if account is None or replace:
         return None
-    name = account.name
     if account.removed_at is not None:
         return f"account {name!r} was removed; pass --replace to add it again under this name"
     if account.kind != "telegram":
@@ -70,14 +75,19 @@ def refusal(account: Account | None, *, replace: bool) -> str | None:
 
 
 async def get_by_name(conn: Conn, name: str) -> Account | None:
-    """The account called `name`, removed or not."""
+    """The account called `name` in any case, removed or not."""
     return await one(conn, Account, _Q, "get_by_name", name=name)
 
 
 async def check_free(conn: Conn, name: str, *, replace: bool) -> None:
     """Raise AccountError when a login of `name` could not be stored (asked before the login,
     so no login code is spent on a name that is taken)."""
-    reason = refusal(await get_by_name(conn, check_name(name)), replace=replace)
+    reason = refusal(await get_by_name(conn, check_name(name)), name, replace=replace)
+    if reason is None and (await dicts(conn, _Q, "chat_login_under_way", name=name))[0]["found"]:
+        reason = (
+            f"a login from the chat is under way for {name!r}; let it end (in "
+            f"{account_logins.TTL_S // 60} minutes at most), or choose another name"
+        )
     if reason is not None:
         raise AccountError(reason)
 
@@ -99,7 +109,7 @@ async def store(
     try:
         async with conn.transaction():
             existing = await one(conn, Account, _Q, "by_name", name=check_name(name))
-            reason = refusal(existing, replace=replace)
+            reason = refusal(existing, name, replace=replace)
             if reason is not None:
                 raise AccountError(reason)
             if existing is None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from predlagator.config import ConfigError, Settings
-from predlagator.db import account_sessions, audit
+from predlagator.db import account_logins, account_sessions, accounts, audit
 from predlagator.db.account_sessions import AccountError, Imported
 from predlagator.db.pool import Pool
 from predlagator.session_vault import Vault, new_key
@@ -242,3 +242,29 @@ async def test_a_lost_key_file_is_not_made_anew_over_stored_sessions(
         with pytest.raises(ConfigError, match=r"session\.key is missing.*'anna' and 1 more"):
             await account_sessions.vault_at_start(conn, settings, embedded=True)
     assert not (tmp_path / "session.key").exists()
+
+
+async def test_a_name_differing_only_in_case_is_refused(pool: Pool) -> None:
+    vault = Vault(new_key())
+    async with pool.connection() as conn:
+        await account_sessions.store(
+            conn, "anna", SESSION, vault, replace=False, rate_per_minute=20
+        )
+        for replace in (False, True):
+            with pytest.raises(AccountError, match=r"named 'anna'.*differ only in case"):
+                await account_sessions.check_free(conn, "Anna", replace=replace)
+            with pytest.raises(AccountError, match=r"named 'anna'.*differ only in case"):
+                await account_sessions.store(
+                    conn, "ANNA", SESSION, vault, replace=replace, rate_per_minute=20
+                )
+        assert [a.name for a in await accounts.list_all(conn)] == ["anna"]
+
+
+async def test_a_name_a_chat_login_holds_is_refused(pool: Pool) -> None:
+    async with pool.connection() as conn:
+        login = await account_logins.start(conn, "shop", 1, 1, "en", b"sealed")
+        assert login is not None
+        with pytest.raises(AccountError, match="login from the chat is under way for 'Shop'"):
+            await account_sessions.check_free(conn, "Shop", replace=False)
+        await account_logins.finish(conn, login.id)
+        await account_sessions.check_free(conn, "Shop", replace=False)

@@ -1,6 +1,7 @@
 -- name: by_name
--- Locked: a concurrent login of the same name waits, then sees this one's session.
-SELECT * FROM accounts WHERE name = %(name)s FOR UPDATE;
+-- Any case, as the chat's logins compare names; locked: a concurrent login of the same name
+-- waits, then sees this one's session.
+SELECT * FROM accounts WHERE lower(name) = lower(%(name)s) FOR UPDATE;
 
 -- name: sealed
 -- Every session a worker may open; a removed account's is never opened again.
@@ -33,7 +34,15 @@ WHERE accounts.session_enc IS NULL AND accounts.kind = 'telegram' AND accounts.r
 RETURNING *;
 
 -- name: get_by_name
-SELECT * FROM accounts WHERE name = %(name)s;
+-- The exact name first, should another case of it exist from before names were compared so.
+SELECT * FROM accounts WHERE lower(name) = lower(%(name)s)
+ORDER BY name = %(name)s DESC LIMIT 1;
+
+-- name: chat_login_under_way
+-- A login from the chat holds the name it will store (account_logins, bot/accounts/login.py).
+SELECT EXISTS (
+    SELECT FROM account_logins WHERE lower(name) = lower(%(name)s) AND expires_at > now()
+) AS found;
 
 -- name: usable
 -- Is there an account a worker could serve without the environment's session?
