@@ -140,15 +140,8 @@ async def store(
     return account, replaced
 
 
-async def check_key(conn: Conn, vault: Vault) -> int:
-    """Open every stored session (a wrong key stops with one line naming an account); return
-    how many there are."""
-    sealed = await many(conn, Account, _Q, "sealed")
-    _open_all(vault, sealed)
-    return len(sealed)
-
-
 def _open_all(vault: Vault, sealed: list[Account]) -> None:
+    """Open every stored session: a wrong key stops with one line naming an account."""
     for account in sealed:
         assert account.session_enc is not None  # the query's condition
         vault.open(account.session_enc, account.name)
