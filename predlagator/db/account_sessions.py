@@ -9,7 +9,7 @@ from psycopg import errors
 
 from predlagator import session_vault
 from predlagator.config import ConfigError, Settings
-from predlagator.db import account_logins, audit
+from predlagator.db import account_logins, account_pool, audit
 from predlagator.db.accounts import MAIN_ACCOUNT
 from predlagator.db.rows import Conn, dicts, many, one
 from predlagator.models import Account
@@ -125,7 +125,13 @@ async def store(
                 action, replaced = "account.add", False
             else:
                 account = await one(
-                    conn, Account, _Q, "set_session", id=existing.id, session_enc=sealed
+                    conn,
+                    Account,
+                    _Q,
+                    "set_session",
+                    id=existing.id,
+                    session_enc=sealed,
+                    operator_stop=account_pool.OPERATOR_STOPPED,
                 )
                 # An account that had no stored session (main on TG_SESSION) gets its first.
                 replaced = existing.session_enc is not None

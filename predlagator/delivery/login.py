@@ -140,11 +140,8 @@ async def login_account(
     say(f"Logged in as {_describe(me)}")
     done = "session replaced" if replaced else "added"
     say(f"Account {name!r} {done}: its session is stored in the database, sealed with the key.")
-    if account.status != "active":
-        say(
-            f"It is {account.status} ({account.stop_reason or 'no reason given'}); resume it "
-            "in the bot's /accounts."
-        )
+    if account.status != "active":  # a pause or a stop an operator made stays
+        say(f"It stays {account.status}, as an operator left it: resume it in the bot's /accounts.")
     return account
 
 

@@ -268,3 +268,30 @@ async def test_a_name_a_chat_login_holds_is_refused(pool: Pool) -> None:
             await account_sessions.check_free(conn, "Shop", replace=False)
         await account_logins.finish(conn, login.id)
         await account_sessions.check_free(conn, "Shop", replace=False)
+
+
+@pytest.mark.parametrize(
+    ("status", "reason", "after"),
+    [
+        ("stopped", "SESSION_REVOKED", ("active", None)),  # the new login answers it
+        ("stopped", "USER_RESTRICTED", ("active", None)),
+        ("stopped", "OPERATOR_STOPPED", ("stopped", "OPERATOR_STOPPED")),  # an owner's choice
+        ("paused", None, ("paused", None)),
+    ],
+)
+async def test_a_new_login_lifts_only_a_stop_telegram_made(
+    pool: Pool, status: str, reason: str | None, after: tuple[str, str | None]
+) -> None:
+    vault = Vault(new_key())
+    async with pool.connection() as conn:
+        await account_sessions.store(
+            conn, "anna", SESSION, vault, replace=False, rate_per_minute=20
+        )
+        await conn.execute(
+            "UPDATE accounts SET status = %s, stop_reason = %s WHERE name = 'anna'",
+            [status, reason],
+        )
+        account, _ = await account_sessions.store(
+            conn, "anna", "1Fresh", vault, replace=True, rate_per_minute=20
+        )
+    assert (account.status, account.stop_reason) == after

@@ -13,13 +13,23 @@ VALUES (%(name)s, 'telegram', %(session_enc)s, %(rate_per_minute)s)
 RETURNING *;
 
 -- name: set_session
--- A removed account taken back under its name starts afresh; any other keeps its status (an
--- account stopped for a revoked session is resumed by an operator, who sees why it stopped).
+-- A new login answers a stop Telegram made (a revoked session, a limit): the account is active
+-- again, while its campaigns stay paused until an operator resumes them. A stop or a pause an
+-- operator made stays. A removed account taken back under its name starts afresh.
 UPDATE accounts
 SET kind = 'telegram',
     session_enc = %(session_enc)s,
-    status = CASE WHEN removed_at IS NULL THEN status ELSE 'active' END,
-    stop_reason = CASE WHEN removed_at IS NULL THEN stop_reason END,
+    status = CASE
+        WHEN removed_at IS NOT NULL THEN 'active'
+        WHEN status = 'stopped' AND stop_reason IS DISTINCT FROM %(operator_stop)s THEN 'active'
+        ELSE status
+    END,
+    stop_reason = CASE
+        WHEN removed_at IS NOT NULL THEN NULL
+        WHEN status = 'stopped' AND stop_reason IS DISTINCT FROM %(operator_stop)s THEN NULL
+        ELSE stop_reason
+    END,
+    flood_until = CASE WHEN removed_at IS NOT NULL THEN NULL ELSE flood_until END,
     removed_at = NULL
 WHERE id = %(id)s
 RETURNING *;
