@@ -86,12 +86,10 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
             settings.require_api()
         async with _pool(url) as pool:
             await sessions_at_start.prepare(settings, pool, embedded=settings.database_url is None)
-            # Today's worker serves TG_SESSION or nothing; with the account pool's worker (which
-            # takes whatever accounts there are, and runs the chat's logins) run it always.
-            async with pool.connection() as conn:
-                serve = settings.has_sender() or await account_sessions.usable(conn)
             jobs = [run_bot(settings, pool)]
-            if serve:
+            # Today's worker serves TG_SESSION alone; the account pool's worker (which takes
+            # whatever accounts the database holds, and runs the chat's logins) runs always.
+            if settings.has_sender():
                 jobs.append(run_worker(settings, pool, url))
             else:
                 log.warning(

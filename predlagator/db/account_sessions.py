@@ -153,13 +153,6 @@ def _open_all(vault: Vault, sealed: list[Account]) -> None:
         vault.open(account.session_enc, account.name)
 
 
-async def usable(conn: Conn) -> bool:
-    """Whether some account can be served from the database alone (a stored session, or a
-    simulated account)."""
-    rows = await dicts(conn, _Q, "usable")
-    return bool(rows[0]["found"])
-
-
 async def vault_at_start(conn: Conn, settings: Settings, *, embedded: bool) -> Vault | None:
     """The vault for this start, its key checked against every stored session; None when no
     key is set and none is needed (a configured database with nothing to seal or open)."""

@@ -200,15 +200,6 @@ async def test_the_embedded_database_makes_its_key_even_with_nothing_stored(
     assert (tmp_path / "session.key").exists()
 
 
-async def test_usable_counts_stored_and_simulated_accounts(pool: Pool) -> None:
-    async with pool.connection() as conn:
-        assert not await account_sessions.usable(conn)
-        await conn.execute("INSERT INTO accounts (name) VALUES ('main')")
-        assert not await account_sessions.usable(conn)  # a session only in the environment
-        await conn.execute("INSERT INTO accounts (name, kind) VALUES ('sim', 'simulated')")
-        assert await account_sessions.usable(conn)
-
-
 async def test_a_session_stored_from_the_chat_names_its_owner(pool: Pool) -> None:
     async with pool.connection() as conn:
         account, _ = await account_sessions.store(

@@ -53,10 +53,3 @@ ORDER BY name = %(name)s DESC LIMIT 1;
 SELECT EXISTS (
     SELECT FROM account_logins WHERE lower(name) = lower(%(name)s) AND expires_at > now()
 ) AS found;
-
--- name: usable
--- Is there an account a worker could serve without the environment's session?
-SELECT EXISTS (
-    SELECT FROM accounts
-    WHERE removed_at IS NULL AND (session_enc IS NOT NULL OR kind = 'simulated')
-) AS found;
