@@ -15,12 +15,22 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
+from predlagator.config import Settings
 from predlagator.delivery.drain import DrainDeps
 from predlagator.delivery.sender import ManagedSender
 from predlagator.models import Account
 from predlagator.queue import names
 
 log = logging.getLogger(__name__)
+
+# Jobs beside the held accounts' drains: their test sends, launches, reconciles, logins.
+SPARE_JOBS = 4
+
+
+def pool_size(settings: Settings) -> int:
+    """Connections a worker's pool needs: a running drain keeps one for its whole run (so one
+    per account served), and the other jobs share a few."""
+    return settings.worker_max_accounts + 2 * SPARE_JOBS
 
 
 @dataclass

@@ -47,6 +47,11 @@ log = logging.getLogger(__name__)
 POLL_S = 2.0
 # How often the first accounts' starts are looked at while the connection is watched.
 START_CHECK_S = 0.05
+# What a worker says once at start when the database holds no account it could serve.
+NOTHING_TO_SERVE = (
+    "no sending account yet: run `predlagator login --account NAME`, or add one from the "
+    "chat with /accounts; the bot works meanwhile, campaigns wait"
+)
 # What a worker that holds nothing says while every account is held elsewhere.
 WAITING = "every account is held by another worker; waiting"
 
@@ -100,6 +105,8 @@ class Supervisor:
             # connection is watched meanwhile (a lost lock must not connect a session).
             await self._locks.wait(START_CHECK_S)
         self._raise_failure()
+        if self._servable == 0:
+            log.warning(NOTHING_TO_SERVE)
         self.started.set()
         self._check_ready()
         while True:
@@ -158,11 +165,8 @@ class Supervisor:
         return lambda conn: holders.clear_holder(conn, account_id, self._holder)
 
     def _begin(self, account: Account) -> None:
-        from_settings = (
-            account.kind == "telegram"
-            and account.session_enc is None
-            and account.name == self._settings_account
-        )
+        # TG_SESSION's account, whether its session is read from there or was stored from it.
+        from_settings = account.kind == "telegram" and account.name == self._settings_account
         held = Held(account=account, from_settings=from_settings)
         self._served.add(held)
         held.start = asyncio.create_task(self._start(held), name=f"start account {account.id}")

@@ -31,11 +31,12 @@ from predlagator.db.pool import Pool
 from predlagator.delivery import tasks
 from predlagator.delivery.account_locks import AccountLocks
 from predlagator.delivery.locked_sender import LockedSender
+from predlagator.delivery.login_steps import LoginDeps
 from predlagator.delivery.outage import CutOffJobs, is_database_loss
 from predlagator.delivery.policy import Policy
 from predlagator.delivery.sender import ManagedSender
 from predlagator.delivery.sender_start import PATIENCE, Patience
-from predlagator.delivery.served import ServedAccounts
+from predlagator.delivery.served import SPARE_JOBS, ServedAccounts, pool_size
 from predlagator.delivery.supervisor import POLL_S, SenderFactory, Serving, Supervisor
 from predlagator.models import Account
 from predlagator.queue import names
@@ -49,8 +50,6 @@ log = logging.getLogger(__name__)
 # How long a stopping worker lets a send in flight finish before cancelling it; a cancelled
 # send is re-sent with the same random_id after restart, so nothing is posted twice.
 GRACEFUL_STOP_S = 10.0
-# Jobs beside the held accounts' drains: their test sends, launches, reconciles.
-SPARE_JOBS = 4
 
 # The two lines a database outage leaves in the log.
 DATABASE_LOST = "database connection lost; no sending until it is back"
@@ -70,11 +69,6 @@ def telethon_sender(settings: Settings, account: Account, session: str) -> Manag
     return TelethonSender(make_client(api_id, api_hash, session))
 
 
-def pool_size(settings: Settings) -> int:
-    """Connections a worker's pool needs: a running drain keeps one, and the rest share a few."""
-    return settings.worker_max_accounts + 2 * SPARE_JOBS
-
-
 class _DatabaseLost(Exception):
     """The database went away while the worker served; it is logged, jobs are stopped."""
 
@@ -90,6 +84,7 @@ async def run_worker(
     on_ready: Callable[[], None] | None = None,
     patience: Patience = PATIENCE,
     poll_s: float = POLL_S,
+    login_deps: LoginDeps | None = None,
 ) -> None:
     """Run until cancelled: take accounts, connect them, and process their delivery jobs.
 
@@ -127,6 +122,8 @@ async def run_worker(
         additional_context={
             "pool": pool,
             "accounts": served,
+            # Logins from the chat (any worker runs their steps); tests give a fake Telegram.
+            "login_deps": login_deps or LoginDeps(pool=pool, settings=settings),
             "retention_days": settings.retention_days,
         },
         install_signal_handlers=False,

@@ -45,8 +45,9 @@ from predlagator.db import campaigns
 from predlagator.db.pool import Pool, open_pool
 from predlagator.delivery.sender import ManagedSender
 from predlagator.delivery.sender_start import Patience
+from predlagator.delivery.served import pool_size
 from predlagator.delivery.telethon_sender import TelethonSender
-from predlagator.delivery.worker import DATABASE_BACK, DATABASE_LOST, pool_size, run_worker
+from predlagator.delivery.worker import DATABASE_BACK, DATABASE_LOST, run_worker
 from predlagator.logs import setup_logging
 from predlagator.models import Account, CampaignStatus
 from predlagator.queue import defer
