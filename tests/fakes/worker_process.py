@@ -175,7 +175,7 @@ async def _run(args: argparse.Namespace) -> None:
     telegram_url: str = args.telegram_url or url
     install(telegram_url)
     fakes = _Fakes(args, telegram_url)
-    pooled = bool(args.session_key)
+    pooled = args.pooled or bool(args.session_key)
     if not pooled:
         fakes.of("")  # TG_SESSION's account: its fake is made before the worker starts
     settings = Settings(
@@ -204,7 +204,7 @@ async def _run(args: argparse.Namespace) -> None:
             settings,
             pool,
             url,
-            vault=Vault(args.session_key) if pooled else None,
+            vault=Vault(args.session_key) if args.session_key else None,
             sender_factory=sender_factory,
             on_ready=lambda: say(READY),
             patience=FAST_RETRIES,
@@ -260,6 +260,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--session-key", default="", help="serve the stored accounts, sealed with this key"
     )
+    parser.add_argument(
+        "--pooled", action="store_true", help="no TG_SESSION: only stored or simulated accounts"
+    )
     parser.add_argument("--max-accounts", type=int, default=50, help="WORKER_MAX_ACCOUNTS")
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
@@ -303,6 +306,7 @@ class WorkerProcess:
         telegram_url: str | None = None,
         session_key: str = "",
         max_accounts: int = 50,
+        pooled: bool = False,
     ) -> WorkerProcess:
         """Start `python -m tests.fakes.worker_process` from the repository root.
 
@@ -336,6 +340,8 @@ class WorkerProcess:
         ]
         if session_key:
             argv += ["--session-key", session_key]
+        if pooled:
+            argv.append("--pooled")
         for ref in fail_once:
             argv += ["--fail-once", ref]
         proc = await asyncio.create_subprocess_exec(
