@@ -74,7 +74,10 @@ class ServedAccounts:
         self._by_id[held.account.id] = held
 
     def ready(self, held: Held) -> None:
-        """The account is connected and recovered: fetch its jobs from now on."""
+        """The account is connected and recovered: fetch its jobs from now on (unless it was
+        let go meanwhile: a start that swallowed its cancellation must not serve it again)."""
+        if self._by_id.get(held.account.id) is not held:
+            return
         held.ready = True
         if held.queue not in self.queues:
             self.queues.append(held.queue)

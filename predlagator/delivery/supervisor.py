@@ -23,9 +23,9 @@ from dataclasses import dataclass
 import procrastinate
 
 from predlagator.config import ConfigError, Settings
-from predlagator.db import accounts, deliveries, holders
+from predlagator.db import accounts, holders
 from predlagator.db.pool import Pool
-from predlagator.delivery import outcomes, tasks
+from predlagator.delivery import account_start
 from predlagator.delivery.account_locks import AccountLocks, Conn
 from predlagator.delivery.drain import DrainDeps
 from predlagator.delivery.locked_sender import LockedSender
@@ -35,11 +35,8 @@ from predlagator.delivery.sender import ManagedSender, SessionRejected
 from predlagator.delivery.sender_start import Patience, refused, start_sender
 from predlagator.delivery.serial_sender import SerialSender
 from predlagator.delivery.served import Held, ServedAccounts
-from predlagator.delivery.simulated_sender import SimulatedSender
 from predlagator.models import Account
-from predlagator.queue import defer, names
 from predlagator.session_vault import Vault
-from predlagator.telegram_errors import TelegramFailure
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +44,8 @@ log = logging.getLogger(__name__)
 POLL_S = 2.0
 # How often the first accounts' starts are looked at while the connection is watched.
 START_CHECK_S = 0.05
+# How long the accounts taken at start may hold up the jobs of those already served.
+START_WAIT_S = 30.0
 # What a worker says once at start when the database holds no account it could serve.
 NOTHING_TO_SERVE = (
     "no sending account yet: run `predlagator login --account NAME`, or add one from the "
@@ -93,6 +92,7 @@ class Supervisor:
         self._waiting_said = False
         self._failure: BaseException | None = None
         self._broken: set[int] = set()
+        self._unopenable: set[int] = set()
         self.started = asyncio.Event()
 
     async def run(self) -> None:
@@ -100,10 +100,15 @@ class Supervisor:
         (SessionLockLost when the database went away, ConfigError for TG_SESSION's refusal)."""
         await self._round()
         starts = [held.start for held in self._served.all() if held.start is not None]
+        give_up_at = asyncio.get_running_loop().time() + START_WAIT_S
         while not all(start.done() for start in starts):
-            # Jobs start once the accounts taken at start are served, as they always did; the
-            # connection is watched meanwhile (a lost lock must not connect a session).
+            # Jobs start once the accounts taken at start are served, as they always did (but
+            # one account that cannot connect holds up the others only so long); the connection
+            # is watched meanwhile (a lost lock must not connect a session).
             await self._locks.wait(START_CHECK_S)
+            self._raise_failure()
+            if asyncio.get_running_loop().time() > give_up_at:
+                break
         self._raise_failure()
         if self._servable == 0:
             log.warning(NOTHING_TO_SERVE)
@@ -131,13 +136,16 @@ class Supervisor:
         ids = {account.id for account in servable}
         broken = set(self._broken)
         for held in self._served.all():
-            if held.account.id not in ids or held.account.id in broken:
+            gone = held.account.id not in ids
+            if gone or held.account.id in broken or held.account.id in self._unopenable:
                 await self._let_go(held)
         room = self._s.max_accounts - len(self._served)
         candidates = [
             account
             for account in servable
-            if self._served.get(account.id) is None and account.id not in broken
+            if self._served.get(account.id) is None
+            and account.id not in broken
+            and account.id not in self._unopenable
         ]
         self._broken -= broken  # taken again at the next round
         if room > 0 and candidates:
@@ -176,7 +184,7 @@ class Supervisor:
         """Connect the account's sender, recover its dead drain and serve its queue."""
         account = held.account
         try:
-            sender = self._sender(held)
+            sender = account_start.open_sender(self._s, held)
             held.sender = sender
             held.deps = DrainDeps(
                 pool=self._s.pool,
@@ -187,16 +195,22 @@ class Supervisor:
                 policy=self._s.policy,
             )
             await start_sender(sender, self._s.patience)
-            await recover(self._s.app, self._s.pool, account.id)
+            await account_start.recover(self._s.app, self._s.pool, account.id)
         except ConfigError as error:  # a session file unreadable, a key that opens nothing
-            self._fail(error)
+            if not self.started.is_set():
+                self._fail(error)  # at start: the process stops with the one line
+                return
+            # Later (an account stored with another key meanwhile): the worker's key is at
+            # fault, not the account; it is left to the workers that can open it.
+            log.warning(str(error), extra={"account_id": account.id})
+            self._unopenable.add(account.id)
             return
         except SessionRejected as rejected:
             if held.from_settings and self._servable == 1:
                 self._fail(refused(self._s.settings, rejected))
                 return
-            await self._reject(held, rejected)
-            return
+            await account_start.reject(self._s, held, rejected)
+            return  # now stopped, it is let go at the next round
         except Exception as error:
             if is_database_loss(error):
                 return  # the locks' connection is lost too: the worker says so, once
@@ -206,34 +220,6 @@ class Supervisor:
         self._served.ready(held)
         log.info("account served", extra={"account_id": account.id, "kind": account.kind})
         self._check_ready()
-
-    def _sender(self, held: Held) -> ManagedSender:
-        account = held.account
-        if account.kind == "simulated":
-            return SimulatedSender(account)
-        if account.session_enc is not None:
-            if self._s.vault is None:  # not servable without a vault: listed by mistake
-                raise SessionRejected("is stored, and no SESSION_KEY opens it")
-            session = self._s.vault.open(account.session_enc, account.name)
-        else:
-            session = self._s.settings.session_string()
-        return self._s.sender_factory(self._s.settings, account, session)
-
-    async def _reject(self, held: Held, rejected: SessionRejected) -> None:
-        """Stop the account whose session Telegram refused, and tell its campaigns' chats."""
-        account = held.account
-        log.warning(
-            "account session refused; account stopped",
-            extra={"account_id": account.id, "reason": rejected.code},
-        )
-        failure = TelegramFailure(rejected.code, text=str(rejected))
-        async with self._s.pool.connection() as conn:
-            effects = await outcomes.account_fatal(conn, account.id, failure)
-        for campaign in effects.paused:
-            reason = campaign.status_reason or rejected.code
-            await defer.notify(self._s.app, campaign.id, "account_stopped", reason=reason)
-            await defer.refresh_progress(self._s.app, campaign.id, delay_s=0)
-        # Now stopped, it is let go at the next round.
 
     async def _let_go(self, held: Held) -> None:
         """Stop serving the account, close its sender, then let its lock go."""
@@ -278,21 +264,3 @@ class Supervisor:
         if (held and all(h.ready for h in held)) or self._servable == 0:
             on_ready, self._on_ready = self._on_ready, None
             on_ready()
-
-
-async def recover(app: procrastinate.App, pool: Pool, account_id: int) -> None:
-    """Finish what a dead drain of the account left, then kick a fresh one."""
-    # We hold the account's lock, so any of its jobs still marked running belonged to a dead
-    # process, or to our own jobs stopped by an outage: recover them now rather than after
-    # the heartbeat timeout.
-    await tasks.recover_stalled(app, 0, queue=names.account_queue(account_id))
-    # A launch whose worker died mid-way is seen at once by its campaign's free row lock;
-    # waiting for that worker's heartbeat to go stale would hold the campaign about a minute.
-    await tasks.relaunch_stranded(app, pool)
-    async with pool.connection() as conn:
-        released = await deliveries.release_interrupted(conn, account_id)
-    if released:
-        log.warning(
-            "interrupted sends given back", extra={"account_id": account_id, "deliveries": released}
-        )
-    await defer.kick_drain(app, account_id)
