@@ -16,6 +16,7 @@ import pytest
 
 from predlagator.db.connection import CONNECT_TIMEOUT_S, Connection
 from predlagator.db.pool import open_pool
+from predlagator.delivery.account_locks import AccountLocks
 from predlagator.delivery.session_lock import SessionLock
 
 # Enough for a client to give up after CONNECT_TIMEOUT_S on a busy machine; it only bounds
@@ -124,3 +125,18 @@ async def test_the_session_lock_gives_up_a_connect_the_server_never_answers_and_
     finally:
         acquiring.cancel()
         await asyncio.wait([acquiring])
+
+
+async def test_the_account_locks_give_up_a_connect_the_server_never_answers_and_try_again(
+    silent: SilentServer,
+) -> None:
+    locks = AccountLocks(silent.url)
+    connecting = asyncio.create_task(locks.connect())
+    try:
+        first = await silent.next_client()
+        assert await closed_by_client(first)
+        await silent.next_client()  # retried after a short backoff
+        assert not locks.holds("silent")
+    finally:
+        connecting.cancel()
+        await asyncio.wait([connecting])
