@@ -212,10 +212,13 @@ class Supervisor:
             await account_start.reject(self._s, held, rejected)
             return  # now stopped, it is let go at the next round
         except Exception as error:
+            # Let go at the next round and taken again after: a connection the pool handed out
+            # dead, say. When the locks' connection is lost too, the next round says so, once.
+            self._broken.add(account.id)
             if is_database_loss(error):
-                return  # the locks' connection is lost too: the worker says so, once
-            log.exception("account could not be started", extra={"account_id": account.id})
-            self._broken.add(account.id)  # let go at the next round, and taken again after
+                log.debug("account start cut off", extra={"account_id": account.id})
+            else:
+                log.exception("account could not be started", extra={"account_id": account.id})
             return
         self._served.ready(held)
         log.info("account served", extra={"account_id": account.id, "kind": account.kind})

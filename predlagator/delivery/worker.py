@@ -100,6 +100,7 @@ async def run_worker(
     _stop_if_cancelled()
     locks = AccountLocks(database_url)
     app = make_app(tasks.blueprint)
+    policy = Policy.from_settings(settings)
     serving = Serving(
         settings=settings,
         pool=pool,
@@ -107,7 +108,7 @@ async def run_worker(
         vault=vault,
         sender_factory=sender_factory,
         patience=patience,
-        policy=Policy.from_settings(settings),
+        policy=policy,
         max_accounts=settings.worker_max_accounts,
         poll_s=poll_s,
     )
@@ -122,6 +123,8 @@ async def run_worker(
         additional_context={
             "pool": pool,
             "accounts": served,
+            # Every account's drains share it; tasks that need no account read it here.
+            "policy": policy,
             # Logins from the chat (any worker runs their steps); tests give a fake Telegram.
             "login_deps": login_deps or LoginDeps(pool=pool, settings=settings),
             "retention_days": settings.retention_days,
