@@ -13,16 +13,17 @@ import pytest
 from telethon import functions
 
 from predlagator.config import Settings
-from predlagator.db import accounts, holders
+from predlagator.db import accounts, campaigns, holders
 from predlagator.db.pool import Pool
 from predlagator.delivery import supervisor
 from predlagator.delivery.sender import ManagedSender
 from predlagator.delivery.telethon_sender import TelethonSender
 from predlagator.delivery.worker import run_worker
-from predlagator.models import Account
+from predlagator.models import Account, CampaignStatus
+from predlagator.queue import names
 from predlagator.session_vault import Vault, new_key
 from tests.fakes.telethon_fake import FakeTelegram, fake_client
-from tests.pool_world import add_account
+from tests.pool_world import account_campaign, add_account
 from tests.pool_world import holders as marks_of
 
 WITHIN_S = 60.0
@@ -162,6 +163,9 @@ async def test_a_session_telegram_refuses_stops_that_account_and_the_worker_serv
     vault = Vault(new_key())
     good = await add_account(pool, "good", rate=60.0, session="good-session", vault=vault)
     bad = await add_account(pool, "bad", rate=60.0, session="bad-session", vault=vault)
+    campaign = await account_campaign(pool, bad, ["news_bad"], rate=60.0)
+    async with pool.connection() as conn:  # a campaign of the account, running when it starts
+        await conn.execute("UPDATE campaigns SET status = 'running' WHERE id = %s", (campaign.id,))
     telegrams = {"good": FakeTelegram(), "bad": FakeTelegram()}
     telegrams["bad"].fail_next(
         401, "SESSION_REVOKED", request_type=functions.updates.GetStateRequest
@@ -186,5 +190,21 @@ async def test_a_session_telegram_refuses_stops_that_account_and_the_worker_serv
         assert served is not None and served.status == "active"
         marks = await marks_of(pool)
         assert marks == {"good": holders.this_process(), "bad": None}
+    # Its campaign paused with the reason, and its chat told, as for any account-fatal error.
+    async with pool.connection() as conn:
+        paused = await campaigns.get(conn, campaign.id)
+        cur = await conn.execute(
+            "SELECT args FROM procrastinate_jobs WHERE task_name = %s", (names.NOTIFY,)
+        )
+        notices = [row["args"] for row in await cur.fetchall()]
+    assert paused is not None and paused.status is CampaignStatus.PAUSED
+    assert paused.status_reason == "SESSION_REVOKED"
+    assert notices == [
+        {
+            "campaign_id": campaign.id,
+            "event": "account_stopped",
+            "params": {"reason": "SESSION_REVOKED"},
+        }
+    ]
     # Each got its own stored session, opened with the key.
     assert sessions == {"good": "good-session", "bad": "bad-session"}
