@@ -97,6 +97,10 @@ _CLASSES: dict[str, ErrorClass] = {
             "MESSAGE_TOO_LONG",
             "ENTITY_BOUNDS_INVALID",
             "INVITE_NOT_JOINED",
+            # The engine's own reasons for a campaign no account can carry on.
+            "NO_ACTIVE_ACCOUNT",
+            "ACCOUNT_PAUSED",
+            "ACCOUNTS_UNAVAILABLE",
         ],
         ErrorClass.NEEDS_OPERATOR,
     ),

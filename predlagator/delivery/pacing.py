@@ -2,8 +2,10 @@
 every pace within its rate, whatever ran late.
 
 Every pace binds its own scope only: the account's pace the sum of its posts, a campaign's
-pace that campaign's. The slots live in PostgreSQL (db/pacing.py) so they hold across
-processes; the window guard (`PostLog`) lives in the worker that holds the account's session.
+pace that campaign's, split among its accounts by their paces, each share paced by the drain
+of its account (a share is "the campaign" below, and in a plan). The slots live in
+PostgreSQL (db/pacing.py) so they hold across processes; the window guard (`PostLog`) lives in
+the worker that holds the account's session.
 """
 
 from __future__ import annotations
@@ -133,7 +135,8 @@ def plan(
     return Plan(now, turns, first.account_slot_at, before)
 
 
-Scope = tuple[str, int]  # ("account", id) or ("campaign", id)
+# ("account", account id, 0), or ("campaign", campaign id, account id): one account's share.
+Scope = tuple[str, int, int]
 
 
 @dataclass

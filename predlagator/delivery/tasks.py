@@ -10,7 +10,7 @@ import procrastinate
 from procrastinate import JobContext
 from procrastinate.jobs import Status
 
-from predlagator.db import campaigns, deliveries, fsm, template_media
+from predlagator.db import accounts, campaigns, deliveries, fsm, template_media
 from predlagator.db.pool import Pool
 from predlagator.delivery.drain import Drain, DrainDeps
 from predlagator.delivery.testsend import Request, perform
@@ -23,6 +23,8 @@ blueprint = procrastinate.Blueprint()
 
 # A job whose worker has not beaten for this long is dead (workers beat every 10 s).
 STALLED_AFTER_S = 30.0
+# Why a campaign none of whose accounts may send pauses at its launch (telegram_words).
+NO_ACCOUNT = "NO_ACTIVE_ACCOUNT"
 # A dialog (a wizard, a rename) untouched this long was abandoned.
 DIALOG_TTL_H = 24
 
@@ -31,6 +33,12 @@ def _deps(context: JobContext) -> DrainDeps:
     deps = context.additional_context["drain_deps"]
     assert isinstance(deps, DrainDeps)
     return deps
+
+
+def _zone(context: JobContext) -> str:
+    """The zone whose midnight starts an account's day: the drains' policy's, if any here."""
+    deps = context.additional_context.get("drain_deps")
+    return deps.policy.timezone if isinstance(deps, DrainDeps) else "UTC"
 
 
 def _pool(context: JobContext) -> Pool:
@@ -58,6 +66,19 @@ async def launch(
             campaign = await campaigns.lock_for_launch(conn, campaign_id)
         if campaign is None or campaign.status in FINISHED:
             return False  # cancelled before it started (stranded: or a live launch has it)
+        senders = [a.id for a in await accounts.active_of_campaign(conn, campaign_id)]
+        if not senders and not await deliveries.has_ledger(conn, campaign_id):
+            # Nobody may send it: no ledger, paused with the reason until an operator acts.
+            paused = await campaigns.transition(
+                conn,
+                campaign_id,
+                CampaignStatus.PAUSED,
+                reason=NO_ACCOUNT,
+                from_states=[CampaignStatus.DRAFT, CampaignStatus.SCHEDULED],
+            )
+            if paused is not None:
+                await defer.notify(app, campaign_id, "account_stopped", reason=NO_ACCOUNT)
+            return paused is not None
         # Whatever happened since /start_campaign (a pause, even a pause and a resume), the
         # ledger is made here; the snapshot is idempotent, so a repeated launch adds nothing.
         added = await deliveries.snapshot(conn, campaign_id)
@@ -77,7 +98,8 @@ async def launch(
     if done is not None:  # no active channel at all
         await defer.campaign_finished(app, campaign_id)
         return launched
-    await defer.kick_drain(app, campaign.account_id)
+    for account_id in senders:
+        await defer.kick_drain(app, account_id)
     await defer.refresh_progress(app, campaign_id, delay_s=0)
     return launched
 
@@ -112,8 +134,14 @@ async def reconcile(context: JobContext, timestamp: int) -> None:
     async with _pool(context).connection() as conn:
         account_ids = await campaigns.accounts_needing_drain(conn)
         finished = await campaigns.complete_all_done(conn)
+        stranded = await campaigns.settle_stranded(conn, None, _zone(context))
     for campaign in finished:
         await defer.campaign_finished(context.app, campaign.id)
+    for campaign in stranded:
+        if campaign.status is CampaignStatus.PAUSED:
+            reason = campaign.status_reason or ""
+            await defer.notify(context.app, campaign.id, "account_stopped", reason=reason)
+        await defer.refresh_progress(context.app, campaign.id, delay_s=0)
     for account_id in account_ids:
         await defer.kick_drain(context.app, account_id)
 
