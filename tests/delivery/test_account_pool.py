@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from telethon.tl.functions.messages import SendMessageRequest
 
-from predlagator.db import accounts, campaigns, channels
+from predlagator.db import accounts, campaigns, channels, deliveries
 from predlagator.db.pool import Pool
 from predlagator.delivery.policy import Policy
 from predlagator.models import CampaignStatus, DeliveryStatus, Peer
@@ -315,3 +315,42 @@ async def jobs(rig: PoolRig, task_name: str) -> list[dict[str, Any]]:
             (task_name,),
         )
         return list(await cur.fetchall())
+
+
+async def test_a_handed_over_row_goes_to_the_account_that_knows_its_channel(
+    three: PoolRig,
+) -> None:
+    stops, knows, other = three.members
+    campaign = await three.campaign(30)
+    await three.launch(campaign)
+    rows = await three.rows_of(campaign)
+    mine = [r for r in rows if r["account_id"] == stops.account_id]
+    known = mine[-1]["channel_id"]
+    async with three.pool.connection() as conn:
+        peer = Peer(peer_type="channel", peer_id=5, access_hash=6)
+        await channels.save_peers(conn, knows.account_id, [(known, peer)])
+        await accounts.stop(conn, stops.account_id, "PEER_FLOOD")
+        kicked = await deliveries.hand_over(conn, stops.account_id, keep=[mine[0]["id"]])
+    assert kicked == sorted([knows.account_id, other.account_id])
+    after = {r["id"]: r["account_id"] for r in await three.rows_of(campaign)}
+    assert after[mine[0]["id"]] == stops.account_id  # kept
+    assert after[mine[-1]["id"]] == knows.account_id
+    assert all(after[r["id"]] != stops.account_id for r in mine[1:])
+
+
+async def test_rows_left_sending_by_a_dead_drain_stay_with_their_account(two: PoolRig) -> None:
+    first, second = two.members
+    campaign = await two.campaign(6)
+    await two.launch(campaign)
+    rows = await two.rows_of(campaign)
+    theirs = next(r for r in rows if r["account_id"] == first.account_id)
+    async with two.pool.connection() as conn:
+        await conn.execute(
+            "UPDATE deliveries SET status = 'sending', attempts = 1 WHERE id = %s", (theirs["id"],)
+        )
+        # The other account's drain starts: not its row to give back.
+        assert await deliveries.release_interrupted(conn, second.account_id) == 0
+        assert await deliveries.release_interrupted(conn, first.account_id) == 1
+    await two.drain()
+    assert (await two.get(campaign)).status is S.COMPLETED
+    assert theirs["random_id"] in first.random_ids() and disjoint(two)
