@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bench.common import fresh_database, machine, report, server
-from bench.pacing import WINDOWS_S, window_violations
+from bench.pacing import WINDOWS_S, allowed, fullest, window_violations
 from predlagator.db import campaigns
 from predlagator.delivery.drain import Drain
 from predlagator.models import FINISHED, Campaign
@@ -91,9 +91,15 @@ async def again(rig: PoolRig, campaign: Campaign) -> Campaign:
         )
 
 
-def violations(sends: dict[int, list[float]], rate: float) -> int:
-    """Windows (1/10/60 s) of any account holding more of its sends than its own rate allows."""
-    return sum(window_violations(times, rate, w) for times in sends.values() for w in WINDOWS_S)
+def violations(sends: dict[int, list[float]], rate: float, window_s: float) -> int:
+    """Windows of `window_s` of any account holding more of its sends than its own rate
+    allows."""
+    return sum(window_violations(times, rate, window_s) for times in sends.values())
+
+
+def fullest_of(sends: dict[int, list[float]], window_s: float) -> int:
+    """The most sends of one account any window of `window_s` holds."""
+    return max(fullest(times, window_s) for times in sends.values())
 
 
 async def main(accounts: int, channels: int, rate: float, latency_ms: float) -> dict[str, Any]:
@@ -105,25 +111,40 @@ async def main(accounts: int, channels: int, rate: float, latency_ms: float) -> 
         ):
             first = await rig.campaign(channels, rate=total)
             new_elapsed, new_sends = await timed(rig, first)
+            # A channel holding the same text twice: posted twice (the repeat below posts the
+            # same text again by design).
+            duplicates = sum(m.telegram.duplicates for m in rig.members)
             first_rows = {r["channel_id"]: r["account_id"] for r in await rig.rows_of(first)}
             second = await again(rig, first)
             elapsed, sends = await timed(rig, second)
             rows = await rig.rows_of(second)
     planned_s = channels / total * 60.0
     sticky = sum(1 for r in rows if first_rows.get(r["channel_id"]) == r["account_id"])
-    return {
+    result: dict[str, Any] = {
         "accounts": accounts,
         "channels": channels,
         "rate_per_account": rate,
         "completion_ratio": round(elapsed / planned_s, 4),
         "completion_ratio_new_channels": round(new_elapsed / planned_s, 4),
-        "window_violations": violations(sends, rate) + violations(new_sends, rate),
-        "shares": [round(len(s) / channels, 4) for s in sends.values()],
-        "sent": sum(len(s) for s in sends.values()),
-        "all_sent": all(r["status"] == "sent" for r in rows),
-        "sticky_share": round(sticky / len(rows), 4),
-        "duplicates": sum(m.telegram.duplicates for m in rig.members),
+        "window_violations": sum(
+            violations(s, rate, w) for s in (sends, new_sends) for w in WINDOWS_S
+        ),
     }
+    for window in WINDOWS_S:
+        result[f"window_violations_{window:g}s"] = violations(sends, rate, window)
+        result[f"window_violations_{window:g}s_new_channels"] = violations(new_sends, rate, window)
+        fullest_s = max(fullest_of(sends, window), fullest_of(new_sends, window))
+        result[f"fullest_{window:g}s"] = fullest_s
+        result[f"allowed_{window:g}s"] = allowed(rate, window)
+    result.update(
+        shares=[round(len(s) / channels, 4) for s in sends.values()],
+        shares_new_channels=[round(len(s) / channels, 4) for s in new_sends.values()],
+        sent=sum(len(s) for s in sends.values()),
+        all_sent=all(r["status"] == "sent" for r in rows),
+        sticky_share=round(sticky / len(rows), 4),
+        duplicates=duplicates,
+    )
+    return result
 
 
 if __name__ == "__main__":

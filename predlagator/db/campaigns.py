@@ -185,6 +185,11 @@ async def settle_stranded(
     return await many(conn, Campaign, _Q, "settle_stranded", account_id=account_id, tz=tz)
 
 
+async def running_unlaid(conn: Conn) -> list[int]:
+    """Running campaigns that have no ledger (resumed after a launch found no account)."""
+    return [row["id"] for row in await dicts(conn, _Q, "running_unlaid")]
+
+
 async def accounts_needing_drain(conn: Conn) -> list[int]:
     """Return accounts that have due work or an ended wait."""
     rows = await dicts(conn, _Q, "accounts_needing_drain")

@@ -74,20 +74,30 @@ async def launch(
                 campaign_id,
                 CampaignStatus.PAUSED,
                 reason=NO_ACCOUNT,
+                # Running: resumed since, still without a ledger (the reconcile's launch).
+                from_states=[
+                    CampaignStatus.DRAFT,
+                    CampaignStatus.SCHEDULED,
+                    CampaignStatus.RUNNING,
+                ],
+            )
+            added, started = 0, None
+        else:
+            # Whatever happened since /start_campaign (a pause, even a pause and a resume),
+            # the ledger is made here; the snapshot is idempotent, so a repeated launch adds
+            # nothing.
+            paused = None
+            added = await deliveries.snapshot(conn, campaign_id)
+            started = await campaigns.transition(
+                conn,
+                campaign_id,
+                CampaignStatus.RUNNING,
                 from_states=[CampaignStatus.DRAFT, CampaignStatus.SCHEDULED],
             )
-            if paused is not None:
-                await defer.notify(app, campaign_id, "account_stopped", reason=NO_ACCOUNT)
-            return paused is not None
-        # Whatever happened since /start_campaign (a pause, even a pause and a resume), the
-        # ledger is made here; the snapshot is idempotent, so a repeated launch adds nothing.
-        added = await deliveries.snapshot(conn, campaign_id)
-        started = await campaigns.transition(
-            conn,
-            campaign_id,
-            CampaignStatus.RUNNING,
-            from_states=[CampaignStatus.DRAFT, CampaignStatus.SCHEDULED],
-        )
+    if paused is not None:
+        await defer.notify(app, campaign_id, "account_stopped", reason=NO_ACCOUNT)
+        await defer.refresh_progress(app, campaign_id, delay_s=0)
+        return True
     log.info("campaign launched", extra={"campaign_id": campaign_id, "deliveries": added})
     launched = bool(added) or started is not None
     status = started.status if started is not None else campaign.status
@@ -132,6 +142,7 @@ async def reconcile(context: JobContext, timestamp: int) -> None:
     await recover_stalled(context.app, STALLED_AFTER_S)
     await relaunch_stranded(context.app, _pool(context))
     async with _pool(context).connection() as conn:
+        unlaid = await campaigns.running_unlaid(conn)
         account_ids = await campaigns.accounts_needing_drain(conn)
         finished = await campaigns.complete_all_done(conn)
         stranded = await campaigns.settle_stranded(conn, None, _zone(context))
@@ -144,6 +155,8 @@ async def reconcile(context: JobContext, timestamp: int) -> None:
         await defer.refresh_progress(context.app, campaign.id, delay_s=0)
     for account_id in account_ids:
         await defer.kick_drain(context.app, account_id)
+    for campaign_id in unlaid:  # lay out its ledger now, or pause it again if still nobody
+        await launch(context.app, _pool(context), campaign_id)
 
 
 @blueprint.periodic(cron="17 * * * *")

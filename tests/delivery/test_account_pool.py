@@ -12,6 +12,7 @@ from telethon.tl.functions.messages import SendMessageRequest
 
 from predlagator.db import accounts, campaigns, channels, deliveries
 from predlagator.db.pool import Pool
+from predlagator.delivery import tasks
 from predlagator.delivery.policy import Policy
 from predlagator.models import CampaignStatus, DeliveryStatus, Peer
 from predlagator.queue import names
@@ -354,3 +355,28 @@ async def test_rows_left_sending_by_a_dead_drain_stay_with_their_account(two: Po
     await two.drain()
     assert (await two.get(campaign)).status is S.COMPLETED
     assert theirs["random_id"] in first.random_ids() and disjoint(two)
+
+
+async def test_a_campaign_paused_for_want_of_an_account_is_laid_out_once_resumed(
+    three: PoolRig,
+) -> None:
+    only = three.members[0]
+    campaign = await three.campaign(3, members=[only])
+    async with three.pool.connection() as conn:
+        assert await accounts.pause(conn, only.account_id) is not None
+    await three.launch(campaign)
+    assert (await three.get(campaign)).status_reason == "NO_ACTIVE_ACCOUNT"
+    async with three.pool.connection() as conn:
+        assert await campaigns.resume(conn, campaign.id) is not None
+        # Resumed while nobody may send it: the reconcile's launch pauses it again.
+        assert await campaigns.running_unlaid(conn) == [campaign.id]
+    await tasks.launch(three.app, three.pool, campaign.id)
+    assert (await three.get(campaign)).status is S.PAUSED and await three.ledger(campaign) == []
+    async with three.pool.connection() as conn:
+        await accounts.resume(conn, only.account_id)
+        await campaigns.resume(conn, campaign.id)
+        assert await campaigns.running_unlaid(conn) == [campaign.id]
+    await tasks.launch(three.app, three.pool, campaign.id)
+    await three.drain()
+    assert (await three.get(campaign)).status is S.COMPLETED
+    assert len(only.random_ids()) == 3

@@ -224,6 +224,14 @@ WHERE c.id = v.campaign_id
   AND (c.status = 'running' OR (c.status = 'waiting' AND v.free_at IS NULL))
 RETURNING c.*;
 
+-- name: running_unlaid
+-- Running campaigns without a ledger: paused at their launch because none of their accounts
+-- was active (NO_ACTIVE_ACCOUNT), then resumed. The reconcile launches them again.
+SELECT c.id FROM campaigns c
+WHERE c.status = 'running'
+  AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.campaign_id = c.id)
+ORDER BY c.id;
+
 -- name: accounts_needing_drain
 -- Reconcile: active accounts with rows due in running campaigns (one probe of the partial
 -- index of unfinished rows, account first, for each of a campaign's accounts), and every
