@@ -35,6 +35,11 @@ async def snapshot(conn: Conn, campaign_id: int) -> int:
     )
 
 
+async def stopped_holders(conn: Conn) -> list[int]:
+    """Stopped or removed accounts still holding never-tried rows of live campaigns."""
+    return [row["id"] for row in await dicts(conn, _Q, "stopped_holders")]
+
+
 async def hand_over(conn: Conn, account_id: int, keep: Sequence[int] = ()) -> list[int]:
     """Move the stopped account's never-attempted rows (save `keep`) to their campaigns' other
     active accounts; return the accounts that got some. Rows already tried stay: Telegram

@@ -142,6 +142,7 @@ async def reconcile(context: JobContext, timestamp: int) -> None:
     """Requeue jobs of dead workers and kick accounts that have due work."""
     await recover_stalled(context.app, STALLED_AFTER_S)
     await relaunch_stranded(context.app, _pool(context))
+    await hand_over_stopped(context.app, _pool(context))
     async with _pool(context).connection() as conn:
         unlaid = await campaigns.running_unlaid(conn)
         account_ids = await campaigns.accounts_needing_drain(conn)
@@ -158,6 +159,21 @@ async def reconcile(context: JobContext, timestamp: int) -> None:
         await defer.kick_drain(context.app, account_id)
     for campaign_id in unlaid:  # lay out its ledger now, or pause it again if still nobody
         await launch(context.app, _pool(context), campaign_id)
+
+
+async def hand_over_stopped(app: procrastinate.App, pool: Pool) -> None:
+    """Hand the never-tried rows of accounts stopped without a drain's knowing (an operator's
+    stop from the accounts screen) to their campaigns' other active accounts, and kick them."""
+    async with pool.connection() as conn:
+        stopped = await deliveries.stopped_holders(conn)
+        kick: set[int] = set()
+        for account_id in stopped:
+            async with conn.transaction():
+                kick.update(await deliveries.hand_over(conn, account_id))
+    for account_id in sorted(kick):
+        await defer.kick_drain(app, account_id)
+    if stopped:
+        log.info("rows handed over", extra={"from": stopped, "to": sorted(kick)})
 
 
 @blueprint.periodic(cron="17 * * * *")

@@ -380,3 +380,24 @@ async def test_a_campaign_paused_for_want_of_an_account_is_laid_out_once_resumed
     await three.drain()
     assert (await three.get(campaign)).status is S.COMPLETED
     assert len(only.random_ids()) == 3
+
+
+async def test_an_operators_stop_is_handed_over_by_the_reconcile(two: PoolRig) -> None:
+    stopped, takes = two.members
+    campaign = await two.campaign(8)
+    await two.launch(campaign)
+    async with two.pool.connection() as conn:
+        # The accounts screen's stop changes the status only; no drain of it runs.
+        await conn.execute(
+            "UPDATE accounts SET status = 'stopped', stop_reason = 'OPERATOR_STOPPED' "
+            "WHERE id = %s",
+            (stopped.account_id,),
+        )
+        assert await deliveries.stopped_holders(conn) == [stopped.account_id]
+    await tasks.hand_over_stopped(two.app, two.pool)
+    assert await two.owners(campaign) == {takes.account_id: 8}
+    async with two.pool.connection() as conn:
+        assert await deliveries.stopped_holders(conn) == []
+    await two.drain([takes])
+    assert (await two.get(campaign)).status is S.COMPLETED
+    assert stopped.telegram.sent == []

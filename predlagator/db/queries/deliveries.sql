@@ -75,6 +75,17 @@ WHERE d.account_id = %(account_id)s AND d.status = 'queued' AND d.attempts = 0
   AND d.id <> ALL(%(keep)s::bigint[])
 ORDER BY d.campaign_id, d.position;
 
+-- name: stopped_holders
+-- Stopped or removed accounts (by an operator, say, from the accounts screen) that still hold
+-- never-tried rows of live campaigns: the reconcile hands those over. One probe of the
+-- partial index of unfinished rows (account first) per such account.
+SELECT a.id FROM accounts a
+WHERE (a.status = 'stopped' OR a.removed_at IS NOT NULL)
+  AND EXISTS (SELECT 1 FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id
+              WHERE d.account_id = a.id AND d.status = 'queued' AND d.attempts = 0
+                AND c.status NOT IN ('completed', 'cancelled'))
+ORDER BY a.id;
+
 -- name: account_loads
 -- Pending rows of each of `account_ids` across live campaigns, with its pace.
 SELECT a.id, a.rate_per_minute AS pace,
