@@ -1,4 +1,9 @@
-"""Flood wait: requests during the wait, how fast the chat hears of it, how fast sending resumes."""
+"""Flood wait: requests during the wait, how fast the chat hears of it, how fast sending resumes.
+
+With `--accounts N` (N > 1) the campaign sends through N accounts (bench/accounts.py) and the
+wait hits only the first: its requests during the wait, and the campaign's send rate during
+the wait against the rate before it (the others keep their pace: (N - 1) ÷ N at best).
+"""
 
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ from aiogram import Bot
 from aiogram.methods.base import TelegramMethod, TelegramType
 from telethon.tl.functions.messages import SendMessageRequest
 
+from bench import accounts as pool_bench
 from bench.common import fresh_database, machine, report, server
 from predlagator.bot import notifications
 from predlagator.bot.campaigns import notices as campaign_notices
@@ -28,6 +34,7 @@ from predlagator.queue import names
 from predlagator.queue.app import make_app
 from tests.fakes.bot_api import RecordingSession, make_test_bot
 from tests.fakes.telethon_fake import FakeTelegram
+from tests.pool_rig import pool_rig
 from tests.rig import delivery_rig
 
 
@@ -112,12 +119,85 @@ async def main(channels: int, rate: float, wait_s: int, after: int) -> dict[str,
     }
 
 
+async def several(
+    accounts: int, channels: int, rate: float, wait_s: int, after: int, latency_ms: float
+) -> dict[str, Any]:
+    """One campaign over `accounts` accounts at `rate` each; the first gets the flood wait."""
+    with server() as url:
+        async with (
+            fresh_database(url, pool_size=4 + 2 * accounts) as (_, pool),
+            pool_rig(pool, [rate] * accounts, real_time=True, latency_s=latency_ms / 1000) as rig,
+        ):
+            waits = rig.members[0]
+
+            async def flood_after_some(request: Any) -> None:
+                if len(waits.telegram.sent) == after:
+                    waits.telegram.fail_next(
+                        420, f"FLOOD_WAIT_{wait_s}", request_type=SendMessageRequest
+                    )
+
+            waits.telegram.on_send = flood_after_some
+            campaign = await rig.campaign(channels, rate=rate * accounts)
+            await rig.launch(campaign)
+            await pool_bench.serve(rig, campaign)
+            account = await rig.account(waits)
+            fresh = await rig.get(campaign)
+    assert account.flood_until is not None
+    until = account.flood_until.timestamp() - time.time() + time.monotonic()
+    mine = [at for at, name in waits.telegram.requests if name == "SendMessageRequest"]
+    flooded_at = mine[after]
+    sends = sorted(
+        at
+        for m in rig.members
+        for at, name in m.telegram.requests
+        if name == "SendMessageRequest" and at != flooded_at
+    )
+    # Before: from the first post to the flood; during: the wait, or until the others ran out
+    # of posts if that came first.
+    before = [at for at in sends if at < flooded_at]
+    others_last = max(
+        at
+        for m in rig.members[1:]
+        for at, name in m.telegram.requests
+        if name == "SendMessageRequest"
+    )
+    during_end = min(until, others_last)
+    during = [at for at in sends if flooded_at < at <= during_end]
+    rate_before = len(before) / (flooded_at - before[0])
+    rate_during = len(during) / (during_end - flooded_at)
+    asked = [at for at, _ in waits.telegram.requests if flooded_at < at < until]
+    return {
+        "accounts": accounts,
+        "requests_during_wait": len(asked),
+        "rate_before_per_s": round(rate_before, 2),
+        "rate_during_per_s": round(rate_during, 2),
+        "rate_ratio": round(rate_during / rate_before, 4),
+        "wait_covered_s": round(during_end - flooded_at, 2),
+        "resume_s": round(next(at for at in mine if at > flooded_at) - until, 3),
+        "completed": fresh.status is CampaignStatus.COMPLETED,
+        "duplicates": sum(m.telegram.duplicates for m in rig.members),
+    }
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--wait-s", type=int, default=20)
-    parser.add_argument("--channels", type=int, default=200)
-    parser.add_argument("--rate", type=float, default=1200.0)
+    parser.add_argument("--channels", type=int, default=None, help="200; 1500 with --accounts")
+    parser.add_argument("--rate", type=float, default=None, help="1200; 600 each with --accounts")
     parser.add_argument("--after", type=int, default=50, help="posts before the flood wait")
+    parser.add_argument("--accounts", type=int, default=1)
+    parser.add_argument("--latency-ms", type=float, default=50.0, help="with --accounts")
     args = parser.parse_args()
     print(f"machine: {machine()}")
-    report(asyncio.run(main(args.channels, args.rate, args.wait_s, args.after)))
+    if args.accounts > 1:
+        figures = several(
+            args.accounts,
+            args.channels or 1500,
+            args.rate or 600.0,
+            args.wait_s,
+            args.after,
+            args.latency_ms,
+        )
+    else:
+        figures = main(args.channels or 200, args.rate or 1200.0, args.wait_s, args.after)
+    report(asyncio.run(figures))

@@ -119,6 +119,10 @@ _CLASSES: dict[str, ErrorClass] = {
             "PHONE_CODE_EXPIRED",
             "SESSION_PASSWORD_NEEDED",
             "PASSWORD_HASH_INVALID",
+            # The engine's own reasons for a campaign no account can carry on.
+            "NO_ACTIVE_ACCOUNT",
+            "ACCOUNT_PAUSED",
+            "ACCOUNTS_UNAVAILABLE",
         ],
         ErrorClass.NEEDS_OPERATOR,
     ),

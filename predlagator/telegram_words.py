@@ -129,6 +129,19 @@ WORDS: dict[str, Words] = {
         "Файла поста нет: пришлите пост боту заново",
         "file missing", "нет файла",
     ),
+    "NO_ACTIVE_ACCOUNT": Words(
+        "None of the campaign's accounts is active", "Ни один аккаунт кампании не активен",
+        "no active account", "нет активного аккаунта",
+    ),
+    "ACCOUNT_PAUSED": Words(
+        "The campaign's account is paused", "Аккаунт кампании приостановлен",
+        "account paused", "аккаунт приостановлен",
+    ),
+    "ACCOUNTS_UNAVAILABLE": Words(
+        "The posts left belong to accounts that are stopped or paused",
+        "Оставшиеся посты закреплены за остановленными или приостановленными аккаунтами",
+        "accounts unavailable", "аккаунты недоступны",
+    ),
     "ALLOW_PAYMENT_REQUIRED": Words(
         "The chat charges Stars for each message", "Чат берёт звёзды за каждое сообщение",
         "paid chat", "платный чат",

@@ -135,7 +135,8 @@ async def complete_if_done(conn: Conn, campaign_id: int) -> Campaign | None:
 
 
 async def complete_all_done(conn: Conn, account_id: int | None = None) -> list[Campaign]:
-    """Complete (or end, if cancelled) every campaign of one account, or all, with nothing left."""
+    """Complete (or end, if cancelled) every campaign of one account (any of its accounts), or
+    all, with nothing left."""
     return await many(conn, Campaign, _Q, "complete_all_done", account_id=account_id)
 
 
@@ -154,9 +155,14 @@ async def lock_stranded_launch(conn: Conn, campaign_id: int) -> Campaign | None:
     return await one(conn, Campaign, _Q, "lock_stranded_launch", id=campaign_id)
 
 
-async def enter_waiting(conn: Conn, account_id: int, until: datetime) -> list[Campaign]:
-    """Park the account's running campaigns until `until`; return them."""
-    return await many(conn, Campaign, _Q, "enter_waiting", account_id=account_id, until=until)
+async def enter_waiting(
+    conn: Conn, account_id: int, until: datetime, tz: str = "UTC"
+) -> list[Campaign]:
+    """The account cannot send before `until`: park its running campaigns that none of their
+    other accounts can carry on now, until the first of them may send; return them."""
+    return await many(
+        conn, Campaign, _Q, "enter_waiting", account_id=account_id, until=until, tz=tz
+    )
 
 
 async def resume_waiting(conn: Conn, account_id: int) -> list[Campaign]:
@@ -165,8 +171,23 @@ async def resume_waiting(conn: Conn, account_id: int) -> list[Campaign]:
 
 
 async def pause_for_account(conn: Conn, account_id: int, reason: str) -> list[Campaign]:
-    """Pause every live campaign of a stopped account, with the reason."""
+    """Pause, with the reason, every live campaign of a stopped (or paused) account that has no
+    other active account; the others go on through theirs."""
     return await many(conn, Campaign, _Q, "pause_for_account", account_id=account_id, reason=reason)
+
+
+async def settle_stranded(
+    conn: Conn, account_id: int | None = None, tz: str = "UTC"
+) -> list[Campaign]:
+    """Running campaigns (of one account, or all) whose pending rows are all on accounts that
+    cannot send now: waiting until the first may (a flood wait, a daily cap in `tz`), or paused
+    with a reason when all are stopped or paused; return them."""
+    return await many(conn, Campaign, _Q, "settle_stranded", account_id=account_id, tz=tz)
+
+
+async def running_unlaid(conn: Conn) -> list[int]:
+    """Running campaigns that have no ledger (resumed after a launch found no account)."""
+    return [row["id"] for row in await dicts(conn, _Q, "running_unlaid")]
 
 
 async def accounts_needing_drain(conn: Conn) -> list[int]:

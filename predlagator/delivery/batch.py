@@ -182,7 +182,7 @@ class Batch:
             await channels.save_peers(self.conn, self.account_id, self._unrecorded.peers)
             self._unrecorded.peers = []
         if sent:
-            await deliveries.mark_sent_many(self.conn, sent)
+            await deliveries.mark_sent_many(self.conn, sent, self.deps.policy.timezone)
             await self.chat.recorded(campaign_ids)
 
     async def _peer(self, claim: Claim, lookups: Lookups) -> Peer:
@@ -205,11 +205,13 @@ class Batch:
         await self._hold(self.deps.left, claim, self.deps.monotonic())
 
     async def _hold(self, log: pacing.PostLog, claim: Claim, moment: float) -> tuple[float, bool]:
-        """Wait from `moment` on as long as the account's and the campaign's pace in `log`
-        need, then count the post there; return that moment, and whether a window held it."""
+        """Wait from `moment` on as long as the account's pace and its share of the campaign's
+        in `log` need, then count the post there; return that moment, and whether a window held
+        it. The share is keyed by campaign and account: a worker serving several accounts of one
+        campaign keeps each share's windows apart, as each is paced by its own drain."""
         scopes: list[tuple[pacing.Scope, float]] = [
-            (("account", self.account_id), claim.account_rate),
-            (("campaign", claim.campaign_id), claim.campaign_rate),
+            (("account", self.account_id, 0), claim.account_rate),
+            (("campaign", claim.campaign_id, self.account_id), claim.campaign_rate),
         ]
         for scope, rate in scopes:
             moment = log.after_gap(scope, rate, moment)

@@ -84,25 +84,33 @@ class ChatUpdates:
         for campaign_id in campaign_ids:
             await self.refresh(campaign_id)
 
-    async def after(self, campaign_id: int, effects: outcomes.Effects) -> None:
+    async def after(self, campaign_id: int | None, effects: outcomes.Effects) -> None:
         """Tell the chat what changed and finish the campaign when nothing is left."""
         app = self._app
+        for account_id in effects.kick:  # rows handed over from a stopped account
+            await defer.kick_drain(app, account_id)
         if effects.resume_at is not None:
             await defer.kick_drain(app, self._account_id, at=effects.resume_at)
-            for campaign in effects.waiting:
-                await defer.notify(
-                    app,
-                    campaign.id,
-                    "flood_wait",
-                    until=effects.resume_at.isoformat(),
-                    seconds=_seconds_until(effects.resume_at),
-                )
-                await self.refresh(campaign.id, force=True)
+        for campaign in effects.waiting:
+            # Until the first of its accounts may send again (this one's wait, or another's).
+            until = campaign.resume_at or effects.resume_at
+            if until is None:
+                continue
+            await defer.notify(
+                app,
+                campaign.id,
+                "flood_wait",
+                until=until.isoformat(),
+                seconds=_seconds_until(until),
+            )
+            await self.refresh(campaign.id, force=True)
         for campaign in effects.paused:
             await defer.notify(
                 app, campaign.id, "account_stopped", reason=campaign.status_reason or ""
             )
             await self.refresh(campaign.id, force=True)
+        if campaign_id is None:  # a sweep's effects, of no one post
+            return
         if effects.deactivated:
             channels_gone = [channel.params() for channel in effects.deactivated]
             await defer.notify(app, campaign_id, "channels_deactivated", channels=channels_gone)

@@ -8,6 +8,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import procrastinate
 
@@ -15,12 +16,13 @@ from predlagator.db import accounts, audit, campaigns, deliveries
 from predlagator.db import pacing as slots
 from predlagator.db.pool import Pool
 from predlagator.db.rows import Conn
-from predlagator.delivery import pacing
+from predlagator.delivery import outcomes, pacing
 from predlagator.delivery.batch import Batch
 from predlagator.delivery.chat_updates import ChatUpdates
 from predlagator.delivery.policy import Policy
 from predlagator.delivery.posting import Poster
 from predlagator.delivery.sender import Sender
+from predlagator.models import Account, CampaignStatus
 from predlagator.queue import defer
 
 log = logging.getLogger(__name__)
@@ -119,10 +121,14 @@ class Drain:
                 batch_s=BATCH_S,
                 now=self.deps.now(),
                 spacing=pacing.SLOT_SPACING,
+                tz=self.deps.policy.timezone,
             )
             if not claims:
                 for done in await campaigns.complete_all_done(self.conn, self.account_id):
                     await defer.campaign_finished(self.deps.app, done.id)
+                await self._settle_stranded()
+                if not await self._under_cap():
+                    return
                 await self._schedule_next()
                 return
             plan = pacing.plan(claims, jitter=self.deps.policy.pacing_jitter)
@@ -160,9 +166,14 @@ class Drain:
         if account is None or account.status != "active":
             return False
         if account.flood_until is not None and account.flood_until > datetime.now(UTC):
-            # Someone resumed a campaign during the wait: it waits too.
-            await campaigns.enter_waiting(self.conn, self.account_id, account.flood_until)
+            # Someone resumed a campaign during the wait: it waits too, unless another of its
+            # accounts carries it on.
+            await campaigns.enter_waiting(
+                self.conn, self.account_id, account.flood_until, self.deps.policy.timezone
+            )
             await defer.kick_drain(self.deps.app, self.account_id, at=account.flood_until)
+            return False
+        if not await self._under_cap(account):
             return False
         # Only one drain of an account runs, in the process holding its session: rows still
         # `sending` were left by one that died mid-post. Back to the queue, same random_id.
@@ -182,6 +193,39 @@ class Drain:
             await defer.notify(self.deps.app, campaign.id, "resumed")
             await self.chat.refresh(campaign.id, force=True)
         return True
+
+    async def _under_cap(self, account: Account | None = None) -> bool:
+        """False when the account reached its daily cap: its campaigns that no other account
+        carries on wait until midnight (in the policy's zone), when a kick wakes it again."""
+        if account is None:
+            account = await accounts.get(self.conn, self.account_id)
+        if account is None or account.daily_cap is None or account.posts_day is None:
+            return True
+        policy = self.deps.policy
+        today = datetime.now(UTC).astimezone(ZoneInfo(policy.timezone)).date()
+        if account.posts_day != today or account.posts_today < account.daily_cap:
+            return True
+        midnight = policy.next_midnight(datetime.now(UTC))
+        waiting = await campaigns.enter_waiting(
+            self.conn, self.account_id, midnight, policy.timezone
+        )
+        # Not Telegram's wait: no flood notice, the cards say it.
+        await defer.kick_drain(self.deps.app, self.account_id, at=midnight)
+        for campaign in waiting:
+            await self.chat.refresh(campaign.id, force=True)
+        return False
+
+    async def _settle_stranded(self) -> None:
+        """Campaigns whose pending rows are left only on accounts that cannot send now (this
+        one found nothing it may send) wait for the first of them, or pause with the reason
+        when all are stopped or paused; the chat is told."""
+        settled = await campaigns.settle_stranded(
+            self.conn, self.account_id, self.deps.policy.timezone
+        )
+        if settled:
+            paused = [c for c in settled if c.status is CampaignStatus.PAUSED]
+            waiting = [c for c in settled if c.status is CampaignStatus.WAITING]
+            await self.chat.after(None, outcomes.Effects(paused=paused, waiting=waiting))
 
     async def _retry_limit(self, campaign_id: int) -> int:
         if campaign_id not in self._retry_limits:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -10,7 +11,7 @@ from predlagator.db import accounts, audit, campaigns, channels, deliveries
 from predlagator.db.rows import Conn
 from predlagator.delivery.policy import Policy
 from predlagator.delivery.serial_sender import DEFAULT_FLOOD_S, KnownFloodWait
-from predlagator.models import Campaign, Claim
+from predlagator.models import Campaign, CampaignStatus, Claim
 from predlagator.telegram_errors import ErrorClass, TelegramFailure, classify
 
 log = logging.getLogger(__name__)
@@ -39,11 +40,12 @@ class Effects:
     waiting: list[Campaign] = field(default_factory=list)
     paused: list[Campaign] = field(default_factory=list)
     deactivated: list[Deactivated] = field(default_factory=list)
+    kick: list[int] = field(default_factory=list)  # accounts handed rows: their drains start
 
 
-async def record_sent(conn: Conn, claim: Claim, message_id: int | None) -> Effects:
+async def record_sent(conn: Conn, claim: Claim, message_id: int | None, tz: str = "UTC") -> Effects:
     """A post went out (or Telegram says it already had)."""
-    await deliveries.mark_sent(conn, claim.delivery_id, message_id)
+    await deliveries.mark_sent(conn, claim.delivery_id, message_id, tz)
     return Effects(final=True)
 
 
@@ -63,16 +65,16 @@ async def record_failure(
         extra={"delivery_id": claim.delivery_id, "code": failure.code, "class": kind.value},
     )
     if kind is ErrorClass.ALREADY_SENT:
-        return await record_sent(conn, claim, None)
+        return await record_sent(conn, claim, None, policy.timezone)
     if isinstance(failure, KnownFloodWait):
         # Never reached Telegram: another request (a test send) got the wait and records it,
         # campaigns and resume included. This one steps back, no attempt counted.
         await deliveries.requeue(conn, claim.delivery_id)
         return Effects(stop_draining=True)
     if kind is ErrorClass.ACCOUNT_FLOOD:
-        return await _flood(conn, account_id, claim, failure)
+        return await _flood(conn, account_id, claim, failure, policy.timezone)
     if kind is ErrorClass.ACCOUNT_FATAL:
-        return await _account_fatal(conn, account_id, claim, failure)
+        return await _account_fatal(conn, account_id, claim, failure, policy.timezone)
     if kind is ErrorClass.SLOWMODE:
         await deliveries.retry_later(
             conn, claim.delivery_id, float(failure.seconds or 10), failure.code, text, refund=True
@@ -128,19 +130,24 @@ async def _deactivated(conn: Conn, claim: Claim, code: str, count: int, effects:
     effects.deactivated.append(Deactivated(claim.channel_ref, code, count))
 
 
-async def _flood(conn: Conn, account_id: int, claim: Claim, failure: TelegramFailure) -> Effects:
+async def _flood(
+    conn: Conn, account_id: int, claim: Claim, failure: TelegramFailure, tz: str
+) -> Effects:
     async with conn.transaction():
         # Throttling is not the channel's fault: no attempt is counted.
         await deliveries.requeue(conn, claim.delivery_id)
-        return await account_flood(conn, account_id, failure)
+        return await account_flood(conn, account_id, failure, tz)
 
 
-async def account_flood(conn: Conn, account_id: int, failure: TelegramFailure) -> Effects:
-    """Park the account until its flood wait ends, and its running campaigns with it."""
+async def account_flood(
+    conn: Conn, account_id: int, failure: TelegramFailure, tz: str = "UTC"
+) -> Effects:
+    """Park the account until its flood wait ends, and with it its running campaigns that no
+    other of their accounts carries on; its rows stay its own (they wait with it)."""
     until = datetime.now(UTC) + timedelta(seconds=max(failure.seconds or DEFAULT_FLOOD_S, 1))
     async with conn.transaction():
         await accounts.set_flood(conn, account_id, until)
-        waiting = await campaigns.enter_waiting(conn, account_id, until)
+        waiting = await campaigns.enter_waiting(conn, account_id, until, tz)
         await audit.record(
             conn,
             None,
@@ -154,19 +161,32 @@ async def account_flood(conn: Conn, account_id: int, failure: TelegramFailure) -
 
 
 async def _account_fatal(
-    conn: Conn, account_id: int, claim: Claim, failure: TelegramFailure
+    conn: Conn, account_id: int, claim: Claim, failure: TelegramFailure, tz: str
 ) -> Effects:
     async with conn.transaction():
         await deliveries.requeue(conn, claim.delivery_id)
-        return await account_fatal(conn, account_id, failure)
+        # The row that met the error was tried from this account: it stays with it.
+        return await account_fatal(conn, account_id, failure, keep=[claim.delivery_id], tz=tz)
 
 
-async def account_fatal(conn: Conn, account_id: int, failure: TelegramFailure) -> Effects:
-    """Stop the account for good and pause its campaigns with the reason."""
+async def account_fatal(
+    conn: Conn,
+    account_id: int,
+    failure: TelegramFailure,
+    keep: Sequence[int] = (),
+    tz: str = "UTC",
+) -> Effects:
+    """Stop the account for good, hand its never-tried rows (save `keep`) to its campaigns'
+    other active accounts, and pause with the reason the campaigns left with none; those whose
+    rows left are all on accounts that wait, wait with them."""
     async with conn.transaction():
         await accounts.stop(conn, account_id, failure.code)
+        kick = await deliveries.hand_over(conn, account_id, keep)
         paused = await campaigns.pause_for_account(conn, account_id, failure.code)
+        settled = await campaigns.settle_stranded(conn, account_id, tz)
         await audit.record(
             conn, None, "account.stopped", "account", account_id, reason=failure.code
         )
-    return Effects(stop_draining=True, paused=paused)
+    paused += [c for c in settled if c.status is CampaignStatus.PAUSED]
+    waiting = [c for c in settled if c.status is CampaignStatus.WAITING]
+    return Effects(stop_draining=True, paused=paused, waiting=waiting, kick=kick)

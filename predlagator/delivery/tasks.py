@@ -10,7 +10,7 @@ import procrastinate
 from procrastinate import JobContext
 from procrastinate.jobs import Status
 
-from predlagator.db import campaigns, deliveries, fsm, template_media
+from predlagator.db import accounts, campaigns, deliveries, fsm, template_media
 from predlagator.db.pool import Pool
 from predlagator.delivery import login_steps
 from predlagator.delivery.drain import Drain, DrainDeps
@@ -25,6 +25,8 @@ blueprint = procrastinate.Blueprint()
 
 # A job whose worker has not beaten for this long is dead (workers beat every 10 s).
 STALLED_AFTER_S = 30.0
+# Why a campaign none of whose accounts may send pauses at its launch (telegram_words).
+NO_ACCOUNT = "NO_ACTIVE_ACCOUNT"
 # A dialog (a wizard, a rename) untouched this long was abandoned.
 DIALOG_TTL_H = 24
 
@@ -40,6 +42,12 @@ def _deps(context: JobContext, account_id: int) -> DrainDeps | None:
     deps = context.additional_context["drain_deps"]
     assert isinstance(deps, DrainDeps)
     return deps
+
+
+def _zone(context: JobContext) -> str:
+    """The zone whose midnight starts an account's day: the drains' policy's, if any here."""
+    deps = context.additional_context.get("drain_deps")
+    return deps.policy.timezone if isinstance(deps, DrainDeps) else "UTC"
 
 
 def _pool(context: JobContext) -> Pool:
@@ -67,15 +75,38 @@ async def launch(
             campaign = await campaigns.lock_for_launch(conn, campaign_id)
         if campaign is None or campaign.status in FINISHED:
             return False  # cancelled before it started (stranded: or a live launch has it)
-        # Whatever happened since /start_campaign (a pause, even a pause and a resume), the
-        # ledger is made here; the snapshot is idempotent, so a repeated launch adds nothing.
-        added = await deliveries.snapshot(conn, campaign_id)
-        started = await campaigns.transition(
-            conn,
-            campaign_id,
-            CampaignStatus.RUNNING,
-            from_states=[CampaignStatus.DRAFT, CampaignStatus.SCHEDULED],
-        )
+        senders = [a.id for a in await accounts.active_of_campaign(conn, campaign_id)]
+        if not senders and not await deliveries.has_ledger(conn, campaign_id):
+            # Nobody may send it: no ledger, paused with the reason until an operator acts.
+            paused = await campaigns.transition(
+                conn,
+                campaign_id,
+                CampaignStatus.PAUSED,
+                reason=NO_ACCOUNT,
+                # Running: resumed since, still without a ledger (the reconcile's launch).
+                from_states=[
+                    CampaignStatus.DRAFT,
+                    CampaignStatus.SCHEDULED,
+                    CampaignStatus.RUNNING,
+                ],
+            )
+            added, started = 0, None
+        else:
+            # Whatever happened since /start_campaign (a pause, even a pause and a resume),
+            # the ledger is made here; the snapshot is idempotent, so a repeated launch adds
+            # nothing.
+            paused = None
+            added = await deliveries.snapshot(conn, campaign_id)
+            started = await campaigns.transition(
+                conn,
+                campaign_id,
+                CampaignStatus.RUNNING,
+                from_states=[CampaignStatus.DRAFT, CampaignStatus.SCHEDULED],
+            )
+    if paused is not None:
+        await defer.notify(app, campaign_id, "account_stopped", reason=NO_ACCOUNT)
+        await defer.refresh_progress(app, campaign_id, delay_s=0)
+        return True
     log.info("campaign launched", extra={"campaign_id": campaign_id, "deliveries": added})
     launched = bool(added) or started is not None
     status = started.status if started is not None else campaign.status
@@ -86,7 +117,8 @@ async def launch(
     if done is not None:  # no active channel at all
         await defer.campaign_finished(app, campaign_id)
         return launched
-    await defer.kick_drain(app, campaign.account_id)
+    for account_id in senders:
+        await defer.kick_drain(app, account_id)
     await defer.refresh_progress(app, campaign_id, delay_s=0)
     return launched
 
@@ -127,13 +159,38 @@ async def reconcile(context: JobContext, timestamp: int) -> None:
     """Requeue jobs of dead workers and kick accounts that have due work."""
     await recover_stalled(context.app, STALLED_AFTER_S)
     await relaunch_stranded(context.app, _pool(context))
+    await hand_over_stopped(context.app, _pool(context))
     async with _pool(context).connection() as conn:
+        unlaid = await campaigns.running_unlaid(conn)
         account_ids = await campaigns.accounts_needing_drain(conn)
         finished = await campaigns.complete_all_done(conn)
+        stranded = await campaigns.settle_stranded(conn, None, _zone(context))
     for campaign in finished:
         await defer.campaign_finished(context.app, campaign.id)
+    for campaign in stranded:
+        if campaign.status is CampaignStatus.PAUSED:
+            reason = campaign.status_reason or ""
+            await defer.notify(context.app, campaign.id, "account_stopped", reason=reason)
+        await defer.refresh_progress(context.app, campaign.id, delay_s=0)
     for account_id in account_ids:
         await defer.kick_drain(context.app, account_id)
+    for campaign_id in unlaid:  # lay out its ledger now, or pause it again if still nobody
+        await launch(context.app, _pool(context), campaign_id)
+
+
+async def hand_over_stopped(app: procrastinate.App, pool: Pool) -> None:
+    """Hand the never-tried rows of accounts stopped without a drain's knowing (an operator's
+    stop from the accounts screen) to their campaigns' other active accounts, and kick them."""
+    async with pool.connection() as conn:
+        stopped = await deliveries.stopped_holders(conn)
+        kick: set[int] = set()
+        for account_id in stopped:
+            async with conn.transaction():
+                kick.update(await deliveries.hand_over(conn, account_id))
+    for account_id in sorted(kick):
+        await defer.kick_drain(app, account_id)
+    if stopped:
+        log.info("rows handed over", extra={"from": stopped, "to": sorted(kick)})
 
 
 @blueprint.periodic(cron="17 * * * *")

@@ -124,13 +124,15 @@ async def _failed(deps: DrainDeps, account_id: int, failure: TelegramFailure) ->
         return {"kind": "sent", "message_id": None, "peer_type": None, "peer_id": None}
     if kind is ErrorClass.ACCOUNT_FLOOD:
         async with deps.pool.connection() as conn:
-            effects = await outcomes.account_flood(conn, account_id, failure)
+            effects = await outcomes.account_flood(conn, account_id, failure, deps.policy.timezone)
         await _announce(deps, account_id, effects)
         assert effects.resume_at is not None
         return {"kind": "flood", "until": effects.resume_at.isoformat(), "new": True}
     if kind is ErrorClass.ACCOUNT_FATAL:
         async with deps.pool.connection() as conn:
-            effects = await outcomes.account_fatal(conn, account_id, failure)
+            effects = await outcomes.account_fatal(
+                conn, account_id, failure, tz=deps.policy.timezone
+            )
         await _announce(deps, account_id, effects)
     return {"kind": "failed", "code": failure.code, "class": kind.value, "seconds": failure.seconds}
 
@@ -138,6 +140,8 @@ async def _failed(deps: DrainDeps, account_id: int, failure: TelegramFailure) ->
 async def _announce(deps: DrainDeps, account_id: int, effects: outcomes.Effects) -> None:
     """What the drain does after an account-wide outcome: resume kick, notices, cards."""
     app = deps.app
+    for other in effects.kick:  # took over the stopped account's untried rows
+        await defer.kick_drain(app, other)
     if effects.resume_at is not None:
         await defer.kick_drain(app, account_id, at=effects.resume_at)
         seconds = max(int((effects.resume_at - datetime.now(UTC)).total_seconds() + 0.999), 0)

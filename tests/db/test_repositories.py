@@ -181,7 +181,9 @@ async def test_slots_ahead_are_given_back_when_a_drain_starts(pool: Pool) -> Non
         await pacing.release_ahead(conn, account.id, now)
         fresh = await accounts.get(conn, account.id)
         campaign = await conn.execute(
-            "SELECT last_slot_at FROM campaigns WHERE id = %s", (campaign_id,)
+            # Each account's share of a campaign keeps its own slot.
+            "SELECT last_slot_at FROM campaign_accounts WHERE campaign_id = %s",
+            (campaign_id,),
         )
         row = await campaign.fetchone()
     assert fresh is not None and fresh.last_slot_at == now

@@ -74,13 +74,15 @@ RETURNING *;
 
 -- name: complete_all_done
 -- A sweep for campaigns left running with nothing to send (the last batch of a campaign can end
--- it without knowing, a cancel can leave a post in flight): the drain runs it when it finds
--- nothing due, the reconcile every minute.
+-- it without knowing, a cancel can leave a post in flight): the drain runs it for the campaigns
+-- its account sends for when it finds nothing due, the reconcile for all every minute.
 UPDATE campaigns c
 SET status = CASE WHEN c.status = 'cancelled' THEN 'cancelled' ELSE 'completed' END,
     finished_at = now(), updated_at = now()
 WHERE (c.status IN ('running', 'waiting') OR (c.status = 'cancelled' AND c.finished_at IS NULL))
-  AND (%(account_id)s::bigint IS NULL OR c.account_id = %(account_id)s)
+  AND (%(account_id)s::bigint IS NULL OR EXISTS (
+           SELECT 1 FROM campaign_accounts ca
+           WHERE ca.campaign_id = c.id AND ca.account_id = %(account_id)s))
   AND EXISTS (SELECT 1 FROM deliveries d WHERE d.campaign_id = c.id)
   AND NOT EXISTS (SELECT 1 FROM deliveries d
                   WHERE d.campaign_id = c.id AND d.status IN ('queued', 'sending'))
@@ -120,28 +122,128 @@ WHERE id = %(id)s AND status IN ('draft', 'scheduled', 'paused')
 FOR UPDATE SKIP LOCKED;
 
 -- name: enter_waiting
--- A flood wait parks every running campaign of the account until the wait ends.
-UPDATE campaigns SET status = 'waiting', resume_at = %(until)s, updated_at = now()
-WHERE account_id = %(account_id)s AND status IN ('running', 'waiting')
-RETURNING *;
+-- The account cannot send until `until` (a flood wait, its daily cap): its running campaigns
+-- that no other of their accounts can carry on wait with it. Another account carries one on if
+-- it has rows of it pending and may send now (active, no flood wait, under its cap in `tz`);
+-- otherwise the campaign waits until the first of its accounts may send again. Each probe
+-- of the ledger is one look into the partial index of unfinished rows (account first).
+WITH mine AS (
+    SELECT c.id FROM campaign_accounts ca JOIN campaigns c ON c.id = ca.campaign_id
+    WHERE ca.account_id = %(account_id)s AND c.status IN ('running', 'waiting')
+), others AS (
+    SELECT m.id AS campaign_id, o.free_at
+    FROM mine m
+    JOIN campaign_accounts oca ON oca.campaign_id = m.id AND oca.account_id <> %(account_id)s
+    JOIN accounts a ON a.id = oca.account_id AND a.status = 'active' AND a.removed_at IS NULL
+    CROSS JOIN LATERAL (
+        SELECT greatest(now(), a.flood_until, CASE
+            WHEN a.daily_cap IS NOT NULL AND a.posts_day = (now() AT TIME ZONE %(tz)s)::date
+                 AND a.posts_today >= a.daily_cap
+            THEN (a.posts_day + 1)::timestamp AT TIME ZONE %(tz)s END) AS free_at
+    ) o
+    WHERE EXISTS (SELECT 1 FROM deliveries d
+                  WHERE d.account_id = oca.account_id AND d.campaign_id = m.id
+                    AND d.status IN ('queued', 'sending'))
+), verdict AS (
+    SELECT m.id, least(%(until)s::timestamptz, min(o.free_at)) AS resume_at,
+           coalesce(bool_or(o.free_at <= now()), false) AS carried
+    FROM mine m LEFT JOIN others o ON o.campaign_id = m.id
+    GROUP BY m.id
+)
+UPDATE campaigns c SET status = 'waiting', resume_at = v.resume_at, updated_at = now()
+FROM verdict v
+WHERE c.id = v.id AND NOT v.carried
+RETURNING c.*;
 
 -- name: resume_waiting
 -- Only campaigns still waiting come back: one paused by hand during the wait stays paused.
-UPDATE campaigns SET status = 'running', resume_at = NULL, updated_at = now()
-WHERE account_id = %(account_id)s AND status = 'waiting' AND resume_at <= now()
-RETURNING *;
+-- The account's drain asks once it may send: its campaigns whose wait has ended (the first
+-- of their accounts may send again).
+UPDATE campaigns c SET status = 'running', resume_at = NULL, updated_at = now()
+FROM campaign_accounts ca
+WHERE ca.account_id = %(account_id)s AND c.id = ca.campaign_id
+  AND c.status = 'waiting' AND c.resume_at <= now()
+RETURNING c.*;
 
 -- name: pause_for_account
-UPDATE campaigns SET status = 'paused', status_reason = %(reason)s, resume_at = NULL,
+-- The account stopped (or was paused): its live campaigns none of whose other accounts may
+-- send pause with the reason; one that still has an active account goes on through it.
+UPDATE campaigns c SET status = 'paused', status_reason = %(reason)s, resume_at = NULL,
     updated_at = now()
-WHERE account_id = %(account_id)s AND status IN ('running', 'waiting', 'scheduled')
-RETURNING *;
+FROM campaign_accounts ca
+WHERE ca.account_id = %(account_id)s AND c.id = ca.campaign_id
+  AND c.status IN ('running', 'waiting', 'scheduled')
+  AND NOT EXISTS (SELECT 1 FROM campaign_accounts oca
+                  JOIN accounts a ON a.id = oca.account_id
+                  WHERE oca.campaign_id = c.id AND oca.account_id <> %(account_id)s
+                    AND a.status = 'active' AND a.removed_at IS NULL)
+RETURNING c.*;
+
+-- name: settle_stranded
+-- Running campaigns (of one account, or all) none of whose accounts holding their pending rows
+-- may send now: their other accounts finished. Rows already tried stay with the account that
+-- tried them (Telegram deduplicates a random_id per sending account), so nothing carries them
+-- on by itself. While one of those accounts is only waiting (a flood wait, its daily cap in
+-- `tz`) the campaign waits until the first may send again; when all are stopped or paused it
+-- pauses with a reason saying so, instead of hanging in running. A waiting campaign whose
+-- accounts all stopped meanwhile pauses too.
+WITH live AS (
+    SELECT c.id FROM campaigns c
+    WHERE c.status IN ('running', 'waiting')
+      AND (%(account_id)s::bigint IS NULL OR EXISTS (
+               SELECT 1 FROM campaign_accounts ca
+               WHERE ca.campaign_id = c.id AND ca.account_id = %(account_id)s))
+), holders AS (
+    SELECT l.id AS campaign_id, a.status,
+           CASE WHEN a.status = 'active' AND a.removed_at IS NULL THEN greatest(now(),
+               a.flood_until, CASE
+                   WHEN a.daily_cap IS NOT NULL
+                        AND a.posts_day = (now() AT TIME ZONE %(tz)s)::date
+                        AND a.posts_today >= a.daily_cap
+                   THEN (a.posts_day + 1)::timestamp AT TIME ZONE %(tz)s END) END AS free_at
+    FROM live l
+    JOIN campaign_accounts ca ON ca.campaign_id = l.id
+    JOIN accounts a ON a.id = ca.account_id
+    WHERE EXISTS (SELECT 1 FROM deliveries d
+                  WHERE d.account_id = ca.account_id AND d.campaign_id = l.id
+                    AND d.status IN ('queued', 'sending'))
+), verdict AS (
+    SELECT campaign_id, min(free_at) AS free_at,
+           CASE WHEN bool_and(status = 'paused') THEN 'ACCOUNT_PAUSED'
+                ELSE 'ACCOUNTS_UNAVAILABLE' END AS reason
+    FROM holders
+    GROUP BY campaign_id
+    HAVING coalesce(bool_and(free_at > now()), true)
+)
+UPDATE campaigns c
+SET status = CASE WHEN v.free_at IS NULL THEN 'paused' ELSE 'waiting' END,
+    status_reason = CASE WHEN v.free_at IS NULL THEN v.reason ELSE c.status_reason END,
+    resume_at = v.free_at, updated_at = now()
+FROM verdict v
+WHERE c.id = v.campaign_id
+  AND (c.status = 'running' OR (c.status = 'waiting' AND v.free_at IS NULL))
+RETURNING c.*;
+
+-- name: running_unlaid
+-- Running campaigns without a ledger: paused at their launch because none of their accounts
+-- was active (NO_ACTIVE_ACCOUNT), then resumed. The reconcile launches them again.
+SELECT c.id FROM campaigns c
+WHERE c.status = 'running'
+  AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.campaign_id = c.id)
+ORDER BY c.id;
 
 -- name: accounts_needing_drain
--- Reconcile: accounts with running campaigns that have due work, or waits that have ended.
-SELECT DISTINCT c.account_id
-FROM campaigns c JOIN accounts a ON a.id = c.account_id AND a.status = 'active'
+-- Reconcile: active accounts with rows due in running campaigns (one probe of the partial
+-- index of unfinished rows, account first, for each of a campaign's accounts), and every
+-- active account of a campaign whose wait has ended.
+SELECT DISTINCT ca.account_id
+FROM campaigns c
+JOIN campaign_accounts ca ON ca.campaign_id = c.id
+JOIN accounts a ON a.id = ca.account_id AND a.status = 'active' AND a.removed_at IS NULL
 WHERE (c.status = 'running' AND EXISTS (
-           SELECT 1 FROM deliveries d WHERE d.campaign_id = c.id
+           SELECT 1 FROM deliveries d
+           WHERE d.account_id = ca.account_id AND d.campaign_id = c.id
              AND d.status IN ('queued', 'sending') AND d.next_attempt_at <= now()))
-   OR (c.status = 'waiting' AND c.resume_at <= now());
+   OR (c.status = 'waiting' AND c.resume_at <= now())
+ORDER BY ca.account_id;
+

@@ -1,65 +1,176 @@
--- name: snapshot
--- One statement for the whole list; each row draws its own 64-bit random_id, kept for life.
--- ON CONFLICT makes a repeated launch harmless.
+-- name: launch_accounts
+-- The campaign's accounts that may take rows at its launch (active, not removed), each with
+-- its load: its pending rows across live campaigns (the partial index of unfinished rows,
+-- account first), which with its pace tells when it would be done.
+SELECT a.id, a.rate_per_minute AS pace,
+       (SELECT count(*) FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id
+        WHERE d.account_id = a.id AND d.status IN ('queued', 'sending')
+          AND c.status IN ('running', 'waiting'))::int AS pending
+FROM campaign_accounts ca JOIN accounts a ON a.id = ca.account_id
+WHERE ca.campaign_id = %(campaign_id)s AND a.status = 'active' AND a.removed_at IS NULL
+ORDER BY a.id;
+
+-- name: launch_channels
+-- The campaign's active channels not yet in its ledger, in list order, each with those of
+-- `account_ids` that know it already: resolved it (account_peers) or posted to it (a sent
+-- delivery); one hash join each over the list, so 20,000 channels stay one round trip.
+WITH ch AS (
+    SELECT bc.channel_id, bc.position
+    FROM campaigns c
+    JOIN batch_channels bc ON bc.batch_id = c.batch_id
+    JOIN channels ch ON ch.id = bc.channel_id AND ch.active
+    WHERE c.id = %(campaign_id)s
+      AND NOT EXISTS (SELECT 1 FROM deliveries d
+                      WHERE d.campaign_id = c.id AND d.channel_id = bc.channel_id)
+), known AS (
+    SELECT ap.channel_id, ap.account_id
+    FROM account_peers ap JOIN ch ON ch.channel_id = ap.channel_id
+    WHERE ap.account_id = ANY(%(account_ids)s::bigint[])
+    UNION
+    SELECT d.channel_id, d.account_id
+    FROM deliveries d JOIN ch ON ch.channel_id = d.channel_id
+    WHERE d.account_id = ANY(%(account_ids)s::bigint[]) AND d.status = 'sent'
+)
+SELECT ch.channel_id, ch.position,
+       coalesce(array_agg(k.account_id ORDER BY k.account_id)
+                    FILTER (WHERE k.account_id IS NOT NULL), '{}') AS sticky
+FROM ch LEFT JOIN known k ON k.channel_id = ch.channel_id
+GROUP BY ch.channel_id, ch.position
+ORDER BY ch.position;
+
+-- name: lay_out
+-- The whole planned list in one statement; each row draws its own 64-bit random_id, kept for
+-- life. ON CONFLICT makes a repeated launch harmless.
 INSERT INTO deliveries (campaign_id, channel_id, position, account_id, random_id)
-SELECT c.id, bc.channel_id, bc.position, c.account_id,
+SELECT %(campaign_id)s, v.channel_id, v.position, v.account_id,
        ('x' || translate(gen_random_uuid()::text, '-', ''))::bit(64)::bigint
-FROM campaigns c
-JOIN batch_channels bc ON bc.batch_id = c.batch_id
-JOIN channels ch ON ch.id = bc.channel_id AND ch.active
-WHERE c.id = %(campaign_id)s
+FROM unnest(%(channel_ids)s::bigint[], %(positions)s::int[], %(account_ids)s::bigint[])
+    AS v(channel_id, position, account_id)
+ORDER BY v.position
 ON CONFLICT (campaign_id, channel_id) DO NOTHING;
 
+-- name: handover_rows
+-- What a stopped account hands over: its rows never attempted (queued, attempts 0) of
+-- campaigns not finished, save `keep`. Telegram deduplicates a random_id per sending account,
+-- so a row already tried stays where it is. Each comes with the campaign's other accounts
+-- that may take it and those of them that know its channel.
+SELECT d.id, d.campaign_id, d.channel_id,
+       coalesce(o.ids, '{}') AS candidates,
+       -- An account's post always went to a peer it resolved and stored (the drain stores
+       -- it with the record), so its peers cover the channels it posted to; the ledger has no
+       -- index by channel to look there row by row.
+       coalesce(array(SELECT x FROM unnest(o.ids) AS x
+                      WHERE EXISTS (SELECT 1 FROM account_peers ap
+                                    WHERE ap.account_id = x AND ap.channel_id = d.channel_id)),
+                '{}') AS sticky
+FROM deliveries d
+JOIN campaigns c ON c.id = d.campaign_id AND c.status NOT IN ('completed', 'cancelled')
+CROSS JOIN LATERAL (
+    SELECT array_agg(a.id ORDER BY a.id) AS ids
+    FROM campaign_accounts ca JOIN accounts a ON a.id = ca.account_id
+    WHERE ca.campaign_id = d.campaign_id AND a.id <> d.account_id
+      AND a.status = 'active' AND a.removed_at IS NULL
+) o
+WHERE d.account_id = %(account_id)s AND d.status = 'queued' AND d.attempts = 0
+  AND d.id <> ALL(%(keep)s::bigint[])
+ORDER BY d.campaign_id, d.position;
+
+-- name: stopped_holders
+-- Stopped or removed accounts (by an operator, say, from the accounts screen) that still hold
+-- never-tried rows of live campaigns: the reconcile hands those over. One probe of the
+-- partial index of unfinished rows (account first) per such account.
+SELECT a.id FROM accounts a
+WHERE (a.status = 'stopped' OR a.removed_at IS NOT NULL)
+  AND EXISTS (SELECT 1 FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id
+              WHERE d.account_id = a.id AND d.status = 'queued' AND d.attempts = 0
+                AND c.status NOT IN ('completed', 'cancelled'))
+ORDER BY a.id;
+
+-- name: account_loads
+-- Pending rows of each of `account_ids` across live campaigns, with its pace.
+SELECT a.id, a.rate_per_minute AS pace,
+       (SELECT count(*) FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id
+        WHERE d.account_id = a.id AND d.status IN ('queued', 'sending')
+          AND c.status IN ('running', 'waiting'))::int AS pending
+FROM accounts a WHERE a.id = ANY(%(account_ids)s::bigint[])
+ORDER BY a.id;
+
+-- name: reassign
+-- Move planned rows to their new account; only rows still never tried and still the old
+-- account's (the stopped account's drain has ended, so nothing claims them meanwhile).
+UPDATE deliveries d SET account_id = v.account_id, updated_at = now()
+FROM unnest(%(ids)s::bigint[], %(account_ids)s::bigint[]) AS v(id, account_id)
+WHERE d.id = v.id AND d.account_id = %(from_account)s AND d.status = 'queued'
+  AND d.attempts = 0;
+
 -- name: fail_switched_off
--- Run before each claim: queued rows of the account's running campaigns whose channel was
--- switched off after their ledger was made (by another campaign's error, say) are not tried.
--- They fail at once with the channel's reason (the code it was switched off with), no attempt
--- counted, so the report counts them with the other failures. Driven from the inactive
--- channels (few, on their partial index), each found through the ledger's unique key.
+-- Run before each claim: queued rows of the account in its running campaigns whose channel
+-- was switched off after their ledger was made (by another campaign's error, say) are not
+-- tried. They fail at once with the channel's reason (the code it was switched off with), no
+-- attempt counted, so the report counts them with the other failures. Driven from the
+-- inactive channels (few, on their partial index), each found through the ledger's unique key.
 UPDATE deliveries d
 SET status = 'failed', error_code = coalesce(ch.deactivated_code, 'UNKNOWN'),
     error_text = 'not tried: the channel was switched off', updated_at = now()
-FROM campaigns c, channels ch
-WHERE c.account_id = %(account_id)s AND c.status = 'running' AND NOT ch.active
+FROM campaign_accounts ca, campaigns c, channels ch
+WHERE ca.account_id = %(account_id)s AND c.id = ca.campaign_id AND c.status = 'running'
+  AND NOT ch.active
   AND d.campaign_id = c.id AND d.channel_id = ch.id AND d.status = 'queued'
+  AND d.account_id = %(account_id)s
 RETURNING d.campaign_id;
 
 -- name: claim
 -- The account's next batch, across its running campaigns, each at its own pace: every pace
--- binds its own scope only (DESIGN.md). A campaign's next slot is one interval of its own rate
--- after its last reserved one (or now, if later); its rows are estimated one gap apart from
--- there, the gap being the slower of its own and the account's interval. The batch spans
--- `batch_s` from the earliest next slot: a campaign whose next slot lies beyond gets no rows,
--- so a slow campaign never holds up the others, and one that comes due within it has its rows
--- interleaved with theirs. Rows come in the order of that estimate, ties going to the campaign
--- served least recently, and no more than the account's own pace fits in the span. Within a
--- campaign, queued rows in list order over the partial index of unfinished rows; rows waiting
--- for a retry are skipped, and so are rows `sending` (posted, not yet recorded; a dead
--- drain's are given back when the next one starts). The account's session lock makes this
--- drain the only claimer. Every row carries both paces and the clock (`now`, or the
--- database's) so the drain plans the exact slots; without `batch_s`, up to `limit` rows.
+-- binds its own scope only (DESIGN.md). A campaign sending through several accounts has its
+-- pace split among them in proportion to their paces (no rate: no cap, each share its
+-- account's pace), and each share is paced here, by the one drain of its account, from the
+-- slot kept for that pair (campaign_accounts), so no pace state is shared between processes.
+-- A share's next slot is one interval of its rate after its last reserved one (or now, if
+-- later); its rows are estimated one gap apart from there, the gap being the slower of its own
+-- and the account's interval. The batch spans `batch_s` from the earliest next slot: a share
+-- whose next slot lies beyond gets no rows, so a slow campaign never holds up the others, and
+-- one that comes due within it has its rows interleaved with theirs. Rows come in the order of
+-- that estimate, ties going to the share served least recently, and no more than the
+-- account's own pace fits in the span, nor more than what is left of its daily cap (none at
+-- all once it is reached, until midnight in `tz`). Within a campaign, the account's queued rows
+-- in list order over the partial index of unfinished rows (account first); rows waiting for a
+-- retry are skipped, and so are rows `sending` (posted, not yet recorded; a dead drain's are
+-- given back when the next one starts). The account's session lock makes this drain the only
+-- claimer of its rows. Every row carries both paces and the clock (`now`, or the database's)
+-- so the drain plans the exact slots; without `batch_s`, up to `limit` rows.
 WITH a AS (
     SELECT a.id, a.rate_per_minute, a.last_slot_at,
-           coalesce(%(now)s::timestamptz, clock_timestamp()) AS now
+           coalesce(%(now)s::timestamptz, clock_timestamp()) AS now,
+           a.daily_cap - CASE WHEN a.posts_day = (now() AT TIME ZONE %(tz)s)::date
+                              THEN a.posts_today ELSE 0 END AS cap_left
     FROM accounts a
-    WHERE a.id = %(account_id)s
+    WHERE a.id = %(account_id)s AND a.status = 'active' AND a.removed_at IS NULL
 ), c AS (
-    SELECT c.id, c.template_id, c.rate_per_minute, c.last_slot_at, c.last_sent_at,
-           60.0 / least(c.rate_per_minute, a.rate_per_minute) * (1 + %(spacing)s::float8)
-               AS gap_s,
-           -- greatest() skips NULL: a campaign that never posted is due now.
-           greatest(a.now, c.last_slot_at + make_interval(
-               secs => 60.0 / c.rate_per_minute * (1 + %(spacing)s::float8))) AS next_at
-    FROM campaigns c JOIN a ON a.id = c.account_id
-    WHERE c.status = 'running'
+    SELECT c.id, c.template_id, s.rate AS rate_per_minute, ca.last_slot_at, ca.last_sent_at,
+           60.0 / least(s.rate, a.rate_per_minute) * (1 + %(spacing)s::float8) AS gap_s,
+           -- greatest() skips NULL: a share that never posted is due now.
+           greatest(a.now, ca.last_slot_at + make_interval(
+               secs => 60.0 / s.rate * (1 + %(spacing)s::float8))) AS next_at
+    FROM a
+    JOIN campaign_accounts ca ON ca.account_id = a.id
+    JOIN campaigns c ON c.id = ca.campaign_id
+    CROSS JOIN LATERAL (
+        -- The campaign's cap split by pace among its accounts that may send (this one too).
+        SELECT coalesce(c.rate_per_minute * a.rate_per_minute
+                            / nullif(sum(o.rate_per_minute), 0),
+                        a.rate_per_minute)::float8 AS rate
+        FROM campaign_accounts oca JOIN accounts o ON o.id = oca.account_id
+        WHERE oca.campaign_id = c.id AND o.status = 'active' AND o.removed_at IS NULL
+    ) s
+    WHERE c.status = 'running' AND (a.cap_left IS NULL OR a.cap_left > 0)
       AND EXISTS (SELECT 1 FROM deliveries d
-                  WHERE d.campaign_id = c.id AND d.status = 'queued'
+                  WHERE d.account_id = a.id AND d.campaign_id = c.id AND d.status = 'queued'
                     AND d.next_attempt_at <= now())
 ), w AS (
     SELECT c.*, extract(epoch FROM c.next_at - min(c.next_at) OVER ())::float8 AS behind_s
     FROM c
 ), n AS (
-    -- How many of its rows fall within the span: none for a campaign due after it ends.
+    -- How many of its rows fall within the span: none for a share due after it ends.
     SELECT w.*, greatest(0, least(%(limit)s, coalesce(
                ceil((%(batch_s)s::float8 - w.behind_s) / w.gap_s), %(limit)s)))::int AS batch
     FROM w
@@ -73,13 +184,14 @@ WITH a AS (
         SELECT d.*, row_number() OVER (ORDER BY d.position) AS rank
         FROM (SELECT d.id, d.channel_id, d.random_id, d.attempts, d.position
               FROM deliveries d
-              WHERE d.campaign_id = n.id AND d.status = 'queued'
-                AND d.next_attempt_at <= now()
+              WHERE d.account_id = %(account_id)s AND d.campaign_id = n.id
+                AND d.status = 'queued' AND d.next_attempt_at <= now()
               ORDER BY d.position
               LIMIT n.batch) d
     ) d
     ORDER BY estimate_s, n.last_sent_at NULLS FIRST, n.id, d.position
-    LIMIT (SELECT greatest(1, least(%(limit)s, coalesce(ceil(%(batch_s)s::float8
+    LIMIT (SELECT greatest(1, least(%(limit)s, coalesce(a.cap_left, %(limit)s),
+                                    coalesce(ceil(%(batch_s)s::float8
                / (60.0 / a.rate_per_minute * (1 + %(spacing)s::float8))), %(limit)s)))::int
            FROM a)
 )
@@ -108,44 +220,70 @@ ORDER BY p.estimate_s, p.last_sent_at NULLS FIRST, p.campaign_id, p.position;
 -- The last check before a send, in the same statement as the mark: the campaign must still be
 -- running, so a pause or cancel that landed a moment ago stops this send, and the channel must
 -- still be on: one switched off earlier in this batch (another campaign's row to it found it
--- closed) is not tried, and the next claim fails the row untried (fail_switched_off).
+-- closed) is not tried, and the next claim fails the row untried (fail_switched_off). The
+-- account must still be active: an operator's pause of it stops this send too.
 UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, updated_at = now()
-FROM campaigns c, channels ch
+FROM campaigns c, channels ch, accounts a
 WHERE d.id = %(id)s AND c.id = d.campaign_id AND c.status = 'running'
   AND ch.id = d.channel_id AND ch.active
+  AND a.id = d.account_id AND a.status = 'active'
   AND d.status IN ('queued', 'sending')
 RETURNING d.id;
 
 -- name: mark_sent_many
--- Record a batch of posts that went out; same rules as mark_sent, one round trip.
+-- Record a batch of posts that went out; same rules as mark_sent, one round trip. Each
+-- sending account counts them in its posts of the day (in `tz`; a new day starts again at 0),
+-- which its daily cap reads.
 WITH v AS (
     SELECT * FROM unnest(%(ids)s::bigint[], %(message_ids)s::bigint[]) AS v(id, message_id)
 ), d AS (
     UPDATE deliveries d SET status = 'sent', message_id = v.message_id, sent_at = now(),
         updated_at = now(), error_code = NULL, error_text = NULL
     FROM v WHERE d.id = v.id AND d.status IN ('sending', 'cancelled')
-    RETURNING d.campaign_id, d.channel_id
+    RETURNING d.campaign_id, d.channel_id, d.account_id
 ), ch AS (
     UPDATE channels SET consecutive_errors = 0
     WHERE id IN (SELECT channel_id FROM d) AND consecutive_errors <> 0
+), share AS (
+    -- Which share was served least recently: the claim's tie-break.
+    UPDATE campaign_accounts ca SET last_sent_at = now()
+    FROM (SELECT DISTINCT campaign_id, account_id FROM d) x
+    WHERE ca.campaign_id = x.campaign_id AND ca.account_id = x.account_id
+), per_account AS (
+    SELECT account_id, count(*)::int AS n FROM d GROUP BY account_id
 )
-UPDATE campaigns SET last_sent_at = now() WHERE id IN (SELECT campaign_id FROM d)
-RETURNING campaigns.id;
+-- The campaign's row is not touched: a flood wait or a stop (a test send's, beside this drain)
+-- locks the account and then its campaigns, so locking a campaign here before the account
+-- could deadlock with it.
+UPDATE accounts a
+SET posts_today = CASE WHEN a.posts_day = (now() AT TIME ZONE %(tz)s)::date
+                       THEN a.posts_today ELSE 0 END + p.n,
+    posts_day = (now() AT TIME ZONE %(tz)s)::date
+FROM per_account p WHERE a.id = p.account_id
+RETURNING a.id;
 
 -- name: mark_sent
 -- A post that went out is recorded as sent even if a cancel landed while it was in flight:
--- the ledger tells what happened, not what was wished.
+-- the ledger tells what happened, not what was wished. It counts in the account's day too.
 WITH d AS (
     UPDATE deliveries SET status = 'sent', message_id = %(message_id)s, sent_at = now(),
         updated_at = now(), error_code = NULL, error_text = NULL
     WHERE id = %(id)s AND status IN ('sending', 'cancelled')
-    RETURNING campaign_id, channel_id
+    RETURNING campaign_id, channel_id, account_id
 ), ch AS (
     UPDATE channels SET consecutive_errors = 0
     FROM d WHERE channels.id = d.channel_id AND channels.consecutive_errors <> 0
+), share AS (
+    UPDATE campaign_accounts ca SET last_sent_at = now()
+    FROM d WHERE ca.campaign_id = d.campaign_id AND ca.account_id = d.account_id
 )
-UPDATE campaigns SET last_sent_at = now() FROM d WHERE campaigns.id = d.campaign_id
-RETURNING campaigns.id;
+-- Not the campaign's row, as in mark_sent_many.
+UPDATE accounts a
+SET posts_today = CASE WHEN a.posts_day = (now() AT TIME ZONE %(tz)s)::date
+                       THEN a.posts_today ELSE 0 END + 1,
+    posts_day = (now() AT TIME ZONE %(tz)s)::date
+FROM d WHERE a.id = d.account_id
+RETURNING a.id;
 
 -- name: mark_failed
 UPDATE deliveries SET status = 'failed', error_code = %(code)s, error_text = %(text)s,
@@ -181,32 +319,38 @@ WHERE id = %(id)s AND status = 'sending';
 UPDATE deliveries SET status = 'cancelled', updated_at = now()
 WHERE campaign_id = %(campaign_id)s AND status = 'queued';
 
+-- name: has_ledger
+SELECT 1 AS found FROM deliveries WHERE campaign_id = %(campaign_id)s LIMIT 1;
+
 -- name: list_for_campaign
 SELECT * FROM deliveries WHERE campaign_id = %(campaign_id)s ORDER BY position;
 
 -- name: next_due
--- When the drain finds nothing due now: the earliest future retry among running campaigns.
+-- When the drain finds nothing due now: the earliest future retry of the account's rows
+-- among running campaigns.
 SELECT min(d.next_attempt_at) AS at
 FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id
-WHERE c.account_id = %(account_id)s AND c.status = 'running'
+WHERE d.account_id = %(account_id)s AND c.status = 'running'
   AND d.status IN ('queued', 'sending');
 
 -- name: next_retry
--- The earliest retry still to come among running campaigns, while the drain hands a long wait
--- for a slow pace to the queue: rows due now wait for their campaign's slot, not counted here.
+-- The earliest retry of the account's rows still to come among running campaigns, while the
+-- drain hands a long wait for a slow pace to the queue: rows due now wait for their share's
+-- slot, not counted here.
 SELECT min(d.next_attempt_at) AS at
 FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id
-WHERE c.account_id = %(account_id)s AND c.status = 'running'
+WHERE d.account_id = %(account_id)s AND c.status = 'running'
   AND d.status = 'queued' AND d.next_attempt_at > now();
 
 -- name: release_interrupted
--- When a drain starts (one per account, in the process holding its session), rows still
--- `sending` were left by a drain that died between a post and its record: give them back, the
--- attempt refunded (a crash is not the channel's fault). Their random_id stays, so a post that
--- did go out is answered with the original message when it is sent again.
+-- When a drain starts (one per account, in the process holding its session), the account's
+-- rows still `sending` were left by a drain of it that died between a post and its record:
+-- give them back, the attempt refunded (a crash is not the channel's fault). Their random_id
+-- stays, and so does their account (Telegram deduplicates a random_id per sending account),
+-- so a post that did go out is answered with the original message when it is sent again.
 -- Rows of a campaign cancelled meanwhile end cancelled: they are not sent again.
 UPDATE deliveries d
 SET status = CASE WHEN c.status = 'cancelled' THEN 'cancelled' ELSE 'queued' END,
     attempts = greatest(d.attempts - 1, 0), updated_at = now()
 FROM campaigns c
-WHERE c.id = d.campaign_id AND c.account_id = %(account_id)s AND d.status = 'sending';
+WHERE c.id = d.campaign_id AND d.account_id = %(account_id)s AND d.status = 'sending';
