@@ -70,6 +70,8 @@ class Line:
     message_id: int | None
     peer_type: str | None
     peer_id: int | None
+    account: str = ""  # the account that sends it
+    account_kind: str = "telegram"
 
 
 async def outcomes(conn: Conn, campaign_id: int) -> Outcomes | None:

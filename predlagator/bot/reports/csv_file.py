@@ -7,6 +7,7 @@ import io
 from collections.abc import AsyncIterable
 
 from predlagator import telegram_errors
+from predlagator.bot.texts import plain
 from predlagator.db.report import Line
 
 HEADER = (
@@ -19,6 +20,7 @@ HEADER = (
     "error_code",  # Telegram's name for it, to filter by
     "sent_at_utc",
     "link",
+    "account",  # the account that sends it; last, so earlier columns keep their place
 )
 # Excel reads a CSV without a byte order mark in the machine's ANSI code page, which garbles
 # every Cyrillic title; with the BOM it reads UTF-8. Google Sheets and Python's "utf-8-sig"
@@ -71,8 +73,8 @@ def _internal_id(line: Line) -> int | None:
     return None
 
 
-def row(line: Line, lang: str) -> list[str | int]:
-    """One CSV row; text cells defused, numbers left as numbers."""
+def row(line: Line, lang: str, who: str | None = None) -> list[str | int]:
+    """One CSV row; text cells defused, numbers left as numbers (`who`: its account cell)."""
     code = line.error_code
     return [
         line.position,
@@ -84,7 +86,15 @@ def row(line: Line, lang: str) -> list[str | int]:
         defuse(code or ""),
         line.sent_at or "",
         post_link(line),
+        defuse(account(line, lang)) if who is None else who,
     ]
+
+
+def account(line: Line, lang: str) -> str:
+    """The sending account's name, marked when it is simulated (it never reached Telegram)."""
+    if line.account_kind == "simulated":
+        return plain(lang, "{name} (simulated)", name=line.account)
+    return line.account
 
 
 async def build(chunks: AsyncIterable[list[Line]], lang: str) -> tuple[bytes, int]:
@@ -94,7 +104,13 @@ async def build(chunks: AsyncIterable[list[Line]], lang: str) -> tuple[bytes, in
     writer = csv.writer(buffer, delimiter=delimiter(lang), lineterminator="\r\n")
     writer.writerow(HEADER)
     count = 0
+    # A campaign has a few accounts and ten thousand rows: each account's cell is made once.
+    who: dict[tuple[str, str], str] = {}
     async for chunk in chunks:
-        writer.writerows(row(line, lang) for line in chunk)
+        for line in chunk:
+            key = (line.account, line.account_kind)
+            if key not in who:
+                who[key] = defuse(account(line, lang))
+        writer.writerows(row(line, lang, who[line.account, line.account_kind]) for line in chunk)
         count += len(chunk)
     return buffer.getvalue().encode("utf-8"), count
