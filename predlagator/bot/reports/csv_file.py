@@ -19,8 +19,10 @@ HEADER = (
     "error",  # in the operator's words
     "error_code",  # Telegram's name for it, to filter by
     "sent_at_utc",
+    # The account that sends it: before the link, so the first columns keep their place and
+    # the link stays last.
+    "account",
     "link",
-    "account",  # the account that sends it; last, so earlier columns keep their place
 )
 # Excel reads a CSV without a byte order mark in the machine's ANSI code page, which garbles
 # every Cyrillic title; with the BOM it reads UTF-8. Google Sheets and Python's "utf-8-sig"
@@ -85,8 +87,8 @@ def row(line: Line, lang: str, who: str | None = None) -> list[str | int]:
         defuse(telegram_errors.describe(code, lang)) if code else "",
         defuse(code or ""),
         line.sent_at or "",
-        post_link(line),
         defuse(account(line, lang)) if who is None else who,
+        post_link(line),
     ]
 
 
