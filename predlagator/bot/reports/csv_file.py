@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, Iterable, Mapping
 
 from predlagator import telegram_errors
 from predlagator.bot.texts import plain
+from predlagator.db.account_split import AccountShare
 from predlagator.db.report import Line
 
 HEADER = (
@@ -75,7 +76,7 @@ def _internal_id(line: Line) -> int | None:
     return None
 
 
-def row(line: Line, lang: str, who: str | None = None) -> list[str | int]:
+def row(line: Line, lang: str, who: str = "") -> list[str | int]:
     """One CSV row; text cells defused, numbers left as numbers (`who`: its account cell)."""
     code = line.error_code
     return [
@@ -87,32 +88,37 @@ def row(line: Line, lang: str, who: str | None = None) -> list[str | int]:
         defuse(telegram_errors.describe(code, lang)) if code else "",
         defuse(code or ""),
         line.sent_at or "",
-        defuse(account(line, lang)) if who is None else who,
+        who,
         post_link(line),
     ]
 
 
-def account(line: Line, lang: str) -> str:
-    """The sending account's name, marked when it is simulated (it never reached Telegram)."""
-    if line.account_kind == "simulated":
-        return plain(lang, "{name} (simulated)", name=line.account)
-    return line.account
+def account_cells(shares: Iterable[AccountShare], lang: str) -> dict[int, str]:
+    """Each account's cell, by id: its name, marked when it is simulated (made once each)."""
+    cells = {}
+    for share in shares:
+        name = share.name
+        if share.kind == "simulated":
+            name = plain(lang, "{name} (simulated)", name=share.name)
+        cells[share.id] = defuse(name)
+    return cells
 
 
-async def build(chunks: AsyncIterable[list[Line]], lang: str) -> tuple[bytes, int]:
-    """Write every line into CSV bytes; return them and the number of rows."""
+async def build(
+    chunks: AsyncIterable[list[Line]], lang: str, accounts: Mapping[int, str] | None = None
+) -> tuple[bytes, int]:
+    """Write every line into CSV bytes; return them and the number of rows.
+
+    `accounts`: each account's cell by id (account_cells); a campaign has a few accounts and
+    ten thousand rows, so a cell is looked up, never made, per row.
+    """
+    cells = accounts or {}
     buffer = io.StringIO()
     buffer.write(BOM)
     writer = csv.writer(buffer, delimiter=delimiter(lang), lineterminator="\r\n")
     writer.writerow(HEADER)
     count = 0
-    # A campaign has a few accounts and ten thousand rows: each account's cell is made once.
-    who: dict[tuple[str, str], str] = {}
     async for chunk in chunks:
-        for line in chunk:
-            key = (line.account, line.account_kind)
-            if key not in who:
-                who[key] = defuse(account(line, lang))
-        writer.writerows(row(line, lang, who[line.account, line.account_kind]) for line in chunk)
+        writer.writerows(row(line, lang, cells.get(line.account_id, "")) for line in chunk)
         count += len(chunk)
     return buffer.getvalue().encode("utf-8"), count
