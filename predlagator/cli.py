@@ -1,4 +1,4 @@
-"""The `predlagator` command: run, bot, worker, migrate, login."""
+"""The `predlagator` command: run, bot, worker, migrate, login, session-key."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
+from predlagator import session_vault
 from predlagator.config import ConfigError, Settings, load_settings
+from predlagator.db import account_sessions
 from predlagator.db.connection import Connection
 from predlagator.db.migrate import migrate
 from predlagator.db.pool import Pool, open_pool
@@ -74,27 +76,31 @@ async def cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:
 async def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
     """Bot and worker in one process, on an embedded database unless DATABASE_URL is set."""
     from predlagator.bot.runner import run_bot  # noqa: PLC0415 - aiogram is slow to import
+    from predlagator.delivery import sessions_at_start  # noqa: PLC0415
     from predlagator.delivery.worker import run_worker  # noqa: PLC0415
 
     async with database(settings, allow_embedded=True) as url:
         await _migrate(url)
         settings.require_bot()
         if settings.has_sender():
-            settings.require_sender()
+            settings.require_api()
         async with _pool(url) as pool:
+            await sessions_at_start.prepare(settings, pool, embedded=settings.database_url is None)
             jobs = [run_bot(settings, pool)]
+            # Today's worker serves TG_SESSION alone; the account pool's worker (which takes
+            # whatever accounts the database holds, and runs the chat's logins) runs always.
             if settings.has_sender():
                 jobs.append(run_worker(settings, pool, url))
             else:
                 log.warning(
-                    "no sending account yet: run `predlagator login` and set TG_SESSION_FILE; "
+                    "no sending account yet: run `predlagator login --account NAME`; "
                     "the bot works meanwhile, campaigns wait"
                 )
             await _gather_or_fail(*jobs)
 
 
 async def cmd_bot(settings: Settings, args: argparse.Namespace) -> None:
-    """The operator bot alone."""
+    """The operator bot alone (it opens no session; SESSION_KEY only seals chat logins)."""
     from predlagator.bot.runner import run_bot  # noqa: PLC0415
 
     settings.require_bot()
@@ -104,8 +110,11 @@ async def cmd_bot(settings: Settings, args: argparse.Namespace) -> None:
 
 async def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
     """The delivery worker alone."""
-    settings.require_sender()
+    settings.require_api()
+    from predlagator.delivery import sessions_at_start  # noqa: PLC0415 - Telethon
+
     async with database(settings, allow_embedded=False) as url, _pool(url) as pool:
+        await sessions_at_start.prepare(settings, pool, embedded=False)
         # Imported once the settings are known good: importing the tasks logs their schedules.
         from predlagator.delivery.worker import run_worker  # noqa: PLC0415
 
@@ -113,16 +122,86 @@ async def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
 
 
 async def cmd_login(settings: Settings, args: argparse.Namespace) -> None:
-    """Log a Telegram user account in and save its session string to a 0600 file."""
-    from predlagator.delivery.login import login  # noqa: PLC0415
+    """Log a Telegram user account in; store it as account NAME, or save its session to a file."""
+    from predlagator.delivery import login  # noqa: PLC0415 - Telethon, only for this command
 
-    api_id, api_hash = settings.require_api()
-    out = (
-        Path(args.out)
-        if args.out
-        else settings.tg_session_file or settings.data_dir / "main.session"
+    try:
+        if args.account is not None:
+            await _login_account(settings, args)
+            return
+        if args.replace:
+            raise ConfigError(
+                "--replace goes with --account NAME: a session file is replaced anyway."
+            )
+        api_id, api_hash = settings.require_api()
+        out = (
+            Path(args.out)
+            if args.out
+            else settings.tg_session_file or settings.data_dir / "main.session"
+        )
+        await login.login(
+            api_id, api_hash, out, phone=args.phone, ask=input, ask_secret=getpass.getpass
+        )
+    except login.LoginError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+async def _login_account(settings: Settings, args: argparse.Namespace) -> None:
+    """`login --account NAME`: checks that need no database first, then the login."""
+    from predlagator.delivery.login import login_account  # noqa: PLC0415 - Telethon
+
+    try:
+        account_sessions.check_name(args.account)
+    except account_sessions.AccountError as exc:
+        raise ConfigError(f"{exc}.") from None
+    if args.out:
+        raise ConfigError(
+            "--out and --account do not go together: an account's session is "
+            "stored in the database, not in a file."
+        )
+    settings.require_api()
+    embedded = settings.database_url is None
+    async with _login_database(settings) as url:
+        if embedded:
+            await _migrate(url)
+        await login_account(
+            settings,
+            url,
+            args.account,
+            replace=args.replace,
+            embedded=embedded,
+            phone=args.phone,
+            ask=input,
+            ask_secret=getpass.getpass,
+        )
+
+
+@contextlib.asynccontextmanager
+async def _login_database(settings: Settings) -> AsyncIterator[str]:
+    """The database a login stores into; the embedded one is refused in one line while a
+    `predlagator run` holds it (one server per data directory)."""
+    from predlagator.db.embedded import EmbeddedPostgresError  # noqa: PLC0415
+
+    try:
+        async with database(settings, allow_embedded=True) as url:
+            yield url
+    except EmbeddedPostgresError as error:
+        first = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ConfigError(
+            f"the embedded database under DATA_DIR ({settings.data_dir}) did not start "
+            f"({first.rstrip(':')}); if `predlagator run` is running, stop it first or add the "
+            "account from the chat with /add_account"
+        ) from None
+
+
+async def cmd_session_key(settings: Settings, args: argparse.Namespace) -> None:
+    """Print a new SESSION_KEY on stdout (so it can be piped into .env), the hint on stderr."""
+    print(session_vault.new_key())
+    print(
+        "Set it as SESSION_KEY for every run and worker process, and keep a copy elsewhere: "
+        "without it the stored sessions cannot be opened.",
+        file=sys.stderr,
     )
-    await login(api_id, api_hash, out, phone=args.phone, ask=input, ask_secret=getpass.getpass)
 
 
 async def _gather_or_fail(*jobs: Awaitable[None]) -> None:
@@ -152,7 +231,13 @@ def build_parser() -> argparse.ArgumentParser:
         ("bot", cmd_bot, "the operator bot (needs DATABASE_URL)"),
         ("worker", cmd_worker, "the delivery worker (needs DATABASE_URL)"),
         ("migrate", cmd_migrate, "apply database migrations; safe to run twice"),
-        ("login", cmd_login, "log a Telegram user account in and save its session to a file"),
+        (
+            "login",
+            cmd_login,
+            "log a Telegram user account in: into the database with --account NAME, "
+            "otherwise into a session file",
+        ),
+        ("session-key", cmd_session_key, "print a new SESSION_KEY for the stored sessions"),
     ]
     for name, func, help_text in commands:
         command = sub.add_parser(name, help=help_text, description=help_text)
@@ -160,7 +245,20 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "login":
             command.add_argument("--phone", help="phone number in international format")
             command.add_argument(
-                "--out", help="session file (default TG_SESSION_FILE or DATA_DIR/main.session)"
+                "--account",
+                metavar="NAME",
+                help="store the account in the database under NAME (letters, digits, _ or -), "
+                "sealed with SESSION_KEY, for any worker to serve",
+            )
+            command.add_argument(
+                "--replace",
+                action="store_true",
+                help="with --account: log an account that already has a session in again",
+            )
+            command.add_argument(
+                "--out",
+                help="without --account: the session file "
+                "(default TG_SESSION_FILE or DATA_DIR/main.session)",
             )
     return parser
 
@@ -178,7 +276,8 @@ async def _main(func: Command, settings: Settings, args: argparse.Namespace) -> 
 
 def _register_secrets(settings: Settings) -> None:
     """Tell the log redactor every secret, including a session read from its file."""
-    for secret in (settings.bot_token, settings.tg_api_hash, settings.tg_session):
+    secrets = (settings.bot_token, settings.tg_api_hash, settings.tg_session, settings.session_key)
+    for secret in secrets:
         if secret is not None:
             add_secret(secret.get_secret_value())
     if settings.tg_session_file is not None:

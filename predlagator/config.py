@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -89,6 +91,16 @@ class Settings(BaseSettings):
                 raise ValueError("does not look like a bot token")
         return value
 
+    @field_validator("session_key")
+    @classmethod
+    def _check_session_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        key = value.get_secret_value().strip()
+        if not is_fernet_key(key):
+            raise ValueError("not a Fernet key")
+        return SecretStr(key)
+
     @field_validator("timezone")
     @classmethod
     def _check_timezone(cls, value: str) -> str:
@@ -157,6 +169,15 @@ class Settings(BaseSettings):
                 f"TG_SESSION_FILE: {self.tg_session_file} is empty; {HOW_TO_GET['TG_SESSION_FILE']}"
             )
         return text
+
+
+def is_fernet_key(key: str) -> bool:
+    """Whether `key` is a Fernet key: 32 bytes in URL-safe base64 (checked before any use, so a
+    mistyped SESSION_KEY is named at start, not when the first session is sealed)."""
+    try:
+        return len(base64.urlsafe_b64decode(key.encode("ascii"))) == 32
+    except (binascii.Error, ValueError):  # UnicodeEncodeError is a ValueError
+        return False
 
 
 def missing(name: str) -> ConfigError:

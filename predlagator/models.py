@@ -42,6 +42,16 @@ class DeliveryStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class PostAction(StrEnum):
+    """What can be done to a campaign's posts once they are out (issue 11)."""
+
+    EDIT = "edit"
+    DELETE = "delete"
+    PIN = "pin"
+    UNPIN = "unpin"
+    REACH = "reach"  # read views, forwards and reactions back
+
+
 class Operator(BaseModel):
     """Someone allowed to use the bot."""
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import os
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from predlagator.config import HOW_TO_GET, ConfigError, Settings, missing
+from predlagator.config import HOW_TO_GET, ConfigError, Settings, is_fernet_key, missing
+from predlagator.logs import add_secret
 
 # Where the embedded database's own key lives, under DATA_DIR.
 KEY_FILE = "session.key"
@@ -19,6 +18,7 @@ class Vault:
     """Encrypt and decrypt account sessions with one key."""
 
     def __init__(self, key: str) -> None:
+        add_secret(key)  # the key opens every account: never in a log line
         self._fernet = Fernet(key.encode())
 
     def seal(self, session: str) -> bytes:
@@ -44,11 +44,7 @@ def new_key() -> str:
 def check_key(key: str) -> str:
     """Return `key` if it is a Fernet key, or stop with one line saying how to make one."""
     key = key.strip()
-    try:
-        valid = len(base64.urlsafe_b64decode(key.encode())) == 32
-    except (binascii.Error, ValueError):
-        valid = False
-    if not valid:
+    if not is_fernet_key(key):
         raise ConfigError(
             f"SESSION_KEY is invalid (not a Fernet key): {HOW_TO_GET['SESSION_KEY']}."
         )
@@ -59,7 +55,7 @@ def key_from_data_dir(data_dir: Path) -> str:
     """The embedded database's key under DATA_DIR, made (mode 0600) on first start."""
     path = data_dir / KEY_FILE
     try:
-        return check_key(path.read_text())
+        return _read_key_file(path)
     except FileNotFoundError:
         pass
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -68,9 +64,21 @@ def key_from_data_dir(data_dir: Path) -> str:
         # O_EXCL: two processes starting at once agree on the first one's key.
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        return check_key(path.read_text())
+        return _read_key_file(path)
     with os.fdopen(fd, "w") as file:
         file.write(key + "\n")
+    return key
+
+
+def _read_key_file(path: Path) -> str:
+    """The key in `path`, or one line saying the file is damaged (never replaced: the stored
+    sessions open only with the key they were sealed with)."""
+    key = path.read_text().strip()
+    if not is_fernet_key(key):
+        raise ConfigError(
+            f"{path} holds no Fernet key: restore it from your backup; the stored sessions "
+            "open only with the key they were sealed with."
+        )
     return key
 
 

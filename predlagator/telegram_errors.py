@@ -1,7 +1,8 @@
 """The Telegram error vocabulary: every code's class (DESIGN.md's taxonomy), action and words.
 
 The worker classifies with it and the bot speaks with it: `describe` says one error in the
-operator's language, `count_label` labels a number of them. The words are in telegram_words.
+operator's language, `count_label` labels a number of them (`describe_action` and
+`action_count_label` the same for an action over a post). The words are in telegram_words.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from predlagator.telegram_words import SPAN, UNKNOWN_CODE, WORDS, Words
+from predlagator.telegram_words import ACTION_WORDS, SPAN, UNKNOWN_CODE, WORDS, Words
 
 
 class ErrorClass(StrEnum):
@@ -97,6 +98,27 @@ _CLASSES: dict[str, ErrorClass] = {
             "MESSAGE_TOO_LONG",
             "ENTITY_BOUNDS_INVALID",
             "INVITE_NOT_JOINED",
+            "CHAT_SEND_GIFS_FORBIDDEN",
+            # A forum topic closed, or a discussion group that takes posts from members only.
+            "TOPIC_CLOSED",
+            "CHAT_GUEST_SEND_FORBIDDEN",
+            # Answers to an action over a post already out (edit, delete, pin): a retry cannot
+            # change them. Some mean the action is done (delivery/action_outcomes.py decides).
+            "MESSAGE_NOT_MODIFIED",
+            "MESSAGE_EDIT_TIME_EXPIRED",
+            "MESSAGE_ID_INVALID",
+            "MESSAGE_DELETE_FORBIDDEN",
+            "MESSAGE_AUTHOR_REQUIRED",
+            "CHAT_NOT_MODIFIED",
+            "PIN_RESTRICTED",
+            # A login's answers: the operator types the number, code or password again.
+            "PHONE_NUMBER_INVALID",
+            "PHONE_NUMBER_BANNED",
+            "PHONE_NUMBER_FLOOD",
+            "PHONE_CODE_INVALID",
+            "PHONE_CODE_EXPIRED",
+            "SESSION_PASSWORD_NEEDED",
+            "PASSWORD_HASH_INVALID",
         ],
         ErrorClass.NEEDS_OPERATOR,
     ),
@@ -108,6 +130,10 @@ _CLASSES: dict[str, ErrorClass] = {
             "USER_DEACTIVATED",
             "USER_DEACTIVATED_BAN",
             "AUTH_KEY_DUPLICATED",
+            # Telegram limited the account for spam: every further post would fail too.
+            "USER_RESTRICTED",
+            # Ours, never Telegram's: an operator pressed Stop under the account (/accounts).
+            "OPERATOR_STOPPED",
         ],
         ErrorClass.ACCOUNT_FATAL,
     ),
@@ -182,6 +208,23 @@ def count_label(code: str, lang: str, n: int) -> str:
     words, code, _ = _words(code, None)
     label = words.count_ru if lang == "ru" else words.count_en
     return f"{label.format(code=code)}: {n}"
+
+
+def describe_action(action: str, code: str, lang: str, number: int | None = None) -> str:
+    """One error of an action over a post (a PostAction's value: edit, delete, pin, unpin,
+    reach) in the operator's words: the action's own where a post's would mislead."""
+    words = ACTION_WORDS.get((action, parse(code).code))
+    if words is None:
+        return describe(code, lang, number)
+    return words.event_ru if lang == "ru" else words.event_en
+
+
+def action_count_label(action: str, code: str, lang: str, n: int) -> str:
+    """A number of an action's errors with this code: 'only admins may delete: 3'."""
+    words = ACTION_WORDS.get((action, parse(code).code))
+    if words is None:
+        return count_label(code, lang, n)
+    return f"{words.count_ru if lang == 'ru' else words.count_en}: {n}"
 
 
 def _words(code: str, number: int | None) -> tuple[Words, str, int | None]:

@@ -149,6 +149,50 @@ WORDS: dict[str, Words] = {
         "Аккаунт не вступил в этот чат: вступите в него с аккаунта",
         "not joined", "аккаунт не вступил",
     ),
+    "CHAT_SEND_GIFS_FORBIDDEN": Words(
+        "The chat takes no GIFs", "Чат не принимает GIF",
+        "no GIFs allowed", "GIF запрещены",
+    ),
+    "TOPIC_CLOSED": Words(
+        "The chat's topic is closed", "Тема чата закрыта",
+        "topic closed", "тема закрыта",
+    ),
+    "CHAT_GUEST_SEND_FORBIDDEN": Words(
+        "The chat takes posts from members only: join it from the account",
+        "Чат принимает посты только от участников: вступите в него с аккаунта",
+        "members only", "только для участников",
+    ),
+    # Needs the operator: answers to an action over a post already out (edit, delete, pin)
+    "MESSAGE_NOT_MODIFIED": Words(
+        "The post already reads so", "Пост уже такой",
+        "already so", "уже такие",
+    ),
+    "MESSAGE_EDIT_TIME_EXPIRED": Words(
+        "The post is too old to edit (Telegram allows 48 hours)",
+        "Пост слишком старый для правки (Telegram даёт 48 часов)",
+        "too old to edit", "слишком старые для правки",
+    ),
+    "MESSAGE_ID_INVALID": Words(
+        "The post is no longer in the chat", "Поста больше нет в чате",
+        "post gone", "поста нет",
+    ),
+    "MESSAGE_DELETE_FORBIDDEN": Words(
+        "The account may not delete this post", "Аккаунту нельзя удалить этот пост",
+        "may not delete", "нельзя удалить",
+    ),
+    "MESSAGE_AUTHOR_REQUIRED": Words(
+        "Only the account that made the post may change it",
+        "Изменить пост может только аккаунт, который его опубликовал",
+        "not the post's author", "не автор поста",
+    ),
+    "CHAT_NOT_MODIFIED": Words(
+        "The post was already pinned or unpinned", "Пост уже был закреплён или откреплён",
+        "already so", "уже так",
+    ),
+    "PIN_RESTRICTED": Words(
+        "The chat allows no pinning", "В чате нельзя закреплять",
+        "pinning not allowed", "закреплять нельзя",
+    ),
     # Account fatal
     "PEER_FLOOD": Words(
         "Telegram limited the account for spam (see @SpamBot)",
@@ -177,6 +221,16 @@ WORDS: dict[str, Words] = {
         "The session was used from two places at once: log in again",
         "Сессию использовали из двух мест сразу: войдите снова",
         "session used twice", "сессия в двух местах",
+    ),
+    "USER_RESTRICTED": Words(
+        "Telegram limited the account for spam: check @SpamBot",
+        "Telegram ограничил аккаунт за спам: проверьте @SpamBot",
+        "account limited for spam", "аккаунт ограничен за спам",
+    ),
+    # Ours: an operator stopped the account by hand (/accounts → Stop)
+    "OPERATOR_STOPPED": Words(
+        "Stopped by an operator", "Остановлен оператором",
+        "stopped by an operator", "остановлен оператором",
     ),
     # Already sent
     "RANDOM_ID_DUPLICATE": Words(
@@ -209,6 +263,84 @@ WORDS: dict[str, Words] = {
     "MEDIA_EMPTY": _FILE_REFUSED,
     "FILE_PARTS_INVALID": _FILE_REFUSED,
     "FILE_PART_MISSING": _FILE_REFUSED,
+    # Logging an account in (predlagator login, and from the chat)
+    "PHONE_NUMBER_INVALID": Words(
+        "Telegram knows no account with this phone number",
+        "В Telegram нет аккаунта с этим номером телефона",
+        "unknown phone number", "неизвестный номер телефона",
+    ),
+    "PHONE_NUMBER_BANNED": Words(
+        "Telegram has banned this phone number", "Telegram заблокировал этот номер телефона",
+        "banned phone number", "заблокированный номер",
+    ),
+    "PHONE_NUMBER_FLOOD": Words(
+        "Too many login codes were asked for this number; try again later",
+        "Для этого номера запрошено слишком много кодов; попробуйте позже",
+        "too many codes asked", "слишком много запросов кода",
+    ),
+    "PHONE_CODE_INVALID": Words(
+        "The login code is wrong", "Код входа неверный",
+        "wrong login codes", "неверные коды входа",
+    ),
+    "PHONE_CODE_EXPIRED": Words(
+        "The login code has expired", "Срок действия кода входа истёк",
+        "expired login codes", "просроченные коды входа",
+    ),
+    "SESSION_PASSWORD_NEEDED": Words(
+        "The account has two-step verification: its password is needed",
+        "У аккаунта двухэтапная проверка: нужен его пароль",
+        "password needed", "нужен пароль",
+    ),
+    "PASSWORD_HASH_INVALID": Words(
+        "The two-step verification password is wrong", "Пароль двухэтапной проверки неверный",
+        "wrong passwords", "неверные пароли",
+    ),
+}  # fmt: skip
+
+# An action's own words for a code, where a post's would mislead ("Only admins may post" for a
+# delete), by (action, code); the actions are predlagator.models.PostAction's values.
+ACTION_WORDS: dict[tuple[str, str], Words] = {
+    ("edit", "CHAT_ADMIN_REQUIRED"): Words(
+        "Only admins may edit posts in this chat", "Править посты в этом чате могут только админы",
+        "only admins may edit", "править могут только админы",
+    ),
+    ("delete", "CHAT_ADMIN_REQUIRED"): Words(
+        "Only admins may delete posts in this chat",
+        "Удалять посты в этом чате могут только админы",
+        "only admins may delete", "удалять могут только админы",
+    ),
+    ("pin", "CHAT_ADMIN_REQUIRED"): Words(
+        "Only admins may pin posts in this chat",
+        "Закреплять посты в этом чате могут только админы",
+        "only admins may pin", "закреплять могут только админы",
+    ),
+    ("unpin", "CHAT_ADMIN_REQUIRED"): Words(
+        "Only admins may unpin posts in this chat",
+        "Откреплять посты в этом чате могут только админы",
+        "only admins may unpin", "откреплять могут только админы",
+    ),
+    # Done, with a note: the post was already as the action wanted it.
+    ("delete", "MESSAGE_ID_INVALID"): Words(
+        "The post was already gone", "Поста уже не было",
+        "already gone", "уже не было",
+    ),
+    ("unpin", "MESSAGE_ID_INVALID"): Words(
+        "The post was already gone", "Поста уже не было",
+        "already gone", "уже не было",
+    ),
+    ("pin", "CHAT_NOT_MODIFIED"): Words(
+        "The post was already pinned", "Пост уже был закреплён",
+        "already pinned", "уже закреплены",
+    ),
+    ("unpin", "CHAT_NOT_MODIFIED"): Words(
+        "The post was not pinned", "Пост не был закреплён",
+        "not pinned", "не были закреплены",
+    ),
+    ("reach", "MESSAGE_ID_INVALID"): Words(
+        "The post is no longer in the chat: no reach to read",
+        "Поста больше нет в чате: охват не прочитать",
+        "post gone", "поста нет",
+    ),
 }  # fmt: skip
 
 # A code without words of its own: the only place a raw code is shown, next to words.

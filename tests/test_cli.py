@@ -8,8 +8,9 @@ import os
 import re
 import signal
 import socket
+import stat
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,10 +22,14 @@ from telethon.sessions import StringSession
 
 from predlagator.bot.home.menu import COMMANDS, help_text
 from predlagator.bot.texts import t
-from predlagator.config import Settings
+from predlagator.config import ConfigError, Settings
 from predlagator.db.embedded import EmbeddedPostgres, scratch_dir
 from predlagator.db.migrate import available
+from predlagator.delivery.login import LoginError, login_account
+from predlagator.models import Account
+from predlagator.session_vault import Vault, check_key, new_key
 from tests.fakes.bot_api_server import FakeBotApi
+from tests.fakes.telethon_fake import API_HASH, API_ID, LOGIN_CODE, FakeMTProtoSender, FakeTelegram
 
 CLI = (sys.executable, "-m", "predlagator.cli")
 SETTING_NAMES = frozenset(name.upper() for name in Settings.model_fields)
@@ -284,6 +289,7 @@ def assert_clean_error(result: Finished, *needles: str) -> str:
         ("worker", "the delivery worker"),
         ("migrate", "apply database migrations"),
         ("login", "log a Telegram user account in"),
+        ("session-key", "print a new SESSION_KEY"),
     ],
 )
 async def test_help_describes_each_command(
@@ -297,11 +303,29 @@ async def test_help_describes_each_command(
     assert usage.startswith(f"usage: predlagator {command or ''}".rstrip())
     assert described in usage
     if command is None:
-        for name in ("run", "bot", "worker", "migrate", "login"):
+        for name in ("run", "bot", "worker", "migrate", "login", "session-key"):
             assert f" {name} " in usage
     if command == "login":
-        assert "--phone" in usage
-        assert "--out" in usage
+        for option in ("--phone", "--out", "--account NAME", "--replace"):
+            assert option in usage
+
+
+# ---- session-key ----------------------------------------------------------------------------
+
+
+async def test_session_key_prints_a_new_key_and_how_to_use_it(workdir: Path) -> None:
+    first = await run_cli("session-key", env=product_env(), cwd=workdir)
+    second = await run_cli("session-key", env=product_env(), cwd=workdir)
+
+    assert first.returncode == 0, first.stderr
+    key = first.stdout.strip()
+    assert first.stdout == key + "\n"  # stdout is the key alone, ready for .env
+    assert check_key(key) == key
+    assert second.stdout.strip() != key
+    assert len(first.stderr_lines) == 1
+    assert "SESSION_KEY" in first.stderr and "keep a copy" in first.stderr
+    sealed = Vault(key).seal("1session")
+    assert Vault(key).open(sealed, "main") == "1session"
 
 
 # ---- setting errors -------------------------------------------------------------------------
@@ -335,6 +359,9 @@ async def test_run_without_a_bot_token_migrates_the_embedded_database_then_says_
         ("RETRY_LIMIT", "-1"),
         ("TG_API_ID", "my-app"),
         ("PACING_JITTER", "0.5"),
+        ("SESSION_KEY", "my-secret-passphrase"),
+        ("WORKER_MAX_ACCOUNTS", "0"),
+        ("WORKER_MAX_ACCOUNTS", "1001"),
     ],
 )
 async def test_an_invalid_setting_is_one_line_naming_it(
@@ -346,8 +373,8 @@ async def test_an_invalid_setting_is_one_line_naming_it(
     last = assert_clean_error(result, f"{name} is invalid")
     assert result.stderr_lines == [last]
     assert not (workdir / "pgdata").exists()  # nothing was started
-    if name == "BOT_TOKEN":
-        assert value not in result.stderr  # a token, even a wrong one, is never echoed
+    if name in ("BOT_TOKEN", "SESSION_KEY"):
+        assert value not in result.stderr  # a secret, even a wrong one, is never echoed
 
 
 async def test_a_setting_name_in_lower_case_is_read_too(workdir: Path) -> None:
@@ -390,7 +417,7 @@ async def test_worker_without_a_database_url_says_it_needs_one(workdir: Path) ->
 
 
 def worker_env(workdir: Path, database_url: str, **session: str) -> dict[str, str]:
-    """Settings for `worker`: a database, an app, and the session given."""
+    """Settings for `worker`: a database, an app, and the session (and key) given."""
     return product_env(
         DATA_DIR=str(workdir),
         DATABASE_URL=database_url,
@@ -398,6 +425,18 @@ def worker_env(workdir: Path, database_url: str, **session: str) -> dict[str, st
         TG_API_HASH="0123456789abcdef0123456789abcdef",
         **session,
     )
+
+
+def unreachable_session() -> str:
+    """A logged-in-looking session whose data centre is a local port nothing listens on:
+    connects are refused at once, as when the network is down."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    session = StringSession()
+    session.set_dc(2, "127.0.0.1", closed_port)
+    session.auth_key = AuthKey(os.urandom(256))
+    return str(session.save())
 
 
 @pytest.mark.parametrize("mangled", ["1BVtsOKABu5dGhLnYq3xZ0pT4mR8eW2cF6jH9kQ1", "not-a-session"])
@@ -428,16 +467,9 @@ async def test_worker_with_a_session_file_that_holds_no_session_names_the_file(
 async def test_worker_that_cannot_reach_telegram_says_so_in_one_line_and_stays_up(
     workdir: Path, db_url: str
 ) -> None:
-    # A real TelegramClient, its data centre a local port nothing listens on: connects are
-    # refused at once, as when the network is down.
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed_port = probe.getsockname()[1]
-    session = StringSession()
-    session.set_dc(2, "127.0.0.1", closed_port)
-    session.auth_key = AuthKey(os.urandom(256))
-    session_string = session.save()
-    env = worker_env(workdir, db_url, TG_SESSION=session_string)
+    # A real TelegramClient that cannot connect.
+    session_string = unreachable_session()
+    env = worker_env(workdir, db_url, TG_SESSION=session_string, SESSION_KEY=new_key())
     product = await Product.start("worker", env=env, cwd=workdir)
     try:
         line = await product.wait_for_line("Telegram cannot be reached", STARTUP_TIMEOUT)
@@ -451,6 +483,203 @@ async def test_worker_that_cannot_reach_telegram_says_so_in_one_line_and_stays_u
     telegram_lines = [line for line in product.lines if "Telegram" in line or "telethon" in line]
     assert telegram_lines == [line]  # Telethon's own attempts are not logged
     assert session_string not in product.stderr
+
+
+# ---- accounts' sessions and the key ----------------------------------------------------------
+
+
+def answers(*values: str) -> Callable[[str], str]:
+    """What the operator types at each prompt, in order."""
+    queue = list(values)
+    return lambda prompt: queue.pop(0)
+
+
+def login_settings(database_url: str, **values: Any) -> Settings:
+    """Settings of `login --account` against a configured database."""
+    return Settings(
+        _env_file=None,
+        database_url=database_url,
+        tg_api_id=API_ID,
+        tg_api_hash=API_HASH,
+        **values,
+    )
+
+
+async def account_rows(database_url: str) -> list[str]:
+    """Every account row as text, the way a dump shows it (bytea in hex)."""
+    async with await psycopg.AsyncConnection.connect(database_url) as conn:
+        cur = await conn.execute("SELECT a::text FROM accounts a ORDER BY id")
+        return [row[0] for row in await cur.fetchall()]
+
+
+async def stored_session(database_url: str, name: str, key: str) -> str:
+    """The session stored for account `name`, opened with `key`."""
+    async with await psycopg.AsyncConnection.connect(database_url) as conn:
+        cur = await conn.execute("SELECT session_enc FROM accounts WHERE name = %s", [name])
+        row = await cur.fetchone()
+    assert row is not None and row[0] is not None
+    return Vault(key).open(row[0], name)
+
+
+async def login_anna(
+    settings: Settings, database_url: str, telegram: FakeTelegram, *, replace: bool = False
+) -> Account:
+    """`predlagator login --account anna` typed through against the fake Telegram."""
+    return await login_account(
+        settings,
+        database_url,
+        "anna",
+        replace=replace,
+        embedded=False,
+        phone="+4915550000",
+        ask=answers("00000", LOGIN_CODE),
+        ask_secret=answers(),
+        mtproto_sender=FakeMTProtoSender(telegram),
+    )
+
+
+async def test_login_account_stores_the_session_sealed_never_in_plain_text(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = new_key()
+    telegram = FakeTelegram()
+    account = await login_anna(login_settings(db_url, session_key=key), db_url, telegram)
+
+    assert (account.name, account.kind, account.status) == ("anna", "telegram", "active")
+    session = await stored_session(db_url, "anna", key)
+    auth_key = StringSession(session).auth_key
+    assert auth_key is not None and auth_key.key in telegram.authorized_keys  # logged in
+    dump = "\n".join(await account_rows(db_url))
+    assert session not in dump
+    assert session.encode().hex() not in dump  # not as plain bytes either
+    printed = capsys.readouterr().out
+    assert session not in printed and session[1:40] not in printed
+    assert "code is wrong" in printed
+    assert "Logged in as Poster Account (@poster_account)" in printed
+    assert "Account 'anna' added" in printed
+
+
+async def test_login_account_keeps_an_existing_session_unless_replace(db_url: str) -> None:
+    key = new_key()
+    settings = login_settings(db_url, session_key=key)
+    await login_anna(settings, db_url, FakeTelegram())
+    first = await stored_session(db_url, "anna", key)
+
+    again = FakeTelegram()
+    with pytest.raises(LoginError, match=r"'anna' already has a session.*--replace"):
+        await login_anna(settings, db_url, again)
+    assert again.requests == []  # refused before Telegram sent a code
+    assert await stored_session(db_url, "anna", key) == first
+
+    await login_anna(settings, db_url, again, replace=True)
+    assert await stored_session(db_url, "anna", key) != first
+
+
+async def test_login_account_with_a_wrong_key_stops_before_telegram(db_url: str) -> None:
+    await login_anna(login_settings(db_url, session_key=new_key()), db_url, FakeTelegram())
+
+    telegram = FakeTelegram()
+    with pytest.raises(ConfigError, match="does not open the session of account 'anna'"):
+        await login_anna(login_settings(db_url, session_key=new_key()), db_url, telegram)
+    assert telegram.requests == []
+
+
+async def test_login_account_without_a_key_against_a_configured_database(
+    workdir: Path, db_url: str
+) -> None:
+    env = worker_env(workdir, db_url)
+    result = await run_cli("login", "--account", "anna", env=env, cwd=workdir)
+
+    last = assert_clean_error(result, "SESSION_KEY is not set", "predlagator session-key")
+    assert result.stderr_lines == [last]
+    assert await account_rows(db_url) == []
+
+
+@pytest.mark.parametrize("name", ["two words", "a" * 40, "анна"])
+async def test_login_account_with_a_bad_name_says_what_a_name_may_be(
+    workdir: Path, name: str
+) -> None:
+    result = await run_cli("login", "--account", name, env=product_env(), cwd=workdir)
+
+    last = assert_clean_error(result, "cannot be used", "letters a-z or A-Z, digits, _ or -")
+    assert result.stderr_lines == [last]
+    assert not (workdir / "pgdata").exists()  # refused before any database was started
+
+
+async def test_login_account_while_run_holds_the_embedded_database_is_one_line(
+    workdir: Path,
+) -> None:
+    env = product_env(DATA_DIR=str(workdir), TG_API_ID="12345", TG_API_HASH="0123456789abcdef")
+    with EmbeddedPostgres(workdir / "pgdata"):  # as `predlagator run` holds it
+        result = await run_cli("login", "--account", "anna", env=env, cwd=workdir)
+
+    last = assert_clean_error(result, "embedded database", "stop it first")
+    assert result.stderr_lines[-1] == last
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("--account", "anna", "--out", "x.session"), "--out and --account do not go together"),
+        (("--replace",), "--replace goes with --account NAME"),
+    ],
+)
+async def test_login_options_that_do_not_go_together(
+    workdir: Path, args: tuple[str, ...], said: str
+) -> None:
+    result = await run_cli("login", *args, env=product_env(), cwd=workdir)
+
+    assert assert_clean_error(result, said) == result.stderr_lines[0]
+
+
+async def test_worker_without_a_key_against_a_configured_database_is_one_line(
+    workdir: Path, db_url: str
+) -> None:
+    env = worker_env(workdir, db_url, TG_SESSION=unreachable_session())
+    result = await run_cli("worker", env=env, cwd=workdir)
+
+    last = assert_clean_error(result, "SESSION_KEY is not set", "predlagator session-key")
+    assert result.stderr_lines == [last]
+    assert await account_rows(db_url) == []  # nothing stored unsealed meanwhile
+
+
+async def test_worker_with_a_wrong_key_names_the_account_in_one_line(
+    workdir: Path, db_url: str
+) -> None:
+    await login_anna(login_settings(db_url, session_key=new_key()), db_url, FakeTelegram())
+    env = worker_env(workdir, db_url, SESSION_KEY=new_key())
+    result = await run_cli("worker", env=env, cwd=workdir)
+
+    last = assert_clean_error(result, "SESSION_KEY does not open the session of account 'anna'")
+    assert result.stderr_lines == [last]
+
+
+async def test_tg_session_becomes_account_main_once(workdir: Path, db_url: str) -> None:
+    key = new_key()
+    first, second = unreachable_session(), unreachable_session()
+    for session in (first, second):
+        env = worker_env(workdir, db_url, TG_SESSION=session, SESSION_KEY=key)
+        product = await Product.start("worker", env=env, cwd=workdir)
+        try:
+            await product.wait_for_line("Telegram cannot be reached", STARTUP_TIMEOUT)
+            product.signal(signal.SIGTERM)
+            assert await product.exit_code(STOP_TIMEOUT) == 0
+        finally:
+            await product.kill()
+        assert_no_traceback(product)
+        assert session not in product.stderr
+        stored = [line for line in product.lines if "account main" in line]
+        if session is first:
+            assert len(stored) == 1 and "is stored as account main" in stored[0], stored
+        else:  # the stored copy wins, and the start says so
+            assert len(stored) == 1 and "differs" in stored[0] and " WARNING " in stored[0]
+
+    assert await stored_session(db_url, "main", key) == first
+    assert first not in "\n".join(await account_rows(db_url))
+    async with await psycopg.AsyncConnection.connect(db_url) as conn:
+        cur = await conn.execute("SELECT action, details FROM audit_log ORDER BY id")
+        audited = await cur.fetchall()
+    assert audited == [("account.session_imported", {"name": "main", "source": "TG_SESSION"})]
 
 
 # ---- migrate --------------------------------------------------------------------------------
@@ -496,9 +725,10 @@ def run_env(fake_api: FakeBotApi, workdir: Path, **overrides: str) -> dict[str, 
     return product_env(**{**settings, **overrides})
 
 
-async def start_run(fake_api: FakeBotApi, workdir: Path) -> Product:
-    """`predlagator run` on an embedded database and the fake Bot API, polling for updates."""
-    env = run_env(fake_api, workdir)
+async def start_run(fake_api: FakeBotApi, workdir: Path, **overrides: str) -> Product:
+    """`predlagator run` on an embedded database (unless `overrides` give DATABASE_URL) and the
+    fake Bot API, polling for updates."""
+    env = run_env(fake_api, workdir, **overrides)
     product = await Product.start("run", env=env, cwd=workdir)
     waiting = asyncio.create_task(fake_api.wait_for(is_call("getUpdates"), STARTUP_TIMEOUT))
     exited = asyncio.create_task(product.proc.wait())
@@ -545,6 +775,10 @@ async def test_run_serves_the_owner_refuses_a_stranger_and_stops_on_sigterm(
         warnings = [line for line in product.lines if "no sending account yet" in line]
         assert len(warnings) == 1
         assert " WARNING " in warnings[0]
+        # The embedded database's own key, made on first start: a laptop needs no SESSION_KEY.
+        key_file = workdir / "session.key"
+        assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+        assert check_key(key_file.read_text())
 
         product.signal(signal.SIGTERM)
         assert await product.exit_code(STOP_TIMEOUT) == 0
@@ -554,6 +788,22 @@ async def test_run_serves_the_owner_refuses_a_stranger_and_stops_on_sigterm(
     assert postmasters(data_dir) == []
     assert_stopped_by_fast_shutdown(workdir)
     assert fake_api.token not in product.stderr
+
+
+async def test_run_on_a_configured_database_needs_no_key_while_no_session_is_stored(
+    fake_api: FakeBotApi, workdir: Path, db_url: str
+) -> None:
+    product = await start_run(fake_api, workdir, DATABASE_URL=db_url)
+    try:
+        product.signal(signal.SIGTERM)
+        assert await product.exit_code(STOP_TIMEOUT) == 0
+    finally:
+        await product.kill()
+    assert_no_traceback(product)
+    said = [line for line in product.lines if "no SESSION_KEY set" in line]
+    assert len(said) == 1 and " INFO " in said[0]
+    assert not (workdir / "session.key").exists()  # the key file is the embedded database's
+    assert not (workdir / "pgdata").exists()
 
 
 async def test_run_stops_on_one_sigint(fake_api: FakeBotApi, workdir: Path) -> None:

@@ -270,6 +270,12 @@ def test_env_example_lists_every_setting_with_a_comment() -> None:
         assert above.startswith("# "), f"{name} needs a comment line above it"
 
 
+def test_env_example_lists_each_setting_once() -> None:
+    lines = (ROOT / ".env.example").read_text().splitlines()
+    names = [line.partition("=")[0] for line in lines if line and not line.startswith("#")]
+    assert sorted(names) == sorted(set(names))
+
+
 def test_env_example_leaves_secrets_empty() -> None:
     entries = env_example()
     secrets = [

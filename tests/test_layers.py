@@ -15,7 +15,16 @@ import pytest
 PACKAGES = ("predlagator.bot", "predlagator.delivery", "predlagator.queue", "predlagator.db")
 FEATURES = tuple(
     f"predlagator.bot.{name}"
-    for name in ("home", "access", "batches", "templates", "campaigns", "reports", "testsend")
+    for name in (
+        "home",
+        "access",
+        "batches",
+        "templates",
+        "campaigns",
+        "reports",
+        "testsend",
+        "accounts",
+    )
 )
 # What every feature of the bot shares; none of it may reach into a feature.
 BOT_SHARED = tuple(
@@ -37,6 +46,8 @@ TELETHON_MODULES = {
     "predlagator.delivery.telethon_media",
     "predlagator.delivery.telethon_session",
     "predlagator.delivery.login",
+    "predlagator.delivery.telethon_actions",
+    "predlagator.delivery.chat_login",
 }
 
 

@@ -6,9 +6,18 @@ import stat
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from predlagator.config import ConfigError, Settings
-from predlagator.session_vault import KEY_FILE, Vault, key_from_data_dir, new_key, vault_for
+from predlagator.logs import redact
+from predlagator.session_vault import (
+    KEY_FILE,
+    Vault,
+    check_key,
+    key_from_data_dir,
+    new_key,
+    vault_for,
+)
 
 
 def test_a_sealed_session_opens_with_its_key_only() -> None:
@@ -28,9 +37,30 @@ def test_a_configured_database_needs_a_key() -> None:
 
 
 def test_a_malformed_key_is_named() -> None:
-    settings = Settings(_env_file=None, session_key="not-a-key")
     with pytest.raises(ConfigError, match="SESSION_KEY is invalid"):
-        vault_for(settings, embedded=True)
+        check_key("not-a-key")
+
+
+def test_a_damaged_key_file_is_named_and_kept(tmp_path: Path) -> None:
+    path = tmp_path / KEY_FILE
+    path.write_text("garbage\n")
+    with pytest.raises(ConfigError, match=f"{path} holds no Fernet key: restore it"):
+        vault_for(Settings(_env_file=None, data_dir=tmp_path), embedded=True)
+    assert path.read_text() == "garbage\n"  # never replaced by a new key
+
+
+def test_a_configured_key_wins_over_the_key_file(tmp_path: Path) -> None:
+    key = new_key()
+    settings = Settings(_env_file=None, data_dir=tmp_path, session_key=SecretStr(key))
+    sealed = vault_for(settings, embedded=True).seal("s")
+    assert Vault(key).open(sealed, "main") == "s"
+    assert not (tmp_path / KEY_FILE).exists()
+
+
+def test_the_key_is_never_logged() -> None:
+    key = new_key()
+    Vault(key)
+    assert redact(f"key={key}") == "key=***"
 
 
 def test_the_embedded_database_makes_its_key_once(tmp_path: Path) -> None:

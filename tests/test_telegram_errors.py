@@ -6,17 +6,20 @@ import pytest
 
 from predlagator import telegram_errors
 from predlagator.delivery.telethon_media import STALE_MEDIA
+from predlagator.models import PostAction
 from predlagator.telegram_errors import (
     CODES,
     Action,
     ErrorClass,
     action,
+    action_count_label,
     classify,
     count_label,
     describe,
+    describe_action,
     parse,
 )
-from predlagator.telegram_words import WORDS
+from predlagator.telegram_words import ACTION_WORDS, WORDS, Words
 
 # What DESIGN.md's table names, and what a media post can meet besides.
 NAMED = {
@@ -98,7 +101,12 @@ def test_other_languages_read_english() -> None:
         ("SOME_NEW_ERROR", Action.RETRY),
         ("CHAT_WRITE_FORBIDDEN", Action.FAIL_AND_DEACTIVATE),
         ("CHAT_SEND_PHOTOS_FORBIDDEN", Action.FAIL),
+        # Refusals a retry cannot change: retrying them as transient only burned attempts.
+        ("CHAT_SEND_GIFS_FORBIDDEN", Action.FAIL),
+        ("TOPIC_CLOSED", Action.FAIL),
+        ("CHAT_GUEST_SEND_FORBIDDEN", Action.FAIL),
         ("PEER_FLOOD", Action.STOP_ACCOUNT),
+        ("USER_RESTRICTED", Action.STOP_ACCOUNT),
         ("RANDOM_ID_DUPLICATE", Action.COUNT_AS_SENT),
     ],
 )
@@ -110,3 +118,55 @@ def test_each_code_says_what_happens(code: str, expected: Action) -> None:
 def test_parse_splits_the_number_off() -> None:
     assert (parse("FLOOD_WAIT_30").code, parse("FLOOD_WAIT_30").seconds) == ("FLOOD_WAIT", 30)
     assert (parse("PEER_FLOOD").code, parse("PEER_FLOOD").seconds) == ("PEER_FLOOD", None)
+
+
+# --- actions over posts already out (edit, delete, pin, unpin, reach) ---------------------
+
+ACTION_CODES = {
+    *("MESSAGE_NOT_MODIFIED", "MESSAGE_EDIT_TIME_EXPIRED", "MESSAGE_ID_INVALID"),
+    *("MESSAGE_DELETE_FORBIDDEN", "MESSAGE_AUTHOR_REQUIRED", "CHAT_NOT_MODIFIED"),
+    "PIN_RESTRICTED",
+}
+
+
+@pytest.mark.parametrize("code", sorted(ACTION_CODES))
+def test_an_actions_own_refusals_are_known_and_never_retried(code: str) -> None:
+    assert code in CODES
+    assert action(code) is Action.FAIL  # what a post would do with them; actions decide apart
+
+
+@pytest.mark.parametrize(("key", "words"), sorted(ACTION_WORDS.items()))
+def test_an_actions_own_words_exist_in_both_languages_and_forms(
+    key: tuple[str, str], words: Words
+) -> None:
+    action_name, code = key
+    assert action_name in set(PostAction) and code in CODES
+    forms = {
+        (lang, form): text
+        for lang in ("en", "ru")
+        for form, text in (
+            ("event", describe_action(action_name, code, lang)),
+            ("count", action_count_label(action_name, code, lang, 3)),
+        )
+    }
+    for (lang, form), text in forms.items():
+        assert text.strip() and code not in text, (lang, form, text)
+    assert forms["ru", "event"] != forms["en", "event"]
+    assert forms["en", "count"].endswith(": 3") and forms["ru", "count"].endswith(": 3")
+    assert forms["en", "event"] != describe(code, "en")  # its own, not the post's
+
+
+def test_an_action_says_a_code_in_its_own_words_or_else_a_posts() -> None:
+    assert describe_action("delete", "CHAT_ADMIN_REQUIRED", "en") == (
+        "Only admins may delete posts in this chat"
+    )
+    assert describe_action("pin", "CHAT_NOT_MODIFIED", "ru") == "Пост уже был закреплён"
+    assert action_count_label("edit", "CHAT_ADMIN_REQUIRED", "en", 2) == ("only admins may edit: 2")
+    # No words of the action's own: the post's, a number included.
+    assert describe_action("edit", "FLOOD_WAIT_30", "en") == describe("FLOOD_WAIT", "en", 30)
+    assert describe_action("edit", "MESSAGE_EDIT_TIME_EXPIRED", "en") == (
+        "The post is too old to edit (Telegram allows 48 hours)"
+    )
+    assert action_count_label("reach", "SOME_NEW_ERROR", "en", 1) == (
+        "refused by Telegram (SOME_NEW_ERROR): 1"
+    )

@@ -16,6 +16,11 @@ from aiogram.types import BotCommand, BotCommandScopeDefault
 
 import predlagator.bot.access.audit
 import predlagator.bot.access.operators
+import predlagator.bot.accounts.answers
+import predlagator.bot.accounts.controls
+import predlagator.bot.accounts.listing
+import predlagator.bot.accounts.login
+import predlagator.bot.accounts.questions
 import predlagator.bot.batches.answers
 import predlagator.bot.batches.channels
 import predlagator.bot.batches.create
@@ -113,8 +118,12 @@ def get_routers() -> list[Router]:
     # Viewers are refused by ViewersRefused wherever a handler is not marked READ_ONLY, so the
     # order here is about what a message means, not about who may send it.
     return [
+        # While a login runs, the next message is its code or password, deleted once read.
+        predlagator.bot.accounts.login.make_router(),
         predlagator.bot.templates.edit.make_router(),
         predlagator.bot.batches.answers.make_router(),
+        # A typed pace, cap or new account's name is an answer, never a channel list or a post.
+        predlagator.bot.accounts.answers.make_router(),
         predlagator.bot.home.start.make_router(),
         predlagator.bot.access.operators.make_router(),
         predlagator.bot.home.status.make_router(),
@@ -122,6 +131,9 @@ def get_routers() -> list[Router]:
         predlagator.bot.templates.listing.make_router(),
         predlagator.bot.batches.view.make_router(),
         predlagator.bot.batches.channels.make_router(),
+        predlagator.bot.accounts.listing.make_router(),
+        predlagator.bot.accounts.questions.make_router(),
+        predlagator.bot.accounts.controls.make_router(),
         # Reports are read-only too, and Refresh changes nothing: viewers may use both.
         predlagator.bot.reports.command.make_router(),
         predlagator.bot.campaigns.listing.make_router(),

@@ -16,6 +16,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
+from aiogram.types import InlineKeyboardMarkup
 from procrastinate import JobContext
 
 from predlagator.db.pool import Pool
@@ -55,10 +56,16 @@ def zone(context: JobContext) -> ZoneInfo:
     return found
 
 
-async def say(context: JobContext, bot: Bot, chat_id: int, text: str) -> bool:
+async def say(
+    context: JobContext,
+    bot: Bot,
+    chat_id: int,
+    text: str,
+    reply_markup: InlineKeyboardMarkup | None = None,
+) -> bool:
     """Send one message (True if it went); on a rate limit run this job again later."""
     try:
-        await bot.send_message(chat_id, text)
+        await bot.send_message(chat_id, text, reply_markup=reply_markup)
         return True
     except TelegramRetryAfter as exc:
         job = context.job

@@ -16,12 +16,13 @@ from aiogram.exceptions import (
 from aiogram.types import User
 
 from predlagator.bot import notifications
+from predlagator.bot.accounts import login_notices
 from predlagator.bot.campaigns import notices as campaign_notices
 from predlagator.bot.dispatcher import make_bot, make_dispatcher, set_commands, sync_owners
+from predlagator.bot.notifications_worker import serve_notifications
 from predlagator.bot.testsend import notices as testsend_notices
 from predlagator.config import ConfigError, Settings
 from predlagator.db.pool import Pool
-from predlagator.queue import names
 from predlagator.queue.app import make_app
 
 log = logging.getLogger(__name__)
@@ -36,31 +37,33 @@ async def run_bot(settings: Settings, pool: Pool) -> None:
     """Serve operators until cancelled."""
     settings.require_bot()
     bot = make_bot(settings)
-    app = make_app(campaign_notices.blueprint, testsend_notices.blueprint)
+    app = make_app(campaign_notices.blueprint, testsend_notices.blueprint, login_notices.blueprint)
     await app.open_async(pool=pool)
     worker: asyncio.Task[None] | None = None
+    polling: asyncio.Task[None] | None = None
     try:
         me = await _introduce(bot, settings.bot_api_url)
         await sync_owners(pool, settings)
         await set_commands(bot)
         dispatcher = make_dispatcher(pool=pool, app=app, settings=settings)
         worker = asyncio.create_task(
-            app.run_worker_async(
-                queues=[names.NOTIFICATIONS_QUEUE],
-                name="bot-notifications",
-                concurrency=4,
-                additional_context=notifications.make_bot_worker_context(bot, pool, settings.zone),
-                install_signal_handlers=False,
-                shutdown_graceful_timeout=5.0,
+            serve_notifications(
+                app, pool, notifications.make_bot_worker_context(bot, pool, settings.zone)
             )
         )
         log.info("bot started", extra={"bot": me.username})
-        await _poll(dispatcher, bot)
+        polling = asyncio.create_task(_poll(dispatcher, bot))
+        # The notifications worker outlives outages by itself; if it fails for another reason,
+        # the bot stops with that error rather than serve on with frozen cards.
+        done, _ = await asyncio.wait({polling, worker}, return_when=asyncio.FIRST_COMPLETED)
+        for ended in done:
+            ended.result()
     finally:
-        if worker is not None:
-            worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await worker
+        for task in (polling, worker):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await app.close_async()
         await bot.session.close()
 

@@ -12,6 +12,7 @@ from procrastinate.jobs import Status
 
 from predlagator.db import campaigns, deliveries, fsm, template_media
 from predlagator.db.pool import Pool
+from predlagator.delivery import login_steps
 from predlagator.delivery.drain import Drain, DrainDeps
 from predlagator.delivery.testsend import Request, perform
 from predlagator.models import FINISHED, CampaignStatus
@@ -178,3 +179,34 @@ async def test_send(
     await defer.test_result(
         context.app, chat_id, lang, template_id=template_id, target=target, **outcome
     )
+
+
+def _login_deps(context: JobContext) -> login_steps.LoginDeps:
+    deps = context.additional_context["login_deps"]
+    assert isinstance(deps, login_steps.LoginDeps)
+    return deps
+
+
+# The steps of a login from the chat (delivery/login_steps.py): any worker runs any of them.
+@blueprint.task(name=names.LOGIN_SEND_CODE, queue=names.DELIVERY_QUEUE, pass_context=True)
+async def login_send_code(context: JobContext, login_id: int) -> None:
+    """Ask Telegram to send the login code."""
+    await login_steps.send_code(_login_deps(context), context.app, login_id)
+
+
+@blueprint.task(name=names.LOGIN_RESEND_CODE, queue=names.DELIVERY_QUEUE, pass_context=True)
+async def login_resend_code(context: JobContext, login_id: int) -> None:
+    """Ask Telegram for another login code."""
+    await login_steps.resend_code(_login_deps(context), context.app, login_id)
+
+
+@blueprint.task(name=names.LOGIN_SIGN_IN, queue=names.DELIVERY_QUEUE, pass_context=True)
+async def login_sign_in(context: JobContext, login_id: int) -> None:
+    """Sign in with the code the operator typed (sealed in the login's row)."""
+    await login_steps.sign_in(_login_deps(context), context.app, login_id)
+
+
+@blueprint.task(name=names.LOGIN_CHECK_PASSWORD, queue=names.DELIVERY_QUEUE, pass_context=True)
+async def login_check_password(context: JobContext, login_id: int) -> None:
+    """Check the 2FA password the operator typed (sealed in the login's row)."""
+    await login_steps.check_password(_login_deps(context), context.app, login_id)

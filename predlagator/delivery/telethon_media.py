@@ -48,10 +48,19 @@ def uploaded(file: Any, media: MediaFile) -> Any:
 
 def reusable(result: Any) -> Any | None:
     """The posted photo or document of a send's result, as InputMedia for the next channel."""
+    return _reusable(result, (types.UpdateNewChannelMessage, types.UpdateNewMessage))
+
+
+def reusable_edit(result: Any) -> Any | None:
+    """The same for an edit's result: the file the edited post now carries."""
+    return _reusable(result, (types.UpdateEditChannelMessage, types.UpdateEditMessage))
+
+
+def _reusable(result: Any, kinds: tuple[type, ...]) -> Any | None:
     for update in _updates(result):
-        if not isinstance(update, (types.UpdateNewChannelMessage, types.UpdateNewMessage)):
+        if not isinstance(update, kinds):
             continue
-        media = getattr(update.message, "media", None)
+        media = getattr(getattr(update, "message", None), "media", None)
         if isinstance(media, types.MessageMediaPhoto) and isinstance(media.photo, types.Photo):
             photo = media.photo
             return types.InputMediaPhoto(

@@ -24,6 +24,7 @@ from predlagator.db.connection import Connection, backoff, describe
 from predlagator.db.pool import Pool
 from predlagator.delivery import tasks
 from predlagator.delivery.drain import DrainDeps
+from predlagator.delivery.login_steps import LoginDeps
 from predlagator.delivery.outage import CutOffJobs, is_database_loss
 from predlagator.delivery.policy import Policy
 from predlagator.delivery.sender import ManagedSender, MediaFile, Peer, Sender, SessionRejected
@@ -105,6 +106,7 @@ async def run_worker(
     concurrency: int = 4,
     on_ready: Callable[[], None] | None = None,
     patience: Patience = PATIENCE,
+    login_deps: LoginDeps | None = None,
 ) -> None:
     """Run until cancelled: lock the session, connect, and process delivery jobs.
 
@@ -139,6 +141,8 @@ async def run_worker(
         additional_context={
             "pool": pool,
             "drain_deps": deps,
+            # Logins from the chat (any worker runs their steps); tests give a fake Telegram.
+            "login_deps": login_deps or LoginDeps(pool=pool, settings=settings),
             "retention_days": settings.retention_days,
         },
         install_signal_handlers=False,

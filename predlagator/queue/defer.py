@@ -155,3 +155,31 @@ async def _join_waiting_report(app: procrastinate.App, lock: str, parts: list[st
         lock=lock,
     )
     return bool(rows)
+
+
+async def login_step(app: procrastinate.App, task_name: str, login_id: int) -> None:
+    """Ask any worker to run a step of a login from the chat (its state is in its row)."""
+    task = app.configure_task(task_name, queue=names.DELIVERY_QUEUE)
+    await task.defer_async(login_id=login_id)
+
+
+async def login_result(
+    app: procrastinate.App,
+    chat_id: int,
+    user_id: int,
+    lang: str,
+    login_id: int,
+    name: str,
+    **outcome: Any,
+) -> None:
+    """Ask the bot to tell the operator how a login step went (never anything typed)."""
+    task = app.configure_task(names.LOGIN_RESULT, queue=names.NOTIFICATIONS_QUEUE)
+    await task.defer_async(
+        chat_id=chat_id, user_id=user_id, lang=lang, login_id=login_id, name=name, outcome=outcome
+    )
+
+
+async def login_expiry(app: procrastinate.App, login_id: int, at: datetime) -> None:
+    """Ask the bot to drop login `login_id` at `at` if it has not ended by then, and say so."""
+    task = app.configure_task(names.LOGIN_EXPIRY, queue=names.NOTIFICATIONS_QUEUE, schedule_at=at)
+    await task.defer_async(login_id=login_id)

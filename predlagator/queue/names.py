@@ -24,3 +24,12 @@ def account_queue(account_id: int) -> str:
 TEST_SEND = "test_send"
 TEST_RESULT = "test_result"
 TEST_EXPIRY = "test_expiry"
+
+# A Telegram account added from the chat: each login step runs in any worker (the delivery
+# queue), its outcome is told in the chat, and a login not finished in time is dropped.
+LOGIN_SEND_CODE = "login_send_code"
+LOGIN_RESEND_CODE = "login_resend_code"
+LOGIN_SIGN_IN = "login_sign_in"
+LOGIN_CHECK_PASSWORD = "login_check_password"
+LOGIN_RESULT = "login_result"
+LOGIN_EXPIRY = "login_expiry"

@@ -402,6 +402,7 @@ async def test_login_without_password(
     assert str(out_file) in printed
     assert "Poster Account (@poster_account)" in printed
     assert "code is wrong" in printed
+    assert "predlagator login --account NAME" in printed  # the way into the database
 
     sender = TelethonSender(fake_client(telegram, session=session))
     await sender.start()  # the saved session is logged in

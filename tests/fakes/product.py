@@ -17,6 +17,7 @@ from typing import Any
 from predlagator.bot.runner import run_bot
 from predlagator.config import Settings
 from predlagator.db.pool import Pool, open_pool
+from predlagator.delivery.login_steps import LoginDeps
 from predlagator.delivery.sender import ManagedSender
 from predlagator.delivery.telethon_sender import TelethonSender
 from predlagator.delivery.worker import run_worker
@@ -130,11 +131,20 @@ async def running_product(
             return TelethonSender(fake_client(telegram))
 
         pool = await open_pool(database_url)
+        # Logins from the chat reach the fake Telegram too, on their own fresh sessions.
+        login_deps = LoginDeps(
+            pool=pool, settings=config, build=lambda s: fake_client(telegram, session=s)
+        )
         ready = asyncio.Event()
         tasks = [
             asyncio.create_task(
                 run_worker(
-                    config, pool, database_url, sender_factory=sender_factory, on_ready=ready.set
+                    config,
+                    pool,
+                    database_url,
+                    sender_factory=sender_factory,
+                    on_ready=ready.set,
+                    login_deps=login_deps,
                 )
             ),
             asyncio.create_task(run_bot(config, pool)),

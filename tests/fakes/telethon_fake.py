@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import itertools
 import os
@@ -18,7 +19,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from telethon import TelegramClient, functions, types
 from telethon import password as telethon_password
@@ -28,6 +29,9 @@ from telethon.extensions import BinaryReader
 from telethon.sessions import StringSession
 
 from predlagator.delivery.telethon_sender import make_client
+
+if TYPE_CHECKING:
+    from tests.fakes.telethon_post_actions import PostActionsFake
 
 API_ID = 12345
 API_HASH = "0123456789abcdef0123456789abcdef"
@@ -56,6 +60,7 @@ _UNAUTHORIZED_OK = (
     functions.auth.SendCodeRequest,
     functions.auth.SignInRequest,
     functions.auth.CheckPasswordRequest,
+    functions.auth.ResendCodeRequest,
     functions.account.GetPasswordRequest,
     functions.PingRequest,
 )
@@ -128,6 +133,17 @@ class _Rpc(Exception):
 
 
 @dataclass
+class _PendingCode:
+    """A login code Telegram sent: for which phone, to which auth key (the session that asked),
+    and whether it expired."""
+
+    phone: str
+    code: str
+    auth_key: bytes | None
+    expired: bool = False
+
+
+@dataclass
 class _Srp:
     algo: Any
     b: int
@@ -175,6 +191,13 @@ class FakeTelegram:
         self.on_refused: Callable[[], None] | None = None
         self._ids = itertools.count(1_000_000_001)
         self._srp: dict[int, _Srp] = {}
+        # Login codes by phone_code_hash; phones Telegram knows no account for.
+        self.codes: dict[str, _PendingCode] = {}
+        self.unknown_phones: set[str] = set()
+        # Phones a code was sent to (auth.sendCode and auth.resendCode), in order.
+        self.codes_sent: list[str] = []
+        # Auth keys whose code was right but whose account wants its 2FA password next.
+        self._awaiting_password: set[bytes] = set()
 
     # --- set-up -------------------------------------------------------------------------
 
@@ -244,6 +267,11 @@ class FakeTelegram:
             self.on_refused()
         return True
 
+    def expire_codes(self) -> None:
+        """Make every login code sent so far expire, as Telegram does after a while."""
+        for pending in self.codes.values():
+            pending.expired = True
+
     def uploaded(self) -> list[bytes]:
         """The bytes of every file uploaded, one entry per upload, in order."""
         return [b"".join(parts[i] for i in sorted(parts)) for parts in self.file_parts.values()]
@@ -268,6 +296,8 @@ class FakeTelegram:
         if not isinstance(query, _UNAUTHORIZED_OK) and auth_key not in self.authorized_keys:
             raise _Rpc(401, "AUTH_KEY_UNREGISTERED")
         handler = self._HANDLERS.get(type(query))
+        if handler is None and self.post_actions.answers(query):
+            return await self.post_actions.answer(query, auth_key)
         if handler is None:
             self.unexpected.append(type(query).__name__)
             raise NotImplementedError(f"the fake does not answer {type(query).__name__}")
@@ -291,11 +321,22 @@ class FakeTelegram:
     def _username_of(self, query: Any) -> str | None:
         if isinstance(query, functions.contacts.ResolveUsernameRequest):
             return str(query.username).lower()
-        peer = getattr(query, "peer", None)
-        if isinstance(peer, types.InputPeerChannel):
+        # channels.* requests name the channel as `channel` (an InputChannel).
+        peer = getattr(query, "peer", None) or getattr(query, "channel", None)
+        if isinstance(peer, (types.InputPeerChannel, types.InputChannel)):
             channel = self._by_id(peer.channel_id)
             return channel.username if channel is not None else None
         return None
+
+    # --- actions over posts already out: their own module, tests/fakes/telethon_post_actions
+
+    @functools.cached_property
+    def post_actions(self) -> PostActionsFake:
+        """Edit, delete, pin and reach of posts, with their state; made on first use."""
+        # Imported here, not at the top: that module builds on this one (Post, errors).
+        from tests.fakes.telethon_post_actions import PostActionsFake  # noqa: PLC0415
+
+        return PostActionsFake(self)
 
     def _by_id(self, channel_id: int) -> FakeChannel | None:
         # An index kept beside `channels`, rebuilt when channels were added behind its back
@@ -524,17 +565,42 @@ class FakeTelegram:
         )
 
     async def _send_code(self, query: Any, auth_key: bytes | None) -> Any:
-        return types.auth.SentCode(
-            type=types.auth.SentCodeTypeApp(length=len(LOGIN_CODE)),
-            phone_code_hash="fakehash" + query.phone_number[-4:],
+        phone = str(query.phone_number)
+        # Telethon sends digits only (utils.parse_phone); Telegram checks the number's length.
+        if not re.fullmatch(r"[0-9]{7,15}", phone) or phone in self.unknown_phones:
+            raise _Rpc(400, "PHONE_NUMBER_INVALID")
+        return self._new_code(phone, auth_key, types.auth.SentCodeTypeApp(length=len(LOGIN_CODE)))
+
+    async def _resend_code(self, query: Any, auth_key: bytes | None) -> Any:
+        pending = self.codes.get(query.phone_code_hash)
+        if pending is None or pending.expired or pending.auth_key != auth_key:
+            raise _Rpc(400, "PHONE_CODE_EXPIRED")
+        if pending.phone != query.phone_number:
+            raise _Rpc(400, "PHONE_NUMBER_INVALID")
+        del self.codes[query.phone_code_hash]  # the new code replaces the old one
+        return self._new_code(
+            pending.phone, auth_key, types.auth.SentCodeTypeSms(length=len(LOGIN_CODE))
         )
 
+    def _new_code(self, phone: str, auth_key: bytes | None, kind: Any) -> Any:
+        code_hash = os.urandom(9).hex()
+        self.codes[code_hash] = _PendingCode(phone, LOGIN_CODE, auth_key)
+        self.codes_sent.append(phone)
+        return types.auth.SentCode(type=kind, phone_code_hash=code_hash)
+
     async def _sign_in(self, query: Any, auth_key: bytes | None) -> Any:
-        if not query.phone_code_hash.startswith("fakehash"):
+        # A code is bound to the session that asked for it, and is good once.
+        pending = self.codes.get(query.phone_code_hash)
+        if pending is None or pending.expired or pending.auth_key != auth_key:
             raise _Rpc(400, "PHONE_CODE_EXPIRED")
-        if query.phone_code != LOGIN_CODE:
+        if pending.phone != query.phone_number:
+            raise _Rpc(400, "PHONE_NUMBER_INVALID")
+        if query.phone_code != pending.code:
             raise _Rpc(400, "PHONE_CODE_INVALID")
+        del self.codes[query.phone_code_hash]
         if self.password is not None:
+            if auth_key is not None:
+                self._awaiting_password.add(auth_key)
             raise _Rpc(401, "SESSION_PASSWORD_NEEDED")
         return self._authorize(auth_key)
 
@@ -562,8 +628,11 @@ class FakeTelegram:
         srp = self._srp.pop(check.srp_id, None)
         if srp is None:
             raise _Rpc(400, "SRP_ID_INVALID")
+        if auth_key not in self._awaiting_password:
+            raise _Rpc(401, "AUTH_KEY_UNREGISTERED")  # no right code came first on this key
         if not _srp_verify(srp, check.A, check.M1):
             raise _Rpc(400, "PASSWORD_HASH_INVALID")
+        self._awaiting_password.discard(auth_key)
         return self._authorize(auth_key)
 
     def _authorize(self, auth_key: bytes | None) -> Any:
@@ -585,6 +654,7 @@ class FakeTelegram:
         functions.upload.SaveBigFilePartRequest: _save_big_file_part,
         functions.auth.SendCodeRequest: _send_code,
         functions.auth.SignInRequest: _sign_in,
+        functions.auth.ResendCodeRequest: _resend_code,
         functions.account.GetPasswordRequest: _get_password,
         functions.auth.CheckPasswordRequest: _check_password,
     }

@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "cancel": N_("Cancel a campaign"),
     "campaigns": N_("Campaigns and their status"),
     "test": N_("Send a post once now: /test ID @channel, or me (the account's Saved Messages)"),
+    "accounts": N_("Sending accounts: pace, pause, add, remove"),
     "status": N_("Worker, accounts, queues"),
     "audit": N_("Latest changes"),
     "report": N_("A campaign's report: counts, CSV, chart"),

@@ -41,15 +41,19 @@ def worker_line(lang: str, state: status.WorkerState) -> str:
 def account_line(lang: str, account: Account, now: datetime, *, held: bool = False) -> str:
     """One line per account: active or stopped (why), a flood wait still running, and for an
     active one whether a worker holds its session (only such a worker sends)."""
+    # Every screen marks a simulated account: it never reaches Telegram.
+    name = account.name + (" " + t(lang, "🧪 simulated") if account.kind == "simulated" else "")
     if account.status == "stopped":
         line = t(
             lang,
             "• {name}: stopped. {reason}.",
-            name=account.name,
+            name=name,
             reason=error(lang, account.stop_reason),
         )
+    elif account.status == "paused":
+        line = t(lang, "• {name}: paused by an operator", name=name)
     else:
-        line = t(lang, "• {name}: active", name=account.name)
+        line = t(lang, "• {name}: active", name=name)
     if account.flood_until is not None and account.flood_until > now:
         at = account.flood_until.astimezone(UTC).strftime("%H:%M")
         line += t(lang, ", waiting until {at} UTC", at=at)
@@ -66,7 +70,8 @@ async def cmd_status(message: Message, pool: Pool, lang: str) -> None:
     """/status: one message with the worker, accounts, queues and active campaigns."""
     async with pool.connection() as conn:
         worker = await status.worker(conn, STALE_HEARTBEAT_S)
-        everyone = await accounts.list_all(conn)
+        # Removed accounts keep their rows for the ledger's sake, not for this screen.
+        everyone = [a for a in await accounts.list_all(conn) if a.removed_at is None]
         # The bot's own queue worker beats too: a heartbeat alone doesn't mean anything sends.
         held = {a.id: await testsend.session_held(conn, lock_key(a.name)) for a in everyone}
         queues = await status.queue_depth(conn)

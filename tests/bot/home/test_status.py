@@ -130,3 +130,27 @@ async def test_past_flood_wait_is_not_shown_and_strangers_are_refused(h: BotHarn
     # A heartbeat may be the bot's own queue worker: only the session lock says one can send.
     assert "• main: active · ⚠️ no worker holds its session: nothing is sent\n" in texts[0]
     assert texts[1] == "This is a private bot. Ask its owner to add you."
+
+
+async def test_paused_simulated_and_removed_accounts(h: BotHarness) -> None:
+    async with h.pool.connection() as conn:
+        paused = await accounts.ensure(conn, "paused-one", 20)
+        sim = await accounts.ensure(conn, "sim-1", 20)
+        gone = await accounts.ensure(conn, "gone", 20)
+        await conn.execute("UPDATE accounts SET status = 'paused' WHERE id = %s", (paused.id,))
+        await conn.execute(
+            "UPDATE accounts SET kind = 'simulated', status = 'stopped', "
+            "stop_reason = 'OPERATOR_STOPPED' WHERE id = %s",
+            (sim.id,),
+        )
+        await conn.execute("UPDATE accounts SET removed_at = now() WHERE id = %s", (gone.id,))
+    await h.send(VIEWER, "/status")
+    await h.send(VIEWER, "/status", lang="ru")
+    english, russian = (text.split("\n\n")[1].split("\n") for text in h.session.sent_texts())
+    assert english == [
+        "<b>Accounts</b>",
+        "• paused-one: paused by an operator · ⚠️ no worker holds its session: nothing is sent",
+        "• sim-1 🧪 simulated: stopped. Stopped by an operator.",
+    ]
+    assert russian[1].startswith("• paused-one: на паузе (оператор) · ")
+    assert russian[2] == "• sim-1 🧪 симуляция: остановлен. Остановлен оператором."

@@ -59,7 +59,7 @@ def several(chosen: list[int], cap: float | None) -> dict[str, object]:
     """The audit's details of a campaign over several accounts (none for one)."""
     if len(chosen) < 2:
         return {}
-    return {"more_accounts": chosen[1:], "no_cap": cap is None}
+    return {"more_accounts": chosen[1:], "pace_uncapped": cap is None}
 
 
 async def create(

@@ -88,7 +88,7 @@ async def test_all_active_accounts_ticked_and_no_cap_by_default(h: BotHarness) -
     assert row == {"rate_per_minute": None, "account_id": 1}
     assert await campaign_accounts(h) == ["main", "second", "rehearsal"]
     [entry] = await h.rows("SELECT details FROM audit_log WHERE action = 'campaign.create'")
-    assert entry["details"]["more_accounts"] == [2, 3] and entry["details"]["no_cap"] is True
+    assert entry["details"]["more_accounts"] == [2, 3] and entry["details"]["pace_uncapped"] is True
 
 
 async def test_untick_some_and_type_a_cap(h: BotHarness) -> None:

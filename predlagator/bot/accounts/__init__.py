@@ -1,0 +1,1 @@
+"""Sending accounts in the chat: their screens, and adding a Telegram account by logging it in."""
