@@ -25,11 +25,11 @@ class Named(Protocol):
 
 
 def account_label(lang: str, account: Named) -> str:
-    """An account's name as HTML, with "(simulated)" when it never reaches Telegram."""
-    name = cut(account.name, NAME_CHARS)
-    if account.kind == "simulated":
-        return t(lang, "{name} (simulated)", name=name)
-    return html.escape(name)
+    """An account's name as HTML, with "🧪 simulated" when it never reaches Telegram."""
+    name = html.escape(cut(account.name, NAME_CHARS))
+    if account.kind == "simulated":  # the accounts screens' own mark
+        return name + " " + t(lang, "🧪 simulated")
+    return name
 
 
 def account_names(lang: str, accounts: Sequence[Named]) -> str:

@@ -29,7 +29,7 @@ async def test_three_accounts_from_the_wizard_to_the_card(db_url: str) -> None:
             second = await accounts.ensure(conn, "second", 15.0)
             sim = await accounts.ensure(conn, "rehearsal", 10.0)
             await conn.execute("UPDATE accounts SET kind = 'simulated' WHERE id = %s", (sim.id,))
-        names = {main.id: "main", second.id: "second", sim.id: "rehearsal (simulated)"}
+        names = {main.id: "main", second.id: "second", sim.id: "rehearsal 🧪 simulated"}
         chat.say("name: Shops\n" + "\n".join(f"@{c}" for c in CHANNELS))
         await chat.said("saved: 6 channels")
         chat.say("Big sale")
@@ -92,7 +92,7 @@ async def _wizard(chat: Chat) -> None:
     await chat.said("When to start?")
     await chat.press("Now")
     summary = await chat.said("Check the campaign")
-    assert "Accounts (3): main, second, rehearsal (simulated)" in summary["text"]
+    assert "Accounts (3): main, second, rehearsal 🧪 simulated" in summary["text"]
 
 
 async def _card_shows_the_ledger(product: Product, chat: Chat, names: dict[int, str]) -> None:

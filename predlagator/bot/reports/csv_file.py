@@ -98,8 +98,8 @@ def account_cells(shares: Iterable[AccountShare], lang: str) -> dict[int, str]:
     cells = {}
     for share in shares:
         name = share.name
-        if share.kind == "simulated":
-            name = plain(lang, "{name} (simulated)", name=share.name)
+        if share.kind == "simulated":  # the accounts screens' own mark
+            name += " " + plain(lang, "🧪 simulated")
         cells[share.id] = defuse(name)
     return cells
 

@@ -13,6 +13,8 @@ from predlagator.db import picks
 from predlagator.db.pool import Pool
 from predlagator.models import Account, Template
 
+# How much of an account's name a button shows.
+NAME_CHARS = 24
 # Telegram's limit for a button's callback data, in bytes.
 CALLBACK_MAX = 64
 # Telegram takes at most 100 buttons under a message.
@@ -35,12 +37,12 @@ async def usable(pool: Pool) -> list[Account]:
 
 def label(lang: str, account: Account, now: datetime) -> str:
     """A button's text: the name, "simulated", and a flood wait still running."""
-    text = account.name
-    if account.kind == "simulated":
-        text = t(lang, "{name} · simulated", name=account.name)
+    text = cut(account.name, NAME_CHARS)  # the name is cut, never the marks after it
+    if account.kind == "simulated":  # the accounts screens' own mark
+        text += " · " + t(lang, "🧪 simulated")
     if account.flood_until is not None and account.flood_until > now:
         text += " · " + t(lang, "⏳ until {at} UTC", at=f"{account.flood_until:%H:%M}")
-    return cut(text)
+    return text
 
 
 def ask(

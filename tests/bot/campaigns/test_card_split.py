@@ -103,12 +103,12 @@ async def test_the_card_shows_each_account_and_the_one_waiting(pool: Pool) -> No
         "Sent 5 · failed 1 · queued 4 of 10",
         "• main: sent 3 · failed 1 · queued 0",
         "• second: sent 2 · failed 0 · queued 2 · ⏳ waiting until 14:05",
-        "• rehearsal (simulated): sent 0 · failed 0 · queued 2",
+        "• rehearsal 🧪 simulated: sent 0 · failed 0 · queued 2",
         "45/min · about 5 s left",  # no cap: the three paces together
     ]
     ru = card.render_card(made, ledger, "ru", NOW, zone=MOSCOW, shares=shares)
     assert ru.splitlines()[2] == "отправляют 2 из 3 аккаунтов, 1 ждёт до 14:05"
-    assert ru.splitlines()[7] == "• rehearsal (симуляция): отправлено 0 · ошибок 0 · в очереди 2"
+    assert ru.splitlines()[7] == "• rehearsal 🧪 симуляция: отправлено 0 · ошибок 0 · в очереди 2"
 
 
 def share(i: int, **changes: object) -> AccountShare:
@@ -180,4 +180,4 @@ async def test_a_change_of_the_split_alone_redraws_the_card(h: BotHarness) -> No
     assert await card.draw(h.bot, h.pool, made.id, zone=MOSCOW) is card.Drawn.CHANGED
     [edit] = h.session.edits()
     assert "• second: sent 2 · failed 0 · queued 1" in edit["text"]
-    assert "• rehearsal (simulated): sent 0 · failed 0 · queued 3" in edit["text"]
+    assert "• rehearsal 🧪 simulated: sent 0 · failed 0 · queued 3" in edit["text"]

@@ -57,7 +57,7 @@ async def test_the_report_splits_per_account(
         assert lines[10:15] == [
             "<b>By account</b>",
             "• main: sent 3 · failed 2",
-            "• rehearsal (simulated): sent 2 · failed 1",
+            "• rehearsal 🧪 simulated: sent 2 · failed 1",
             "",
             "Took 52 min, planned 15 s at 40/min.",  # no cap: both paces together
         ]
@@ -65,11 +65,11 @@ async def test_the_report_splits_per_account(
         assert lines[10:13] == [
             "<b>По аккаунтам</b>",
             "• main: отправлено 3 · ошибок 2",
-            "• rehearsal (симуляция): отправлено 2 · ошибок 1",
+            "• rehearsal 🧪 симуляция: отправлено 2 · ошибок 1",
         ]
     rows = csv_rows(h, delimiter=";" if lang == "ru" else ",")
     assert rows[0][-2:] == ["account", "link"]
-    simulated = "rehearsal (simulated)" if lang == "en" else "rehearsal (симуляция)"
+    simulated = "rehearsal 🧪 simulated" if lang == "en" else "rehearsal 🧪 симуляция"
     assert [row[-2] for row in rows[1:]] == [
         "main",
         simulated,

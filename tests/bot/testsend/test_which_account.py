@@ -52,7 +52,7 @@ async def test_several_accounts_ask_which_one_and_queue_it_there(h: BotHarness) 
     [asked] = h.session.of("sendMessage")
     assert asked["text"] == "Test #1 «Big news» to @news_main: from which account?"
     shown = buttons(asked)
-    assert [label for label, _ in shown] == ["main", "second", "rehearsal · simulated"]
+    assert [label for label, _ in shown] == ["main", "second", "rehearsal · 🧪 simulated"]
     assert await tests_queued(h) == []  # nothing goes before the operator picks
     await h.press(OWNER, shown[1][1], message_id=5)
     [edit] = h.session.edits()
@@ -70,7 +70,7 @@ async def test_saved_messages_ask_whose(h: BotHarness) -> None:
     await h.press(OWNER, to_me, message_id=5, lang="ru")
     [edit] = h.session.edits()
     assert edit["text"] == "Тест #1 «Big news» в «Избранное»: с какого аккаунта?"
-    assert [label for label, _ in buttons(edit)] == ["main", "second", "rehearsal · симуляция"]
+    assert [label for label, _ in buttons(edit)] == ["main", "second", "rehearsal · 🧪 симуляция"]
     await h.press(OWNER, buttons(edit)[2][1], message_id=5, lang="ru")
     assert await tests_queued(h) == [{"queue_name": names.account_queue(3), "target": "me"}]
 
@@ -134,3 +134,10 @@ async def test_viewers_and_strangers_cannot_pick(h: BotHarness) -> None:
     await h.press(STRANGER, data, message_id=5)
     assert await tests_queued(h) == []
     assert h.session.edits() == []
+
+
+async def test_a_long_name_is_cut_but_keeps_its_simulated_mark(h: BotHarness) -> None:
+    await h.rows("UPDATE accounts SET name = %s WHERE name = 'rehearsal' RETURNING id", "r" * 60)
+    await h.send(OWNER, "/test 1 @news_main")
+    [asked] = h.session.of("sendMessage")
+    assert buttons(asked)[2][0] == "r" * 23 + "… · 🧪 simulated"

@@ -42,9 +42,9 @@ class Buttons:
         ]
 
     def toggles(self, items: Sequence[tuple[int, str]], ticked: set[int]) -> list[Row]:
-        """One button per (id, label) that ticks or unticks it, then Done."""
+        """One button per (id, label) that ticks or unticks it, then Done (labels come cut)."""
         rows = [
-            [self.button(cut(("☑️ " if item_id in ticked else "⬜ ") + label), "toggle", item_id)]
+            [self.button(("☑️ " if item_id in ticked else "⬜ ") + label, "toggle", item_id)]
             for item_id, label in items
         ]
         return [*rows, [self.button(t(self.lang, "➡️ Done"), "done")]]

@@ -11,13 +11,15 @@ from predlagator.bot.campaigns.wizard import answers, start_time
 from predlagator.bot.campaigns.wizard.keyboards import Buttons, minute_of
 from predlagator.bot.campaigns.wizard.states import Draft
 from predlagator.bot.campaigns.wizard.summary import Picks, load_picks, summary
-from predlagator.bot.texts import Html, t
+from predlagator.bot.texts import Html, cut, t
 from predlagator.config import Settings
 from predlagator.db import picks, templates
 from predlagator.db.pool import Pool
 from predlagator.models import Account
 
 PAGE = 8
+# How much of an account's name its button shows: the name is cut, never the mark after it.
+NAME_CHARS = 24
 # Telegram takes at most 100 buttons under a message; the account step shows this many.
 ACCOUNTS_SHOWN = 90
 RATES = (5.0, 10.0, 20.0, 30.0)
@@ -158,16 +160,11 @@ async def account_prompt(draft: Draft, buttons: Buttons, env: Env) -> Prompt:
 
 def pace_label(lang: str, account: Account) -> str:
     """ "name · 20/min", marked when the account is simulated."""
-    if account.kind == "simulated":
-        return t(
-            lang,
-            "{name} · {rate}/min · simulated",
-            name=Html(account.name),
-            rate=f"{account.rate_per_minute:g}",
-        )
-    return t(
-        lang, "{name} · {rate}/min", name=Html(account.name), rate=f"{account.rate_per_minute:g}"
-    )
+    rate = f"{account.rate_per_minute:g}"
+    label = t(lang, "{name} · {rate}/min", name=Html(cut(account.name, NAME_CHARS)), rate=rate)
+    if account.kind == "simulated":  # the accounts screens' own mark
+        label += " · " + t(lang, "🧪 simulated")
+    return label
 
 
 def rate_prompt(draft: Draft, buttons: Buttons, env: Env, chosen: Picks) -> Prompt:

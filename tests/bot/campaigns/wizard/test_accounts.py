@@ -27,7 +27,7 @@ from tests.wizard_steps import (
 )
 
 SETTINGS = {"default_rate_per_minute": 20.0, "retry_limit": 3}
-TICKED = [["☑️ main · 20/min"], ["☑️ second · 15/min"], ["☑️ rehearsal · 10/min · simulated"]]
+TICKED = [["☑️ main · 20/min"], ["☑️ second · 15/min"], ["☑️ rehearsal · 10/min · 🧪 simulated"]]
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ async def test_all_active_accounts_ticked_and_no_cap_by_default(h: BotHarness) -
     await h.send(OWNER, "2")
     await press(h, "▶️ Now")
     summary = text(h)
-    assert "\nAccounts (3): main, second, rehearsal (simulated)\n" in summary
+    assert "\nAccounts (3): main, second, rehearsal 🧪 simulated\n" in summary
     assert "\nPace: no cap, the accounts' paces together: 45/min, about 4 s\n" in summary
     await press(h, "✅ Confirm")
     [row] = await h.rows("SELECT rate_per_minute, account_id FROM campaigns")
@@ -110,7 +110,7 @@ async def test_untick_some_and_type_a_cap(h: BotHarness) -> None:
     await h.send(OWNER, "25")
     await h.send(OWNER, "2")
     await press(h, "▶️ Now")
-    assert "\nAccounts (2): main, rehearsal (simulated)\n" in text(h)
+    assert "\nAccounts (2): main, rehearsal 🧪 simulated\n" in text(h)
     assert "\nPace: at most 25/min (the accounts together: 30/min), about 7 s\n" in text(h)
     await press(h, "✅ Confirm")
     [row] = await h.rows("SELECT rate_per_minute FROM campaigns")
@@ -144,7 +144,7 @@ async def test_no_cap_then_all_but_one_unticked_asks_the_pace_again(h: BotHarnes
     await press(h, "⬅️ Back")
     await press(h, "⬅️ Back")
     await press(h, "☑️ second · 15/min")
-    await press(h, "☑️ rehearsal · 10/min · simulated")
+    await press(h, "☑️ rehearsal · 10/min · 🧪 simulated")
     await press(h, "➡️ Done")
     assert text(h).startswith("How fast? Send the pace")
     row = await wizard_row(h)
@@ -232,3 +232,9 @@ async def test_an_old_single_pick_button_still_chooses_one_account(h: BotHarness
     assert text(h).startswith("How fast? Send the pace")  # one account: its own pace
     row = await wizard_row(h)
     assert row is not None and row["data"]["account_ids"] == [3]
+
+
+async def test_a_long_name_is_cut_but_keeps_its_simulated_mark(h: BotHarness) -> None:
+    await h.rows("UPDATE accounts SET name = %s WHERE id = 3 RETURNING id", "r" * 60)
+    await to_step(h, "account")
+    assert labels(last_shown(h))[2] == ["☑️ " + "r" * 23 + "… · 10/min · 🧪 simulated"]
