@@ -21,7 +21,7 @@ from bench.common import fresh_database, machine, report, server
 from predlagator.bot.reports import chart, csv_file
 from predlagator.bot.reports import sending as report_send
 from predlagator.bot.reports import summary as report_text
-from predlagator.db import accounts, batches, campaigns, deliveries, templates
+from predlagator.db import account_split, accounts, batches, campaigns, deliveries, templates
 from predlagator.db import report as db_report
 from predlagator.db.pool import Pool
 from predlagator.models import Campaign
@@ -126,7 +126,11 @@ async def main(n: int, minutes: int, repeats: int) -> dict[str, Any]:
 
             async def csv() -> None:
                 async with pool.connection() as conn:
-                    data, rows = await csv_file.build(db_report.lines(conn, campaign.id), "ru")
+                    shares = await account_split.of_campaign(conn, campaign.id)
+                    cells = csv_file.account_cells(shares, "ru")
+                    data, rows = await csv_file.build(
+                        db_report.lines(conn, campaign.id), "ru", cells
+                    )
                 assert rows == n
                 sizes["csv_kb"] = len(data) // 1024
 

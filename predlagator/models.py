@@ -172,7 +172,7 @@ class Campaign(BaseModel):
     batch_id: int
     template_id: int
     account_id: int
-    rate_per_minute: float
+    rate_per_minute: float | None  # None: no cap, its accounts' paces together
     retry_limit: int
     status: CampaignStatus
     status_reason: str | None
@@ -242,7 +242,7 @@ class Progress(BaseModel):
     failed: int
     cancelled: int
     sent_last_minute: int
-    rate_per_minute: float
+    rate_per_minute: float | None  # None: no cap (the campaign's accounts' paces together)
     resume_at: datetime | None
     flood_until: datetime | None  # the account's current flood wait, if any
     started_at: datetime | None
@@ -261,7 +261,10 @@ class Progress(BaseModel):
     @property
     def eta_minutes(self) -> float:
         """Minutes left at the campaign's pace, plus what remains of a wait."""
-        minutes = self.pending / self.rate_per_minute
+        # With no cap the pace is its accounts' (bot/campaigns/split.py knows them); without
+        # them, the pace of the last minute is the best guess.
+        rate = self.rate_per_minute or max(self.sent_last_minute, 1)
+        minutes = self.pending / rate
         wait_end = self.flood_until or self.resume_at
         if wait_end is not None and self.status is CampaignStatus.WAITING:
             minutes += max((wait_end - datetime.now(wait_end.tzinfo)).total_seconds(), 0) / 60

@@ -31,7 +31,7 @@ async def create(
     batch_id: int,
     template_id: int,
     account_id: int,
-    rate_per_minute: float,
+    rate_per_minute: float | None,
     retry_limit: int,
     chat_id: int | None,
     language: str,

@@ -70,6 +70,7 @@ class Line:
     message_id: int | None
     peer_type: str | None
     peer_id: int | None
+    account_id: int = 0  # the account that sends it
 
 
 async def outcomes(conn: Conn, campaign_id: int) -> Outcomes | None:

@@ -23,6 +23,8 @@ WORDS = {
     "batch_id": N_("batch #{v}"),
     "template_id": N_("template #{v}"),
     "account_id": N_("account #{v}"),
+    "more_accounts": N_("more accounts: #{v}"),
+    "pace_uncapped": N_("no cap on the pace: {v}"),
     "rate": N_("{v}/min"),
     "rate_was": N_("was {v}/min"),
     "daily_cap": N_("daily cap {v}"),
@@ -94,7 +96,8 @@ def _value(lang: str, key: str, value: Any, zone: ZoneInfo) -> str:
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, list):
-        return ", ".join(_value(lang, key, item, zone) for item in value)
+        joiner = ", #" if key == "more_accounts" else ", "  # ids, each with its #
+        return joiner.join(_value(lang, key, item, zone) for item in value)
     if isinstance(value, dict):
         return ", ".join(f"{k}: {_value(lang, k, v, zone)}" for k, v in value.items())
     if isinstance(value, str):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import html
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import Enum
 from zoneinfo import ZoneInfo
@@ -14,12 +15,14 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from predlagator.bot import account_shares as split
 from predlagator.bot.campaigns.keyboards import CampaignAction
 from predlagator.bot.campaigns.wizard.start_time import show
 from predlagator.bot.redraw import not_modified
 from predlagator.bot.reports.keyboards import report_buttons
 from predlagator.bot.texts import N_, STATUS, Html, duration, error, t
-from predlagator.db import campaigns
+from predlagator.db import account_split, campaigns
+from predlagator.db.account_split import AccountShare
 from predlagator.db.pool import Pool
 from predlagator.models import FINISHED, Campaign, CampaignStatus, Progress
 from predlagator.queue import defer
@@ -60,11 +63,14 @@ def render_card(
     now: datetime | None = None,
     *,
     zone: ZoneInfo = UTC_ZONE,
+    shares: Sequence[AccountShare] = (),
 ) -> str:
     """The card's HTML: name and id, status, bar, counts, pace and ETA (or the time it took).
 
     A campaign waiting for its start time says when, in `zone` (TIMEZONE), and nothing more.
+    Over several accounts (`shares`) it shows each one's counts and which of them send now.
     """
+    now = now or datetime.now(UTC)
     title = f"<b>{html.escape(campaign.name)}</b> · #{campaign.id}"
     if waits_for_start(campaign, now) and campaign.start_at is not None:
         return f"{title}\n{scheduled_for(campaign.start_at, lang, zone)}"
@@ -72,7 +78,10 @@ def render_card(
     if campaign.status_reason and campaign.status in {S.PAUSED, S.WAITING, S.CANCELLED}:
         lines.append(t(lang, "Reason: {reason}", reason=error(lang, campaign.status_reason)))
     if campaign.status is S.WAITING and campaign.resume_at is not None:
-        lines.append(_wait(campaign.resume_at, lang, now or datetime.now(UTC)))
+        lines.append(_wait(campaign.resume_at, lang, now))
+    several = len(shares) > 1 and campaign.status not in FINISHED
+    if several and (state := split.state_line(shares, now, zone, lang)):
+        lines.append(state)
     if campaign.status is S.SCHEDULED and progress.total == 0:
         lines.append(t(lang, "Preparing the channel list…"))
         return "\n".join(lines)
@@ -82,7 +91,10 @@ def render_card(
     # The bar is the posts that went (or failed trying), so a cancel does not fill it.
     lines.append(progress_bar(progress.sent + progress.failed, progress.total))
     lines.append(counts(campaign, progress, lang))
-    lines.append(_pace_or_took(campaign, progress, lang))
+    if len(shares) > 1:
+        finished = campaign.status in FINISHED
+        lines += split.share_lines(shares, now, zone, lang, pending=not finished)
+    lines.append(_pace_or_took(campaign, progress, lang, shares))
     return "\n".join(lines)
 
 
@@ -123,18 +135,28 @@ def _wait(resume_at: datetime, lang: str, now: datetime) -> str:
     return t(lang, "Telegram asked to wait: {left} left, resumes at {at} UTC", left=left, at=at)
 
 
-def _pace_or_took(campaign: Campaign, progress: Progress, lang: str) -> str:
+def _pace_or_took(
+    campaign: Campaign, progress: Progress, lang: str, shares: Sequence[AccountShare]
+) -> str:
     if campaign.status in FINISHED:
         if campaign.finished_at is None:  # cancelled, a post still on its way
             return t(lang, "Stopping: waiting for the posts already on their way…")
         return t(lang, "Took {took}", took=took(campaign, lang))
-    rate = f"{campaign.rate_per_minute:g}"
+    speed = split.pace(campaign.rate_per_minute, shares)
+    rate = f"{speed:g}" if speed is not None else "?"
     if campaign.status is not S.RUNNING:
         # Nothing goes out while it is a draft, starting, paused or waiting (the wait line says
         # when it resumes): no time left to promise, only the pace.
         return t(lang, "{rate}/min", rate=rate)
-    eta = duration(lang, progress.eta_minutes)
+    eta = duration(lang, _eta_minutes(progress, speed, campaign.rate_per_minute))
     return t(lang, "{rate}/min · about {eta} left", rate=rate, eta=eta)
+
+
+def _eta_minutes(progress: Progress, speed: float | None, rate: float | None) -> float:
+    """Minutes left: at the campaign's own pace, or at its accounts' when they set it."""
+    if speed is None or speed == rate:
+        return progress.eta_minutes
+    return progress.model_copy(update={"rate_per_minute": speed}).eta_minutes
 
 
 def took(campaign: Campaign, lang: str) -> Html:
@@ -186,8 +208,9 @@ async def send(bot: Bot, pool: Pool, campaign: Campaign, chat_id: int, *, zone: 
     """Send a fresh card for the campaign into `chat_id` and remember it; return its id."""
     async with pool.connection() as conn:
         progress = await campaigns.progress(conn, campaign.id)
+        shares = await account_split.of_campaign(conn, campaign.id)
     assert progress is not None  # the campaign row exists, so its progress row does
-    text = render_card(campaign, progress, campaign.language, zone=zone)
+    text = render_card(campaign, progress, campaign.language, zone=zone, shares=shares)
     markup = card_keyboard(campaign)
     message = await bot.send_message(chat_id, text, reply_markup=markup)
     async with pool.connection() as conn:
@@ -222,6 +245,7 @@ async def draw(
     async with pool.connection() as conn:
         campaign = await campaigns.get(conn, campaign_id)
         progress = await campaigns.progress(conn, campaign_id)
+        shares = await account_split.of_campaign(conn, campaign_id)
     if campaign is None or progress is None or campaign.chat_id is None:
         return Drawn.NONE
     if campaign.card_message_id is None:
@@ -229,7 +253,8 @@ async def draw(
             return Drawn.NONE
         await send(bot, pool, campaign, campaign.chat_id, zone=zone)
         return Drawn.CHANGED
-    text = render_card(campaign, progress, campaign.language, zone=zone)
+    # The split is in the text, so the digest changes with it and the card is redrawn.
+    text = render_card(campaign, progress, campaign.language, zone=zone, shares=shares)
     markup = card_keyboard(campaign)
     shown = digest(text, markup)
     if shown == campaign.card_digest and not force:

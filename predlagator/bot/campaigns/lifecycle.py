@@ -12,8 +12,8 @@ from aiogram.exceptions import TelegramAPIError
 
 from predlagator.bot.campaigns import card
 from predlagator.bot.campaigns.wizard.start_time import show
-from predlagator.bot.texts import N_, error, t
-from predlagator.db import accounts, audit, campaign_lookup, campaigns
+from predlagator.bot.texts import N_, Html, error, t
+from predlagator.db import account_split, audit, campaign_lookup, campaigns
 from predlagator.db.pool import Pool
 from predlagator.models import FINISHED, Account, Campaign, CampaignStatus, Operator
 from predlagator.queue import defer
@@ -111,6 +111,17 @@ _ACCOUNT_STOPPED = {
         "{reason}."
     ),
 }
+_ALL_STOPPED = {
+    "start": N_(
+        "Campaign #{id} can't start: none of its {n} accounts can send (each is stopped or "
+        "paused, see /status)."
+    ),
+    "resume": N_(
+        "Campaign #{id} can't resume: none of its {n} accounts can send (each is stopped or "
+        "paused, see /status)."
+    ),
+}
+_PAUSED = N_("An operator paused the account")
 _ENDED = {
     S.COMPLETED: N_("Campaign #{id} has already finished."),
     S.CANCELLED: N_("Campaign #{id} was cancelled."),
@@ -158,8 +169,11 @@ async def carry_out(control: Control, campaign_id: int, chat_id: int, tools: Too
     elif control is CANCEL:
         on_card = await _after_cancel(campaign, tools)
     else:
-        if campaign.status is S.RUNNING:  # resumed
-            await defer.kick_drain(tools.queue, campaign.account_id)
+        if campaign.status is S.RUNNING:  # resumed: every account of it drains again
+            async with tools.pool.connection() as conn:
+                shares = await account_split.of_campaign(conn, campaign.id)
+            for account_id in sorted({s.id for s in shares} | {campaign.account_id}):
+                await defer.kick_drain(tools.queue, account_id)
         elif campaign.status is S.SCHEDULED and campaign.start_at is not None:
             # Resumed before its start time: the launch deferred for then starts it.
             at = show(campaign.start_at, tools.zone)
@@ -176,11 +190,12 @@ async def _move(control: Control, campaign_id: int, tools: Tools) -> Campaign | 
     async with tools.pool.connection() as conn, conn.transaction():
         details: dict[str, int] = {}
         if control.action in _ACCOUNT_STOPPED:
-            account = await accounts.of_campaign(conn, campaign_id)
-            if account is not None and account.status != "active":
+            # Refused only when no account of it can send: the others carry a stopped one's work.
+            found_accounts = await account_split.lock_of_campaign(conn, campaign_id)
+            if found_accounts and all(a.status != "active" for a in found_accounts):
                 found = await campaigns.get(conn, campaign_id)
                 if found is not None and found.status in control.applies_to:
-                    return _stopped(control, campaign_id, account, tools.lang)
+                    return _stopped(control, campaign_id, found_accounts, tools.lang)
         if control is CANCEL:
             details["not_sent"] = await campaign_lookup.unsent(conn, campaign_id)
             changed = await campaigns.cancel(conn, campaign_id)
@@ -198,9 +213,13 @@ async def _move(control: Control, campaign_id: int, tools: Tools) -> Campaign | 
     return changed
 
 
-def _stopped(control: Control, campaign_id: int, account: Account, lang: str) -> str:
-    """Why a campaign of a stopped account does not start or resume, the stop in words."""
-    reason = error(lang, account.stop_reason)
+def _stopped(control: Control, campaign_id: int, found: list[Account], lang: str) -> str:
+    """Why a campaign whose accounts are all stopped does not start or resume, in words."""
+    if len(found) > 1:
+        return t(lang, _ALL_STOPPED[control.action], id=campaign_id, n=len(found))
+    account = found[0]
+    stopped = account.status == "stopped"
+    reason = error(lang, account.stop_reason) if stopped else Html(t(lang, _PAUSED))
     return t(
         lang, _ACCOUNT_STOPPED[control.action], id=campaign_id, name=account.name, reason=reason
     )

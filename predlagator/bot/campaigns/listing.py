@@ -18,7 +18,7 @@ from predlagator.bot.campaigns.card import (
 from predlagator.bot.redraw import not_modified
 from predlagator.bot.texts import STATUS, Html, cut, t
 from predlagator.config import Settings
-from predlagator.db import campaigns
+from predlagator.db import account_split, campaigns
 from predlagator.db.pool import Pool
 from predlagator.models import Campaign, Operator, Role
 
@@ -128,9 +128,10 @@ async def view(
     async with pool.connection() as conn:
         campaign = await campaigns.get(conn, campaign_id)
         progress = await campaigns.progress(conn, campaign_id)
+        shares = await account_split.of_campaign(conn, campaign_id)
     if campaign is None or progress is None:
         return None
-    text = render_card(campaign, progress, lang, zone=settings.zone)
+    text = render_card(campaign, progress, lang, zone=settings.zone, shares=shares)
     return text, card_keyboard(campaign, viewer=viewer)
 
 

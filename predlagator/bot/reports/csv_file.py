@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, Iterable, Mapping
 
 from predlagator import telegram_errors
+from predlagator.bot.texts import plain
+from predlagator.db.account_split import AccountShare
 from predlagator.db.report import Line
 
 HEADER = (
@@ -18,6 +20,9 @@ HEADER = (
     "error",  # in the operator's words
     "error_code",  # Telegram's name for it, to filter by
     "sent_at_utc",
+    # The account that sends it: before the link, so the first columns keep their place and
+    # the link stays last.
+    "account",
     "link",
 )
 # Excel reads a CSV without a byte order mark in the machine's ANSI code page, which garbles
@@ -71,8 +76,8 @@ def _internal_id(line: Line) -> int | None:
     return None
 
 
-def row(line: Line, lang: str) -> list[str | int]:
-    """One CSV row; text cells defused, numbers left as numbers."""
+def row(line: Line, lang: str, who: str = "") -> list[str | int]:
+    """One CSV row; text cells defused, numbers left as numbers (`who`: its account cell)."""
     code = line.error_code
     return [
         line.position,
@@ -83,18 +88,37 @@ def row(line: Line, lang: str) -> list[str | int]:
         defuse(telegram_errors.describe(code, lang)) if code else "",
         defuse(code or ""),
         line.sent_at or "",
+        who,
         post_link(line),
     ]
 
 
-async def build(chunks: AsyncIterable[list[Line]], lang: str) -> tuple[bytes, int]:
-    """Write every line into CSV bytes; return them and the number of rows."""
+def account_cells(shares: Iterable[AccountShare], lang: str) -> dict[int, str]:
+    """Each account's cell, by id: its name, marked when it is simulated (made once each)."""
+    cells = {}
+    for share in shares:
+        name = share.name
+        if share.kind == "simulated":  # the accounts screens' own mark
+            name += " " + plain(lang, "🧪 simulated")
+        cells[share.id] = defuse(name)
+    return cells
+
+
+async def build(
+    chunks: AsyncIterable[list[Line]], lang: str, accounts: Mapping[int, str] | None = None
+) -> tuple[bytes, int]:
+    """Write every line into CSV bytes; return them and the number of rows.
+
+    `accounts`: each account's cell by id (account_cells); a campaign has a few accounts and
+    ten thousand rows, so a cell is looked up, never made, per row.
+    """
+    cells = accounts or {}
     buffer = io.StringIO()
     buffer.write(BOM)
     writer = csv.writer(buffer, delimiter=delimiter(lang), lineterminator="\r\n")
     writer.writerow(HEADER)
     count = 0
     async for chunk in chunks:
-        writer.writerows(row(line, lang) for line in chunk)
+        writer.writerows(row(line, lang, cells.get(line.account_id, "")) for line in chunk)
         count += len(chunk)
     return buffer.getvalue().encode("utf-8"), count

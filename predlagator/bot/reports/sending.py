@@ -23,7 +23,7 @@ from predlagator.bot.reports import chart as report_chart
 from predlagator.bot.reports import csv_file
 from predlagator.bot.reports import summary as report
 from predlagator.bot.texts import t, tn
-from predlagator.db import campaigns
+from predlagator.db import account_split, campaigns
 from predlagator.db import report as db_report
 from predlagator.db.pool import Pool
 from predlagator.models import Campaign
@@ -146,7 +146,8 @@ async def _send_part(
 
 async def _send_csv(bot: Bot, pool: Pool, campaign: Campaign, chat_id: int, lang: str) -> None:
     async with pool.connection() as conn:
-        data, rows = await csv_file.build(db_report.lines(conn, campaign.id), lang)
+        cells = csv_file.account_cells(await account_split.of_campaign(conn, campaign.id), lang)
+        data, rows = await csv_file.build(db_report.lines(conn, campaign.id), lang, cells)
     if not rows:
         return  # no ledger, nothing to list
     caption = tn(

@@ -6,16 +6,21 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from predlagator import telegram_errors
+from predlagator.bot import account_shares as split
 from predlagator.bot.reports import chart as report_chart
-from predlagator.bot.texts import STATUS, duration, t, tn
+from predlagator.bot.texts import STATUS, Html, duration, t, tn
+from predlagator.db import account_split
 from predlagator.db import report as db_report
+from predlagator.db.account_split import AccountShare
 from predlagator.db.report import ErrorCount, Outcomes, WaitEvent
 from predlagator.db.rows import Conn
 from predlagator.models import Campaign
 
 Span = tuple[datetime, datetime]
+UTC_ZONE = ZoneInfo("UTC")
 FLOOD_WAIT = "account.flood_wait"
 RESUMED = "campaign.resumed_after_wait"
 # Reasons listed one by one; the rest are summed up in one line.
@@ -32,6 +37,7 @@ class Summary:
     start: datetime | None  # when it started sending; None if it never did
     end: datetime  # when it finished, or now while it goes on
     waits: Sequence[Span]  # flood waits within start..end, merged
+    shares: Sequence[AccountShare] = ()  # each account's part, the busiest first
 
     @property
     def wait_minutes(self) -> float:
@@ -46,7 +52,8 @@ async def summary(conn: Conn, campaign: Campaign, now: datetime) -> Summary:
     errors = await db_report.errors(conn, campaign.id)
     start, end = campaign.started_at, campaign.finished_at or now
     waits = await _waits(conn, campaign, start, end)
-    return Summary(campaign, outcomes, errors, start, end, waits)
+    shares = await account_split.of_campaign(conn, campaign.id)
+    return Summary(campaign, outcomes, errors, start, end, waits, shares)
 
 
 async def series(conn: Conn, campaign: Campaign, now: datetime) -> report_chart.Series | None:
@@ -126,6 +133,10 @@ def render_text(s: Summary, lang: str) -> str:
         rest = sum(e.n for e in s.errors[SHOWN_REASONS:])
         if rest:
             lines.append(t(lang, "• other reasons: {n}", n=rest))
+    if len(s.shares) > 1:
+        lines += ["", t(lang, "<b>By account</b>")]
+        now = s.end
+        lines += split.share_lines(s.shares, now, UTC_ZONE, lang, pending=o.pending > 0)
     lines += ["", *_timing(s, lang)]
     return "\n".join(lines)
 
@@ -154,8 +165,10 @@ def _reason(e: ErrorCount, lang: str) -> str:
 
 def _timing(s: Summary, lang: str) -> list[str]:
     c, o = s.campaign, s.outcomes
-    planned = duration(lang, o.total / c.rate_per_minute)
-    rate = f"{c.rate_per_minute:g}"
+    # With no cap, the plan is the accounts' paces together.
+    speed = split.pace(c.rate_per_minute, s.shares)
+    planned = duration(lang, o.total / speed) if speed else Html("?")
+    rate = f"{speed:g}" if speed else "?"
     if s.start is None:
         return [
             t(lang, "Not started; planned {planned} at {rate}/min.", planned=planned, rate=rate)

@@ -21,6 +21,7 @@ from aiogram.types import (
     Message,
 )
 
+from predlagator.bot.testsend import account_pick
 from predlagator.bot.testsend import request as testsend_request
 from predlagator.bot.testsend.texts import ME
 from predlagator.bot.texts import cut, t
@@ -102,6 +103,11 @@ async def cmd_test(
     if target is None:
         await message.answer(why)
         return
+    found = await account_pick.usable(pool)
+    if len(found) > 1:  # several accounts: the operator says which one sends it
+        asked, choices = account_pick.ask(lang, template, target, found)
+        await message.answer(asked, reply_markup=choices)
+        return
     await message.answer(
         await testsend_request.request(
             pool, queue, operator, template, target, message.chat.id, lang
@@ -155,9 +161,37 @@ async def on_to_me(
         await callback.answer(t(lang, "That template no longer exists."), show_alert=True)
         return
     await callback.answer()
+    found = await account_pick.usable(pool)
+    if len(found) > 1:  # whose Saved Messages: the operator says which account
+        await _show(callback, *account_pick.ask(lang, template, ME, found))
+        return
     message = callback.message
     chat_id = message.chat.id if message is not None else callback.from_user.id
     text = await testsend_request.request(pool, queue, operator, template, ME, chat_id, lang)
+    await _show(callback, text, None)
+
+
+async def on_from(
+    callback: CallbackQuery,
+    callback_data: account_pick.FromAccount,
+    pool: Pool,
+    queue: procrastinate.App,
+    operator: Operator,
+    lang: str,
+) -> None:
+    """An account picked: send the test from it, or say why it can't (the buttons go)."""
+    async with pool.connection() as conn:
+        template = await templates.get_live(conn, callback_data.template_id)
+    if template is None:
+        await callback.answer(t(lang, "That template no longer exists."), show_alert=True)
+        return
+    await callback.answer()
+    message = callback.message
+    chat_id = message.chat.id if message is not None else callback.from_user.id
+    target, account_id = callback_data.target, callback_data.account_id
+    text = await testsend_request.request(
+        pool, queue, operator, template, target, chat_id, lang, account_id=account_id
+    )
     await _show(callback, text, None)
 
 
@@ -177,4 +211,5 @@ def make_router() -> Router:
     router.message.register(cmd_test, Command("test"))
     router.callback_query.register(on_pick, PickForTest.filter())
     router.callback_query.register(on_to_me, SendTestToMe.filter())
+    router.callback_query.register(on_from, account_pick.FromAccount.filter())
     return router

@@ -6,9 +6,9 @@ the account's session. Only a test with a fair chance goes to that worker, with 
 test that waited longer than TEST_WITHIN_S would surprise whoever asked, so it is dropped then,
 with an answer, instead of being sent late.
 
-The account is the default one (accounts.MAIN_ACCOUNT, the session TG_SESSION names; the first
-account otherwise): the only one a worker serves today. A test checks a post and a channel, and
-the account a campaign will use is that one.
+The account is the one the operator picked when several can send (testsend/account_pick.py),
+else the default one (accounts.MAIN_ACCOUNT, the session TG_SESSION names; the first account
+otherwise). The job goes to that account's queue, served only where its session is held.
 """
 
 from __future__ import annotations
@@ -98,10 +98,20 @@ async def request(
     target: str,
     chat_id: int,
     lang: str,
+    *,
+    account_id: int | None = None,
 ) -> str:
-    """Ask the account's worker to send the test, or say at once why it can't go now."""
+    """Ask the account's worker to send the test, or say at once why it can't go now.
+
+    `account_id`: the account picked; None for the default one.
+    """
     async with pool.connection() as conn:
-        account = default_account(await accounts.list_all(conn))
+        if account_id is None:
+            account = default_account(await accounts.list_all(conn))
+        else:
+            account = await accounts.get(conn, account_id)
+            if account is None or account.removed_at is not None:
+                return t(lang, "Not sent: that account no longer exists. /test asks again.")
         worker = await status.worker(conn, STALE_HEARTBEAT_S)
         held = account is not None and await lookups.session_held(conn, lock_key(account.name))
     if account is None:
@@ -151,6 +161,12 @@ def _refusal(lang: str, account: Account, worker: status.WorkerState, held: bool
     A worker can send for the account when it holds the account's session (its lock) and
     beats; the beat alone may be the bot's own queue worker's.
     """
+    if account.status == "paused":
+        return t(
+            lang,
+            "Not sent: the account {name} is paused by an operator; resume it in /accounts.",
+            name=account.name,
+        )
     if account.status != "active":
         return t(
             lang,

@@ -19,4 +19,5 @@ WHERE b.id = %(id)s AND b.archived_at IS NULL
 GROUP BY b.id;
 
 -- name: active_accounts
-SELECT * FROM accounts WHERE status = 'active' ORDER BY id;
+-- A removed account keeps its row (the ledger names it) but is no pick.
+SELECT * FROM accounts WHERE status = 'active' AND removed_at IS NULL ORDER BY id;

@@ -48,22 +48,28 @@ def name(text: str, lang: str) -> Answer[str]:
     return Answer(value=value)
 
 
-def rate(text: str, lang: str) -> Answer[float]:
-    """Posts per minute, within the sane range; "0,5" is read like "0.5"."""
+def rate_max(accounts: int) -> float:
+    """The highest pace (or cap) a campaign over `accounts` accounts may be given."""
+    # Each account is held to its own safe pace; the campaign's cap can add them up.
+    return RATE_MAX * max(accounts, 1)
+
+
+def rate(text: str, lang: str, top: float = RATE_MAX) -> Answer[float]:
+    """Posts per minute, within the sane range (up to `top`); "0,5" is read like "0.5"."""
     text = text.strip()
     value = float(text.replace(",", ".")) if _NUMBER.match(text) else None
-    if value is None or not RATE_MIN <= value <= RATE_MAX:
-        return Answer(refusal=rate_range(lang))
+    if value is None or not RATE_MIN <= value <= top:
+        return Answer(refusal=rate_range(lang, top))
     return Answer(value=value)
 
 
-def rate_range(lang: str) -> str:
+def rate_range(lang: str, top: float = RATE_MAX) -> str:
     """What a pace may be."""
     return t(
         lang,
         "Rate must be between {min} and {max} posts per minute.",
         min=f"{RATE_MIN:g}",
-        max=f"{RATE_MAX:g}",
+        max=f"{top:g}",
     )
 
 

@@ -44,14 +44,22 @@ def problem(
         return "batch", refusal
     if chosen.template is None:
         return "template", t(lang, "That template no longer exists. Pick another.")
-    if draft.account_id is not None and (
-        chosen.account is None or chosen.account.status != "active"
-    ):
+    usable = [a for a in chosen.accounts if a.status == "active" and a.removed_at is None]
+    if len(usable) < len(draft.chosen()):
         return "account", t(lang, "That account can't send any more. Choose again.")
+    if draft.rate is None and not draft.uncapped():  # "no cap", then all but one unticked
+        return "rate", t(lang, "Choose the pace again.")
     if draft.start_at is not None and draft.start_at <= now:
         at = show(draft.start_at, zone)
         return "start", t(lang, "{at} has already passed. Choose the start again.", at=at)
     return None
+
+
+def several(chosen: list[int], cap: float | None) -> dict[str, object]:
+    """The audit's details of a campaign over several accounts (none for one)."""
+    if len(chosen) < 2:
+        return {}
+    return {"more_accounts": chosen[1:], "pace_uncapped": cap is None}
 
 
 async def create(
@@ -65,30 +73,35 @@ async def create(
 ) -> Campaign | None:
     """End the wizard and create its campaign in one transaction; None if it had ended."""
     assert draft.batch_id and draft.template_id  # a draft reaches Confirm with every answer
-    assert draft.rate is not None and draft.retry_limit is not None
+    assert draft.retry_limit is not None
+    assert draft.rate is not None or draft.uncapped()
     async with pool.connection() as conn, conn.transaction():
         # Ending the dialog in the same transaction makes a second Confirm find nothing.
         ended = await fsm.finish(conn, key_columns(key), stored("confirm"), draft.token)
         if ended is None:
             return None
-        account_id = draft.account_id
-        if account_id is None:  # no account yet: the one TG_SESSION signs in, as before
+        chosen = draft.chosen()
+        if not chosen:  # no account yet: the one TG_SESSION signs in, as before
             rate = settings.default_rate_per_minute
-            account_id = (await accounts.ensure(conn, accounts.MAIN_ACCOUNT, rate)).id
+            chosen = [(await accounts.ensure(conn, accounts.MAIN_ACCOUNT, rate)).id]
+        account_id = chosen[0]
+        # None: no cap, the campaign goes at its accounts' paces together.
+        cap = None if draft.uncapped() else draft.rate
         campaign = await campaigns.create(
             conn,
             name=draft.name or "",
             batch_id=draft.batch_id,
             template_id=draft.template_id,
             account_id=account_id,
-            rate_per_minute=draft.rate,
+            rate_per_minute=cap,
             retry_limit=draft.retry_limit,
             chat_id=chat_id,
             language=lang,
             created_by=operator.user_id,
+            more_accounts=chosen[1:],
         )
         start_at = draft.start_at.astimezone(UTC).isoformat() if draft.start_at else None
-        details = draft.model_dump(include={"batch_id", "template_id", "rate", "retry_limit"})
+        details = draft.model_dump(include={"batch_id", "template_id", "retry_limit"})
         await audit.record(
             conn,
             operator.user_id,
@@ -97,7 +110,9 @@ async def create(
             campaign.id,
             account_id=account_id,
             start_at=start_at,
+            rate=cap,
             **details,
+            **several(chosen, cap),
         )
         if draft.start_at is not None:
             scheduled = await schedules.schedule(conn, campaign.id, draft.start_at)

@@ -55,12 +55,18 @@ async def enter(step: str, draft: Draft, env: Env) -> str:
     if step != "account":
         return step
     async with env.pool.connection() as conn:
-        found = await picks.active_accounts(conn)
+        found = [a.id for a in await picks.active_accounts(conn)]
     draft.choose_account = len(found) > 1
     if draft.choose_account:
+        # All ticked the first time; later, what was ticked and can still send.
+        answered = draft.account_ids is not None or draft.account_id is not None
+        ticked = set(draft.chosen()) if answered else set(found)
+        draft.account_ids = [a for a in found if a in ticked]
         return step
     # With no account yet, the one TG_SESSION signs in is made when the campaign is.
-    draft.account_id = found[0].id if found else None
+    draft.account_id = found[0] if found else None
+    draft.account_ids = found or None
+    draft.no_cap = False  # one account: its pace, or the cap typed
     return "rate"
 
 

@@ -18,7 +18,8 @@ class WizardPress(CallbackData, prefix="wz"):
 
     token: str
     step: str
-    action: str  # pick, page, value, now, back, cancel, confirm, continue, restart
+    # pick, page, value, now, back, cancel, confirm, continue, restart; toggle and done (accounts)
+    action: str
     value: str = ""
 
 
@@ -39,6 +40,14 @@ class Buttons:
             [self.button(cut(("✓ " if item_id == chosen else "") + label), "pick", item_id)]
             for item_id, label in items
         ]
+
+    def toggles(self, items: Sequence[tuple[int, str]], ticked: set[int]) -> list[Row]:
+        """One button per (id, label) that ticks or unticks it, then Done (labels come cut)."""
+        rows = [
+            [self.button(("☑️ " if item_id in ticked else "⬜ ") + label, "toggle", item_id)]
+            for item_id, label in items
+        ]
+        return [*rows, [self.button(t(self.lang, "➡️ Done"), "done")]]
 
     def pages(self, offset: int, size: int, has_next: bool) -> list[Row]:
         """Prev and Next under a picker, where there is somewhere to go."""
@@ -72,3 +81,9 @@ class Buttons:
 def minute_of(at: datetime) -> int:
     """A moment as whole minutes since the epoch: short enough for callback data."""
     return int(at.timestamp()) // 60
+
+
+def as_id(value: str) -> int | None:
+    """A database id from callback data, or None if it is not one."""
+    # ASCII digits only: isdigit() alone takes "²", which int() refuses.
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None

@@ -15,9 +15,10 @@ from aiogram.types import CallbackQuery
 from predlagator.bot.campaigns import lifecycle as control
 from predlagator.bot.campaigns.lifecycle import Tools
 from predlagator.bot.campaigns.wizard import answers, confirm
+from predlagator.bot.campaigns.wizard.account_step import on_done, on_toggle
 from predlagator.bot.campaigns.wizard.flow import advance, edit, load, utc_now
-from predlagator.bot.campaigns.wizard.keyboards import WizardPress
-from predlagator.bot.campaigns.wizard.prompts import Env
+from predlagator.bot.campaigns.wizard.keyboards import WizardPress, as_id
+from predlagator.bot.campaigns.wizard.prompts import NO_CAP, Env
 from predlagator.bot.campaigns.wizard.start_time import check_start, show
 from predlagator.bot.campaigns.wizard.states import Draft, new_token, next_step
 from predlagator.bot.campaigns.wizard.summary import load_picks
@@ -94,12 +95,6 @@ async def on_press(
     await (action(turn) if action is not None else turn.stale())
 
 
-def as_id(value: str) -> int | None:
-    """A database id from callback data, or None if it is not one."""
-    # ASCII digits only: isdigit() alone takes "²", which int() refuses.
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
-
-
 async def on_back(turn: Turn) -> None:
     """The step before (the first step has no Back)."""
     if turn.press.step == "name":
@@ -163,7 +158,8 @@ async def pick(turn: Turn, step: str, item_id: int) -> str | None:
             return None
         if item_id not in {a.id for a in await picks.active_accounts(conn)}:
             return t(lang, "That account can't send any more. Choose again.")
-    turn.draft.account_id = item_id
+    # A button of the single-account picker, from before accounts could be several.
+    turn.draft.account_id, turn.draft.account_ids = item_id, [item_id]
     return None
 
 
@@ -177,8 +173,7 @@ async def on_value(turn: Turn) -> None:
     if step == "name" and turn.draft.name is None:
         refusal = t(lang, "Send a name first.")
     elif step == "rate":
-        rate = answers.rate(value, lang)
-        turn.draft.rate, refusal = rate.value or turn.draft.rate, rate.refusal
+        refusal = rate_refusal(turn.draft, value, lang)
     elif step == "retry":
         limit = answers.retry_limit(value, lang)
         refusal = limit.refusal
@@ -189,6 +184,18 @@ async def on_value(turn: Turn) -> None:
         await turn.refuse(refusal)
         return
     await turn.go(next_step(step))
+
+
+def rate_refusal(draft: Draft, value: str, lang: str) -> str | None:
+    """Take a pressed pace or cap (or "no cap", over several accounts), or say why not."""
+    several = len(draft.chosen()) > 1
+    if value == NO_CAP and several:
+        draft.no_cap, draft.rate = True, None
+        return None
+    rate = answers.rate(value, lang, answers.rate_max(len(draft.chosen())))
+    if rate.value is not None:
+        draft.rate, draft.no_cap = rate.value, False
+    return rate.refusal
 
 
 def moment(minutes: int | None, zone: ZoneInfo) -> datetime | None:
@@ -274,6 +281,8 @@ ACTIONS: dict[str, Callable[[Turn], Awaitable[None]]] = {
     "restart": on_restart,
     "page": on_page,
     "pick": on_pick,
+    "toggle": on_toggle,
+    "done": on_done,
     "value": on_value,
     "now": on_now,
     "confirm": on_confirm,

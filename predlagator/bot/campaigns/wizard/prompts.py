@@ -11,13 +11,17 @@ from predlagator.bot.campaigns.wizard import answers, start_time
 from predlagator.bot.campaigns.wizard.keyboards import Buttons, minute_of
 from predlagator.bot.campaigns.wizard.states import Draft
 from predlagator.bot.campaigns.wizard.summary import Picks, load_picks, summary
-from predlagator.bot.texts import Html, t
+from predlagator.bot.texts import Html, cut, t
 from predlagator.config import Settings
 from predlagator.db import picks, templates
 from predlagator.db.pool import Pool
 from predlagator.models import Account
 
 PAGE = 8
+# How much of an account's name its button shows: the name is cut, never the mark after it.
+NAME_CHARS = 24
+# Telegram takes at most 100 buttons under a message; the account step shows this many.
+ACCOUNTS_SHOWN = 90
 RATES = (5.0, 10.0, 20.0, 30.0)
 RETRIES = (0, 1, 3, 5)
 
@@ -134,21 +138,39 @@ async def template_prompt(draft: Draft, buttons: Buttons, env: Env, offset: int)
 
 
 async def account_prompt(draft: Draft, buttons: Buttons, env: Env) -> Prompt:
-    """The accounts that can send, each with its own pace."""
+    """The accounts that can send, each with its own pace, ticked or not."""
     async with env.pool.connection() as conn:
         found = await picks.active_accounts(conn)
-    items = [
-        (a.id, t(env.lang, "{name} · {rate}/min", name=Html(a.name), rate=f"{a.rate_per_minute:g}"))
-        for a in found
-    ]
-    return Prompt(
-        t(env.lang, "Which account sends the posts?"),
-        buttons.markup(buttons.picks(items, draft.account_id), buttons.nav()),
+    lang = env.lang
+    items = [(a.id, pace_label(lang, a)) for a in found[:ACCOUNTS_SHOWN]]
+    ticked = set(draft.chosen())
+    together = sum(a.rate_per_minute for a in found if a.id in ticked)
+    text = t(
+        lang,
+        "Which accounts send the posts? Press one to tick or untick it, then Done.\n"
+        "Chosen: {n} of {total}, together {rate}/min.",
+        n=len(ticked & {a.id for a in found}),
+        total=len(found),
+        rate=f"{together:g}",
     )
+    if len(found) > ACCOUNTS_SHOWN:
+        text += "\n" + t(lang, "(the first {n} are shown)", n=ACCOUNTS_SHOWN)
+    return Prompt(text, buttons.markup(buttons.toggles(items, ticked), buttons.nav()))
+
+
+def pace_label(lang: str, account: Account) -> str:
+    """ "name · 20/min", marked when the account is simulated."""
+    rate = f"{account.rate_per_minute:g}"
+    label = t(lang, "{name} · {rate}/min", name=Html(cut(account.name, NAME_CHARS)), rate=rate)
+    if account.kind == "simulated":  # the accounts screens' own mark
+        label += " · " + t(lang, "🧪 simulated")
+    return label
 
 
 def rate_prompt(draft: Draft, buttons: Buttons, env: Env, chosen: Picks) -> Prompt:
     """Ask for the pace; suggest the default and a few common ones."""
+    if len(chosen.accounts) > 1:
+        return cap_prompt(draft, buttons, env, chosen)
     default = default_rate(env.settings, chosen.account)
     current = draft.rate if draft.rate is not None else default
     # The answer given before is among the choices, ticked, whatever it was.
@@ -164,6 +186,30 @@ def rate_prompt(draft: Draft, buttons: Buttons, env: Env, chosen: Picks) -> Prom
     )
     values = buttons.values([(f"{v:g}", f"{v:g}") for v in options], f"{current:g}")
     return Prompt(text, buttons.markup(values, buttons.nav()))
+
+
+NO_CAP = "nocap"  # the value of the "no cap" button
+
+
+def cap_prompt(draft: Draft, buttons: Buttons, env: Env, chosen: Picks) -> Prompt:
+    """Several accounts: no cap by default (their paces together), or a cap typed or pressed."""
+    together = f"{chosen.together():g}"
+    top = answers.rate_max(len(chosen.accounts))
+    text = t(
+        env.lang,
+        "How fast? By default there is no cap: the chosen accounts' paces together, "
+        "{rate}/min. Or send a cap in posts per minute, from {min} to {max}.",
+        rate=together,
+        min=f"{answers.RATE_MIN:g}",
+        max=f"{top:g}",
+    )
+    capped = draft.rate is not None and not draft.no_cap
+    current = f"{draft.rate:g}" if capped and draft.rate is not None else NO_CAP
+    label = t(env.lang, "No cap · {rate}/min", rate=together)
+    no_cap = buttons.values([(label, NO_CAP)], current)
+    options = sorted(v for v in {*RATES, draft.rate or RATES[0]} if v <= top)
+    caps = buttons.values([(f"≤ {v:g}", f"{v:g}") for v in options], current)
+    return Prompt(text, buttons.markup(no_cap, caps, buttons.nav()))
 
 
 def retry_prompt(draft: Draft, buttons: Buttons, env: Env) -> Prompt:

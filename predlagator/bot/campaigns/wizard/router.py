@@ -121,8 +121,10 @@ def apply_typed(draft: Draft, step: str, text: str, env: Env) -> str | None:
         draft.name = name.value if name.value is not None else draft.name
         return name.refusal
     if step == "rate":
-        rate = answers.rate(text, env.lang)
-        draft.rate = rate.value if rate.value is not None else draft.rate
+        # Over several accounts a typed number is a cap on their paces together.
+        rate = answers.rate(text, env.lang, answers.rate_max(len(draft.chosen())))
+        if rate.value is not None:
+            draft.rate, draft.no_cap = rate.value, False
         return rate.refusal
     if step == "retry":
         limit = answers.retry_limit(text, env.lang)

@@ -65,11 +65,25 @@ class Draft(BaseModel):
     name: str | None = None
     batch_id: int | None = None
     template_id: int | None = None
-    account_id: int | None = None
+    account_id: int | None = None  # the first account chosen (a draft from before: the only one)
+    # Every account chosen, in the pool's order; None in a draft saved before accounts could be
+    # several, whose account_id alone is the choice.
+    account_ids: list[int] | None = None
     choose_account: bool = False  # several accounts were offered, so Back returns there
-    rate: float | None = None
+    rate: float | None = None  # the cap typed or pressed
+    no_cap: bool = False  # several accounts, no cap: their paces together
     retry_limit: int | None = None
     start_at: datetime | None = None  # None: start as soon as it is confirmed
+
+    def chosen(self) -> list[int]:
+        """The accounts the campaign will send through (none yet: the one TG_SESSION signs in)."""
+        if self.account_ids is not None:
+            return list(self.account_ids)
+        return [self.account_id] if self.account_id is not None else []
+
+    def uncapped(self) -> bool:
+        """No cap on the campaign's pace: chosen with several accounts."""
+        return self.no_cap and len(self.chosen()) > 1
 
     def dump(self) -> dict[str, Any]:
         """The FSM data to store."""

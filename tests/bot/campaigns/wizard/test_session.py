@@ -161,19 +161,26 @@ async def test_the_account_is_asked_only_when_there_is_a_choice(h: BotHarness) -
     await h.rows("UPDATE accounts SET status = 'active' WHERE id = %s RETURNING id", spare.id)
     await press(h, "⬅️ Back")
     await press(h, "#1 Big sale", lang="ru")
-    assert text(h) == "С какого аккаунта отправлять посты?"
+    assert text(h) == (
+        "С каких аккаунтов отправлять посты? Нажмите на аккаунт, чтобы отметить его или снять "
+        "отметку, затем «Готово».\nВыбрано: 1 из 2, вместе 20 в минуту."
+    )
     assert labels(last_shown(h)) == [
-        ["✓ main · 20 в минуту"],  # the one taken before, when there was no choice
-        ["spare · 5 в минуту"],
+        ["☑️ main · 20 в минуту"],  # the one taken before, when there was no choice
+        ["⬜ spare · 5 в минуту"],
+        ["➡️ Готово"],
         ["⬅️ Назад", "✖️ Отмена"],
     ]
-    await press(h, "spare · 5 в минуту", lang="ru")
+    await press(h, "☑️ main · 20 в минуту", lang="ru")
+    await press(h, "⬜ spare · 5 в минуту", lang="ru")
+    assert labels(last_shown(h))[:2] == [["⬜ main · 20 в минуту"], ["☑️ spare · 5 в минуту"]]
+    await press(h, "➡️ Готово", lang="ru")
     assert text(h) == (
         "С какой скоростью? Пришлите число постов в минуту, от 0.1 до 60 (по умолчанию 5)."
     )
     await press(h, "⬅️ Назад", lang="ru")
-    assert labels(last_shown(h))[1] == ["✓ spare · 5 в минуту"]
-    await press(h, "✓ spare · 5 в минуту")
+    assert labels(last_shown(h))[1] == ["☑️ spare · 5 в минуту"]
+    await press(h, "➡️ Готово")
     await h.send(OWNER, "10")
     await h.send(OWNER, "2")
     await press(h, "▶️ Now")
@@ -184,7 +191,7 @@ async def test_the_account_is_asked_only_when_there_is_a_choice(h: BotHarness) -
     await press(h, "⬅️ Back")
     await press(h, "⬅️ Back")
     await press(h, "⬅️ Back")
-    assert text(h) == "Which account sends the posts?"  # Back returns to the account step
+    assert text(h).startswith("Which accounts send the posts?")  # Back returns to the step
 
 
 async def test_an_account_stopped_before_confirm_is_chosen_again(h: BotHarness) -> None:
@@ -192,7 +199,8 @@ async def test_an_account_stopped_before_confirm_is_chosen_again(h: BotHarness) 
         await accounts.ensure(conn, accounts.MAIN_ACCOUNT, 20.0)
         spare = await accounts.ensure(conn, "spare", 30.0)
     await to_step(h, "account")
-    await press(h, "spare · 30/min")
+    await press(h, "☑️ main · 20/min")
+    await press(h, "➡️ Done")
     await h.send(OWNER, "10")
     await h.send(OWNER, "2")
     await press(h, "▶️ Now")
