@@ -14,6 +14,7 @@ from predlagator.db import accounts, campaigns, deliveries, fsm, template_media
 from predlagator.db.pool import Pool
 from predlagator.delivery import login_steps
 from predlagator.delivery.drain import Drain, DrainDeps
+from predlagator.delivery.policy import Policy
 from predlagator.delivery.served import ServedAccounts
 from predlagator.delivery.testsend import Request, perform
 from predlagator.models import FINISHED, CampaignStatus
@@ -46,7 +47,10 @@ def _deps(context: JobContext, account_id: int) -> DrainDeps | None:
 
 def _zone(context: JobContext) -> str:
     """The zone whose midnight starts an account's day: the drains' policy's, if any here."""
-    deps = context.additional_context.get("drain_deps")
+    policy = context.additional_context.get("policy")
+    if isinstance(policy, Policy):
+        return policy.timezone
+    deps = context.additional_context.get("drain_deps")  # a context built the older way
     return deps.policy.timezone if isinstance(deps, DrainDeps) else "UTC"
 
 
