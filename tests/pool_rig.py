@@ -60,7 +60,7 @@ class PoolRig:
         self,
         count: int,
         *,
-        rate: float = 6000.0,
+        rate: float | None = 6000.0,
         members: Sequence[Member] | None = None,
         prefix: str = "chan",
         retry_limit: int = 3,

@@ -112,6 +112,19 @@ async def test_each_account_sends_its_own_rows_at_its_own_pace(three: PoolRig) -
     assert sorted(len(m.times) for m in three.members) == [6, 12, 24]
 
 
+async def test_a_campaign_with_no_cap_sends_at_its_accounts_paces(three: PoolRig) -> None:
+    # What the wizard writes by default over several accounts: no rate of the campaign's own.
+    campaign = await three.campaign(42, rate=None)
+    assert campaign.rate_per_minute is None
+    await three.launch(campaign)
+    await three.drain()
+    assert (await three.get(campaign)).status is S.COMPLETED
+    for member in three.members:
+        interval = 60.0 / (await three.account(member)).rate_per_minute
+        assert all(interval <= gap <= interval * 1.01 for gap in gaps(member)), gaps(member)
+    assert sorted(len(m.times) for m in three.members) == [6, 12, 24]
+
+
 async def test_a_campaign_rate_is_split_among_its_accounts_by_pace(three: PoolRig) -> None:
     campaign = await three.campaign(21, rate=21.0)  # 6, 3 and 12 a minute of it
     await three.launch(campaign)
