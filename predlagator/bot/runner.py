@@ -17,6 +17,7 @@ from aiogram.types import User
 
 from predlagator.bot import notifications
 from predlagator.bot.accounts import login_notices
+from predlagator.bot.accounts import notices as account_notices
 from predlagator.bot.campaigns import notices as campaign_notices
 from predlagator.bot.dispatcher import make_bot, make_dispatcher, set_commands, sync_owners
 from predlagator.bot.notifications_worker import serve_notifications
@@ -37,7 +38,12 @@ async def run_bot(settings: Settings, pool: Pool) -> None:
     """Serve operators until cancelled."""
     settings.require_bot()
     bot = make_bot(settings)
-    app = make_app(campaign_notices.blueprint, testsend_notices.blueprint, login_notices.blueprint)
+    app = make_app(
+        campaign_notices.blueprint,
+        testsend_notices.blueprint,
+        login_notices.blueprint,
+        account_notices.blueprint,
+    )
     await app.open_async(pool=pool)
     worker: asyncio.Task[None] | None = None
     polling: asyncio.Task[None] | None = None

@@ -67,6 +67,7 @@ async def reject(serving: Serving, held: Held, rejected: SessionRejected) -> Non
     failure = TelegramFailure(rejected.code, text=str(rejected))
     async with serving.pool.connection() as conn:
         effects = await outcomes.account_fatal(conn, account.id, failure)
+    await defer.account_alert(serving.app, account.id, rejected.code)
     for campaign in effects.paused:
         reason = campaign.status_reason or rejected.code
         await defer.notify(serving.app, campaign.id, "account_stopped", reason=reason)

@@ -89,6 +89,8 @@ class ChatUpdates:
         app = self._app
         for account_id in effects.kick:  # rows handed over from a stopped account
             await defer.kick_drain(app, account_id)
+        if effects.stopped is not None:
+            await defer.account_alert(app, self._account_id, effects.stopped)
         if effects.resume_at is not None:
             await defer.kick_drain(app, self._account_id, at=effects.resume_at)
         for campaign in effects.waiting:

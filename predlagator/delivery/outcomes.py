@@ -41,6 +41,7 @@ class Effects:
     paused: list[Campaign] = field(default_factory=list)
     deactivated: list[Deactivated] = field(default_factory=list)
     kick: list[int] = field(default_factory=list)  # accounts handed rows: their drains start
+    stopped: str | None = None  # the account stopped for good, with this code: owners are told
 
 
 async def record_sent(conn: Conn, claim: Claim, message_id: int | None, tz: str = "UTC") -> Effects:
@@ -189,4 +190,6 @@ async def account_fatal(
         )
     paused += [c for c in settled if c.status is CampaignStatus.PAUSED]
     waiting = [c for c in settled if c.status is CampaignStatus.WAITING]
-    return Effects(stop_draining=True, paused=paused, waiting=waiting, kick=kick)
+    return Effects(
+        stop_draining=True, paused=paused, waiting=waiting, kick=kick, stopped=failure.code
+    )

@@ -142,6 +142,8 @@ async def _announce(deps: DrainDeps, account_id: int, effects: outcomes.Effects)
     app = deps.app
     for other in effects.kick:  # took over the stopped account's untried rows
         await defer.kick_drain(app, other)
+    if effects.stopped is not None:
+        await defer.account_alert(app, account_id, effects.stopped)
     if effects.resume_at is not None:
         await defer.kick_drain(app, account_id, at=effects.resume_at)
         seconds = max(int((effects.resume_at - datetime.now(UTC)).total_seconds() + 0.999), 0)

@@ -79,6 +79,12 @@ async def notify(app: procrastinate.App, campaign_id: int, event: str, **params:
     await task.defer_async(campaign_id=campaign_id, event=event, params=params)
 
 
+async def account_alert(app: procrastinate.App, account_id: int, reason: str) -> None:
+    """Ask the bot to tell the owners that an account stopped, and why."""
+    task = app.configure_task(names.ACCOUNT_ALERT, queue=names.NOTIFICATIONS_QUEUE)
+    await task.defer_async(account_id=account_id, reason=reason)
+
+
 async def test_send(app: procrastinate.App, account_id: int, **request: Any) -> int:
     """Ask the worker holding the account's session to send one test post; return the job id.
 

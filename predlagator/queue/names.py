@@ -11,6 +11,7 @@ RECONCILE = "reconcile"
 REFRESH_PROGRESS = "refresh_progress"
 CAMPAIGN_FINISHED = "campaign_finished"
 NOTIFY = "notify"
+ACCOUNT_ALERT = "account_alert"
 SEND_REPORT = "send_report"
 
 

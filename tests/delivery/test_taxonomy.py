@@ -274,6 +274,9 @@ async def test_account_fatal_stops_account_and_pauses_for_good(
     assert await audit_rows(rig, "account.stopped") == [
         ("account", rig.account_id, {"reason": name})
     ]
+    # The owners hear of it even when no campaign pauses (its rows went to other accounts).
+    alerts = await rig.jobs(names.ACCOUNT_ALERT)
+    assert [job["args"] for job in alerts] == [{"account_id": rig.account_id, "reason": name}]
     assert (await channel(rig, TARGET)).active
     assert await waiting_kicks(rig) == []
     assert await rig.jobs(names.CAMPAIGN_FINISHED) == []
