@@ -10,6 +10,10 @@ from __future__ import annotations
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.state import StatesGroup
 
+from predlagator.bot.accounts import login_notices
+from predlagator.bot.accounts import notices as account_notices
+from predlagator.bot.accounts.login_keys import AddTelegramAccount
+from predlagator.bot.accounts.states import AccountInput
 from predlagator.bot.batches.answers import BatchInput
 from predlagator.bot.campaigns import notices as campaign_notices
 from predlagator.bot.campaigns.wizard.states import NewCampaign
@@ -30,10 +34,19 @@ RELEASED_TASKS = {
     "test_expiry",
     "test_result",
     "test_send",
+    # The account pool (2026-12-02).
+    "account_alert",
+    "login_send_code",
+    "login_resend_code",
+    "login_sign_in",
+    "login_check_password",
+    "login_result",
+    "login_expiry",
 }
 RELEASED_PREFIXES = {
     "au", "be", "bl", "bv", "c", "ca", "ch", "cl", "co", "cp",
     "cr", "cx", "op", "rp", "ta", "tl", "tm", "to", "tp", "wz",
+    "aa", "al", "ap", "av", "tf",  # the account pool (2026-12-02)
 }  # fmt: skip
 RELEASED_STATES = {
     "NewCampaign:name",
@@ -48,6 +61,13 @@ RELEASED_STATES = {
     "BatchInput:remove",
     "BatchInput:rename",
     "RenameTemplate:name",
+    "AccountInput:pace",
+    "AccountInput:cap",
+    "AccountInput:sim_name",
+    "AccountInput:sim_options",
+    "AddTelegramAccount:name",
+    "AddTelegramAccount:phone",
+    "AddTelegramAccount:login",
 }
 
 
@@ -57,7 +77,14 @@ def _kinds(cls: type[CallbackData]) -> list[type[CallbackData]]:
 
 def test_every_released_task_name_is_still_registered() -> None:
     registered = set()
-    for blueprint in (tasks.blueprint, campaign_notices.blueprint, testsend_notices.blueprint):
+    blueprints = (
+        tasks.blueprint,
+        campaign_notices.blueprint,
+        testsend_notices.blueprint,
+        login_notices.blueprint,
+        account_notices.blueprint,
+    )
+    for blueprint in blueprints:
         registered |= {task.name for task in blueprint.tasks.values()}
     assert registered >= RELEASED_TASKS
 
@@ -68,5 +95,11 @@ def test_every_released_button_prefix_still_has_its_kind() -> None:
 
 
 def test_every_released_dialog_state_still_exists() -> None:
-    groups: list[type[StatesGroup]] = [NewCampaign, BatchInput, RenameTemplate]
+    groups: list[type[StatesGroup]] = [
+        NewCampaign,
+        BatchInput,
+        RenameTemplate,
+        AccountInput,
+        AddTelegramAccount,
+    ]
     assert {name for group in groups for name in group.__all_states_names__} >= RELEASED_STATES
