@@ -40,7 +40,7 @@ async def make_account(h: BotHarness, name: str, rate: float = 20, **columns: An
         for column, value in columns.items():
             assert column.isidentifier()
             await conn.execute(
-                f"UPDATE accounts SET {column} = %s WHERE id = %s",  # type: ignore[arg-type]
+                f"UPDATE accounts SET {column} = %s WHERE id = %s",
                 (value, account.id),
             )
         found = await accounts.get(conn, account.id)

@@ -119,6 +119,7 @@ async def test_campaign_lifecycle_and_ledger(pool: Pool) -> None:
         # The queued row waits for its retry; one post in the last minute; no account wait.
         assert (progress.retrying, progress.sending, progress.sent_last_minute) == (1, 0, 1)
         assert progress.flood_until is None and progress.pending == 1
+        assert campaign.rate_per_minute is not None
         assert progress.eta_minutes == pytest.approx(1 / campaign.rate_per_minute)
         assert await campaigns.complete_if_done(conn, campaign.id) is None
         cancelled = await campaigns.cancel(conn, campaign.id)

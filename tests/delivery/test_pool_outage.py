@@ -45,8 +45,8 @@ async def test_a_restart_stops_every_account_and_the_worker_takes_them_all_again
     pool: Pool,
 ) -> None:
     url = own_server.url
-    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
-        await migrate(conn)
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as fresh:
+        await migrate(fresh)
     install(db_url)  # the fake Telegram's store stays up on the session's server
     key = new_key()
     refs = channel_refs(PREFIX, ACCOUNTS * PER_ACCOUNT)
@@ -100,7 +100,7 @@ async def test_a_restart_stops_every_account_and_the_worker_takes_them_all_again
     assert posters == {f"acct{i}" for i in range(ACCOUNTS)}
     assert set(posted) == {channel_id_of(ref) for ref in refs}
     assert all(len(posts) == 1 for posts in posted.values())
-    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
-        cur = await conn.execute("SELECT status, count(*) FROM deliveries GROUP BY status")
-        statuses = dict(await cur.fetchall())
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as plain:
+        counted = await plain.execute("SELECT status, count(*) FROM deliveries GROUP BY status")
+        statuses: dict[str, int] = dict(await counted.fetchall())
     assert statuses == {DeliveryStatus.SENT.value: ACCOUNTS * PER_ACCOUNT}
