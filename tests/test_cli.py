@@ -197,7 +197,11 @@ def _parent(pid: str) -> int | None:
 
 
 def postmasters(data_dir: Path) -> list[int]:
-    """Running postgres servers whose -D is `data_dir` (a zombie's cmdline is empty)."""
+    """Running postgres servers whose -D is `data_dir` (a zombie's cmdline is empty).
+
+    A backend the postmaster has just forked shows the postmaster's own command line until it
+    renames itself; it is its child, so it is not counted as a second server.
+    """
     found = []
     for entry in Path("/proc").iterdir():
         argv = _cmdline(entry.name) if entry.name.isdigit() else []
@@ -208,7 +212,7 @@ def postmasters(data_dir: Path) -> list[int]:
             and argv[argv.index("-D") + 1] == str(data_dir)
         ):
             found.append(int(entry.name))
-    return found
+    return [pid for pid in found if _parent(str(pid)) not in found]
 
 
 def server_processes(data_dir: Path) -> list[int]:
