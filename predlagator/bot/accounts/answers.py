@@ -4,8 +4,7 @@ a bad answer is refused with why and asked again."""
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.dispatcher.event.bases import SkipHandler
-from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import InlineKeyboardMarkup, Message
 
@@ -13,6 +12,7 @@ from predlagator.bot.accounts import changes, values
 from predlagator.bot.accounts.keyboards import AccountAction, AccountView, button, markup
 from predlagator.bot.accounts.states import AccountInput
 from predlagator.bot.texts import N_, cut, t
+from predlagator.bot.waiting import on_cancel_command, on_command
 from predlagator.config import Settings
 from predlagator.db import account_pool
 from predlagator.db.pool import Pool
@@ -165,22 +165,6 @@ async def on_other(message: Message, state: FSMContext, lang: str) -> None:
     }
     anything = N_("Press Cancel.")
     await message.answer(t(lang, expected.get(await state.get_state() or "", anything)))
-
-
-async def on_cancel_command(
-    message: Message, command: CommandObject, state: FSMContext, lang: str
-) -> None:
-    """A bare /cancel while waiting stops waiting (and does not go on to cancel a campaign)."""
-    await state.clear()
-    if command.args:
-        raise SkipHandler  # "/cancel 5" is about campaign 5
-    await message.answer(t(lang, "Cancelled; nothing changed."))
-
-
-async def on_command(message: Message, state: FSMContext) -> None:
-    """Another command while waiting: stop waiting and let the command run."""
-    await state.clear()
-    raise SkipHandler
 
 
 def make_router() -> Router:

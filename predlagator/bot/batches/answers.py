@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
-from aiogram.dispatcher.event.bases import SkipHandler
-from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import InlineKeyboardMarkup, Message
@@ -16,6 +15,7 @@ from predlagator.bot.batches.keyboards import BatchView, button, markup
 from predlagator.bot.batches.refs import MAX_ENTRIES, ParsedRefs
 from predlagator.bot.batches.upload import read_upload
 from predlagator.bot.texts import t
+from predlagator.bot.waiting import on_cancel_command, on_command
 from predlagator.db.pool import Pool
 from predlagator.models import Operator
 
@@ -129,22 +129,6 @@ async def on_other(message: Message, state: FSMContext, lang: str) -> None:
         await message.answer(
             t(lang, "Send a list of channels or a .txt/.csv file, or press Cancel.")
         )
-
-
-async def on_cancel_command(
-    message: Message, command: CommandObject, state: FSMContext, lang: str
-) -> None:
-    """A bare /cancel while waiting stops waiting (and does not go on to cancel a campaign)."""
-    await state.clear()
-    if command.args:
-        raise SkipHandler  # "/cancel 5" is about campaign 5
-    await message.answer(t(lang, "Cancelled; nothing changed."))
-
-
-async def on_command(message: Message, state: FSMContext) -> None:
-    """Another command while waiting: stop waiting and let the command run."""
-    await state.clear()
-    raise SkipHandler
 
 
 def make_router() -> Router:
