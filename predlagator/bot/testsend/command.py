@@ -132,16 +132,26 @@ async def _usage(message: Message, pool: Pool, lang: str) -> None:
     await message.answer(usage + "\n\n" + pick, reply_markup=template_picker(found))
 
 
+async def _pressed_template(
+    callback: CallbackQuery, pool: Pool, template_id: int, lang: str
+) -> Template | None:
+    """The template a button names, the press answered; None (said in an alert) once deleted."""
+    async with pool.connection() as conn:
+        template = await templates.get_live(conn, template_id)
+    if template is None:
+        await callback.answer(t(lang, "That template no longer exists."), show_alert=True)
+        return None
+    await callback.answer()
+    return template
+
+
 async def on_pick(
     callback: CallbackQuery, callback_data: PickForTest, pool: Pool, lang: str
 ) -> None:
     """A template picked: ask where to."""
-    async with pool.connection() as conn:
-        template = await templates.get_live(conn, callback_data.template_id)
+    template = await _pressed_template(callback, pool, callback_data.template_id, lang)
     if template is None:
-        await callback.answer(t(lang, "That template no longer exists."), show_alert=True)
         return
-    await callback.answer()
     text, keyboard = where_to(lang, template)
     await _show(callback, text, keyboard)
 
@@ -155,12 +165,9 @@ async def on_to_me(
     lang: str,
 ) -> None:
     """Saved Messages pressed: send the test (the button goes, so a second press can't)."""
-    async with pool.connection() as conn:
-        template = await templates.get_live(conn, callback_data.template_id)
+    template = await _pressed_template(callback, pool, callback_data.template_id, lang)
     if template is None:
-        await callback.answer(t(lang, "That template no longer exists."), show_alert=True)
         return
-    await callback.answer()
     found = await account_pick.usable(pool)
     if len(found) > 1:  # whose Saved Messages: the operator says which account
         await _show(callback, *account_pick.ask(lang, template, ME, found))
@@ -180,12 +187,9 @@ async def on_from(
     lang: str,
 ) -> None:
     """An account picked: send the test from it, or say why it can't (the buttons go)."""
-    async with pool.connection() as conn:
-        template = await templates.get_live(conn, callback_data.template_id)
+    template = await _pressed_template(callback, pool, callback_data.template_id, lang)
     if template is None:
-        await callback.answer(t(lang, "That template no longer exists."), show_alert=True)
         return
-    await callback.answer()
     message = callback.message
     chat_id = message.chat.id if message is not None else callback.from_user.id
     target, account_id = callback_data.target, callback_data.account_id
