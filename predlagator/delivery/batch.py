@@ -4,6 +4,7 @@ sending, send and record, giving back the slots it did not use."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,19 @@ if TYPE_CHECKING:
 # (and none waits while the drain waits for a later slot), so the progress card is never more
 # than a moment behind; one record per post would cost a round trip each at a fast pace.
 RECORD_EVERY_S = 0.25
+
+
+# Event-loop rounds from a send's call to its request being written out by Telethon.
+TRANSPORT_ROUNDS = 3
+
+
+def _after_rounds(rounds: int, callback: Callable[[], None]) -> None:
+    """Run `callback` once the event loop has gone round `rounds` more times."""
+    loop = asyncio.get_running_loop()
+    if rounds <= 0:
+        callback()
+    else:
+        loop.call_soon(_after_rounds, rounds - 1, callback)
 
 
 class Lookups:
@@ -201,18 +215,24 @@ class Batch:
 
     async def _leave(self, claim: Claim) -> None:
         """The mark is done: hold the post the moment a mark quicker than an earlier one would
-        gain on the windows (usually none), so what reaches Telegram keeps them too."""
+        gain on the windows (usually none), so what reaches Telegram keeps them too, and count
+        it from when its request reaches the transport."""
         await self._hold(self.deps.left, claim, self.deps.monotonic())
+        # The send below hands its request to Telethon's send loop (a task) without yielding;
+        # the loop gets to it behind whatever other drains made ready, and the process may be
+        # descheduled meanwhile. That lag is the post's: once the loop has gone round a few
+        # times more (the send loop, the connection's writer, the socket), the post counts
+        # from then, so the post a window later waits for it.
+        scopes = [scope for scope, _ in self._scopes(claim)]
+        left, monotonic = self.deps.left, self.deps.monotonic
+        _after_rounds(TRANSPORT_ROUNDS, lambda: left.settle(scopes, monotonic()))
 
     async def _hold(self, log: pacing.PostLog, claim: Claim, moment: float) -> tuple[float, bool]:
         """Wait from `moment` on as long as the account's pace and its share of the campaign's
         in `log` need, then count the post there; return that moment, and whether a window held
         it. The share is keyed by campaign and account: a worker serving several accounts of one
         campaign keeps each share's windows apart, as each is paced by its own drain."""
-        scopes: list[tuple[pacing.Scope, float]] = [
-            (("account", self.account_id, 0), claim.account_rate),
-            (("campaign", claim.campaign_id, self.account_id), claim.campaign_rate),
-        ]
+        scopes = self._scopes(claim)
         for scope, rate in scopes:
             moment = log.after_gap(scope, rate, moment)
         gapped = moment
@@ -224,6 +244,13 @@ class Batch:
         now = self.deps.monotonic()
         log.record([scope for scope, _ in scopes], now)
         return now, moment > gapped
+
+    def _scopes(self, claim: Claim) -> list[tuple[pacing.Scope, float]]:
+        """The paces a post of `claim` counts in, with their rates."""
+        return [
+            (("account", self.account_id, 0), claim.account_rate),
+            (("campaign", claim.campaign_id, self.account_id), claim.campaign_rate),
+        ]
 
     def _moment(self, index: int) -> float:
         """Turn `index`'s slot on this process's clock."""

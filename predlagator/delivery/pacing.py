@@ -29,11 +29,12 @@ SLOT_SPACING = 0.005
 # riding the window's edge for minutes.
 MIN_GAP_SHARE = 0.5
 # No window of these lengths holds more posts than its pace puts in it (a pace is per minute,
-# and operators and Telegram look at the last seconds too). Once its mark is done, a post's
-# windows are kept 0.4 % longer, for the moment between our clock and the request reaching
-# Telegram, which varies (less than SLOT_SPACING, so posts at their slots are never held back):
-# with several accounts' drains in one process it grew past the 2.5 ms a second once kept
-# (bench/accounts.py: 11 posts in one second at 10 a second, twice in 3,000).
+# and operators and Telegram look at the last seconds too). A post counts from after its
+# request was handed on to be written out (Batch._leave settles it then), and its windows are
+# kept 0.4 % longer (less than SLOT_SPACING, so posts at their slots are never held back).
+# Counting from the mark missed what came between: other drains' work in the event loop and the
+# process being descheduled held a request up to 14 ms (bench/accounts.py: 11 posts in one
+# second at 10 a second, about once in 3,000, even on a quiet machine).
 WINDOWS_S = (1.0, 10.0, 60.0)
 WINDOW_MARGIN = 0.004
 # Up to a minute of posts at the highest rate the settings allow (6000 a minute); a window
@@ -182,6 +183,14 @@ class PostLog:
             if posts is None:
                 posts = self._posts[scope] = deque(maxlen=self.memory)
             posts.append(moment)
+
+    def settle(self, scopes: Sequence[Scope], moment: float) -> None:
+        """The post these scopes recorded last went out at `moment` after all, if that is
+        later: its request reached the transport only once the event loop got to it."""
+        for scope in scopes:
+            posts = self._posts.get(scope)
+            if posts:
+                posts[-1] = max(posts[-1], moment)
 
     def forget_before(self, moment: float) -> None:
         """Drop scopes that last posted before `moment` minus the longest window."""

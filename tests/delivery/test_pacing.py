@@ -216,3 +216,24 @@ async def test_jitter_only_stretches_gaps(pool: Pool) -> None:
     assert len(gaps) == 11
     assert all(10.0 <= gap <= 12.0 * 1.006 for gap in gaps), gaps
     assert len({round(gap, 3) for gap in gaps}) > 1  # the gaps do vary
+
+
+async def test_a_post_the_transport_took_late_holds_back_the_post_a_window_after_it(
+    rig: Rig,
+) -> None:
+    rate = 600.0  # ten a second: a second's window holds ten posts
+    arrivals: list[float] = []
+
+    async def arrive(query: Any) -> None:
+        if not arrivals:
+            rig.sleep.skipped += 0.008  # the first request reached the wire 8 ms after its mark
+        arrivals.append(rig.sleep.monotonic())
+
+    rig.telegram.on_send = arrive
+    campaign = await rig.campaign(30, rate=rate, prefix="late")
+    await rig.start(campaign)
+    await rig.work()
+
+    assert len(arrivals) == 30 and await status(rig, campaign) is CampaignStatus.COMPLETED
+    assert fullest(arrivals, 1.0) <= 10
+    assert arrivals[10] - arrivals[0] >= 1.0
