@@ -65,7 +65,9 @@ class TelegramFailure(Exception):
 
 
 _CLASSES: dict[str, ErrorClass] = {
-    **dict.fromkeys(["FLOOD_WAIT", "FLOOD_PREMIUM_WAIT"], ErrorClass.ACCOUNT_FLOOD),
+    # DAILY_CAP is ours, never Telegram's: the account reached its daily cap, and its campaigns
+    # wait for midnight in TIMEZONE as they would for a flood wait.
+    **dict.fromkeys(["FLOOD_WAIT", "FLOOD_PREMIUM_WAIT", "DAILY_CAP"], ErrorClass.ACCOUNT_FLOOD),
     "SLOWMODE_WAIT": ErrorClass.SLOWMODE,
     **dict.fromkeys(
         [

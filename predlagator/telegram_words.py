@@ -44,6 +44,11 @@ WORDS: dict[str, Words] = {
         "Telegram asked the account to wait {wait} (faster only with Premium)",
         "Telegram попросил аккаунт подождать {wait} (быстрее только с Premium)",
     ),
+    # Ours: the account reached the daily cap an operator gave it (/accounts)
+    "DAILY_CAP": Words(
+        "The account reached its daily cap", "Аккаунт исчерпал дневной лимит",
+        "daily cap reached", "дневной лимит исчерпан",
+    ),
     # Channel slow mode
     "SLOWMODE_WAIT": Words(
         "The chat is in slow mode: the post goes later", "В чате медленный режим: пост уйдёт позже",

@@ -156,12 +156,20 @@ async def lock_stranded_launch(conn: Conn, campaign_id: int) -> Campaign | None:
 
 
 async def enter_waiting(
-    conn: Conn, account_id: int, until: datetime, tz: str = "UTC"
+    conn: Conn, account_id: int, until: datetime, tz: str = "UTC", reason: str = "FLOOD_WAIT"
 ) -> list[Campaign]:
-    """The account cannot send before `until`: park its running campaigns that none of their
-    other accounts can carry on now, until the first of them may send; return them."""
+    """The account cannot send before `until` (`reason`: FLOOD_WAIT or DAILY_CAP): park its
+    running campaigns that none of their other accounts can carry on now, until the first of
+    them may send; return them."""
     return await many(
-        conn, Campaign, _Q, "enter_waiting", account_id=account_id, until=until, tz=tz
+        conn,
+        Campaign,
+        _Q,
+        "enter_waiting",
+        account_id=account_id,
+        until=until,
+        tz=tz,
+        reason=reason,
     )
 
 

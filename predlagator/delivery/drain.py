@@ -207,7 +207,7 @@ class Drain:
             return True
         midnight = policy.next_midnight(datetime.now(UTC))
         waiting = await campaigns.enter_waiting(
-            self.conn, self.account_id, midnight, policy.timezone
+            self.conn, self.account_id, midnight, policy.timezone, reason="DAILY_CAP"
         )
         # Not Telegram's wait: no flood notice, the cards say it.
         await defer.kick_drain(self.deps.app, self.account_id, at=midnight)

@@ -298,6 +298,7 @@ async def test_a_daily_cap_stops_the_account_until_midnight(pool: Pool) -> None:
         parked = await rig.get(campaign)
         midnight = policy.next_midnight(datetime.now(UTC))
         assert parked.status is S.WAITING and parked.resume_at == midnight
+        assert parked.status_reason == "DAILY_CAP"  # the card says the cap, not Telegram
         kicks = [j for j in await jobs(rig, names.DRAIN) if j["status"] == "todo"]
         assert any(j["scheduled_at"] == midnight for j in kicks)
 
@@ -310,7 +311,8 @@ async def test_a_daily_cap_stops_the_account_until_midnight(pool: Pool) -> None:
             await conn.execute("UPDATE campaigns SET resume_at = now() - interval '1 second'")
         await rig.drain()
         assert capped.sends() == 6
-        assert (await rig.get(campaign)).status is S.COMPLETED
+        done = await rig.get(campaign)
+        assert done.status is S.COMPLETED and done.status_reason is None
         assert (await rig.account(capped)).posts_today == 3
 
 

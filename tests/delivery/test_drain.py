@@ -148,6 +148,7 @@ async def test_flood_wait_parks_campaign_and_resumes_after(rig: Rig) -> None:
         ledger = await deliveries.list_for_campaign(conn, campaign.id)
     parked = await rig.get(campaign)
     assert parked.status is CampaignStatus.WAITING and parked.resume_at is not None
+    assert parked.status_reason == "FLOOD_WAIT"
     assert account is not None and account.flood_until == parked.resume_at
     assert [(d.status, d.attempts) for d in ledger] == [(DeliveryStatus.QUEUED, 0)] * 3
     kicks = await rig.jobs(names.DRAIN)

@@ -29,6 +29,11 @@ from predlagator.queue import defer
 
 S = CampaignStatus
 CELLS = 10
+# A campaign waiting for its account's daily cap says so (campaigns.enter_waiting's reason),
+# rather than blaming Telegram.
+DAILY_CAP = "DAILY_CAP"
+CAPPED = N_("⏳ Waiting (daily cap)")
+WAITS = frozenset({"FLOOD_WAIT", DAILY_CAP})
 UTC_ZONE = ZoneInfo("UTC")
 BUTTON = {
     "start": N_("▶️ Start"),
@@ -74,11 +79,15 @@ def render_card(
     title = f"<b>{html.escape(campaign.name)}</b> · #{campaign.id}"
     if waits_for_start(campaign, now) and campaign.start_at is not None:
         return f"{title}\n{scheduled_for(campaign.start_at, lang, zone)}"
-    lines = [title, t(lang, STATUS[campaign.status.value])]
-    if campaign.status_reason and campaign.status in {S.PAUSED, S.WAITING, S.CANCELLED}:
+    capped = campaign.status is S.WAITING and campaign.status_reason == DAILY_CAP
+    lines = [title, t(lang, CAPPED if capped else STATUS[campaign.status.value])]
+    # A wait's own line says why it waits (Telegram's or the cap's): no reason line besides.
+    told = campaign.status is S.WAITING and campaign.status_reason in WAITS
+    explained = campaign.status in {S.PAUSED, S.WAITING, S.CANCELLED} and not told
+    if campaign.status_reason and explained:
         lines.append(t(lang, "Reason: {reason}", reason=error(lang, campaign.status_reason)))
     if campaign.status is S.WAITING and campaign.resume_at is not None:
-        lines.append(_wait(campaign.resume_at, lang, now))
+        lines.append(_wait(campaign.resume_at, lang, now, capped=capped))
     several = len(shares) > 1 and campaign.status not in FINISHED
     if several and (state := split.state_line(shares, now, zone, lang)):
         lines.append(state)
@@ -128,10 +137,12 @@ def scheduled_for(start_at: datetime, lang: str, zone: ZoneInfo) -> str:
     return t(lang, "🕐 Scheduled for {at}", at=show(start_at, zone))
 
 
-def _wait(resume_at: datetime, lang: str, now: datetime) -> str:
-    """How much of a flood wait is left and when sending resumes."""
+def _wait(resume_at: datetime, lang: str, now: datetime, *, capped: bool = False) -> str:
+    """How much of a wait (Telegram's, or the daily cap's) is left and when sending resumes."""
     left = duration(lang, max((resume_at - now).total_seconds(), 0) / 60)
     at = resume_at.astimezone(UTC).strftime("%H:%M")
+    if capped:
+        return t(lang, "Daily cap reached: {left} left, resumes at {at} UTC", left=left, at=at)
     return t(lang, "Telegram asked to wait: {left} left, resumes at {at} UTC", left=left, at=at)
 
 

@@ -150,7 +150,8 @@ WITH mine AS (
     FROM mine m LEFT JOIN others o ON o.campaign_id = m.id
     GROUP BY m.id
 )
-UPDATE campaigns c SET status = 'waiting', resume_at = v.resume_at, updated_at = now()
+UPDATE campaigns c SET status = 'waiting', resume_at = v.resume_at, status_reason = %(reason)s,
+       updated_at = now()
 FROM verdict v
 WHERE c.id = v.id AND NOT v.carried
 RETURNING c.*;
@@ -159,7 +160,8 @@ RETURNING c.*;
 -- Only campaigns still waiting come back: one paused by hand during the wait stays paused.
 -- The account's drain asks once it may send: its campaigns whose wait has ended (the first
 -- of their accounts may send again).
-UPDATE campaigns c SET status = 'running', resume_at = NULL, updated_at = now()
+UPDATE campaigns c SET status = 'running', resume_at = NULL, status_reason = NULL,
+       updated_at = now()
 FROM campaign_accounts ca
 WHERE ca.account_id = %(account_id)s AND c.id = ca.campaign_id
   AND c.status = 'waiting' AND c.resume_at <= now()

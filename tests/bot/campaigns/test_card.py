@@ -159,25 +159,38 @@ def test_waiting_card_shows_the_wait_and_when_it_resumes() -> None:
     c = campaign(S.WAITING, resume_at=T0 + timedelta(minutes=65), status_reason="FLOOD_WAIT")
     now = T0 + timedelta(seconds=30)
     lines = render_card(c, progress(S.WAITING), "en", now=now).splitlines()
-    assert lines[1:4] == [
+    # The wait's line says whose wait it is: no reason line besides.
+    assert lines[1:3] == [
         "⏳ Waiting (Telegram limit)",
-        "Reason: Telegram asked the account to wait",
         "Telegram asked to wait: 1 h 5 min left, resumes at 13:05 UTC",
     ]
     ru = render_card(c.model_copy(update={"language": "ru"}), progress(S.WAITING), "ru", now=now)
-    assert ru.splitlines()[1:4] == [
+    assert ru.splitlines()[1:3] == [
         "⏳ Ожидание (лимит Telegram)",
-        "Причина: Telegram попросил аккаунт подождать",
         "Telegram просит подождать: осталось 1 ч 5 мин, продолжится в 13:05 UTC",
     ]
     # The wait says when sending resumes; the pace line promises no time of its own.
     assert lines[-1] == "20/min"
 
 
+def test_a_campaign_waiting_for_its_daily_cap_says_so_not_telegram() -> None:
+    c = campaign(S.WAITING, resume_at=T0 + timedelta(hours=11), status_reason="DAILY_CAP")
+    lines = render_card(c, progress(S.WAITING), "en", now=T0).splitlines()
+    assert lines[1:3] == [
+        "⏳ Waiting (daily cap)",
+        "Daily cap reached: 11 h left, resumes at 23:00 UTC",
+    ]
+    ru = render_card(c.model_copy(update={"language": "ru"}), progress(S.WAITING), "ru", now=T0)
+    assert ru.splitlines()[1:3] == [
+        "⏳ Ожидание (дневной лимит)",
+        "Дневной лимит исчерпан: осталось 11 ч, продолжится в 23:00 UTC",
+    ]
+
+
 def test_a_short_wait_is_shown_in_seconds() -> None:
     c = campaign(S.WAITING, resume_at=T0 + timedelta(seconds=40), status_reason="FLOOD_WAIT")
     lines = render_card(c, progress(S.WAITING), "en", now=T0 + timedelta(seconds=10)).splitlines()
-    assert lines[3] == "Telegram asked to wait: 30 s left, resumes at 12:00 UTC"
+    assert lines[2] == "Telegram asked to wait: 30 s left, resumes at 12:00 UTC"
     assert [data for _, data in labels(c)] == ["c:7:pause", "c:7:cancel", "c:7:refresh"]
 
 
