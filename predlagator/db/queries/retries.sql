@@ -17,11 +17,13 @@ WHERE d.campaign_id = %(campaign_id)s AND d.status = 'failed'
 -- name: requeue
 -- The same rows as retryable, queued again in the new run, due now. Each keeps its random_id
 -- and its account, so a post whose answer was lost (a timeout) comes back from Telegram as the
--- original message, not as a second one. A row tried before keeps one attempt on record: it
--- stays "tried", so a stop of its account never hands it to another (deliveries.sql,
--- handover_rows), and it gets the campaign's retry limit of further tries.
+-- original message, not as a second one. Each comes back with one attempt on record, so it
+-- counts as tried and a stop of its account never hands it to another (deliveries.sql,
+-- handover_rows): a row failed untried may still have been sent once (a crash refunds the
+-- attempt of a post that went out), and only the account that sent it is deduplicated. So
+-- the retry makes max(1, retry limit) tries of it.
 UPDATE deliveries d
-SET status = 'queued', run = %(run)s, attempts = least(d.attempts, 1),
+SET status = 'queued', run = %(run)s, attempts = 1,
     next_attempt_at = now(), updated_at = now()
 FROM channels ch, accounts a
 WHERE d.campaign_id = %(campaign_id)s AND d.status = 'failed'

@@ -103,6 +103,11 @@ async def test_a_closed_channel_is_retried_only_after_it_is_reactivated(world: W
     world.h.session.reset()
     await world.h.press(OWNER, RetryFailed(id=campaign.id, run=1).pack(), message_id=501)
     assert world.h.session.answers() == ["Campaign #1: retrying 1 failed post (retry 1)."]
+    # The live card shows it sending again, as its retry, with the controls of a running one.
+    [edit] = world.h.session.edits()
+    assert edit["text"].splitlines()[1:3] == ["🚀 Running", "🔁 Retry 1 of the failed posts"]
+    labels = [b["text"] for row in edit["reply_markup"]["inline_keyboard"] for b in row]
+    assert labels == ["⏸ Pause", "✖️ Cancel", "🔄 Refresh"]
     again = await world.get(campaign.id)
     assert (again.status, again.finished_at) == (S.RUNNING, None)
     queued = (await world.rows(campaign.id))["beta_shop"]
