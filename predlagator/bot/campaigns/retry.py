@@ -16,6 +16,7 @@ from predlagator.queue import defer
 
 R = retries.Refusal
 ACTION = "retry"  # a picker's action for /retry alone
+_MAX_ID = 2**63 - 1  # a forged button may carry any number; one past bigint names nothing
 _NOTHING = N_(
     "Campaign #{id} has nothing to retry: no post of it failed for a reason a new try could "
     "get past. A channel that refused the account goes again once /channels reactivates it."
@@ -28,6 +29,8 @@ _STALE = N_("Campaign #{id} is at retry {n} already; its card shows what is left
 async def retry(campaign_id: int, tools: Tools, expected_run: int | None = None) -> str:
     """Open the campaign's next run, wake the drains of its accounts, redraw its card; say what
     came of it in the operator's language."""
+    if not 0 < campaign_id <= _MAX_ID:
+        return t(tools.lang, "No campaign #{id}.", id=campaign_id)
     async with tools.pool.connection() as conn:
         outcome = await retries.start(
             conn, campaign_id, tools.operator.user_id, expected_run=expected_run

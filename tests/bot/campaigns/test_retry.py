@@ -335,6 +335,9 @@ async def test_a_campaign_still_sending_is_not_retried(world: World) -> None:
         "Campaign #1 has not finished; its failed posts can be retried once it has.",
         "No campaign #2.",
     ]
+    # A forged button, past any id a campaign can have: an answer, not a traceback.
+    await world.h.press(OWNER, RetryFailed(id=2**64, run=1).pack())
+    assert world.h.session.answers() == [f"No campaign #{2**64}."]
     assert await runs(world, campaign.id) == []
 
 
