@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from predlagator.db import campaigns, channels, deliveries, retries
+from predlagator.db import accounts, campaigns, channels, deliveries, retries
 from predlagator.db.pool import Pool
 from predlagator.models import CampaignStatus
 from tests.factories import make_campaign
@@ -112,3 +112,69 @@ async def test_a_cancelled_campaign_retries_its_failures_not_its_cancelled(pool:
             1,
         )
         assert (retry.kind, retry.total, retry.frozen) == ("retry", 1, False)
+
+
+async def fail_all(pool: Pool, campaign_id: int, code: str = "TIMEOUT") -> None:
+    """Every queued row of the campaign is tried once and fails; the campaign then ends."""
+    async with pool.connection() as conn:
+        for row in await deliveries.list_for_campaign(conn, campaign_id):
+            if row.status.value == "queued":
+                assert await deliveries.mark_sending(conn, row.id)
+                await deliveries.mark_failed(conn, row.id, code, code)
+        assert await campaigns.complete_if_done(conn, campaign_id) is not None
+
+
+async def test_a_second_retry_freezes_the_first_and_leaves_the_first_send_as_it_was(
+    pool: Pool,
+) -> None:
+    campaign = await make_campaign(pool, ["shop_one", "shop_two"])
+    async with pool.connection() as conn:
+        await campaigns.transition(conn, campaign.id, S.RUNNING)
+        await deliveries.snapshot(conn, campaign.id)
+        first, _ = await deliveries.list_for_campaign(conn, campaign.id)
+        assert await deliveries.mark_sending(conn, first.id)
+        await deliveries.mark_sent(conn, first.id, 1)
+    await fail_all(pool, campaign.id)
+    async with pool.connection() as conn:
+        assert isinstance(await retries.start(conn, campaign.id, 1), retries.Started)
+    await fail_all(pool, campaign.id, "CHAT_ADMIN_REQUIRED")  # the retry fails too
+    async with pool.connection() as conn:
+        before = await retries.runs(conn, campaign.id)
+        second = await retries.start(conn, campaign.id, 1, expected_run=2)
+        assert isinstance(second, retries.Started) and second.run == 3
+        after = await retries.runs(conn, campaign.id)
+    numbers = [(r.run, r.kind, r.total, r.sent, r.failed, r.frozen) for r in after]
+    assert numbers == [
+        (1, "round", 2, 1, 1, True),
+        (2, "retry", 1, 0, 1, True),
+        (3, "retry", 1, 0, 0, False),
+    ]
+    assert before[0] == after[0]  # the first send, frozen at the first retry, as it was
+
+
+async def test_each_row_goes_again_through_its_own_account(pool: Pool) -> None:
+    campaign = await make_campaign(pool, [f"shop_{i}" for i in range(4)])
+    async with pool.connection() as conn:
+        other = await accounts.ensure(conn, "other", 60.0)
+        await conn.execute(
+            "INSERT INTO campaign_accounts (campaign_id, account_id) VALUES (%s, %s)",
+            (campaign.id, other.id),
+        )
+        await campaigns.transition(conn, campaign.id, S.RUNNING)
+        await deliveries.snapshot(conn, campaign.id)
+        owners = await conn.execute(
+            "SELECT id, account_id, random_id FROM deliveries WHERE campaign_id = %s ORDER BY id",
+            (campaign.id,),
+        )
+        before = await owners.fetchall()
+    assert {r["account_id"] for r in before} == {campaign.account_id, other.id}
+    await fail_all(pool, campaign.id)
+    async with pool.connection() as conn:
+        started = await retries.start(conn, campaign.id, 1)
+        assert isinstance(started, retries.Started)
+        assert started.account_ids == sorted({campaign.account_id, other.id})
+        owners = await conn.execute(
+            "SELECT id, account_id, random_id FROM deliveries WHERE campaign_id = %s ORDER BY id",
+            (campaign.id,),
+        )
+        assert await owners.fetchall() == before

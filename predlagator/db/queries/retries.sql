@@ -68,10 +68,12 @@ INSERT INTO campaign_runs (campaign_id, run, kind, created_by)
 VALUES (%(campaign_id)s, %(run)s, 'retry', %(created_by)s);
 
 -- name: run_again
--- A finished campaign sends again: running, not finished, no reason left from its end.
+-- A finished campaign sends again: running, not finished, no reason left from its end. Its
+-- start becomes the retry's, so the card's "Took" is the run it shows; the first send's start
+-- was frozen on run 1's row just before (freeze).
 UPDATE campaigns
 SET status = 'running', status_reason = NULL, resume_at = NULL, finished_at = NULL,
-    updated_at = now()
+    started_at = now(), updated_at = now()
 WHERE id = %(campaign_id)s AND status IN ('completed', 'cancelled')
 RETURNING *;
 

@@ -15,7 +15,7 @@ from predlagator.queue import defer
 from predlagator.queue.app import make_app
 from tests.bot.reports.test_report import REPORT_EN
 from tests.fakes.bot_api import OWNER, BotHarness, bot_harness
-from tests.report_world import csv_rows, finished, work
+from tests.report_world import csv_rows, finished, methods, work
 
 
 @pytest.fixture
@@ -54,11 +54,16 @@ async def test_a_retried_campaign_reports_each_run(
             "UPDATE campaign_runs SET started_at = '2026-03-01T12:00:00Z' WHERE run = 2"
         )
         await conn.execute(
-            "UPDATE campaigns SET finished_at = '2026-03-01T12:05:00Z' WHERE id = %s",
+            "UPDATE campaigns SET started_at = '2026-03-01T12:00:00Z', "
+            "finished_at = '2026-03-01T12:05:00Z' WHERE id = %s",
             (campaign.id,),
+        )
+        await conn.execute(
+            "UPDATE deliveries SET sent_at = '2026-03-01T12:04:00Z' WHERE id = %s", (row.id,)
         )
     await defer.campaign_finished(h.app, campaign.id)
     assert await work(h, worker) == []
+    assert methods(h) == ["editMessageText", "sendMessage", "sendDocument", "sendPhoto"]
     [report] = h.session.sent_texts()
     assert report.splitlines() == [
         "📊 <b>Report: Spring</b> · #1",
