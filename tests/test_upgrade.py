@@ -47,6 +47,7 @@ RELEASED_PREFIXES = {
     "au", "be", "bl", "bv", "c", "ca", "ch", "cl", "co", "cp",
     "cr", "cx", "op", "rp", "ta", "tl", "tm", "to", "tp", "wz",
     "aa", "al", "ap", "av", "tf",  # the account pool (2026-12-02)
+    "rt",  # Retry failed (issue 11)
 }  # fmt: skip
 RELEASED_STATES = {
     "NewCampaign:name",

@@ -30,6 +30,7 @@ import predlagator.bot.batches.view
 import predlagator.bot.campaigns.card_refresh
 import predlagator.bot.campaigns.controls
 import predlagator.bot.campaigns.listing
+import predlagator.bot.campaigns.retry
 import predlagator.bot.campaigns.wizard.router
 import predlagator.bot.home.fallback
 import predlagator.bot.home.start
@@ -143,6 +144,7 @@ def get_routers() -> list[Router]:
         predlagator.bot.batches.files.make_router(),
         predlagator.bot.batches.create.make_router(),
         predlagator.bot.campaigns.controls.make_router(),
+        predlagator.bot.campaigns.retry.make_router(),
         predlagator.bot.testsend.command.make_router(),
         predlagator.bot.templates.create.make_router(),
         predlagator.bot.home.fallback.make_router(),

@@ -71,6 +71,7 @@ class Line:
     peer_type: str | None
     peer_id: int | None
     account_id: int = 0  # the account that sends it
+    run: int = 1  # the run that last queued it (db/retries.py)
 
 
 async def outcomes(conn: Conn, campaign_id: int) -> Outcomes | None:

@@ -47,6 +47,8 @@ WORDS = {
     "not_in_batch": N_("not in it: {v}"),
     "invalid": N_("invalid: {v}"),
     "not_sent": N_("not sent: {v}"),
+    "run": N_("run {v}"),
+    "requeued": N_("queued again: {v}"),
     "reason": N_("reason: {v}"),
     "code": N_("reason: {v}"),
     "count": N_("in a row: {v}"),

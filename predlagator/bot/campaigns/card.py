@@ -17,6 +17,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from predlagator.bot import account_shares as split
 from predlagator.bot.campaigns.keyboards import CampaignAction
+from predlagator.bot.campaigns.retry_offer import NO_RETRY, RetryOffer, retry_button, retry_offer
 from predlagator.bot.campaigns.wizard.start_time import show
 from predlagator.bot.redraw import not_modified
 from predlagator.bot.reports.keyboards import report_buttons
@@ -69,11 +70,13 @@ def render_card(
     *,
     zone: ZoneInfo = UTC_ZONE,
     shares: Sequence[AccountShare] = (),
+    run: int = 1,
 ) -> str:
     """The card's HTML: name and id, status, bar, counts, pace and ETA (or the time it took).
 
     A campaign waiting for its start time says when, in `zone` (TIMEZONE), and nothing more.
     Over several accounts (`shares`) it shows each one's counts and which of them send now.
+    Past its first send (`run` > 1) it says which retry of its failed posts it is on.
     """
     now = now or datetime.now(UTC)
     title = f"<b>{html.escape(campaign.name)}</b> · #{campaign.id}"
@@ -81,6 +84,8 @@ def render_card(
         return f"{title}\n{scheduled_for(campaign.start_at, lang, zone)}"
     capped = campaign.status is S.WAITING and campaign.status_reason == DAILY_CAP
     lines = [title, t(lang, CAPPED if capped else STATUS[campaign.status.value])]
+    if run > 1:
+        lines.append(t(lang, "🔁 Retry {n} of the failed posts", n=run - 1))
     # A wait's own line says why it waits (Telegram's or the cap's): no reason line besides.
     told = campaign.status is S.WAITING and campaign.status_reason in WAITS
     explained = campaign.status in {S.PAUSED, S.WAITING, S.CANCELLED} and not told
@@ -177,8 +182,11 @@ def took(campaign: Campaign, lang: str) -> Html:
     return duration(lang, (campaign.finished_at - campaign.started_at).total_seconds() / 60)
 
 
-def card_keyboard(campaign: Campaign, *, viewer: bool = False) -> InlineKeyboardMarkup | None:
-    """Start on a draft; Pause or Resume, Cancel and Refresh until it ends; then the report.
+def card_keyboard(
+    campaign: Campaign, *, viewer: bool = False, retry: RetryOffer = NO_RETRY
+) -> InlineKeyboardMarkup | None:
+    """Start on a draft; Pause or Resume, Cancel and Refresh until it ends; then the report,
+    and Retry failed (N) when `retry` offers some.
 
     A viewer gets only what it may press: Refresh, and the report once there is one.
     """
@@ -186,7 +194,11 @@ def card_keyboard(campaign: Campaign, *, viewer: bool = False) -> InlineKeyboard
         # A report exists once a campaign that started has ended (posts in flight recorded).
         if campaign.started_at is None or campaign.finished_at is None:
             return None
-        return report_buttons([(campaign.id, t(campaign.language, "📊 Report"))])
+        markup = report_buttons([(campaign.id, t(campaign.language, "📊 Report"))])
+        if retry[1] and not viewer:
+            rows = [*markup.inline_keyboard, [retry_button(campaign, retry)]]
+            markup = InlineKeyboardMarkup(inline_keyboard=rows)
+        return markup
     if campaign.status is S.DRAFT:
         start = [_button(campaign, "start")]
         return None if viewer else InlineKeyboardMarkup(inline_keyboard=[start])
@@ -220,9 +232,12 @@ async def send(bot: Bot, pool: Pool, campaign: Campaign, chat_id: int, *, zone: 
     async with pool.connection() as conn:
         progress = await campaigns.progress(conn, campaign.id)
         shares = await account_split.of_campaign(conn, campaign.id)
+        offer = await retry_offer(conn, campaign)
     assert progress is not None  # the campaign row exists, so its progress row does
-    text = render_card(campaign, progress, campaign.language, zone=zone, shares=shares)
-    markup = card_keyboard(campaign)
+    text = render_card(
+        campaign, progress, campaign.language, zone=zone, shares=shares, run=offer[0]
+    )
+    markup = card_keyboard(campaign, retry=offer)
     message = await bot.send_message(chat_id, text, reply_markup=markup)
     async with pool.connection() as conn:
         await campaigns.set_card(
@@ -257,6 +272,7 @@ async def draw(
         campaign = await campaigns.get(conn, campaign_id)
         progress = await campaigns.progress(conn, campaign_id)
         shares = await account_split.of_campaign(conn, campaign_id)
+        offer = await retry_offer(conn, campaign) if campaign is not None else NO_RETRY
     if campaign is None or progress is None or campaign.chat_id is None:
         return Drawn.NONE
     if campaign.card_message_id is None:
@@ -265,8 +281,10 @@ async def draw(
         await send(bot, pool, campaign, campaign.chat_id, zone=zone)
         return Drawn.CHANGED
     # The split is in the text, so the digest changes with it and the card is redrawn.
-    text = render_card(campaign, progress, campaign.language, zone=zone, shares=shares)
-    markup = card_keyboard(campaign)
+    text = render_card(
+        campaign, progress, campaign.language, zone=zone, shares=shares, run=offer[0]
+    )
+    markup = card_keyboard(campaign, retry=offer)
     shown = digest(text, markup)
     if shown == campaign.card_digest and not force:
         return Drawn.SAME

@@ -28,6 +28,14 @@ class PickCampaign(CallbackData, prefix="cp"):
     id: int
 
 
+class RetryFailed(CallbackData, prefix="rt"):
+    """Retry failed (N) on a finished campaign's card, drawn for its latest run: a press
+    after that run got its retry finds it out of date."""
+
+    id: int
+    run: int
+
+
 class CancelAnswer(CallbackData, prefix="cx"):
     """Yes or no to "Cancel campaign X?"."""
 

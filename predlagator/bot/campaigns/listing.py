@@ -15,6 +15,7 @@ from predlagator.bot.campaigns.card import (
     scheduled_for,
     waits_for_start,
 )
+from predlagator.bot.campaigns.retry_offer import NO_RETRY, retry_offer
 from predlagator.bot.redraw import not_modified
 from predlagator.bot.texts import STATUS, Html, cut, t
 from predlagator.config import Settings
@@ -129,10 +130,11 @@ async def view(
         campaign = await campaigns.get(conn, campaign_id)
         progress = await campaigns.progress(conn, campaign_id)
         shares = await account_split.of_campaign(conn, campaign_id)
+        offer = await retry_offer(conn, campaign) if campaign is not None else NO_RETRY
     if campaign is None or progress is None:
         return None
-    text = render_card(campaign, progress, lang, zone=settings.zone, shares=shares)
-    return text, card_keyboard(campaign, viewer=viewer)
+    text = render_card(campaign, progress, lang, zone=settings.zone, shares=shares, run=offer[0])
+    return text, card_keyboard(campaign, viewer=viewer, retry=offer)
 
 
 async def on_open(

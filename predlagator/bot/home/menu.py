@@ -16,6 +16,7 @@ COMMANDS: dict[str, str] = {
     "pause": N_("Pause a campaign"),
     "resume": N_("Resume a paused campaign"),
     "cancel": N_("Cancel a campaign"),
+    "retry": N_("Retry a finished campaign's failed posts"),
     "campaigns": N_("Campaigns and their status"),
     "test": N_("Send a post once now: /test ID @channel, or me (the account's Saved Messages)"),
     "accounts": N_("Sending accounts: pace, pause, add, remove"),

@@ -20,6 +20,8 @@ HEADER = (
     "error",  # in the operator's words
     "error_code",  # Telegram's name for it, to filter by
     "sent_at_utc",
+    # The run that last queued the row: 1 the first send, 2 its first Retry failed, and so on.
+    "run",
     # The account that sends it: before the link, so the first columns keep their place and
     # the link stays last.
     "account",
@@ -88,6 +90,7 @@ def row(line: Line, lang: str, who: str = "") -> list[str | int]:
         defuse(telegram_errors.describe(code, lang)) if code else "",
         defuse(code or ""),
         line.sent_at or "",
+        line.run,
         who,
         post_link(line),
     ]

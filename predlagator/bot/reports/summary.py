@@ -12,7 +12,7 @@ from predlagator import telegram_errors
 from predlagator.bot import account_shares as split
 from predlagator.bot.reports import chart as report_chart
 from predlagator.bot.texts import STATUS, Html, duration, t, tn
-from predlagator.db import account_split
+from predlagator.db import account_split, retries
 from predlagator.db import report as db_report
 from predlagator.db.account_split import AccountShare
 from predlagator.db.report import ErrorCount, Outcomes, WaitEvent
@@ -38,6 +38,7 @@ class Summary:
     end: datetime  # when it finished, or now while it goes on
     waits: Sequence[Span]  # flood waits within start..end, merged
     shares: Sequence[AccountShare] = ()  # each account's part, the busiest first
+    runs: Sequence[retries.Run] = ()  # the first send and each retry, once there was one
 
     @property
     def wait_minutes(self) -> float:
@@ -51,9 +52,18 @@ async def summary(conn: Conn, campaign: Campaign, now: datetime) -> Summary:
     assert outcomes is not None  # the campaign row exists
     errors = await db_report.errors(conn, campaign.id)
     start, end = campaign.started_at, campaign.finished_at or now
-    waits = await _waits(conn, campaign, start, end)
+    runs = await retries.runs(conn, campaign.id)
+    waits: list[Span] = []
+    # Between runs the campaign sent nothing: only waits within a run are its own.
+    for a, b in run_spans(runs, end) if runs else [(start, end)]:
+        waits += await _waits(conn, campaign, a, b)
     shares = await account_split.of_campaign(conn, campaign.id)
-    return Summary(campaign, outcomes, errors, start, end, waits, shares)
+    return Summary(campaign, outcomes, errors, start, end, waits, shares, runs)
+
+
+def run_spans(runs: Sequence[retries.Run], end: datetime) -> list[Span]:
+    """When each run sent: from its start to its end (the campaign's `end` for the last)."""
+    return [(r.started_at, r.finished_at or end) for r in runs]
 
 
 async def series(conn: Conn, campaign: Campaign, now: datetime) -> report_chart.Series | None:
@@ -127,6 +137,8 @@ def render_text(s: Summary, lang: str) -> str:
         )
     if o.pending:
         lines.append(t(lang, "Still to send: {n}.", n=o.pending))
+    if s.runs:
+        lines += ["", t(lang, "<b>By run</b>"), *[_run(r, lang) for r in s.runs]]
     if s.errors:
         lines += ["", t(lang, "<b>Why posts failed</b>")]
         lines += [_reason(e, lang) for e in s.errors[:SHOWN_REASONS]]
@@ -158,6 +170,20 @@ def _counts(o: Outcomes, lang: str) -> str:
     )
 
 
+def _run(r: retries.Run, lang: str) -> str:
+    """One run's own numbers: "• Retry 1: sent 2 · failed 1 of 3"."""
+    label = t(lang, "First send") if r.run == 1 else t(lang, "Retry {n}", n=r.run - 1)
+    numbers = r.model_dump(include={"sent", "failed", "cancelled", "total"})
+    if r.cancelled:
+        return t(
+            lang,
+            "• {label}: sent {sent} · failed {failed} · cancelled {cancelled} of {total}",
+            label=label,
+            **numbers,
+        )
+    return t(lang, "• {label}: sent {sent} · failed {failed} of {total}", label=label, **numbers)
+
+
 def _reason(e: ErrorCount, lang: str) -> str:
     """One failure reason and how many posts it stopped: "• not allowed to post: 3"."""
     return "• " + html.escape(telegram_errors.count_label(e.code, lang, e.n), quote=False)
@@ -173,7 +199,9 @@ def _timing(s: Summary, lang: str) -> list[str]:
         return [
             t(lang, "Not started; planned {planned} at {rate}/min.", planned=planned, rate=rate)
         ]
-    took = duration(lang, (s.end - s.start).total_seconds() / 60)
+    # Over several runs, the time they sent: the hours between them are nobody's.
+    spans = run_spans(s.runs, s.end) if s.runs else [(s.start, s.end)]
+    took = duration(lang, sum((b - a).total_seconds() for a, b in spans) / 60)
     if c.finished_at is None:
         line = t(
             lang,

@@ -70,8 +70,9 @@ WHERE id = %(id)s
 RETURNING *;
 
 -- name: reactivate
+-- reactivated_at lets Retry failed take back what failed here for good before (retries.sql).
 UPDATE channels SET active = true, consecutive_errors = 0, deactivated_code = NULL,
-    deactivated_count = NULL, deactivated_at = NULL
+    deactivated_count = NULL, deactivated_at = NULL, reactivated_at = now()
 WHERE id = %(id)s AND NOT active
 RETURNING *;
 
@@ -84,7 +85,8 @@ ORDER BY deactivated_at DESC NULLS LAST, id LIMIT %(limit)s OFFSET %(offset)s;
 SELECT count(*) AS n FROM channels WHERE NOT active;
 
 -- name: reactivate_many
+-- As reactivate, for a page of them.
 UPDATE channels SET active = true, consecutive_errors = 0, deactivated_code = NULL,
-    deactivated_count = NULL, deactivated_at = NULL
+    deactivated_count = NULL, deactivated_at = NULL, reactivated_at = now()
 WHERE id = ANY(%(ids)s::bigint[]) AND NOT active
 RETURNING *;

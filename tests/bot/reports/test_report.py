@@ -70,26 +70,28 @@ def csv_expected(lang: str) -> list[list[str]]:
     said = ERRORS[lang]
     return [
         ["1", "alpha_shop", "Alpha Shop", "sent", "1", "", "", "2026-03-01T10:01:10Z",
-         "main", "https://t.me/alpha_shop/101"],
+         "1", "main", "https://t.me/alpha_shop/101"],
         ["2", "'+AbCdEf123", "'=HYPERLINK(\"http://evil\",\"x\")", "sent", "1", "", "",
-         "2026-03-01T10:02:00Z", "main", "https://t.me/c/1234567890/102"],
+         "2026-03-01T10:02:00Z", "1", "main", "https://t.me/c/1234567890/102"],
         ["3", "'-1009876543210", "Ёлка «Север»", "sent", "1", "", "", "2026-03-01T10:03:00Z",
-         "main", "https://t.me/c/9876543210/103"],
+         "1", "main", "https://t.me/c/9876543210/103"],
         ["4", "beta_shop", "'+SUM(1,2)", "failed", "1", said["CHAT_WRITE_FORBIDDEN"],
-         "CHAT_WRITE_FORBIDDEN", "", "main", ""],
+         "CHAT_WRITE_FORBIDDEN", "", "1", "main", ""],
         ["5", "gamma_shop", "'@cmd", "failed", "1", said["CHANNEL_PRIVATE"], "CHANNEL_PRIVATE",
-         "", "main", ""],
+         "", "1", "main", ""],
         ["6", "delta_shop", "'-2+3", "failed", "4", said["FLAKY_ERROR"], "FLAKY_ERROR", "",
+         "1", "main", ""],
+        ["7", "eps_shop", "", "sent", "2", "", "", "2026-03-01T10:30:00Z", "1", "main", ""],
+        ["8", "'-4001234", "Basic group", "sent", "1", "", "", "2026-03-01T10:31:00Z", "1",
          "main", ""],
-        ["7", "eps_shop", "", "sent", "2", "", "", "2026-03-01T10:30:00Z", "main", ""],
-        ["8", "'-4001234", "Basic group", "sent", "1", "", "", "2026-03-01T10:31:00Z", "main", ""],
-        ["9", "eta_shop", "", "cancelled", "0", "", "", "", "main", ""],
-        ["10", "theta_shop", "", "cancelled", "1", said["TIMEOUT"], "TIMEOUT", "", "main", ""],
+        ["9", "eta_shop", "", "cancelled", "0", "", "", "", "1", "main", ""],
+        ["10", "theta_shop", "", "cancelled", "1", said["TIMEOUT"], "TIMEOUT", "", "1", "main",
+         ""],
     ]  # fmt: skip
 
 
 HEADER = ["position", "channel", "title", "status", "attempts", "error", "error_code",
-          "sent_at_utc", "account", "link"]  # fmt: skip
+          "sent_at_utc", "run", "account", "link"]  # fmt: skip
 
 
 @pytest.fixture
