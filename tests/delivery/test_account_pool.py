@@ -372,6 +372,30 @@ async def test_rows_left_sending_by_a_dead_drain_stay_with_their_account(two: Po
     assert theirs["random_id"] in first.random_ids() and disjoint(two)
 
 
+async def test_a_row_a_dead_drain_left_sending_is_never_handed_to_another_account(
+    two: PoolRig,
+) -> None:
+    first, second = two.members
+    campaign = await two.campaign(6)
+    await two.launch(campaign)
+    rows = await two.rows_of(campaign)
+    theirs = next(r for r in rows if r["account_id"] == first.account_id)
+    async with two.pool.connection() as conn:
+        # Its first try may have reached Telegram before the worker died.
+        await conn.execute(
+            "UPDATE deliveries SET status = 'sending', attempts = 1 WHERE id = %s", (theirs["id"],)
+        )
+        assert await deliveries.release_interrupted(conn, first.account_id) == 1
+        # Then the account stops: only rows never tried may go to the other account, as the
+        # other would post the same random_id a second time.
+        await accounts.stop(conn, first.account_id, "PEER_FLOOD")
+        await deliveries.hand_over(conn, first.account_id, keep=[])
+    after = {r["id"]: r for r in await two.rows_of(campaign)}
+    assert after[theirs["id"]]["account_id"] == first.account_id
+    assert after[theirs["id"]]["status"] == D.QUEUED
+    assert all(r["account_id"] == second.account_id for i, r in after.items() if i != theirs["id"])
+
+
 async def test_a_campaign_paused_for_want_of_an_account_is_laid_out_once_resumed(
     three: PoolRig,
 ) -> None:

@@ -345,12 +345,14 @@ WHERE d.account_id = %(account_id)s AND c.status = 'running'
 -- name: release_interrupted
 -- When a drain starts (one per account, in the process holding its session), the account's
 -- rows still `sending` were left by a drain of it that died between a post and its record:
--- give them back, the attempt refunded (a crash is not the channel's fault). Their random_id
+-- give them back, the attempt refunded (a crash is not the channel's fault) but never below
+-- one: the post may be out, and a row with no attempt counts as never tried, which an account
+-- stop would hand to another account (handover_rows) to post a second time. Their random_id
 -- stays, and so does their account (Telegram deduplicates a random_id per sending account),
 -- so a post that did go out is answered with the original message when it is sent again.
 -- Rows of a campaign cancelled meanwhile end cancelled: they are not sent again.
 UPDATE deliveries d
 SET status = CASE WHEN c.status = 'cancelled' THEN 'cancelled' ELSE 'queued' END,
-    attempts = greatest(d.attempts - 1, 0), updated_at = now()
+    attempts = greatest(d.attempts - 1, 1), updated_at = now()
 FROM campaigns c
 WHERE c.id = d.campaign_id AND d.account_id = %(account_id)s AND d.status = 'sending';
