@@ -67,6 +67,12 @@ async def start(
     return made, True
 
 
+async def resnapshot(conn: Conn, action_id: int) -> int:
+    """Add rows for posts the action does not have yet (an edit's: those that went out with
+    an older version while it ran); return rows added."""
+    return await run(conn, _Q, "snapshot", action_id=action_id)
+
+
 async def get(conn: Conn, action_id: int) -> CampaignAction | None:
     """Return one action."""
     return await one(conn, CampaignAction, _Q, "get", id=action_id)
