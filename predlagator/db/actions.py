@@ -14,6 +14,8 @@ from predlagator.models import (
 )
 
 _Q = "actions"
+# Where every action status change is announced, "<id> <status>" (migration 0013).
+STATUS_CHANNEL = "predlagator_action"
 
 
 async def targets(conn: Conn, campaign_id: int) -> int:
