@@ -27,6 +27,35 @@ if TYPE_CHECKING:
     from predlagator.delivery.drain import DrainDeps
 
 
+async def act(
+    deps: DrainDeps,
+    conn: Conn,
+    account_id: int,
+    actions: PostActions,
+    chat: ChatUpdates,
+    files: dict[int, MediaFile],
+    *,
+    batch_s: float,
+    limit: int,
+) -> bool | None:
+    """Claim and act on one batch of the account's due action rows (up to `limit`, spanning
+    `batch_s` of its pace): None when none is due, else whether the drain may go on."""
+    claims = await action_rows.claim(
+        conn,
+        account_id,
+        limit=limit,
+        batch_s=batch_s,
+        now=deps.now(),
+        spacing=pacing.SLOT_SPACING,
+    )
+    if not claims:
+        return None
+    deps.let_go.forget_before(deps.monotonic())
+    deps.left.forget_before(deps.monotonic())
+    batch = ActionBatch(deps, conn, account_id, actions, claims, chat, files)
+    return await batch.send()
+
+
 def plan_slots(claims: list[ActionClaim], *, spacing: float, jitter: float = 0.0) -> list[datetime]:
     """Each row's slot: one account interval after the previous (or the account's last
     reserved slot), never before now; each gap stretched by up to `jitter`, never shortened."""

@@ -16,8 +16,7 @@ from predlagator.db import accounts, action_rows, audit, campaigns, deliveries
 from predlagator.db import pacing as slots
 from predlagator.db.pool import Pool
 from predlagator.db.rows import Conn
-from predlagator.delivery import outcomes, pacing
-from predlagator.delivery.action_batch import ActionBatch
+from predlagator.delivery import action_batch, outcomes, pacing
 from predlagator.delivery.batch import Batch
 from predlagator.delivery.chat_updates import ChatUpdates
 from predlagator.delivery.policy import Policy
@@ -172,32 +171,20 @@ class Drain:
     async def _act(self) -> bool | None:
         """Act on one batch of the account's due action rows: None when none is due (or this
         drain serves no actions), else whether the drain may go on."""
-        post_actions = self.deps.actions
-        if post_actions is None:
+        if self.deps.actions is None:
             return None
-        claims = await action_rows.claim(
+        go_on = await action_batch.act(
+            self.deps,
             self.conn,
             self.account_id,
-            limit=MAX_BATCH,
+            self.deps.actions,
+            self.chat,
+            self._files,
             batch_s=BATCH_S,
-            now=self.deps.now(),
-            spacing=pacing.SLOT_SPACING,
+            limit=MAX_BATCH,
         )
-        if not claims:
-            return None
-        self.deps.let_go.forget_before(self.deps.monotonic())
-        self.deps.left.forget_before(self.deps.monotonic())
-        batch = ActionBatch(
-            deps=self.deps,
-            conn=self.conn,
-            account_id=self.account_id,
-            actions=post_actions,
-            claims=claims,
-            chat=self.chat,
-            files=self._files,
-        )
-        go_on = await batch.send()
-        await self._finish_actions()
+        if go_on is not None:
+            await self._finish_actions()
         return go_on
 
     async def _finish_actions(self) -> None:
