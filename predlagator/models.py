@@ -52,6 +52,29 @@ class PostAction(StrEnum):
     REACH = "reach"  # read views, forwards and reactions back
 
 
+class ActionStatus(StrEnum):
+    """Lifecycle of an action over a campaign's posts (a small campaign of its own)."""
+
+    RUNNING = "running"
+    PAUSED = "paused"
+    WAITING = "waiting"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+ACTION_OPEN = frozenset({ActionStatus.RUNNING, ActionStatus.PAUSED, ActionStatus.WAITING})
+
+
+class ActionRowStatus(StrEnum):
+    """Lifecycle of an action on one post."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
 class Operator(BaseModel):
     """Someone allowed to use the bot."""
 
@@ -281,3 +304,94 @@ class AuditEntry(BaseModel):
     object_id: int | None
     details: dict[str, Any]
     created_at: datetime
+
+
+class CampaignAction(BaseModel):
+    """An operator's action over a campaign's posts: edit, delete, pin or unpin."""
+
+    id: int
+    campaign_id: int
+    kind: PostAction
+    template_id: int | None  # an edit's new version
+    silent: bool  # a pin's: notify nobody
+    status: ActionStatus
+    status_reason: str | None
+    chat_id: int | None
+    card_message_id: int | None
+    created_by: int | None
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class ActionProgress(BaseModel):
+    """An action's ledger, read in one query."""
+
+    action_id: int
+    kind: PostAction
+    status: ActionStatus
+    total: int
+    queued: int
+    sending: int
+    done: int
+    failed: int
+    cancelled: int
+    errors: dict[str, int]  # error code (failed rows) or note code (done rows) -> rows
+    waiting_for_account: int  # pending rows whose account is stopped, paused or removed
+    flood_until: datetime | None  # the latest flood wait among accounts with pending rows
+
+    @property
+    def pending(self) -> int:
+        """Rows still to go."""
+        return self.queued + self.sending
+
+
+class ActionRow(BaseModel):
+    """One row of an action's ledger."""
+
+    id: int
+    action_id: int
+    delivery_id: int
+    kind: PostAction
+    account_id: int
+    status: ActionRowStatus
+    attempts: int
+    next_attempt_at: datetime
+    error_code: str | None
+    error_text: str | None
+    note_code: str | None
+    done_at: datetime | None
+
+
+class ActionReportRow(BaseModel):
+    """An action's outcome in one channel, for the report and its CSV."""
+
+    action_id: int
+    kind: PostAction
+    channel_ref: str
+    channel_title: str | None
+    status: ActionRowStatus
+    error_code: str | None
+    note_code: str | None
+    done_at: datetime | None
+
+
+class ActionClaim(BaseModel):
+    """An action row claimed for sending, with everything PostActions needs."""
+
+    row_id: int
+    action_id: int
+    campaign_id: int
+    kind: PostAction
+    delivery_id: int
+    channel_id: int
+    channel_ref: str
+    message_id: int
+    attempts: int
+    retry_limit: int
+    silent: bool
+    template_id: int | None  # an edit's new version
+    html: str | None  # an edit's new text
+    media_kind: str | None  # the new version's media, if any
+    peer_type: str | None
+    peer_id: int | None
+    access_hash: int | None

@@ -111,6 +111,9 @@ _CLASSES: dict[str, ErrorClass] = {
             "MESSAGE_AUTHOR_REQUIRED",
             "CHAT_NOT_MODIFIED",
             "PIN_RESTRICTED",
+            # Ours: a post out without a message id (Telegram gave none back), so no action
+            # can reach it.
+            "MESSAGE_ID_UNKNOWN",
             # A login's answers: the operator types the number, code or password again.
             "PHONE_NUMBER_INVALID",
             "PHONE_NUMBER_BANNED",

@@ -206,6 +206,12 @@ WORDS: dict[str, Words] = {
         "The chat allows no pinning", "В чате нельзя закреплять",
         "pinning not allowed", "закреплять нельзя",
     ),
+    # Ours: a post Telegram gave no message id for (sent before, a video still processing)
+    "MESSAGE_ID_UNKNOWN": Words(
+        "Telegram gave no message id for the post, so it cannot be reached",
+        "Telegram не вернул номер сообщения поста, до него не добраться",
+        "message id unknown", "номер сообщения неизвестен",
+    ),
     # Account fatal
     "PEER_FLOOD": Words(
         "Telegram limited the account for spam (see @SpamBot)",

@@ -122,10 +122,10 @@ async def release_interrupted(conn: Conn, account_id: int) -> int:
     return await run(conn, _Q, "release_interrupted", account_id=account_id)
 
 
-async def mark_sending(conn: Conn, delivery_id: int) -> bool:
-    """Count an attempt and mark the row sending, if its campaign still runs and its account
-    is still active."""
-    return await run(conn, _Q, "mark_sending", id=delivery_id) == 1
+async def mark_sending(conn: Conn, delivery_id: int, template_id: int | None = None) -> bool:
+    """Count an attempt and mark the row sending, if its campaign still runs (still with
+    `template_id`, the version claimed, when given) and its account is still active."""
+    return await run(conn, _Q, "mark_sending", id=delivery_id, template_id=template_id) == 1
 
 
 async def mark_sent(conn: Conn, delivery_id: int, message_id: int | None, tz: str = "UTC") -> bool:

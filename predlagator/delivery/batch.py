@@ -127,7 +127,9 @@ class Batch:
                 self._reached = index + 1
                 # The last look at the campaign and the mark, in one statement: a pause or
                 # cancel committed a moment ago stops this post; the rest stay queued.
-                marked = await deliveries.mark_sending(self.conn, claim.delivery_id)
+                marked = await deliveries.mark_sending(
+                    self.conn, claim.delivery_id, claim.template_id or None
+                )
                 if not marked:
                     return True
                 await self._leave(claim)

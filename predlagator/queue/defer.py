@@ -73,6 +73,12 @@ async def campaign_finished(app: procrastinate.App, campaign_id: int) -> None:
     await task.defer_async(campaign_id=campaign_id)
 
 
+async def action_finished(app: procrastinate.App, action_id: int) -> None:
+    """Ask the bot to tell the chat an action over a campaign's posts ended (its summary)."""
+    task = app.configure_task(names.ACTION_FINISHED, queue=names.NOTIFICATIONS_QUEUE)
+    await task.defer_async(action_id=action_id)
+
+
 async def notify(app: procrastinate.App, campaign_id: int, event: str, **params: Any) -> None:
     """Ask the bot to tell the campaign's chat about an event (flood wait, resume, stop)."""
     task = app.configure_task(names.NOTIFY, queue=names.NOTIFICATIONS_QUEUE)

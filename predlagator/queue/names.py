@@ -10,6 +10,9 @@ DRAIN = "drain"
 RECONCILE = "reconcile"
 REFRESH_PROGRESS = "refresh_progress"
 CAMPAIGN_FINISHED = "campaign_finished"
+# An action over a campaign's posts (edit, delete, pin, unpin) completed or was cancelled: the
+# bot draws the card once more and sends the summary.
+ACTION_FINISHED = "action_finished"
 NOTIFY = "notify"
 ACCOUNT_ALERT = "account_alert"
 SEND_REPORT = "send_report"

@@ -221,10 +221,15 @@ ORDER BY p.estimate_s, p.last_sent_at NULLS FIRST, p.campaign_id, p.position;
 -- running, so a pause or cancel that landed a moment ago stops this send, and the channel must
 -- still be on: one switched off earlier in this batch (another campaign's row to it found it
 -- closed) is not tried, and the next claim fails the row untried (fail_switched_off). The
--- account must still be active: an operator's pause of it stops this send too.
-UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, updated_at = now()
+-- account must still be active: an operator's pause of it stops this send too. The post must
+-- still be the campaign's version (`template_id`, the one claimed): an edit made meanwhile
+-- pointed the campaign at a new one, and the row is claimed again with it. The version that
+-- goes out is recorded, so the edit finds the posts that went out older (actions.snapshot).
+UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, updated_at = now(),
+    template_id = c.template_id
 FROM campaigns c, channels ch, accounts a
 WHERE d.id = %(id)s AND c.id = d.campaign_id AND c.status = 'running'
+  AND (%(template_id)s::bigint IS NULL OR c.template_id = %(template_id)s)
   AND ch.id = d.channel_id AND ch.active
   AND a.id = d.account_id AND a.status = 'active'
   AND d.status IN ('queued', 'sending')
