@@ -6,7 +6,7 @@ from predlagator.bot.actions import starting
 from predlagator.bot.campaigns.lifecycle import Tools
 from predlagator.bot.texts import N_, t
 from predlagator.db import actions, audit
-from predlagator.models import ActionStatus
+from predlagator.models import ACTION_OPEN, ActionStatus
 
 A = ActionStatus
 TO = {"pause": A.PAUSED, "resume": A.RUNNING, "cancel": A.CANCELLED}
@@ -24,7 +24,7 @@ async def control(tools: Tools, campaign_id: int, action_id: int, do: str) -> st
         found = await actions.get(conn, action_id) if 0 < action_id <= starting.MAX_ID else None
         if found is None or found.campaign_id != campaign_id:
             return t(lang, "This button is no longer valid")
-        if found.status not in (A.RUNNING, A.PAUSED, A.WAITING):
+        if found.status not in ACTION_OPEN:
             return t(lang, ENDED)
         if do == "resume" and found.status is not A.PAUSED:
             return t(lang, NOT_PAUSED)

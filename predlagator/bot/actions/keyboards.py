@@ -63,8 +63,7 @@ def start_row(campaign_id: int, lang: str, *, pinned: bool) -> list[InlineKeyboa
     """Edit, Delete, and Pin (Unpin once the posts are pinned)."""
     pin = K.UNPIN if pinned else K.PIN
     return [
-        _button(t(lang, LABEL[kind]), kind.value, campaign_id)
-        for kind in (K.EDIT, K.DELETE, pin)
+        _button(t(lang, LABEL[kind]), kind.value, campaign_id) for kind in (K.EDIT, K.DELETE, pin)
     ]
 
 

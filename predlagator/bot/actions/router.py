@@ -34,10 +34,7 @@ STILL_POSTING = (
 )
 ASK_PIN = (
     N_("Pin {n} post of campaign #{id} «{name}» in its channel? Members get no notification."),
-    N_(
-        "Pin {n} posts of campaign #{id} «{name}» in their channels? Members get no "
-        "notification."
-    ),
+    N_("Pin {n} posts of campaign #{id} «{name}» in their channels? Members get no notification."),
 )
 ASK_PIN_LOUD = (
     N_("Pin {n} post of campaign #{id} «{name}» in its channel? Members are notified."),
@@ -122,9 +119,7 @@ async def on_start_press(
     await callback.answer()
 
 
-async def on_answer(
-    callback: CallbackQuery, callback_data: PostActionButton, tools: Tools
-) -> None:
+async def on_answer(callback: CallbackQuery, callback_data: PostActionButton, tools: Tools) -> None:
     """Yes to the delete or pin question (a second Yes finds the action under way), or No."""
     campaign_id, lang = callback_data.campaign, tools.lang
     if callback_data.do == "no":
@@ -138,9 +133,7 @@ async def on_answer(
     await callback.answer()
 
 
-async def on_toggle(
-    callback: CallbackQuery, callback_data: PostActionButton, tools: Tools
-) -> None:
+async def on_toggle(callback: CallbackQuery, callback_data: PostActionButton, tools: Tools) -> None:
     """The pin question's notification toggle: the question again, with the other setting."""
     found = await starting.look(tools, callback_data.campaign, K.PIN)
     if isinstance(found, str):
@@ -167,7 +160,9 @@ def make_router() -> Router:
     router.callback_query.middleware(with_tools)
     router.message.register(on_command, Command(*COMMANDS))
     does = F.do
-    router.callback_query.register(on_start_press, PostActionButton.filter(does.in_(keyboards.START)))
+    router.callback_query.register(
+        on_start_press, PostActionButton.filter(does.in_(keyboards.START))
+    )
     router.callback_query.register(
         on_answer, PostActionButton.filter(does.in_({"delete_yes", "pin_yes", "no"}))
     )

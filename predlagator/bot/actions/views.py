@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import html
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from aiogram.types import InlineKeyboardButton
 
+from predlagator import telegram_errors
 from predlagator.bot.actions import keyboards
 from predlagator.bot.texts import N_, t
 from predlagator.db import actions
 from predlagator.db.rows import Conn
 from predlagator.models import (
+    ACTION_OPEN,
     FINISHED,
     ActionProgress,
+    ActionReportRow,
+    ActionRowStatus,
     ActionStatus,
     Campaign,
     CampaignAction,
@@ -24,9 +30,12 @@ from predlagator.models import (
 
 K = PostAction
 A = ActionStatus
-OPEN = frozenset({A.RUNNING, A.PAUSED, A.WAITING})
+R = ActionRowStatus
+OPEN = ACTION_OPEN
 # Actions an operator starts from the chat; reach is read by the worker on its own.
 KINDS = (K.EDIT, K.DELETE, K.PIN, K.UNPIN)
+
+POSTING = frozenset({CampaignStatus.RUNNING, CampaignStatus.PAUSED, CampaignStatus.WAITING})
 
 NOUN = {
     K.EDIT: N_("✏️ Editing"),
@@ -52,6 +61,9 @@ class CardActions:
     pinned: bool = False
 
 
+NONE = CardActions()  # a campaign without actions (and what a card shows by default)
+
+
 async def of_card(conn: Conn, campaign_id: int) -> CardActions:
     """The campaign's open actions with their progress, and whether its posts are pinned."""
     found = await actions.of_campaign(conn, campaign_id)  # newest first
@@ -72,7 +84,7 @@ def may_act(campaign: Campaign) -> bool:
     """A campaign that has started may have posts out; one that never did has none."""
     if campaign.status in FINISHED:
         return campaign.started_at is not None
-    return campaign.status in {CampaignStatus.RUNNING, CampaignStatus.PAUSED, CampaignStatus.WAITING}
+    return campaign.status in POSTING
 
 
 def progress_line(progress: ActionProgress, lang: str, now: datetime | None = None) -> str:
@@ -80,14 +92,12 @@ def progress_line(progress: ActionProgress, lang: str, now: datetime | None = No
     line = f"{t(lang, NOUN[progress.kind])}: {counts(progress, lang)}"
     if progress.status is A.PAUSED:
         line += " · " + t(lang, "paused")
-    elif progress.status is A.WAITING and progress.flood_until is not None:
-        if progress.flood_until > (now or datetime.now(UTC)):
-            at = progress.flood_until.astimezone(UTC).strftime("%H:%M")
-            line += " · " + t(lang, "Telegram asked to wait until {at} UTC", at=at)
+    elif progress.flood_until is not None and progress.flood_until > (now or datetime.now(UTC)):
+        # A flood wait of an account with rows still to go holds the action, waiting or not.
+        at = progress.flood_until.astimezone(UTC).strftime("%H:%M")
+        line += " · " + t(lang, "Telegram asked to wait until {at} UTC", at=at)
     if progress.waiting_for_account:
-        line += " · " + t(
-            lang, "{n} wait for a stopped account", n=progress.waiting_for_account
-        )
+        line += " · " + t(lang, "{n} wait for a stopped account", n=progress.waiting_for_account)
     return line
 
 
@@ -124,3 +134,26 @@ def counts(progress: ActionProgress, lang: str) -> str:
         total=progress.total,
         failed=progress.failed,
     )
+
+
+# Reasons listed one by one; the rest are summed up in one line.
+SHOWN_REASONS = 10
+
+
+def reasons(kind: PostAction, rows: Sequence[ActionReportRow], lang: str) -> list[str]:
+    """Why rows failed, and what Telegram said of rows done anyway ("already so"), in words."""
+    failed = Counter(r.error_code or "UNKNOWN" for r in rows if r.status is R.FAILED)
+    noted = Counter(r.note_code for r in rows if r.status is R.DONE and r.note_code)
+    lines: list[str] = []
+    for heading, found in ((N_("Failed:"), failed), (N_("Of those done:"), noted)):
+        if not found:
+            continue
+        lines.append(t(lang, heading))
+        ranked = found.most_common()
+        for code, n in ranked[:SHOWN_REASONS]:
+            label = telegram_errors.action_count_label(kind.value, code, lang, n)
+            lines.append("• " + html.escape(label, quote=False))
+        rest = sum(n for _, n in ranked[SHOWN_REASONS:])
+        if rest:
+            lines.append(t(lang, "• other reasons: {n}", n=rest))
+    return lines

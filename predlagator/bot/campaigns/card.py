@@ -66,7 +66,7 @@ def render_card(
     *,
     zone: ZoneInfo = UTC_ZONE,
     shares: Sequence[AccountShare] = (),
-    actions: CardActions = CardActions(),
+    actions: CardActions = post_actions.NONE,
 ) -> str:
     """The card's HTML: name and id, status, bar, counts, pace and ETA (or the time it took).
 
@@ -172,7 +172,7 @@ def took(campaign: Campaign, lang: str) -> Html:
 
 
 def card_keyboard(
-    campaign: Campaign, *, viewer: bool = False, actions: CardActions = CardActions()
+    campaign: Campaign, *, viewer: bool = False, actions: CardActions = post_actions.NONE
 ) -> InlineKeyboardMarkup | None:
     """Start on a draft; Pause or Resume, Cancel and Refresh until it ends; then the report.
     Once it has started, the actions over its posts (edit, delete, pin) and their controls.
@@ -219,12 +219,12 @@ async def send(bot: Bot, pool: Pool, campaign: Campaign, chat_id: int, *, zone: 
     async with pool.connection() as conn:
         progress = await campaigns.progress(conn, campaign.id)
         shares = await account_split.of_campaign(conn, campaign.id)
-        shown = await post_actions.of_card(conn, campaign.id)
+        acting = await post_actions.of_card(conn, campaign.id)
     assert progress is not None  # the campaign row exists, so its progress row does
     text = render_card(
-        campaign, progress, campaign.language, zone=zone, shares=shares, actions=shown
+        campaign, progress, campaign.language, zone=zone, shares=shares, actions=acting
     )
-    markup = card_keyboard(campaign, actions=shown)
+    markup = card_keyboard(campaign, actions=acting)
     message = await bot.send_message(chat_id, text, reply_markup=markup)
     async with pool.connection() as conn:
         await campaigns.set_card(
@@ -259,7 +259,7 @@ async def draw(
         campaign = await campaigns.get(conn, campaign_id)
         progress = await campaigns.progress(conn, campaign_id)
         shares = await account_split.of_campaign(conn, campaign_id)
-        shown = await post_actions.of_card(conn, campaign_id)
+        acting = await post_actions.of_card(conn, campaign_id)
     if campaign is None or progress is None or campaign.chat_id is None:
         return Drawn.NONE
     if campaign.card_message_id is None:
@@ -269,9 +269,9 @@ async def draw(
         return Drawn.CHANGED
     # The split and the actions are in the text, so the digest changes with them.
     text = render_card(
-        campaign, progress, campaign.language, zone=zone, shares=shares, actions=shown
+        campaign, progress, campaign.language, zone=zone, shares=shares, actions=acting
     )
-    markup = card_keyboard(campaign, actions=shown)
+    markup = card_keyboard(campaign, actions=acting)
     shown = digest(text, markup)
     if shown == campaign.card_digest and not force:
         return Drawn.SAME
