@@ -20,26 +20,6 @@ from predlagator.db.rows import Conn
 from predlagator.models import MediaInfo, Operator, PostAction, Template
 
 K = PostAction
-ASK_TEXT = (
-    N_(
-        "Send the new text of campaign #{id}'s post, formatted as it should read (up to {max} "
-        "characters). It replaces the post in {n} channel. /cancel keeps it as it is."
-    ),
-    N_(
-        "Send the new text of campaign #{id}'s post, formatted as it should read (up to {max} "
-        "characters). It replaces the post in {n} channels. /cancel keeps it as it is."
-    ),
-)
-ASK_CAPTION = (
-    N_(
-        "Send the new caption of campaign #{id}'s post (up to {max} characters); the {kind} "
-        "stays. It replaces the caption in {n} channel. /cancel keeps it as it is."
-    ),
-    N_(
-        "Send the new caption of campaign #{id}'s post (up to {max} characters); the {kind} "
-        "stays. It replaces the caption in {n} channels. /cancel keeps it as it is."
-    ),
-)
 TOO_LONG_TEXT = N_(
     "This post has {n} characters; Telegram allows {max}. Shorten it and send again."
 )
@@ -65,9 +45,28 @@ async def ask(tools: Tools, state: FSMContext, campaign_id: int) -> str:
     await state.update_data(campaign_id=campaign_id)
     lang, n = tools.lang, found.posts
     if post.media_kind is None:
-        return tn(lang, *ASK_TEXT, n, id=campaign_id, max=MAX_TEXT)
-    kind = t(lang, KIND[post.kind])
-    return tn(lang, *ASK_CAPTION, n, id=campaign_id, max=MAX_CAPTION, kind=kind)
+        return tn(
+            lang,
+            "Send the new text of campaign #{id}'s post, formatted as it should read (up to "
+            "{max} characters). It replaces the post in {n} channel. /cancel keeps it as it is.",
+            "Send the new text of campaign #{id}'s post, formatted as it should read (up to "
+            "{max} characters). It replaces the post in {n} channels. /cancel keeps it as it "
+            "is.",
+            n,
+            id=campaign_id,
+            max=MAX_TEXT,
+        )
+    return tn(
+        lang,
+        "Send the new caption of campaign #{id}'s post (up to {max} characters); the {kind} "
+        "stays. It replaces the caption in {n} channel. /cancel keeps it as it is.",
+        "Send the new caption of campaign #{id}'s post (up to {max} characters); the {kind} "
+        "stays. It replaces the caption in {n} channels. /cancel keeps it as it is.",
+        n,
+        id=campaign_id,
+        max=MAX_CAPTION,
+        kind=t(lang, KIND[post.kind]),
+    )
 
 
 async def on_new_version(message: Message, state: FSMContext, tools: Tools) -> None:

@@ -24,22 +24,6 @@ K = PostAction
 COMMANDS = {"edit": K.EDIT, "delete": K.DELETE, "pin": K.PIN, "unpin": K.UNPIN}
 USAGE = N_("Send /{command} with a campaign's id, e.g. /{command} 12.")
 NOT_AN_ID = N_("«{text}» is not a campaign id. Send /{command} with one, e.g. /{command} 12.")
-ASK_DELETE = (
-    N_("Delete {n} post of campaign #{id} «{name}» from its channel? This can't be undone."),
-    N_("Delete {n} posts of campaign #{id} «{name}» from their channels? This can't be undone."),
-)
-STILL_POSTING = (
-    N_("The campaign is still posting: its {n} queued post is cancelled too."),
-    N_("The campaign is still posting: its {n} queued posts are cancelled too."),
-)
-ASK_PIN = (
-    N_("Pin {n} post of campaign #{id} «{name}» in its channel? Members get no notification."),
-    N_("Pin {n} posts of campaign #{id} «{name}» in their channels? Members get no notification."),
-)
-ASK_PIN_LOUD = (
-    N_("Pin {n} post of campaign #{id} «{name}» in its channel? Members are notified."),
-    N_("Pin {n} posts of campaign #{id} «{name}» in their channels? Members are notified."),
-)
 KEPT = N_("Nothing changed: the posts of campaign #{id} stay as they are.")
 
 
@@ -67,21 +51,50 @@ async def ask(
     if kind is K.PIN:
         return Reply(*_pin_question(found, tools.lang, loud=False), question=True)
     campaign, lang = found.campaign, tools.lang
-    text = tn(lang, *ASK_DELETE, found.posts, id=campaign.id, name=campaign.name)
+    text = tn(
+        lang,
+        "Delete {n} post of campaign #{id} «{name}» from its channel? This can't be undone.",
+        "Delete {n} posts of campaign #{id} «{name}» from their channels? This can't be undone.",
+        found.posts,
+        id=campaign.id,
+        name=campaign.name,
+    )
     if campaign.status not in FINISHED:
         async with tools.pool.connection() as conn:
             queued = await campaign_lookup.unsent(conn, campaign.id)
         if queued:
-            text += "\n" + tn(lang, *STILL_POSTING, queued)
+            text += "\n" + tn(
+                lang,
+                "The campaign is still posting: its {n} queued post is cancelled too.",
+                "The campaign is still posting: its {n} queued posts are cancelled too.",
+                queued,
+            )
     return Reply(text, keyboards.confirm_delete(campaign.id, lang), question=True)
 
 
 def _pin_question(
     found: starting.Found, lang: str, *, loud: bool
 ) -> tuple[str, InlineKeyboardMarkup]:
-    words = ASK_PIN_LOUD if loud else ASK_PIN
-    campaign = found.campaign
-    text = tn(lang, *words, found.posts, id=campaign.id, name=campaign.name)
+    campaign, n = found.campaign, found.posts
+    if loud:
+        text = tn(
+            lang,
+            "Pin {n} post of campaign #{id} «{name}» in its channel? Members are notified.",
+            "Pin {n} posts of campaign #{id} «{name}» in their channels? Members are notified.",
+            n,
+            id=campaign.id,
+            name=campaign.name,
+        )
+    else:
+        text = tn(
+            lang,
+            "Pin {n} post of campaign #{id} «{name}» in its channel? Members get no notification.",
+            "Pin {n} posts of campaign #{id} «{name}» in their channels? Members get no "
+            "notification.",
+            n,
+            id=campaign.id,
+            name=campaign.name,
+        )
     return text, keyboards.confirm_pin(campaign.id, lang, loud=loud)
 
 

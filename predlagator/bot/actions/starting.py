@@ -36,24 +36,41 @@ CLASH = {
     K.UNPIN: N_("Campaign #{id}'s posts are being pinned; cancel that on the card first."),
 }
 _OTHER = {K.PIN: K.UNPIN, K.UNPIN: K.PIN}
-STARTED = {
-    K.EDIT: (
-        N_("Editing {n} post of campaign #{id}; the card shows how it goes."),
-        N_("Editing {n} posts of campaign #{id}; the card shows how it goes."),
-    ),
-    K.DELETE: (
-        N_("Deleting {n} post of campaign #{id}; the card shows how it goes."),
-        N_("Deleting {n} posts of campaign #{id}; the card shows how it goes."),
-    ),
-    K.PIN: (
-        N_("Pinning {n} post of campaign #{id}; the card shows how it goes."),
-        N_("Pinning {n} posts of campaign #{id}; the card shows how it goes."),
-    ),
-    K.UNPIN: (
-        N_("Unpinning {n} post of campaign #{id}; the card shows how it goes."),
-        N_("Unpinning {n} posts of campaign #{id}; the card shows how it goes."),
-    ),
-}
+
+
+def started(kind: PostAction, lang: str, n: int, campaign_id: int) -> str:
+    """ "Editing 412 posts of campaign #5; the card shows how it goes." """
+    if kind is K.EDIT:
+        return tn(
+            lang,
+            "Editing {n} post of campaign #{id}; the card shows how it goes.",
+            "Editing {n} posts of campaign #{id}; the card shows how it goes.",
+            n,
+            id=campaign_id,
+        )
+    if kind is K.DELETE:
+        return tn(
+            lang,
+            "Deleting {n} post of campaign #{id}; the card shows how it goes.",
+            "Deleting {n} posts of campaign #{id}; the card shows how it goes.",
+            n,
+            id=campaign_id,
+        )
+    if kind is K.PIN:
+        return tn(
+            lang,
+            "Pinning {n} post of campaign #{id}; the card shows how it goes.",
+            "Pinning {n} posts of campaign #{id}; the card shows how it goes.",
+            n,
+            id=campaign_id,
+        )
+    return tn(
+        lang,
+        "Unpinning {n} post of campaign #{id}; the card shows how it goes.",
+        "Unpinning {n} posts of campaign #{id}; the card shows how it goes.",
+        n,
+        id=campaign_id,
+    )
 
 
 @dataclass(frozen=True)
@@ -130,8 +147,7 @@ async def start(
     await audit.record(
         conn, tools.operator.user_id, f"action.{kind.value}", "campaign", campaign_id, **details
     )
-    singular, plural = STARTED[kind]
-    return action, tn(tools.lang, singular, plural, posts, id=campaign_id)
+    return action, started(kind, tools.lang, posts, campaign_id)
 
 
 async def kick(tools: Tools, action: CampaignAction) -> None:

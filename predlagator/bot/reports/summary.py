@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from predlagator import telegram_errors
 from predlagator.bot import account_shares as split
 from predlagator.bot.reports import chart as report_chart
+from predlagator.bot.reports import post_actions
 from predlagator.bot.texts import STATUS, Html, duration, t, tn
 from predlagator.db import account_split
 from predlagator.db import report as db_report
@@ -38,6 +39,7 @@ class Summary:
     end: datetime  # when it finished, or now while it goes on
     waits: Sequence[Span]  # flood waits within start..end, merged
     shares: Sequence[AccountShare] = ()  # each account's part, the busiest first
+    acted: Sequence[post_actions.Acted] = ()  # edits, deletes and pins of its posts, oldest first
 
     @property
     def wait_minutes(self) -> float:
@@ -53,7 +55,8 @@ async def summary(conn: Conn, campaign: Campaign, now: datetime) -> Summary:
     start, end = campaign.started_at, campaign.finished_at or now
     waits = await _waits(conn, campaign, start, end)
     shares = await account_split.of_campaign(conn, campaign.id)
-    return Summary(campaign, outcomes, errors, start, end, waits, shares)
+    acted = await post_actions.read(conn, campaign.id)
+    return Summary(campaign, outcomes, errors, start, end, waits, shares, acted)
 
 
 async def series(conn: Conn, campaign: Campaign, now: datetime) -> report_chart.Series | None:
@@ -138,6 +141,7 @@ def render_text(s: Summary, lang: str) -> str:
         now = s.end
         lines += split.share_lines(s.shares, now, UTC_ZONE, lang, pending=o.pending > 0)
     lines += ["", *_timing(s, lang)]
+    lines += post_actions.section(s.acted, lang)
     return "\n".join(lines)
 
 
