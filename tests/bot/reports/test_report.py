@@ -66,9 +66,10 @@ ERRORS = {
 
 
 def csv_expected(lang: str) -> list[list[str]]:
-    """The CSV's rows as the operator reading `lang` gets them."""
+    """The CSV's rows as the operator reading `lang` gets them (no action touched a post, so
+    the edit, delete and pin cells are empty)."""
     said = ERRORS[lang]
-    return [
+    rows = [
         ["1", "alpha_shop", "Alpha Shop", "sent", "1", "", "", "2026-03-01T10:01:10Z",
          "main", "https://t.me/alpha_shop/101"],
         ["2", "'+AbCdEf123", "'=HYPERLINK(\"http://evil\",\"x\")", "sent", "1", "", "",
@@ -86,10 +87,11 @@ def csv_expected(lang: str) -> list[list[str]]:
         ["9", "eta_shop", "", "cancelled", "0", "", "", "", "main", ""],
         ["10", "theta_shop", "", "cancelled", "1", said["TIMEOUT"], "TIMEOUT", "", "main", ""],
     ]  # fmt: skip
+    return [[*row[:8], "", "", "", *row[8:]] for row in rows]
 
 
 HEADER = ["position", "channel", "title", "status", "attempts", "error", "error_code",
-          "sent_at_utc", "account", "link"]  # fmt: skip
+          "sent_at_utc", "edit", "delete", "pin", "account", "link"]  # fmt: skip
 
 
 @pytest.fixture
