@@ -154,5 +154,6 @@ def make_router() -> Router:
     awaited = PostActionInput.new_version
     router.message.register(waiting.on_cancel_command, awaited, Command("cancel"))
     router.message.register(waiting.on_command, awaited, F.text.startswith("/"))
-    router.message.register(on_new_version, awaited)
+    # Not for commands: the state filter still sees the wait that a command just ended.
+    router.message.register(on_new_version, awaited, ~F.text.startswith("/"))
     return router
