@@ -395,3 +395,7 @@ class ActionClaim(BaseModel):
     peer_type: str | None
     peer_id: int | None
     access_hash: int | None
+    # The account's pace as the claim read it, and the clock it is measured against.
+    account_rate: float
+    account_slot_at: datetime | None
+    now: datetime

@@ -34,7 +34,9 @@ class Member:
     sender: TelethonSender
     deps: DrainDeps
     sleep: RecordedSleep
-    times: list[float] = field(default_factory=list)  # when each post reached its Telegram
+    times: list[float] = field(default_factory=list)  # when each request reached its Telegram
+    posts_at: list[float] = field(default_factory=list)  # when each post did
+    actions_at: list[float] = field(default_factory=list)  # when each action over a post did
 
     def random_ids(self) -> set[int]:
         """Every random_id this account sent."""
@@ -170,12 +172,19 @@ async def pool_rig(
                     "UPDATE accounts SET rate_per_minute = %s WHERE id = %s", (rate, account.id)
                 )
             sleep = RecordedSleep(virtual=True)
-            deps = DrainDeps(pool=pool, app=app, sender=sender, policy=policy or Policy())
+            deps = DrainDeps(
+                pool=pool,
+                app=app,
+                sender=sender,
+                policy=policy or Policy(),
+                actions=sender.post_actions(),
+            )
             if not real_time:
                 deps.sleep, deps.monotonic, deps.now = sleep, sleep.monotonic, sleep.wall
             member = Member(account.id, account.name, telegram, sender, deps, sleep)
             if not real_time:
-                telegram.on_send = _timer(member)
+                telegram.on_send = _timer(member, member.posts_at)
+                telegram.post_actions.on_action = _timer(member, member.actions_at)
             members.append(member)
         try:
             yield PoolRig(pool=pool, app=app, members=members)
@@ -183,8 +192,9 @@ async def pool_rig(
             await app.close_async()
 
 
-def _timer(member: Member) -> Any:
+def _timer(member: Member, kind: list[float]) -> Any:
     async def note(request: Any) -> None:
         member.times.append(member.sleep.monotonic())
+        kind.append(member.sleep.monotonic())
 
     return note

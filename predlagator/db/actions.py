@@ -14,6 +14,8 @@ from predlagator.models import (
 )
 
 _Q = "actions"
+# Where every action status change is announced, "<id> <status>" (migration 0013).
+STATUS_CHANNEL = "predlagator_action"
 
 
 async def targets(conn: Conn, campaign_id: int) -> int:
@@ -65,6 +67,12 @@ async def start(
             await run(conn, _Q, "point_campaign", campaign_id=campaign_id, template_id=template_id)
         await run(conn, _Q, "snapshot", action_id=made.id)
     return made, True
+
+
+async def resnapshot(conn: Conn, action_id: int) -> int:
+    """Add rows for posts the action does not have yet (an edit's: those that went out with
+    an older version while it ran); return rows added."""
+    return await run(conn, _Q, "snapshot", action_id=action_id)
 
 
 async def get(conn: Conn, action_id: int) -> CampaignAction | None:

@@ -11,7 +11,11 @@ import procrastinate
 from predlagator.db import deliveries
 from predlagator.db.pool import Pool
 from predlagator.delivery import outcomes, tasks
+from predlagator.delivery.drain import DrainDeps
+from predlagator.delivery.locked_sender import Lock, LockedPostActions, LockedSender
+from predlagator.delivery.post_actions import ActsOnPosts
 from predlagator.delivery.sender import ManagedSender, SessionRejected
+from predlagator.delivery.serial_sender import SerialPostActions, SerialSender, Turns
 from predlagator.delivery.served import Held
 from predlagator.delivery.simulated_sender import SimulatedSender
 from predlagator.queue import defer, names
@@ -21,6 +25,23 @@ if TYPE_CHECKING:
     from predlagator.delivery.supervisor import Serving
 
 log = logging.getLogger(__name__)
+
+
+def drain_deps(serving: Serving, sender: ManagedSender, lock: Lock) -> DrainDeps:
+    """The account's drain deps: its posts, actions over posts and test sends take turns
+    (one request in flight, none in a known flood wait), and each turn checks the account's
+    lock is still held right before reaching Telegram."""
+    turns = Turns()
+    actions = None
+    if isinstance(sender, ActsOnPosts):
+        actions = SerialPostActions(LockedPostActions(sender.post_actions(), lock), turns)
+    return DrainDeps(
+        pool=serving.pool,
+        app=serving.app,
+        sender=SerialSender(LockedSender(sender, lock), turns=turns),
+        policy=serving.policy,
+        actions=actions,
+    )
 
 
 def open_sender(serving: Serving, held: Held) -> ManagedSender:

@@ -12,16 +12,17 @@ from zoneinfo import ZoneInfo
 
 import procrastinate
 
-from predlagator.db import accounts, audit, campaigns, deliveries
+from predlagator.db import accounts, action_rows, audit, campaigns, deliveries
 from predlagator.db import pacing as slots
 from predlagator.db.pool import Pool
 from predlagator.db.rows import Conn
-from predlagator.delivery import outcomes, pacing
+from predlagator.delivery import action_batch, outcomes, pacing
 from predlagator.delivery.batch import Batch
 from predlagator.delivery.chat_updates import ChatUpdates
 from predlagator.delivery.policy import Policy
+from predlagator.delivery.post_actions import PostActions
 from predlagator.delivery.posting import Poster
-from predlagator.delivery.sender import Sender
+from predlagator.delivery.sender import MediaFile, Sender
 from predlagator.models import Account, CampaignStatus
 from predlagator.queue import defer
 
@@ -50,7 +51,8 @@ def database_clock() -> datetime | None:
 
 @dataclass
 class DrainDeps:
-    """What a drain needs: the database, the queue, the account's sender and the knobs.
+    """What a drain needs: the database, the queue, the account's sender (and its actions
+    over posts, when it serves them) and the knobs.
 
     `now` stands in for the database's clock in pacing (tests move it with `sleep`), and
     `let_go` and `left` remember the latest posts of each pace across this worker's drains.
@@ -65,6 +67,9 @@ class DrainDeps:
     now: Callable[[], datetime | None] = database_clock
     let_go: pacing.PostLog = field(default_factory=pacing.PostLog)
     left: pacing.PostLog = field(default_factory=lambda: pacing.PostLog(pacing.WINDOW_MARGIN))
+    # Edit, delete, pin and unpin of the account's posts, in the same turns as its sends;
+    # None: this drain serves posts only, and the rows of actions wait.
+    actions: PostActions | None = None
 
 
 class Drain:
@@ -78,6 +83,7 @@ class Drain:
         self._conn: Conn | None = None
         self._chat: ChatUpdates | None = None
         self._poster = Poster(deps.sender)
+        self._files: dict[int, MediaFile] = {}  # edits' new files, by template
 
     @property
     def conn(self) -> Conn:
@@ -114,6 +120,10 @@ class Drain:
         if not await self._ready():
             return
         while True:
+            # Actions over posts and the posts take turns a batch each, at the account's pace.
+            acted = await self._act()
+            if acted is False:
+                return
             claims = await deliveries.claim(
                 self.conn,
                 self.account_id,
@@ -123,25 +133,66 @@ class Drain:
                 spacing=pacing.SLOT_SPACING,
                 tz=self.deps.policy.timezone,
             )
-            if not claims:
-                for done in await campaigns.complete_all_done(self.conn, self.account_id):
-                    await defer.campaign_finished(self.deps.app, done.id)
-                await self._settle_stranded()
-                if not await self._under_cap():
+            if not claims and acted:
+                if not await self._go_on():
                     return
-                await self._schedule_next()
+                continue
+            if not claims:
+                await self._idle()
                 return
             plan = pacing.plan(claims, jitter=self.deps.policy.pacing_jitter)
-            if plan.wait_s > LONG_WAIT_S:
+            if plan.wait_s > LONG_WAIT_S and not acted:
                 await self._hand_over_wait(plan.first_at)
                 return
             if plan.wait_s > NAP_S:
-                await self.deps.sleep(NAP_S)
+                if not acted:  # actions due fill the gap instead
+                    await self.deps.sleep(NAP_S)
             elif not await self._send(plan):
                 return
-            if self.deps.monotonic() >= self.deadline:
-                await defer.kick_drain(self.deps.app, self.account_id)
+            if not await self._go_on():
                 return
+
+    async def _idle(self) -> None:
+        """Nothing is due: end what is done, settle what cannot go on, kick when work is due."""
+        for done in await campaigns.complete_all_done(self.conn, self.account_id):
+            await defer.campaign_finished(self.deps.app, done.id)
+        await self._finish_actions()
+        await self._settle_stranded()
+        if await self._under_cap():
+            await self._schedule_next()
+
+    async def _go_on(self) -> bool:
+        """False once it is time to hand over to a fresh job (kicked here)."""
+        if self.deps.monotonic() >= self.deadline:
+            await defer.kick_drain(self.deps.app, self.account_id)
+            return False
+        return True
+
+    async def _act(self) -> bool | None:
+        """Act on one batch of the account's due action rows: None when none is due (or this
+        drain serves no actions), else whether the drain may go on."""
+        if self.deps.actions is None:
+            return None
+        go_on = await action_batch.act(
+            self.deps,
+            self.conn,
+            self.account_id,
+            self.deps.actions,
+            self.chat,
+            self._files,
+            batch_s=BATCH_S,
+            limit=MAX_BATCH,
+        )
+        if go_on is not None:
+            await self._finish_actions()
+        return go_on
+
+    async def _finish_actions(self) -> None:
+        """End the actions of the account's campaigns with nothing left to go; the chat gets
+        the summary (action_finished) and the card its last redraw."""
+        for action in await action_rows.finish_done(self.conn, self.account_id):
+            await defer.action_finished(self.deps.app, action.id)
+            await self.chat.refresh(action.campaign_id, force=True)
 
     async def _send(self, plan: pacing.Plan) -> bool:
         """Send one planned batch; False when the drain must stop."""
@@ -178,6 +229,10 @@ class Drain:
         # Only one drain of an account runs, in the process holding its session: rows still
         # `sending` were left by one that died mid-post. Back to the queue, same random_id.
         await deliveries.release_interrupted(self.conn, self.account_id)
+        # Actions too: each is idempotent at Telegram, so a row left `sending` is sent again.
+        await action_rows.release_interrupted(self.conn, self.account_id)
+        # An action made with no row for this account's drains to act on ends here.
+        await self._finish_actions()
         # For the same reason, no batch is under way: slots ahead of now hold nothing.
         await slots.release_ahead(self.conn, self.account_id, self.deps.now())
         resumed = await campaigns.resume_waiting(self.conn, self.account_id)
@@ -239,10 +294,25 @@ class Drain:
         started or resumed meanwhile kicks one at once (defer.kick_drain pulls it forward)."""
         at = slot - timedelta(seconds=KICK_LEAD_S)
         retry = await deliveries.next_retry(self.conn, self.account_id)
-        await defer.kick_drain(self.deps.app, self.account_id, at=min(at, retry or at))
+        await defer.kick_drain(
+            self.deps.app, self.account_id, at=_earliest(at, retry, await self._action_retry())
+        )
 
     async def _schedule_next(self) -> None:
         """Nothing is due now: kick again when the earliest retry comes due."""
-        at = await deliveries.next_due(self.conn, self.account_id)
+        at = _earliest(
+            await deliveries.next_due(self.conn, self.account_id), await self._action_retry()
+        )
         if at is not None:
             await defer.kick_drain(self.deps.app, self.account_id, at=at)
+
+    async def _action_retry(self) -> datetime | None:
+        """When the account's earliest action row waiting for a retry comes due, if any."""
+        if self.deps.actions is None:
+            return None
+        return await action_rows.next_due(self.conn, self.account_id)
+
+
+def _earliest(*moments: datetime | None) -> datetime | None:
+    known = [moment for moment in moments if moment is not None]
+    return min(known) if known else None

@@ -1,9 +1,11 @@
-"""An account's sender that refuses to reach Telegram while the account's lock is not held."""
+"""An account's sender (and its actions over posts) that refuses to reach Telegram while the
+account's lock is not held."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
+from predlagator.delivery.post_actions import PostActions, Reach
 from predlagator.delivery.sender import MediaFile, Peer, Sender
 from predlagator.delivery.session_lock import SessionLockLost
 
@@ -45,6 +47,45 @@ class LockedSender:
         """Send a media post through the account's sender, if the session is still ours."""
         self._check()
         return await self._sender.send_media(peer, html, media, random_id)
+
+    def _check(self) -> None:
+        if not self._lock.held:
+            raise SessionLockLost("the session lock is not held")
+
+
+class LockedPostActions:
+    """The account's actions over its posts, refused while the session lock is not held."""
+
+    def __init__(self, actions: PostActions, lock: Lock) -> None:
+        self._actions = actions
+        self._lock = lock
+
+    async def edit(
+        self, peer: Peer, message_id: int, html: str, media: MediaFile | None = None
+    ) -> None:
+        """Edit, if the session is still ours."""
+        self._check()
+        await self._actions.edit(peer, message_id, html, media)
+
+    async def delete(self, peer: Peer, message_ids: list[int]) -> None:
+        """Delete, if the session is still ours."""
+        self._check()
+        await self._actions.delete(peer, message_ids)
+
+    async def pin(self, peer: Peer, message_id: int, silent: bool = True) -> None:
+        """Pin, if the session is still ours."""
+        self._check()
+        await self._actions.pin(peer, message_id, silent)
+
+    async def unpin(self, peer: Peer, message_id: int) -> None:
+        """Unpin, if the session is still ours."""
+        self._check()
+        await self._actions.unpin(peer, message_id)
+
+    async def views(self, peer: Peer, message_ids: list[int]) -> list[Reach]:
+        """Read reach, if the session is still ours."""
+        self._check()
+        return await self._actions.views(peer, message_ids)
 
     def _check(self) -> None:
         if not self._lock.held:

@@ -3,12 +3,12 @@ pin, unpin, and read their reach back."""
 
 from __future__ import annotations
 
-from typing import NamedTuple, Protocol
+from typing import NamedTuple, Protocol, runtime_checkable
 
 from predlagator.delivery.sender import MediaFile
 from predlagator.models import Peer
 
-__all__ = ["PostActions", "Reach"]
+__all__ = ["ActsOnPosts", "PostActions", "Reach"]
 
 
 class Reach(NamedTuple):
@@ -50,4 +50,13 @@ class PostActions(Protocol):
     async def views(self, peer: Peer, message_ids: list[int]) -> list[Reach]:
         """Views, forwards and reactions of the posts in one chat, in the order asked, without
         counting a view."""
+        ...
+
+
+@runtime_checkable
+class ActsOnPosts(Protocol):
+    """A sender that also gives the actions over its account's posts (one session for both)."""
+
+    def post_actions(self) -> PostActions:
+        """The account's PostActions, over the sender's own connection."""
         ...

@@ -17,6 +17,7 @@ import itertools
 import time
 from collections import OrderedDict
 
+from predlagator.delivery.post_actions import PostActions
 from predlagator.delivery.sender import MediaFile, Peer
 from predlagator.models import Account
 from predlagator.telegram_errors import TelegramFailure
@@ -53,6 +54,7 @@ class SimulatedSender:
     """A ManagedSender for a `simulated` account: latency and failures, no network."""
 
     def __init__(self, account: Account) -> None:
+        self._account = account
         self._name = account.name
         self._latency_s = account.sim_latency_ms / 1000
         self._share = account.sim_failure_share
@@ -96,3 +98,11 @@ class SimulatedSender:
     ) -> int | None:
         """As `send`; the file is never read."""
         return await self.send(peer, html, random_id)
+
+    def post_actions(self) -> PostActions:
+        """The account's actions over its posts, with the same latency and failure share."""
+        from predlagator.delivery.simulated_actions import (  # noqa: PLC0415 - it imports us
+            SimulatedPostActions,
+        )
+
+        return SimulatedPostActions(self._account)

@@ -27,13 +27,10 @@ from predlagator.db import accounts, holders
 from predlagator.db.pool import Pool
 from predlagator.delivery import account_start
 from predlagator.delivery.account_locks import AccountLocks, Conn
-from predlagator.delivery.drain import DrainDeps
-from predlagator.delivery.locked_sender import LockedSender
 from predlagator.delivery.outage import is_database_loss
 from predlagator.delivery.policy import Policy
 from predlagator.delivery.sender import ManagedSender, SessionRejected
 from predlagator.delivery.sender_start import Patience, refused, start_sender
-from predlagator.delivery.serial_sender import SerialSender
 from predlagator.delivery.served import Held, ServedAccounts
 from predlagator.models import Account
 from predlagator.session_vault import Vault
@@ -186,14 +183,7 @@ class Supervisor:
         try:
             sender = account_start.open_sender(self._s, held)
             held.sender = sender
-            held.deps = DrainDeps(
-                pool=self._s.pool,
-                app=self._s.app,
-                # Its drain and its test sends take turns (SerialSender); each turn checks the
-                # account's lock is still held (LockedSender) right before reaching Telegram.
-                sender=SerialSender(LockedSender(sender, self._locks.lock(account.name))),
-                policy=self._s.policy,
-            )
+            held.deps = account_start.drain_deps(self._s, sender, self._locks.lock(account.name))
             await start_sender(sender, self._s.patience)
             await account_start.recover(self._s.app, self._s.pool, account.id)
         except ConfigError as error:  # a session file unreadable, a key that opens nothing

@@ -10,7 +10,7 @@ import procrastinate
 from procrastinate import JobContext
 from procrastinate.jobs import Status
 
-from predlagator.db import accounts, campaigns, deliveries, fsm, template_media
+from predlagator.db import accounts, action_rows, campaigns, deliveries, fsm, template_media
 from predlagator.db.pool import Pool
 from predlagator.delivery import login_steps
 from predlagator.delivery.drain import Drain, DrainDeps
@@ -167,10 +167,14 @@ async def reconcile(context: JobContext, timestamp: int) -> None:
     async with _pool(context).connection() as conn:
         unlaid = await campaigns.running_unlaid(conn)
         account_ids = await campaigns.accounts_needing_drain(conn)
+        # Actions over posts too: due rows kick their accounts, and one left with nothing to
+        # go (a cancel of rows on a stopped account) ends here.
+        account_ids = sorted({*account_ids, *await action_rows.accounts_due(conn)})
         finished = await campaigns.complete_all_done(conn)
         stranded = await campaigns.settle_stranded(conn, None, _zone(context))
     for campaign in finished:
         await defer.campaign_finished(context.app, campaign.id)
+    await end_actions(context.app, _pool(context))
     for campaign in stranded:
         if campaign.status is CampaignStatus.PAUSED:
             reason = campaign.status_reason or ""
@@ -180,6 +184,16 @@ async def reconcile(context: JobContext, timestamp: int) -> None:
         await defer.kick_drain(context.app, account_id)
     for campaign_id in unlaid:  # lay out its ledger now, or pause it again if still nobody
         await launch(context.app, _pool(context), campaign_id)
+
+
+async def end_actions(app: procrastinate.App, pool: Pool) -> None:
+    """End the actions over posts with nothing left to go that no drain ended (a cancel of
+    rows waiting for a stopped account): the chat gets the summary and the card its redraw."""
+    async with pool.connection() as conn:
+        ended = await action_rows.finish_done(conn)
+    for action in ended:
+        await defer.action_finished(app, action.id)
+        await defer.refresh_progress(app, action.campaign_id, delay_s=0)
 
 
 async def hand_over_stopped(app: procrastinate.App, pool: Pool) -> None:

@@ -13,6 +13,7 @@ from telethon import TelegramClient, functions, types, utils
 from telethon.extensions import html as telethon_html
 
 from predlagator.delivery import telethon_media, telethon_session
+from predlagator.delivery.post_actions import PostActions
 from predlagator.delivery.sender import MediaFile, Peer, SessionRejected
 from predlagator.delivery.telethon_failures import to_failure
 from predlagator.telegram_errors import TelegramFailure
@@ -88,6 +89,14 @@ class TelethonSender:
     async def close(self) -> None:
         """Disconnect. Never logs out: that would end the session for good."""
         await self._client.disconnect()
+
+    def post_actions(self) -> PostActions:
+        """Edit, delete and pin the account's posts over this sender's client (one session)."""
+        from predlagator.delivery.telethon_actions import (  # noqa: PLC0415 - it imports us
+            TelethonPostActions,
+        )
+
+        return TelethonPostActions(self._client, timeout_s=self._timeout_s)
 
     async def resolve(self, ref: str) -> Peer:
         """Resolve a normalised channel reference: username, +invite hash or numeric id."""

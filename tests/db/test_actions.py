@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from predlagator.db import actions, campaigns, deliveries, templates
+from predlagator.db import action_rows, actions, campaigns, deliveries, templates
 from predlagator.db.pool import Pool
 from predlagator.models import (
     ActionRowStatus,
@@ -139,3 +139,21 @@ async def test_pause_resume_cancel_and_the_report(pool: Pool) -> None:
         # A new delete may start once the first is over.
         second, made = await actions.start(conn, campaign_id=campaign.id, kind=PostAction.DELETE)
         assert made and second.id != action.id
+
+
+async def test_the_reconcile_finds_accounts_with_due_rows(pool: Pool) -> None:
+    campaign = await _posting(pool, ["r_one", "r_two"], sent=1, sending=1)
+    async with pool.connection() as conn:
+        assert await action_rows.accounts_due(conn) == []
+        action, _ = await actions.start(conn, campaign_id=campaign.id, kind=PostAction.PIN)
+        assert await action_rows.accounts_due(conn) == [campaign.account_id]
+        # The row of the post still on its way is not claimed until the post is recorded.
+        [claim] = await action_rows.claim(conn, campaign.account_id, limit=10, batch_s=5.0)
+        assert await action_rows.mark_sending(conn, claim.row_id)
+        await action_rows.retry_later(conn, claim.row_id, 60, "TIMEOUT", "slow")
+        due = await action_rows.next_due(conn, campaign.account_id)
+        assert due is not None
+        assert await action_rows.claim(conn, campaign.account_id, limit=10, batch_s=5.0) == []
+        await actions.set_status(conn, action.id, ActionStatus.PAUSED)
+        assert await action_rows.accounts_due(conn) == []
+        assert await action_rows.next_due(conn, campaign.account_id) is None

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -96,6 +97,8 @@ class PostActionsFake:
         self.done: list[Done] = []
         self.received: list[Any] = []  # every action request that reached this fake, as read
         self.hold: asyncio.Event | None = None  # when set, answers wait for it (a hung call)
+        # Runs when an action request arrives, before it is answered (a test's clock, say).
+        self.on_action: Callable[[Any], Awaitable[None]] | None = None
         self._refusals: dict[tuple[int, str], str] = {}
         self._group_message_ids = itertools.count(1)
         self._group_of_message: dict[int, int] = {}
@@ -163,6 +166,8 @@ class PostActionsFake:
     async def answer(self, query: Any, auth_key: bytes | None) -> Any:
         """Answer one action request as Telegram would; raise `_Rpc` for its errors."""
         self.received.append(query)
+        if self.on_action is not None:
+            await self.on_action(query)
         if self.hold is not None:
             await self.hold.wait()
         if isinstance(query, functions.messages.EditMessageRequest):

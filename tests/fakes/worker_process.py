@@ -35,13 +35,13 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Self
 
 import psycopg
 from telethon.tl.functions.messages import SendMessageRequest
 
 from predlagator.config import Settings
-from predlagator.db import campaigns
+from predlagator.db import actions, campaigns
 from predlagator.db.pool import Pool, open_pool
 from predlagator.delivery.sender import ManagedSender
 from predlagator.delivery.sender_start import Patience
@@ -436,13 +436,16 @@ class CampaignWatch:
     Enter it before the change can happen; `until` then returns as soon as it is announced.
     """
 
+    channel = campaigns.STATUS_CHANNEL
+    status_query = "SELECT status FROM campaigns WHERE id = %s"
+
     def __init__(self, database_url: str) -> None:
         self._url = database_url
         self._conn: psycopg.AsyncConnection[Any] | None = None
 
-    async def __aenter__(self) -> CampaignWatch:
+    async def __aenter__(self) -> Self:
         self._conn = await psycopg.AsyncConnection.connect(self._url, autocommit=True)
-        await self._conn.execute(f"LISTEN {campaigns.STATUS_CHANNEL}")
+        await self._conn.execute(f"LISTEN {self.channel}")
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -452,7 +455,7 @@ class CampaignWatch:
     async def status(self, campaign_id: int) -> str | None:
         """The campaign's status now."""
         assert self._conn is not None
-        cur = await self._conn.execute("SELECT status FROM campaigns WHERE id = %s", (campaign_id,))
+        cur = await self._conn.execute(self.status_query, (campaign_id,))
         row = await cur.fetchone()
         return None if row is None else str(row[0])
 
@@ -466,6 +469,13 @@ class CampaignWatch:
             if notice.payload == wanted:
                 return True
         return await self.status(campaign_id) == status
+
+
+class ActionWatch(CampaignWatch):
+    """The same for actions over posts (migration 0013's LISTEN channel)."""
+
+    channel = actions.STATUS_CHANNEL
+    status_query = "SELECT status FROM campaign_actions WHERE id = %s"
 
 
 if __name__ == "__main__":

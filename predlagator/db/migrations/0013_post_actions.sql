@@ -57,3 +57,17 @@ CREATE INDEX actions_deleted ON actions (delivery_id) WHERE kind = 'delete' AND 
 -- The template a post went out with (set as it is marked sending): an edit made while the
 -- campaign still posts finds the posts that went out with an older version.
 ALTER TABLE deliveries ADD COLUMN template_id bigint REFERENCES templates;
+
+-- Every action status change is announced on channel predlagator_action ("<id> <status>"), as
+-- campaigns' are (0002), so whoever waits for an action to end hears it instead of polling.
+CREATE FUNCTION predlagator_action_status_notify() RETURNS trigger AS $$
+BEGIN
+    PERFORM pg_notify('predlagator_action', NEW.id::text || ' ' || NEW.status);
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+
+CREATE TRIGGER campaign_actions_status_notify
+    AFTER UPDATE OF status ON campaign_actions
+    FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status)
+    EXECUTE FUNCTION predlagator_action_status_notify();
