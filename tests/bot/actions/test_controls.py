@@ -123,3 +123,21 @@ async def test_forged_controls_change_nothing(h: BotHarness, data: str) -> None:
     await h.press(OWNER, data, message_id=CARD)
     assert h.session.answers() == ["This button is no longer valid"]
     assert await h.counts() == before
+
+
+async def test_the_audit_log_tells_the_actions_in_words(h: BotHarness) -> None:
+    action_id = await editing(h)
+    await h.press(OWNER, pa("pause", action=action_id), message_id=CARD)
+    h.session.reset()
+    await h.send(OWNER, "/audit", lang="ru")
+    [page] = h.session.sent_texts()
+    lines = page.splitlines()
+    assert any(
+        line.endswith(f"action.pause · action #{action_id} (вид: правка, кампания #1)")
+        for line in lines
+    )
+    assert any(
+        line.endswith(f"action.edit · campaign #1 (шаблон #2, действие #{action_id}, постов: 3)")
+        for line in lines
+    )
+    assert any(line.endswith("(вид: текст, новая версия шаблона #1)") for line in lines)
