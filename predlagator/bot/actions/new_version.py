@@ -17,7 +17,7 @@ from predlagator.bot.templates.media import MAX_CAPTION, MAX_TEXT, telegram_leng
 from predlagator.bot.texts import KIND, N_, t, tn
 from predlagator.db import audit, campaigns, template_media, templates
 from predlagator.db.rows import Conn
-from predlagator.models import MediaInfo, Operator, PostAction, Template
+from predlagator.models import FINISHED, MediaInfo, Operator, PostAction, Template
 
 K = PostAction
 TOO_LONG_TEXT = N_(
@@ -90,7 +90,9 @@ async def on_new_version(message: Message, state: FSMContext, tools: Tools) -> N
         await message.answer(found)
         return
     async with tools.pool.connection() as conn, conn.transaction():
-        version = await _store(conn, message, post, tools.operator)
+        # Posts still to go take the version as they are (pointed at it): they need the file.
+        posting = found.campaign.status not in FINISHED
+        version = await _store(conn, message, post, tools.operator, with_file=posting)
         action, text = await starting.start(
             conn, tools, campaign.id, K.EDIT, message.chat.id, template_id=version.id
         )
@@ -117,18 +119,26 @@ def refusal(message: Message, post: Template, lang: str) -> str | None:
     return None
 
 
-async def _store(conn: Conn, message: Message, post: Template, operator: Operator) -> Template:
-    """The new version as a template: the new text, the old post's file (copied) if it had one."""
+async def _store(
+    conn: Conn, message: Message, post: Template, operator: Operator, *, with_file: bool
+) -> Template:
+    """The new version as a template: the new text, and `with_file` the old post's file (copied).
+
+    Without the file, an edit of a media post changes its caption only and the posts keep their
+    file; with it, the posts get the same file again (uploaded once), and posts not yet sent go
+    out with it.
+    """
     words = message.text if message.text is not None else message.caption or ""
+    copied = with_file and post.media_kind is not None
     version = await templates.create(
         conn,
         template_name(words) or post.name,
         message.html_text,
         operator.user_id,
-        media_kind=post.media_kind,
-        media_file_id=post.media_file_id,
+        media_kind=post.media_kind if copied else None,
+        media_file_id=post.media_file_id if copied else None,
     )
-    if post.media_kind is not None:
+    if copied:
         info = await template_media.info(conn, post.id)
         if info is not None:  # a post stored before files were kept has none to copy
             data = await template_media.read(conn, post.id)

@@ -148,7 +148,7 @@ async def test_a_command_ends_the_wait_and_runs(h: BotHarness) -> None:
 
 
 async def test_a_photo_post_gets_a_new_caption_and_keeps_its_photo(h: BotHarness) -> None:
-    await posted(h, media=True)
+    await posted(h, media=True)  # still posting: its posts to go need the photo
     await h.press(OWNER, pa("edit"), message_id=CARD)
     assert h.session.sent_texts() == [
         "Send the new caption of campaign #1's post (up to 1024 characters); the photo stays. "
@@ -179,6 +179,22 @@ async def test_a_photo_post_gets_a_new_caption_and_keeps_its_photo(h: BotHarness
             "ph-1",
         )
         assert await template_media.read(conn, version.id) == PHOTO
+        campaign = await campaigns.get(conn, 1)
+    assert campaign is not None and campaign.template_id == version.id
+
+
+async def test_a_finished_photo_campaign_gets_its_caption_edited_only(h: BotHarness) -> None:
+    await posted(h, media=True, status=S.COMPLETED)
+    await h.send(OWNER, "/edit 1")
+    await h.send(OWNER, "Only the caption")
+    async with h.pool.connection() as conn:
+        [action] = await actions.of_campaign(conn, 1)
+        version = await templates.get(conn, action.template_id or 0)
+        assert await template_media.info(conn, action.template_id or 0) is None
+        campaign = await campaigns.get(conn, 1)
+    # No file: the engine edits the caption only, and every post keeps its photo.
+    assert version is not None and (version.html, version.media_kind) == ("Only the caption", None)
+    assert campaign is not None and campaign.template_id != version.id
 
 
 async def test_an_empty_caption_is_asked_for_again(h: BotHarness) -> None:
