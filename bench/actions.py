@@ -5,7 +5,8 @@ account's requests, posts and actions together, against its rate.
 The campaign whose posts the action acts on is posted first at full speed (no latency, a fast
 pace), then the account's pace is set to `--rate` and the fake's network latency to
 `--latency-ms`; the action starts and, at the same moment, a second campaign over `--posts` of
-the same channels starts posting. One account, one drain, as a worker runs it.
+the same channels starts posting. One account, one drain, as a worker runs it. Then, with
+`--kills`, the same action again through kill -9 of real worker processes (bench/actions_crash.py).
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ if sys.path and Path(sys.path[0] or ".").resolve() == Path(__file__).parent.reso
 
 import argparse
 import asyncio
+import random
 import time
 from typing import Any
 
+from bench import actions_crash
 from bench.common import fresh_database, machine, report, server
 from bench.pacing import WINDOWS_S, allowed, fullest, window_violations
 from predlagator.db import actions, batches, campaigns, templates
@@ -152,7 +155,6 @@ async def main(
         changed_more=sum(1 for n in changed.values() if n > 1),
         lost=channels - len(changed),
         posts_sent=sum(1 for d in second_rows if d.status == "sent"),
-        kill_9_runs="not measured: needs a PostgreSQL-backed post-actions fake",
     )
     return result
 
@@ -172,10 +174,14 @@ if __name__ == "__main__":
     parser.add_argument(
         "--posts", type=int, default=100, help="posts of a second campaign beside the action"
     )
+    parser.add_argument("--kills", type=int, default=5, help="kill -9 of the worker mid-action")
+    parser.add_argument("--seed", type=int, default=None, help="the kill moments' seed")
     args = parser.parse_args()
-    print(f"machine: {machine()}")
-    report(
-        asyncio.run(
-            main(args.channels, args.rate, args.latency_ms, PostAction(args.action), args.posts)
-        )
-    )
+    kind = PostAction(args.action)
+    print(f"machine: {machine()}", flush=True)
+    result = asyncio.run(main(args.channels, args.rate, args.latency_ms, kind, args.posts))
+    if args.kills:
+        seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
+        crash = actions_crash.run(args.channels, args.kills, args.rate, args.latency_ms, kind, seed)
+        result.update(asyncio.run(crash))
+    report(result)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import TYPE_CHECKING
 
 from predlagator.db import action_rows, channels
@@ -70,6 +71,14 @@ def plan_slots(claims: list[ActionClaim], *, spacing: float, jitter: float = 0.0
     return out
 
 
+class _Step(Enum):
+    """What follows one row."""
+
+    NEXT = "next"  # the batch's next row
+    STOP_BATCH = "stop batch"  # the drain claims again
+    STOP_DRAIN = "stop drain"  # a flood wait or the account's stop
+
+
 @dataclass
 class ActionBatch:
     """Act on one claim's rows in order; `send` says whether the drain may go on."""
@@ -95,9 +104,10 @@ class ActionBatch:
         go_on = True
         for claim, slot in zip(self.claims, planned, strict=True):
             moment = start + (slot - now).total_seconds() + self._late_s
-            go_on = await self._one(claim, moment)
+            step = await self._one(claim, moment)
             reached += 1
-            if not go_on:
+            if step is not _Step.NEXT:
+                go_on = step is _Step.STOP_BATCH
                 break
         if reached < len(self.claims) or self._late_s > 0:
             # Stopped early, or moved back after a stall: what was not used holds nothing.
@@ -107,8 +117,8 @@ class ActionBatch:
             await slots.set_slots(self.conn, self.account_id, kept, {})
         return go_on
 
-    async def _one(self, claim: ActionClaim, moment: float) -> bool:
-        """One row: wait for its slot, mark, act, record; False when the drain must stop."""
+    async def _one(self, claim: ActionClaim, moment: float) -> _Step:
+        """One row: wait for its slot, mark, act, record."""
         marked = False
         try:
             peer = await self._peer(claim)
@@ -118,7 +128,9 @@ class ActionBatch:
             # The last look at the action and the account, in one statement with the mark.
             marked = await action_rows.mark_sending(self.conn, claim.row_id)
             if not marked:
-                return True
+                # Paused or cancelled a moment ago (or the account paused): the rest of the
+                # batch stays queued and its slots are given back; the drain claims again.
+                return _Step.STOP_BATCH
             await self._hold(self.deps.left, claim, self.deps.monotonic())
             await self._act(claim, peer)
         except TelegramFailure as failure:
@@ -129,10 +141,10 @@ class ActionBatch:
             )
             await self.chat.after(None, effects)
             await self.chat.refresh(claim.campaign_id)
-            return not effects.stop_draining
+            return _Step.STOP_DRAIN if effects.stop_draining else _Step.NEXT
         await action_rows.mark_done(self.conn, claim.row_id)
         await self.chat.refresh(claim.campaign_id)
-        return True
+        return _Step.NEXT
 
     async def _act(self, claim: ActionClaim, peer: Peer) -> None:
         if claim.kind is PostAction.EDIT:

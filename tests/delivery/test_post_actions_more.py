@@ -130,3 +130,26 @@ async def _campaign(rig: PoolRig, campaign_id: int) -> Campaign:
         found = await campaigns.get(conn, campaign_id)
     assert found is not None
     return found
+
+
+async def test_a_pause_mid_batch_stops_it_and_gives_its_slots_back(rig: PoolRig) -> None:
+    [member] = rig.members
+    campaign = await posted(rig, 5)
+    action = await start(rig, campaign, PostAction.PIN)
+
+    paused_at = []
+
+    async def pause_after_the_first(request: object) -> None:
+        if len(member.telegram.post_actions.received) == 1:
+            async with rig.pool.connection() as conn:
+                await actions.set_status(conn, action.id, ActionStatus.PAUSED)
+            paused_at.append(member.sleep.monotonic())
+
+    member.telegram.post_actions.on_action = pause_after_the_first
+    await rig.drain()
+    assert await rows(rig, action) == [(R.DONE, None)] + [(R.QUEUED, None)] * 4
+    # The batch stopped at the next row, without waiting out the slots of the rest, and the
+    # four slots reserved for them hold nothing.
+    assert member.sleep.monotonic() - paused_at[0] < 0.15  # the next row's slot, no more
+    account = await rig.account(member)
+    assert account.last_slot_at is not None and account.last_slot_at <= member.sleep.wall()

@@ -51,6 +51,17 @@ CREATE TABLE IF NOT EXISTS fake_requests (
 -- Which account's fake received it (one fake per account, as one Telegram session each).
 ALTER TABLE fake_posts ADD COLUMN IF NOT EXISTS account text NOT NULL DEFAULT '';
 ALTER TABLE fake_requests ADD COLUMN IF NOT EXISTS account text NOT NULL DEFAULT '';
+-- Actions over posts (edit, delete): a post taken down stays, marked; each change is logged with
+-- the process that made it, so a crash benchmark counts every post changed exactly once.
+ALTER TABLE fake_posts ADD COLUMN IF NOT EXISTS deleted boolean NOT NULL DEFAULT false;
+CREATE TABLE IF NOT EXISTS fake_actions (
+    id bigserial PRIMARY KEY,
+    channel_id bigint NOT NULL,
+    message_id bigint NOT NULL,
+    action text NOT NULL,
+    pid integer NOT NULL,
+    at timestamptz NOT NULL DEFAULT clock_timestamp()
+);
 """
 # Several processes may install at once; CREATE ... IF NOT EXISTS is not safe under a race.
 _INSTALL_LOCK = 0x46414B45  # "FAKE"
@@ -60,6 +71,37 @@ DUPLICATES_SQL = """
 SELECT count(*) FROM (
     SELECT channel_id FROM fake_posts GROUP BY channel_id HAVING count(DISTINCT random_id) > 1
 ) twice
+"""
+
+# An edit changes the post's text unless it reads so already (Telegram: MESSAGE_NOT_MODIFIED);
+# the row lock makes two processes' edits of one post take turns.
+_EDIT_SQL = """
+WITH post AS (
+    SELECT message_id, text, deleted FROM fake_posts
+    WHERE channel_id = %(channel_id)s AND message_id = %(message_id)s FOR UPDATE
+), changed AS (
+    UPDATE fake_posts f SET text = %(text)s FROM post
+    WHERE f.channel_id = %(channel_id)s AND f.message_id = post.message_id
+      AND NOT post.deleted AND post.text <> %(text)s
+    RETURNING f.message_id
+), logged AS (
+    INSERT INTO fake_actions (channel_id, message_id, action, pid)
+    SELECT %(channel_id)s, message_id, 'edit', %(pid)s FROM changed
+)
+SELECT (SELECT count(*) FROM post WHERE NOT deleted) AS found,
+       (SELECT count(*) FROM changed) AS changed
+"""
+# A delete takes down the posts still up; ids gone already delete nothing, without an error.
+_DELETE_SQL = """
+WITH gone AS (
+    UPDATE fake_posts SET deleted = true
+    WHERE channel_id = %(channel_id)s AND message_id = ANY(%(ids)s) AND NOT deleted
+    RETURNING message_id
+), logged AS (
+    INSERT INTO fake_actions (channel_id, message_id, action, pid)
+    SELECT %(channel_id)s, message_id, 'delete', %(pid)s FROM gone
+)
+SELECT count(*) FROM gone
 """
 
 # A post went out: the id of the new message, or the original one for a repeated random_id.
@@ -266,6 +308,55 @@ class SharedTelegram(FakeTelegram):
             seq=0,
         )
 
+    async def _edit_shared(self, query: Any, auth_key: bytes | None) -> Any:
+        channel = self._channel_of(query.peer)
+        row = self._db.execute(
+            _EDIT_SQL,
+            {
+                "channel_id": channel.id,
+                "message_id": query.id,
+                "text": query.message,
+                "pid": self._pid,
+            },
+        ).fetchone()
+        assert row is not None
+        if not row[0]:
+            raise _Rpc(400, "MESSAGE_ID_INVALID")
+        if not row[1]:
+            raise _Rpc(400, "MESSAGE_NOT_MODIFIED")
+        channel.pts += 1
+        message = types.Message(
+            id=query.id,
+            peer_id=types.PeerChannel(channel.id),
+            date=_NOW,
+            message=query.message,
+            out=True,
+            post=not channel.megagroup,
+            entities=query.entities or None,
+            edit_date=_NOW,
+        )
+        return types.Updates(
+            updates=[types.UpdateEditChannelMessage(message=message, pts=channel.pts, pts_count=1)],
+            users=[],
+            chats=[channel.tl()],
+            date=_NOW,
+            seq=0,
+        )
+
+    async def _delete_shared(self, query: Any, auth_key: bytes | None) -> Any:
+        channel = self._channel_by_id(query.channel.channel_id, query.channel.access_hash)
+        row = self._db.execute(
+            _DELETE_SQL, {"channel_id": channel.id, "ids": list(query.id), "pid": self._pid}
+        ).fetchone()
+        assert row is not None
+        channel.pts += 1
+        return types.messages.AffectedMessages(pts=channel.pts, pts_count=int(row[0]))
+
+    def _channel_of(self, peer: Any) -> FakeChannel:
+        if not isinstance(peer, types.InputPeerChannel):
+            raise _Rpc(400, "PEER_ID_INVALID")  # the fake only has channels
+        return self._channel_by_id(peer.channel_id, peer.access_hash)
+
     _HANDLERS: ClassVar[dict[type, Callable[[FakeTelegram, Any, bytes | None], Awaitable[Any]]]]
 
 
@@ -273,7 +364,26 @@ SharedTelegram._HANDLERS = {
     **FakeTelegram._HANDLERS,
     functions.messages.SendMessageRequest: SharedTelegram._send_shared,  # type: ignore[dict-item]
     functions.messages.SendMediaRequest: SharedTelegram._send_shared,  # type: ignore[dict-item]
+    functions.messages.EditMessageRequest: SharedTelegram._edit_shared,  # type: ignore[dict-item]
+    functions.channels.DeleteMessagesRequest: SharedTelegram._delete_shared,  # type: ignore[dict-item]
 }
+
+
+async def action_counts(
+    conn: psycopg.AsyncConnection[Any], action: str
+) -> dict[tuple[int, int], int]:
+    """(channel id, message id) → how many times `action` changed that post, any process."""
+    cur = await conn.execute(
+        "SELECT channel_id, message_id, count(*) AS n FROM fake_actions WHERE action = %s "
+        "GROUP BY channel_id, message_id",
+        (action,),
+    )
+    return {
+        (int(c), int(m)): int(n)
+        for c, m, n in (
+            _values(row, "channel_id", "message_id", "n") for row in await cur.fetchall()
+        )
+    }
 
 
 async def hold_forever() -> None:
