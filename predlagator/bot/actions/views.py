@@ -140,8 +140,11 @@ def counts(progress: ActionProgress, lang: str) -> str:
 SHOWN_REASONS = 10
 
 
-def reasons(kind: PostAction, rows: Sequence[ActionReportRow], lang: str) -> list[str]:
-    """Why rows failed, and what Telegram said of rows done anyway ("already so"), in words."""
+def reasons(
+    kind: PostAction, rows: Sequence[ActionReportRow], lang: str, shown: int = SHOWN_REASONS
+) -> list[str]:
+    """Why rows failed, and what Telegram said of rows done anyway ("already so"), in words:
+    the `shown` commonest of each, the rest summed up."""
     failed = Counter(r.error_code or "UNKNOWN" for r in rows if r.status is R.FAILED)
     noted = Counter(r.note_code for r in rows if r.status is R.DONE and r.note_code)
     lines: list[str] = []
@@ -150,10 +153,10 @@ def reasons(kind: PostAction, rows: Sequence[ActionReportRow], lang: str) -> lis
             continue
         lines.append(t(lang, heading))
         ranked = found.most_common()
-        for code, n in ranked[:SHOWN_REASONS]:
+        for code, n in ranked[:shown]:
             label = telegram_errors.action_count_label(kind.value, code, lang, n)
             lines.append("• " + html.escape(label, quote=False))
-        rest = sum(n for _, n in ranked[SHOWN_REASONS:])
+        rest = sum(n for _, n in ranked[shown:])
         if rest:
             lines.append(t(lang, "• other reasons: {n}", n=rest))
     return lines

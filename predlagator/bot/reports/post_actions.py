@@ -7,13 +7,17 @@ from dataclasses import dataclass
 
 from predlagator import telegram_errors
 from predlagator.bot.actions import keyboards, views
-from predlagator.bot.texts import N_, STATUS, plain, t
+from predlagator.bot.texts import N_, STATUS, plain, t, tn
 from predlagator.db import actions
 from predlagator.db.rows import Conn
 from predlagator.models import ActionProgress, ActionReportRow, ActionRowStatus, CampaignAction
 from predlagator.models import PostAction as K
 
 R = ActionRowStatus
+# The report's text fits in one message: the newest actions with their commonest reasons; the
+# CSV has every one.
+SHOWN_ACTIONS = 5
+SHOWN_REASONS = 3
 # The CSV's columns, one per kind of action; an unpin goes in the pin column, where it undoes.
 COLUMNS = ("edit", "delete", "pin")
 _COLUMN = {K.EDIT: 0, K.DELETE: 1, K.PIN: 2, K.UNPIN: 2}
@@ -56,11 +60,21 @@ def section(acted: Sequence[Acted], lang: str) -> list[str]:
     if not acted:
         return []
     lines = ["", t(lang, "<b>After the send</b>")]
-    for one in acted:
+    earlier = len(acted) - SHOWN_ACTIONS
+    if earlier > 0:
+        lines.append(
+            tn(
+                lang,
+                "…and {n} earlier action, in the CSV",
+                "…and {n} earlier actions, in the CSV",
+                earlier,
+            )
+        )
+    for one in acted[-SHOWN_ACTIONS:]:
         what = t(lang, keyboards.LABEL[one.action.kind])
         status = t(lang, STATUS[one.action.status.value])
         lines.append(f"{what} · {status}: {views.counts(one.progress, lang)}")
-        lines += views.reasons(one.action.kind, one.rows, lang)
+        lines += views.reasons(one.action.kind, one.rows, lang, SHOWN_REASONS)
     return lines
 
 

@@ -16,6 +16,7 @@ from predlagator.bot.actions import notices
 from predlagator.bot.campaigns import notices as campaign_notices
 from predlagator.db import actions
 from predlagator.db.pool import Pool
+from predlagator.models import PostAction
 from predlagator.queue import defer
 from predlagator.queue.app import make_app
 from tests.actions_world import CARD, S, buttons, end_rows, finish, pa, posted
@@ -153,4 +154,33 @@ async def test_the_report_tells_each_action(h: BotHarness, worker: procrastinate
         ("gamma_shop", "failed: Only admins may delete posts in this chat", ""),
         ("delta_shop", "", ""),
         ("eps_shop", "", ""),
+    ]
+
+
+async def test_the_report_shows_the_newest_actions(
+    h: BotHarness, worker: procrastinate.App
+) -> None:
+    await posted(h, status=S.COMPLETED)
+    kinds = [PostAction.PIN, PostAction.UNPIN] * 3 + [PostAction.PIN]
+    async with h.pool.connection() as conn:
+        for kind in kinds:
+            action, made = await actions.start(conn, campaign_id=1, kind=kind)
+            assert made
+            await conn.execute(
+                "UPDATE campaign_actions SET status = 'completed', finished_at = now() "
+                "WHERE id = %s",
+                (action.id,),
+            )
+    await defer.campaign_finished(h.app, 1)
+    assert await work(h, worker) == []
+    [report] = h.session.sent_texts()
+    lines = report.splitlines()
+    start = lines.index("<b>After the send</b>")
+    assert lines[start + 1 :] == [
+        "…and 2 earlier actions, in the CSV",
+        "📌 Pin · ✅ Completed: 0 of 3 done, 0 failed",
+        "📍 Unpin · ✅ Completed: 0 of 3 done, 0 failed",
+        "📌 Pin · ✅ Completed: 0 of 3 done, 0 failed",
+        "📍 Unpin · ✅ Completed: 0 of 3 done, 0 failed",
+        "📌 Pin · ✅ Completed: 0 of 3 done, 0 failed",
     ]
