@@ -14,6 +14,8 @@ from predlagator.bot.accounts import login_notices
 from predlagator.bot.accounts import notices as account_notices
 from predlagator.bot.accounts.login_keys import AddTelegramAccount
 from predlagator.bot.accounts.states import AccountInput
+from predlagator.bot.actions import notices as action_notices
+from predlagator.bot.actions.states import PostActionInput
 from predlagator.bot.batches.answers import BatchInput
 from predlagator.bot.campaigns import notices as campaign_notices
 from predlagator.bot.campaigns.wizard.states import NewCampaign
@@ -42,12 +44,15 @@ RELEASED_TASKS = {
     "login_check_password",
     "login_result",
     "login_expiry",
+    # Actions over a campaign's posts (issue 11).
+    "action_finished",
 }
 RELEASED_PREFIXES = {
     "au", "be", "bl", "bv", "c", "ca", "ch", "cl", "co", "cp",
     "cr", "cx", "op", "rp", "ta", "tl", "tm", "to", "tp", "wz",
     "aa", "al", "ap", "av", "tf",  # the account pool (2026-12-02)
     "rt",  # Retry failed (issue 11)
+    "pa",  # actions over a campaign's posts (issue 11)
 }  # fmt: skip
 RELEASED_STATES = {
     "NewCampaign:name",
@@ -69,6 +74,7 @@ RELEASED_STATES = {
     "AddTelegramAccount:name",
     "AddTelegramAccount:phone",
     "AddTelegramAccount:login",
+    "PostActionInput:new_version",
 }
 
 
@@ -84,6 +90,7 @@ def test_every_released_task_name_is_still_registered() -> None:
         testsend_notices.blueprint,
         login_notices.blueprint,
         account_notices.blueprint,
+        action_notices.blueprint,
     )
     for blueprint in blueprints:
         registered |= {task.name for task in blueprint.tasks.values()}
@@ -102,5 +109,6 @@ def test_every_released_dialog_state_still_exists() -> None:
         RenameTemplate,
         AccountInput,
         AddTelegramAccount,
+        PostActionInput,
     ]
     assert {name for group in groups for name in group.__all_states_names__} >= RELEASED_STATES

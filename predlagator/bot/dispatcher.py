@@ -21,6 +21,8 @@ import predlagator.bot.accounts.controls
 import predlagator.bot.accounts.listing
 import predlagator.bot.accounts.login
 import predlagator.bot.accounts.questions
+import predlagator.bot.actions.new_version
+import predlagator.bot.actions.router
 import predlagator.bot.batches.answers
 import predlagator.bot.batches.channels
 import predlagator.bot.batches.create
@@ -122,6 +124,8 @@ def get_routers() -> list[Router]:
         # While a login runs, the next message is its code or password, deleted once read.
         predlagator.bot.accounts.login.make_router(),
         predlagator.bot.templates.edit.make_router(),
+        # While an edit's new version is awaited, the next message is it, never a new template.
+        predlagator.bot.actions.new_version.make_router(),
         predlagator.bot.batches.answers.make_router(),
         # A typed pace, cap or new account's name is an answer, never a channel list or a post.
         predlagator.bot.accounts.answers.make_router(),
@@ -145,6 +149,7 @@ def get_routers() -> list[Router]:
         predlagator.bot.batches.create.make_router(),
         predlagator.bot.campaigns.controls.make_router(),
         predlagator.bot.campaigns.retry.make_router(),
+        predlagator.bot.actions.router.make_router(),
         predlagator.bot.testsend.command.make_router(),
         predlagator.bot.templates.create.make_router(),
         predlagator.bot.home.fallback.make_router(),

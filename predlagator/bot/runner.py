@@ -18,6 +18,7 @@ from aiogram.types import User
 from predlagator.bot import notifications
 from predlagator.bot.accounts import login_notices
 from predlagator.bot.accounts import notices as account_notices
+from predlagator.bot.actions import notices as action_notices
 from predlagator.bot.campaigns import notices as campaign_notices
 from predlagator.bot.dispatcher import make_bot, make_dispatcher, set_commands, sync_owners
 from predlagator.bot.notifications_worker import serve_notifications
@@ -43,6 +44,7 @@ async def run_bot(settings: Settings, pool: Pool) -> None:
         testsend_notices.blueprint,
         login_notices.blueprint,
         account_notices.blueprint,
+        action_notices.blueprint,
     )
     await app.open_async(pool=pool)
     worker: asyncio.Task[None] | None = None

@@ -140,12 +140,16 @@ STATUS = {
     "cancelled": N_("⛔ Cancelled"),
 }
 
-# What a template holds, by its kind.
+# What a template holds, by its kind; and what an action over posts does (in the audit log).
 KIND = {
     "text": N_("text"),
     "photo": N_("photo"),
     "video": N_("video"),
     "document": N_("document"),
+    "edit": N_("edit"),
+    "delete": N_("delete"),
+    "pin": N_("pin"),
+    "unpin": N_("unpin"),
 }
 
 ROLE = {"owner": N_("owner"), "operator": N_("operator"), "viewer": N_("viewer")}

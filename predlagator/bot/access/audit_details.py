@@ -52,6 +52,12 @@ WORDS = {
     "reason": N_("reason: {v}"),
     "code": N_("reason: {v}"),
     "count": N_("in a row: {v}"),
+    # Actions over a campaign's posts
+    "campaign_id": N_("campaign #{v}"),
+    "action_id": N_("action #{v}"),
+    "posts": N_("posts: {v}"),
+    "edit_of": N_("new version of template #{v}"),
+    "silent": N_("silent: {v}"),
 }
 # A Telegram error code (said in words), as opposed to a reason written out.
 _CODE = re.compile(r"^[A-Z][A-Z0-9_]{2,}$")

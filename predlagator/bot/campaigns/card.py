@@ -16,6 +16,8 @@ from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from predlagator.bot import account_shares as split
+from predlagator.bot.actions import views as post_actions
+from predlagator.bot.actions.views import CardActions
 from predlagator.bot.campaigns.keyboards import CampaignAction
 from predlagator.bot.campaigns.retry_offer import NO_RETRY, RetryOffer, retry_button, retry_offer
 from predlagator.bot.campaigns.wizard.start_time import show
@@ -71,12 +73,14 @@ def render_card(
     zone: ZoneInfo = UTC_ZONE,
     shares: Sequence[AccountShare] = (),
     run: int = 1,
+    actions: CardActions = post_actions.NONE,
 ) -> str:
     """The card's HTML: name and id, status, bar, counts, pace and ETA (or the time it took).
 
     A campaign waiting for its start time says when, in `zone` (TIMEZONE), and nothing more.
-    Over several accounts (`shares`) it shows each one's counts and which of them send now.
-    Past its first send (`run` > 1) it says which retry of its failed posts it is on.
+    Over several accounts (`shares`) it shows each one's counts and which of them send now;
+    each open action over its posts (`actions`) gets a line of its own. Past its first send
+    (`run` > 1) it says which retry of its failed posts it is on.
     """
     now = now or datetime.now(UTC)
     title = f"<b>{html.escape(campaign.name)}</b> · #{campaign.id}"
@@ -109,6 +113,7 @@ def render_card(
         finished = campaign.status in FINISHED
         lines += split.share_lines(shares, now, zone, lang, pending=not finished)
     lines.append(_pace_or_took(campaign, progress, lang, shares))
+    lines += post_actions.card_lines(actions, lang, now)
     return "\n".join(lines)
 
 
@@ -183,22 +188,26 @@ def took(campaign: Campaign, lang: str) -> Html:
 
 
 def card_keyboard(
-    campaign: Campaign, *, viewer: bool = False, retry: RetryOffer = NO_RETRY
+    campaign: Campaign,
+    *,
+    viewer: bool = False,
+    retry: RetryOffer = NO_RETRY,
+    actions: CardActions = post_actions.NONE,
 ) -> InlineKeyboardMarkup | None:
     """Start on a draft; Pause or Resume, Cancel and Refresh until it ends; then the report,
-    and Retry failed (N) when `retry` offers some.
+    and Retry failed (N) when `retry` offers some. Once it has started, the actions over its
+    posts (edit, delete, pin) and their controls.
 
     A viewer gets only what it may press: Refresh, and the report once there is one.
     """
+    more = [] if viewer else post_actions.card_rows(campaign, actions)
     if campaign.status in FINISHED:
         # A report exists once a campaign that started has ended (posts in flight recorded).
         if campaign.started_at is None or campaign.finished_at is None:
-            return None
-        markup = report_buttons([(campaign.id, t(campaign.language, "📊 Report"))])
-        if retry[1] and not viewer:
-            rows = [*markup.inline_keyboard, [retry_button(campaign, retry)]]
-            markup = InlineKeyboardMarkup(inline_keyboard=rows)
-        return markup
+            return InlineKeyboardMarkup(inline_keyboard=more) if more else None
+        report = report_buttons([(campaign.id, t(campaign.language, "📊 Report"))])
+        again = [[retry_button(campaign, retry)]] if retry[1] and not viewer else []
+        return InlineKeyboardMarkup(inline_keyboard=[*report.inline_keyboard, *again, *more])
     if campaign.status is S.DRAFT:
         start = [_button(campaign, "start")]
         return None if viewer else InlineKeyboardMarkup(inline_keyboard=[start])
@@ -207,7 +216,7 @@ def card_keyboard(
         return InlineKeyboardMarkup(inline_keyboard=[refresh])
     first = "resume" if campaign.status is S.PAUSED else "pause"
     return InlineKeyboardMarkup(
-        inline_keyboard=[[_button(campaign, first), _button(campaign, "cancel")], refresh]
+        inline_keyboard=[[_button(campaign, first), _button(campaign, "cancel")], refresh, *more]
     )
 
 
@@ -233,11 +242,18 @@ async def send(bot: Bot, pool: Pool, campaign: Campaign, chat_id: int, *, zone: 
         progress = await campaigns.progress(conn, campaign.id)
         shares = await account_split.of_campaign(conn, campaign.id)
         offer = await retry_offer(conn, campaign)
+        acting = await post_actions.of_card(conn, campaign.id)
     assert progress is not None  # the campaign row exists, so its progress row does
     text = render_card(
-        campaign, progress, campaign.language, zone=zone, shares=shares, run=offer[0]
+        campaign,
+        progress,
+        campaign.language,
+        zone=zone,
+        shares=shares,
+        run=offer[0],
+        actions=acting,
     )
-    markup = card_keyboard(campaign, retry=offer)
+    markup = card_keyboard(campaign, retry=offer, actions=acting)
     message = await bot.send_message(chat_id, text, reply_markup=markup)
     async with pool.connection() as conn:
         await campaigns.set_card(
@@ -273,6 +289,7 @@ async def draw(
         progress = await campaigns.progress(conn, campaign_id)
         shares = await account_split.of_campaign(conn, campaign_id)
         offer = await retry_offer(conn, campaign) if campaign is not None else NO_RETRY
+        acting = await post_actions.of_card(conn, campaign_id)
     if campaign is None or progress is None or campaign.chat_id is None:
         return Drawn.NONE
     if campaign.card_message_id is None:
@@ -280,11 +297,17 @@ async def draw(
             return Drawn.NONE
         await send(bot, pool, campaign, campaign.chat_id, zone=zone)
         return Drawn.CHANGED
-    # The split is in the text, so the digest changes with it and the card is redrawn.
+    # The split and the actions are in the text, so the digest changes with them.
     text = render_card(
-        campaign, progress, campaign.language, zone=zone, shares=shares, run=offer[0]
+        campaign,
+        progress,
+        campaign.language,
+        zone=zone,
+        shares=shares,
+        run=offer[0],
+        actions=acting,
     )
-    markup = card_keyboard(campaign, retry=offer)
+    markup = card_keyboard(campaign, retry=offer, actions=acting)
     shown = digest(text, markup)
     if shown == campaign.card_digest and not force:
         return Drawn.SAME

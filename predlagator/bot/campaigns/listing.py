@@ -9,6 +9,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from predlagator.bot.access.viewers import READ_ONLY
+from predlagator.bot.actions import views as post_actions
 from predlagator.bot.campaigns.card import (
     card_keyboard,
     render_card,
@@ -131,10 +132,13 @@ async def view(
         progress = await campaigns.progress(conn, campaign_id)
         shares = await account_split.of_campaign(conn, campaign_id)
         offer = await retry_offer(conn, campaign) if campaign is not None else NO_RETRY
+        shown = await post_actions.of_card(conn, campaign_id)
     if campaign is None or progress is None:
         return None
-    text = render_card(campaign, progress, lang, zone=settings.zone, shares=shares, run=offer[0])
-    return text, card_keyboard(campaign, viewer=viewer, retry=offer)
+    text = render_card(
+        campaign, progress, lang, zone=settings.zone, shares=shares, run=offer[0], actions=shown
+    )
+    return text, card_keyboard(campaign, viewer=viewer, retry=offer, actions=shown)
 
 
 async def on_open(

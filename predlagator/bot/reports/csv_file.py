@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterable, Iterable, Mapping
+from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
 
 from predlagator import telegram_errors
 from predlagator.bot.texts import plain
@@ -22,6 +22,10 @@ HEADER = (
     "sent_at_utc",
     # The run that last queued the row: 1 the first send, 2 its first Retry failed, and so on.
     "run",
+    # What the actions over the posts came to in the channel (post_actions.COLUMNS).
+    "edit",
+    "delete",
+    "pin",
     # The account that sends it: before the link, so the first columns keep their place and
     # the link stays last.
     "account",
@@ -39,6 +43,7 @@ DELIMITERS = {"ru": ";"}
 # channel's title is chosen by its owner, so it could run one on the operator's machine.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PRIVATE_PREFIX = "-100"
+_NO_ACTION = ("", "", "")  # no action reached the channel
 
 
 def delimiter(lang: str) -> str:
@@ -78,8 +83,9 @@ def _internal_id(line: Line) -> int | None:
     return None
 
 
-def row(line: Line, lang: str, who: str = "") -> list[str | int]:
-    """One CSV row; text cells defused, numbers left as numbers (`who`: its account cell)."""
+def row(line: Line, lang: str, who: str = "", acted: Sequence[str] = _NO_ACTION) -> list[str | int]:
+    """One CSV row; text cells defused, numbers left as numbers (`who`: its account cell,
+    `acted`: its edit, delete and pin cells)."""
     code = line.error_code
     return [
         line.position,
@@ -91,6 +97,7 @@ def row(line: Line, lang: str, who: str = "") -> list[str | int]:
         defuse(code or ""),
         line.sent_at or "",
         line.run,
+        *(defuse(cell) for cell in acted),
         who,
         post_link(line),
     ]
@@ -108,20 +115,28 @@ def account_cells(shares: Iterable[AccountShare], lang: str) -> dict[int, str]:
 
 
 async def build(
-    chunks: AsyncIterable[list[Line]], lang: str, accounts: Mapping[int, str] | None = None
+    chunks: AsyncIterable[list[Line]],
+    lang: str,
+    accounts: Mapping[int, str] | None = None,
+    acted: Mapping[str, list[str]] | None = None,
 ) -> tuple[bytes, int]:
     """Write every line into CSV bytes; return them and the number of rows.
 
     `accounts`: each account's cell by id (account_cells); a campaign has a few accounts and
-    ten thousand rows, so a cell is looked up, never made, per row.
+    ten thousand rows, so a cell is looked up, never made, per row. `acted`: each channel's
+    action cells by its ref (post_actions.cells).
     """
     cells = accounts or {}
+    outcomes = acted or {}
     buffer = io.StringIO()
     buffer.write(BOM)
     writer = csv.writer(buffer, delimiter=delimiter(lang), lineterminator="\r\n")
     writer.writerow(HEADER)
     count = 0
     async for chunk in chunks:
-        writer.writerows(row(line, lang, cells.get(line.account_id, "")) for line in chunk)
+        writer.writerows(
+            row(line, lang, cells.get(line.account_id, ""), outcomes.get(line.ref, _NO_ACTION))
+            for line in chunk
+        )
         count += len(chunk)
     return buffer.getvalue().encode("utf-8"), count

@@ -20,7 +20,7 @@ from aiogram.exceptions import (
 from aiogram.types import BufferedInputFile
 
 from predlagator.bot.reports import chart as report_chart
-from predlagator.bot.reports import csv_file
+from predlagator.bot.reports import csv_file, post_actions
 from predlagator.bot.reports import summary as report
 from predlagator.bot.texts import t, tn
 from predlagator.db import account_split, campaigns
@@ -147,7 +147,8 @@ async def _send_part(
 async def _send_csv(bot: Bot, pool: Pool, campaign: Campaign, chat_id: int, lang: str) -> None:
     async with pool.connection() as conn:
         cells = csv_file.account_cells(await account_split.of_campaign(conn, campaign.id), lang)
-        data, rows = await csv_file.build(db_report.lines(conn, campaign.id), lang, cells)
+        acted = post_actions.cells(await post_actions.read(conn, campaign.id), lang)
+        data, rows = await csv_file.build(db_report.lines(conn, campaign.id), lang, cells, acted)
     if not rows:
         return  # no ledger, nothing to list
     caption = tn(

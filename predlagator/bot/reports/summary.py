@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from predlagator import telegram_errors
 from predlagator.bot import account_shares as split
 from predlagator.bot.reports import chart as report_chart
+from predlagator.bot.reports import post_actions
 from predlagator.bot.texts import STATUS, Html, duration, t, tn
 from predlagator.db import account_split, retries
 from predlagator.db import report as db_report
@@ -39,6 +40,7 @@ class Summary:
     waits: Sequence[Span]  # flood waits within start..end, merged
     shares: Sequence[AccountShare] = ()  # each account's part, the busiest first
     runs: Sequence[retries.Run] = ()  # the first send and each retry, once there was one
+    acted: Sequence[post_actions.Acted] = ()  # edits, deletes and pins of its posts, oldest first
 
     @property
     def wait_minutes(self) -> float:
@@ -58,7 +60,8 @@ async def summary(conn: Conn, campaign: Campaign, now: datetime) -> Summary:
     for a, b in run_spans(runs, end) if runs else [(start, end)]:
         waits += await _waits(conn, campaign, a, b)
     shares = await account_split.of_campaign(conn, campaign.id)
-    return Summary(campaign, outcomes, errors, start, end, waits, shares, runs)
+    acted = await post_actions.read(conn, campaign.id)
+    return Summary(campaign, outcomes, errors, start, end, waits, shares, runs, acted)
 
 
 def run_spans(runs: Sequence[retries.Run], end: datetime) -> list[Span]:
@@ -150,6 +153,7 @@ def render_text(s: Summary, lang: str) -> str:
         now = s.end
         lines += split.share_lines(s.shares, now, UTC_ZONE, lang, pending=o.pending > 0)
     lines += ["", *_timing(s, lang)]
+    lines += post_actions.section(s.acted, lang)
     return "\n".join(lines)
 
 

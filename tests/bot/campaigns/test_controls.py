@@ -174,15 +174,20 @@ async def test_cancel_by_id_asks_then_cancels(
         cancelled = await campaigns.get(conn, 1)
     assert [d.status for d in ledger] == [D.SENT, D.FAILED, D.CANCELLED]
     assert cancelled is not None and cancelled.finished_at is not None
-    # The card shows the end with only the Report button; the question goes, the report
-    # (queued) follows.
+    # The card shows the end with the Report button (and the actions over the posts out); the
+    # question goes, the report (queued) follows.
     [card_edit] = h.session.edits()
     assert [p["message_id"] for p in h.session.of("deleteMessage")] == [1]
     assert h.session.answers() == [done]
     assert card_edit["message_id"] == CARD + 1
     assert card_edit["text"].splitlines()[1] == "⛔ Cancelled"  # in the campaign's language
-    [[report]] = card_edit["reply_markup"]["inline_keyboard"]
+    [report], actions = card_edit["reply_markup"]["inline_keyboard"]
     assert report["text"] == "📊 Report"
+    assert [b["callback_data"] for b in actions] == [
+        "pa:edit:1:0:0",
+        "pa:delete:1:0:0",
+        "pa:pin:1:0:0",
+    ]
     assert await audit_rows(h) == [(OWNER, "campaign.cancel", 1, {"not_sent": 1})]
     # It had started and nothing is on its way: the cancel report goes out, once.
     assert await task_names(h) == ["campaign_finished"]
@@ -516,7 +521,7 @@ async def test_card_pause_and_resume_with_double_presses(h: BotHarness) -> None:
     assert h.session.answers() == ["Paused", "Campaign #1 is already paused."]
     [edit] = h.session.edits()
     assert "⏸ Paused" in edit["text"]
-    assert buttons(edit) == [
+    assert buttons(edit)[:3] == [
         ("▶️ Resume", "c:1:resume"),
         ("✖️ Cancel", "c:1:cancel"),
         ("🔄 Refresh", "c:1:refresh"),

@@ -66,9 +66,10 @@ ERRORS = {
 
 
 def csv_expected(lang: str) -> list[list[str]]:
-    """The CSV's rows as the operator reading `lang` gets them."""
+    """The CSV's rows as the operator reading `lang` gets them (no action touched a post, so
+    the edit, delete and pin cells are empty)."""
     said = ERRORS[lang]
-    return [
+    rows = [
         ["1", "alpha_shop", "Alpha Shop", "sent", "1", "", "", "2026-03-01T10:01:10Z",
          "1", "main", "https://t.me/alpha_shop/101"],
         ["2", "'+AbCdEf123", "'=HYPERLINK(\"http://evil\",\"x\")", "sent", "1", "", "",
@@ -88,10 +89,11 @@ def csv_expected(lang: str) -> list[list[str]]:
         ["10", "theta_shop", "", "cancelled", "1", said["TIMEOUT"], "TIMEOUT", "", "1", "main",
          ""],
     ]  # fmt: skip
+    return [[*row[:9], "", "", "", *row[9:]] for row in rows]
 
 
 HEADER = ["position", "channel", "title", "status", "attempts", "error", "error_code",
-          "sent_at_utc", "run", "account", "link"]  # fmt: skip
+          "sent_at_utc", "run", "edit", "delete", "pin", "account", "link"]  # fmt: skip
 
 
 @pytest.fixture

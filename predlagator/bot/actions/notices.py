@@ -1,0 +1,64 @@
+"""An action over a campaign's posts ended: the card drawn once more, and its summary said."""
+
+from __future__ import annotations
+
+import procrastinate
+from procrastinate import JobContext
+
+from predlagator.bot import notifications
+from predlagator.bot.actions import views
+from predlagator.bot.campaigns import card
+from predlagator.bot.texts import N_, t
+from predlagator.db import actions, campaigns
+from predlagator.models import ActionProgress, ActionReportRow, ActionStatus, Campaign, PostAction
+from predlagator.models import CampaignAction as Action
+from predlagator.queue import names
+
+K = PostAction
+A = ActionStatus
+
+blueprint = procrastinate.Blueprint()
+
+ENDED = {
+    (K.EDIT, A.COMPLETED): N_("✏️ Campaign #{id} «{name}»: the edit is done."),
+    (K.EDIT, A.CANCELLED): N_("✏️ Campaign #{id} «{name}»: the edit was cancelled."),
+    (K.DELETE, A.COMPLETED): N_("🗑 Campaign #{id} «{name}»: the delete is done."),
+    (K.DELETE, A.CANCELLED): N_("🗑 Campaign #{id} «{name}»: the delete was cancelled."),
+    (K.PIN, A.COMPLETED): N_("📌 Campaign #{id} «{name}»: the pin is done."),
+    (K.PIN, A.CANCELLED): N_("📌 Campaign #{id} «{name}»: the pin was cancelled."),
+    (K.UNPIN, A.COMPLETED): N_("📍 Campaign #{id} «{name}»: the unpin is done."),
+    (K.UNPIN, A.CANCELLED): N_("📍 Campaign #{id} «{name}»: the unpin was cancelled."),
+}
+
+
+@blueprint.task(name=names.ACTION_FINISHED, **notifications.TASK)
+async def action_finished(context: JobContext, action_id: int) -> None:
+    """Redraw the campaign's card (its action line goes) and send the action's summary."""
+    bot, pool = notifications.deps(context)
+    async with pool.connection() as conn:
+        action = await actions.get(conn, action_id)
+        campaign = await campaigns.get(conn, action.campaign_id) if action else None
+        if action is None or campaign is None:
+            return
+        progress = await actions.progress(conn, action_id)
+        rows = [r for r in await actions.report_rows(conn, campaign.id) if r.action_id == action_id]
+    await card.redraw(bot, pool, context.app, campaign.id, zone=notifications.zone(context))
+    chat_id = action.chat_id or campaign.chat_id
+    if chat_id is None:
+        return
+    await notifications.say(context, bot, chat_id, summary(campaign, action, progress, rows))
+
+
+def summary(
+    campaign: Campaign, action: Action, progress: ActionProgress, rows: list[ActionReportRow]
+) -> str:
+    """The summary: how the action ended, its counts, and its outcomes in words."""
+    lang = campaign.language
+    ended = A.CANCELLED if action.status is A.CANCELLED else A.COMPLETED
+    lines = [
+        t(lang, ENDED[action.kind, ended], id=campaign.id, name=campaign.name),
+        views.counts(progress, lang),
+    ]
+    if progress.cancelled:
+        lines[-1] += " · " + t(lang, "{n} not done", n=progress.cancelled)
+    return "\n".join(lines + views.reasons(action.kind, rows, lang))
