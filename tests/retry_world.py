@@ -8,6 +8,7 @@ from typing import Any
 
 import procrastinate
 
+from predlagator.bot.actions.keyboards import PostActionButton
 from predlagator.bot.campaigns.keyboards import CampaignAction
 from predlagator.db import campaigns
 from predlagator.models import Campaign
@@ -56,7 +57,8 @@ class World:
         return found
 
     async def card_buttons(self, campaign_id: int) -> list[tuple[str, str]]:
-        """The live card's buttons as a Refresh on it draws them now."""
+        """The live card's buttons as a Refresh on it draws them now, but for the actions over
+        its posts (Edit, Delete, Pin: tests/bot/actions tests those)."""
         campaign = await self.get(campaign_id)
         assert campaign.card_message_id is not None
         self.h.session.reset()
@@ -68,6 +70,7 @@ class World:
             (b["text"], b["callback_data"])
             for row in markup.get("inline_keyboard", [])
             for b in row
+            if not b["callback_data"].startswith(f"{PostActionButton.__prefix__}:")
         ]
 
     async def rows(self, campaign_id: int) -> dict[str, dict[str, Any]]:

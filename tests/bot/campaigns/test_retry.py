@@ -107,7 +107,7 @@ async def test_a_closed_channel_is_retried_only_after_it_is_reactivated(world: W
     [edit] = world.h.session.edits()
     assert edit["text"].splitlines()[1:3] == ["🚀 Running", "🔁 Retry 1 of the failed posts"]
     labels = [b["text"] for row in edit["reply_markup"]["inline_keyboard"] for b in row]
-    assert labels == ["⏸ Pause", "✖️ Cancel", "🔄 Refresh"]
+    assert labels == ["⏸ Pause", "✖️ Cancel", "🔄 Refresh", "✏️ Edit", "🗑 Delete", "📌 Pin"]
     again = await world.get(campaign.id)
     assert (again.status, again.finished_at) == (S.RUNNING, None)
     queued = (await world.rows(campaign.id))["beta_shop"]
@@ -279,7 +279,10 @@ async def test_a_viewer_opening_the_card_sees_no_retry(world: World, quick: list
         [b["callback_data"] for row in m["reply_markup"]["inline_keyboard"] for b in row]
         for m in world.h.session.of("sendMessage")
     ]
-    assert shown == [["rp:1"], ["rp:1", RetryFailed(id=campaign_id, run=1).pack()]]
+    # A viewer gets the report only; the owner Retry failed too, then the actions over the posts.
+    assert shown[0] == ["rp:1"]
+    assert shown[1][:2] == ["rp:1", RetryFailed(id=campaign_id, run=1).pack()]
+    assert all(data.startswith("pa:") for data in shown[1][2:])
 
 
 # --- nothing to retry -----------------------------------------------------------------------
