@@ -111,6 +111,8 @@ async def run_worker(
         policy=policy,
         max_accounts=settings.worker_max_accounts,
         poll_s=poll_s,
+        # Telethon's clients need the app; a sender given instead (tests, benches) may not.
+        missing_api=settings.missing_api() if sender_factory is telethon_sender else None,
     )
     # The Procrastinate worker keeps this very list: the supervisor adds and removes the
     # queues of the accounts it serves.
