@@ -86,8 +86,6 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
     async with database(settings, allow_embedded=True) as url:
         await _migrate(url)
         settings.require_bot()
-        if settings.has_sender():
-            settings.require_api()
         async with _pool(url, max_size=pool_size(settings) + BOT_CONNECTIONS) as pool:
             vault = await sessions_at_start.prepare(
                 settings, pool, embedded=settings.database_url is None
@@ -109,8 +107,8 @@ async def cmd_bot(settings: Settings, args: argparse.Namespace) -> None:
 
 
 async def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
-    """The delivery worker alone."""
-    settings.require_api()
+    """The delivery worker alone (TG_API_ID / TG_API_HASH only when it serves a Telegram
+    account: sessions_at_start checks that)."""
     from predlagator.delivery import sessions_at_start  # noqa: PLC0415 - Telethon
     from predlagator.delivery.served import pool_size  # noqa: PLC0415
 

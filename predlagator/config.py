@@ -145,11 +145,20 @@ class Settings(BaseSettings):
 
     def require_api(self) -> tuple[int, str]:
         """Return the api id and hash that `login` needs."""
-        if self.tg_api_id is None:
-            raise missing("TG_API_ID")
-        if self.tg_api_hash is None:
-            raise missing("TG_API_HASH")
+        name = self.missing_api()
+        if name is not None:
+            raise missing(name)
+        assert self.tg_api_id is not None and self.tg_api_hash is not None
         return self.tg_api_id, self.tg_api_hash.get_secret_value()
+
+    def missing_api(self) -> str | None:
+        """The first of TG_API_ID / TG_API_HASH that is not set (a Telegram account needs
+        both; simulated ones neither), or None."""
+        if self.tg_api_id is None:
+            return "TG_API_ID"
+        if self.tg_api_hash is None:
+            return "TG_API_HASH"
+        return None
 
     def session_string(self) -> str:
         """Read the session string from TG_SESSION or TG_SESSION_FILE."""

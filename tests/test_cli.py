@@ -397,13 +397,6 @@ async def test_bot_without_a_database_url_says_it_needs_one(workdir: Path) -> No
     assert not (workdir / "pgdata").exists()
 
 
-async def test_worker_without_an_api_id_points_to_my_telegram_org(workdir: Path) -> None:
-    result = await run_cli("worker", env=product_env(DATA_DIR=str(workdir)), cwd=workdir)
-
-    last = assert_clean_error(result, "TG_API_ID", "my.telegram.org")
-    assert result.stderr_lines == [last]
-
-
 async def test_worker_without_a_database_url_says_it_needs_one(workdir: Path) -> None:
     env = product_env(
         DATA_DIR=str(workdir),

@@ -4,15 +4,16 @@ Procrastinate worker's list, and the jobs running for it.
 Procrastinate 3.10's Worker keeps the `queues` list it was given and hands that same object to
 every fetch (`procrastinate_fetch_job_v2(queues)`), so appending an account's queue here lets
 this process take its jobs from then on, and removing it stops that, without restarting the
-worker or its running jobs. Its LISTEN channels are fixed when it starts: jobs of an account
-taken later are found by the polling fetch instead (half a second, make_app), which a
-takeover's few seconds do not notice.
+worker or its running jobs. Its LISTEN channels it picks once, at its start: each change here
+is therefore told (`on_change`) to the worker's connector, whose listener then LISTENs on the
+list of now (job_listener.py), so an account taken later gets its wake-ups too.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from predlagator.config import Settings
@@ -54,8 +55,9 @@ class Held:
 class ServedAccounts:
     """The held accounts by id, and the queue list the Procrastinate worker fetches from."""
 
-    def __init__(self, queues: list[str]) -> None:
+    def __init__(self, queues: list[str], on_change: Callable[[], None] | None = None) -> None:
         self.queues = queues
+        self._on_change = on_change
         self._by_id: dict[int, Held] = {}
 
     def __len__(self) -> int:
@@ -81,6 +83,7 @@ class ServedAccounts:
         held.ready = True
         if held.queue not in self.queues:
             self.queues.append(held.queue)
+            self._changed()
 
     def remove(self, held: Held) -> None:
         """Fetch no more of the account's jobs; its lookups find nothing from now on."""
@@ -88,6 +91,11 @@ class ServedAccounts:
         self._by_id.pop(held.account.id, None)
         if held.queue in self.queues:
             self.queues.remove(held.queue)
+            self._changed()
+
+    def _changed(self) -> None:
+        if self._on_change is not None:
+            self._on_change()
 
     def deps(self, account_id: int) -> DrainDeps | None:
         """The deps of a job of the account, run by the calling task (which is tracked, so

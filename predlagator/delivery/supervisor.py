@@ -50,6 +50,9 @@ NOTHING_TO_SERVE = (
 )
 # What a worker that holds nothing says while every account is held elsewhere.
 WAITING = "every account is held by another worker; waiting"
+# What a worker without TG_API_ID / TG_API_HASH says, once, of a Telegram account added after
+# its start (its start refuses when there is one already).
+NO_API = "a Telegram account needs TG_API_ID and TG_API_HASH; left to a worker that has them"
 
 SenderFactory = Callable[[Settings, Account, str], ManagedSender]
 
@@ -67,6 +70,9 @@ class Serving:
     policy: Policy
     max_accounts: int
     poll_s: float = POLL_S
+    # TG_API_ID or TG_API_HASH when it is unset and the senders need it: then only simulated
+    # accounts are served here.
+    missing_api: str | None = None
 
 
 class Supervisor:
@@ -90,6 +96,7 @@ class Supervisor:
         self._failure: BaseException | None = None
         self._broken: set[int] = set()
         self._unopenable: set[int] = set()
+        self._no_api_said: set[int] = set()
         self.started = asyncio.Event()
 
     async def run(self) -> None:
@@ -159,9 +166,19 @@ class Supervisor:
         self._check_ready()
 
     async def _list_servable(self, conn: Conn) -> list[Account]:
-        return await holders.servable(
+        servable = await holders.servable(
             conn, sealed=self._s.vault is not None, settings_account=self._settings_account
         )
+        if self._s.missing_api is None:
+            return servable
+        # Without the app's credentials this worker serves simulated accounts only; taking a
+        # Telegram account's lock would keep it from a worker that can serve it.
+        for account in servable:
+            if account.kind == "telegram" and account.id not in self._no_api_said:
+                self._no_api_said.add(account.id)
+                extra = {"account_id": account.id, "missing": self._s.missing_api}
+                log.warning(NO_API, extra=extra)
+        return [account for account in servable if account.kind == "simulated"]
 
     def _set_holder(self, account_id: int) -> Callable[[Conn], Awaitable[None]]:
         return lambda conn: holders.set_holder(conn, account_id, self._holder)

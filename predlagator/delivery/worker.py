@@ -30,6 +30,7 @@ from predlagator.db.connection import Connection, backoff, describe
 from predlagator.db.pool import Pool
 from predlagator.delivery import tasks
 from predlagator.delivery.account_locks import AccountLocks
+from predlagator.delivery.job_listener import FollowingConnector
 from predlagator.delivery.locked_sender import LockedSender
 from predlagator.delivery.login_steps import LoginDeps
 from predlagator.delivery.outage import CutOffJobs, is_database_loss
@@ -85,6 +86,7 @@ async def run_worker(
     patience: Patience = PATIENCE,
     poll_s: float = POLL_S,
     login_deps: LoginDeps | None = None,
+    fetch_polling_s: float | None = None,
 ) -> None:
     """Run until cancelled: take accounts, connect them, and process their delivery jobs.
 
@@ -92,14 +94,19 @@ async def run_worker(
     is called once every account taken at first is connected and recovered (at least one, or
     none exists to serve), the first time only. While Telegram cannot be reached an account
     waits with `patience`; a TG_SESSION Telegram refuses, when it is the only account, stops
-    the worker with a ConfigError naming the setting.
+    the worker with a ConfigError naming the setting. `fetch_polling_s` replaces make_app's
+    polling interval (tests that show a job was woken, not polled).
     """
     if settings.has_sender():
         async with pool.connection() as conn:
             await accounts.ensure(conn, accounts.MAIN_ACCOUNT, settings.default_rate_per_minute)
     _stop_if_cancelled()
     locks = AccountLocks(database_url)
-    app = make_app(tasks.blueprint)
+    # The Procrastinate worker keeps this very list: the supervisor adds and removes the
+    # queues of the accounts it serves, and the connector's listener follows it.
+    queues = [names.DELIVERY_QUEUE]
+    connector = FollowingConnector(queues, database_url)
+    app = make_app(tasks.blueprint, connector=connector)
     policy = Policy.from_settings(settings)
     serving = Serving(
         settings=settings,
@@ -111,11 +118,10 @@ async def run_worker(
         policy=policy,
         max_accounts=settings.worker_max_accounts,
         poll_s=poll_s,
+        # Telethon's clients need the app; a sender given instead (tests, benches) may not.
+        missing_api=settings.missing_api() if sender_factory is telethon_sender else None,
     )
-    # The Procrastinate worker keeps this very list: the supervisor adds and removes the
-    # queues of the accounts it serves.
-    queues = [names.DELIVERY_QUEUE]
-    served = ServedAccounts(queues)
+    served = ServedAccounts(queues, on_change=connector.queues_changed)
     worker_options = WorkerOptions(
         queues=queues,
         concurrency=concurrency or settings.worker_max_accounts + SPARE_JOBS,
@@ -130,6 +136,7 @@ async def run_worker(
             "retention_days": settings.retention_days,
         },
         install_signal_handlers=False,
+        **({} if fetch_polling_s is None else {"fetch_job_polling_interval": fetch_polling_s}),
         shutdown_graceful_timeout=GRACEFUL_STOP_S,
         worker_middleware=[CutOffJobs(locks)],
     )

@@ -8,10 +8,13 @@ from predlagator.db.pool import Pool
 from predlagator.queue.connector import Connector
 
 
-def make_app(*blueprints: procrastinate.Blueprint) -> procrastinate.App:
-    """Build an app with the given task blueprints (none in a process that only defers)."""
+def make_app(
+    *blueprints: procrastinate.Blueprint, connector: Connector | None = None
+) -> procrastinate.App:
+    """Build an app with the given task blueprints (none in a process that only defers), on
+    our connector or the one given (the worker's, whose listener follows its queues)."""
     app = procrastinate.App(
-        connector=Connector(),
+        connector=connector or Connector(),
         worker_defaults={
             # Scheduled jobs (the kick at the end of a flood wait, a retry coming due) start
             # up to one polling interval late, as nothing wakes the worker for them; half a

@@ -120,10 +120,16 @@ def bar_values(series: Series, fr: Frame) -> list[tuple[float, float]]:
 
 def render(series: Series, labels: Labels) -> bytes:
     """Draw the chart and return it as PNG bytes (same input, same pixels)."""
+    image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
+    draw_on(image, series, labels)
+    return png(image)
+
+
+def draw_on(image: Image.Image, series: Series, labels: Labels) -> None:
+    """Draw the chart into the image's top WIDTH × HEIGHT (a taller image keeps the rest)."""
     fr = frame(series.start, series.end)
     values = bar_values(series, fr)
     top = nice_top(max((s + f for s, f in values), default=0.0))
-    image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
     draw = ImageDraw.Draw(image)
     for start, end in series.waits:
         left, right = fr.x(start), fr.x(end)
@@ -134,6 +140,10 @@ def render(series: Series, labels: Labels) -> bytes:
         _bar(draw, fr, index, sent, failed, top)
     _x_axis(draw, fr)
     _words(image, draw, labels)
+
+
+def png(image: Image.Image) -> bytes:
+    """The image as PNG bytes."""
     out = io.BytesIO()
     # Flat colours compress well even at a low level, and a low level keeps encoding fast.
     image.save(out, "PNG", compress_level=1)
@@ -158,7 +168,7 @@ def _bar(
 
 
 def _y_axis(draw: ImageDraw.ImageDraw, top: float) -> None:
-    font = _font(12)
+    font = text_font(12)
     for tick in range(6):  # 0 and five gridlines up to the top
         value = top * tick / 5
         y = y_of(value, top)
@@ -171,7 +181,7 @@ def _y_axis(draw: ImageDraw.ImageDraw, top: float) -> None:
 
 
 def _x_axis(draw: ImageDraw.ImageDraw, fr: Frame) -> None:
-    font = _font(12)
+    font = text_font(12)
     draw.line((LEFT, BOTTOM, RIGHT, BOTTOM), fill=AXIS)
     step = next((s for s in _TICK_STEPS if fr.n / s <= _MAX_TICKS), _TICK_STEPS[-1])
     first = math.ceil(_epoch_minutes(fr.t0) / step) * step
@@ -186,7 +196,7 @@ def _x_axis(draw: ImageDraw.ImageDraw, fr: Frame) -> None:
 
 
 def _words(image: Image.Image, draw: ImageDraw.ImageDraw, labels: Labels) -> None:
-    title_font, font = _font(17), _font(13)
+    title_font, font = text_font(17), text_font(13)
     draw.text((LEFT, 16), labels.title, fill=TEXT, font=title_font)
     x_label = labels.x_axis
     width = draw.textlength(x_label, font=font)
@@ -216,7 +226,8 @@ def _font_path() -> str | None:
 
 
 @cache
-def _font(size: int) -> Font:
+def text_font(size: int) -> Font:
+    """DejaVu Sans at `size`, or Pillow's own font when DejaVu is missing."""
     path = _font_path()
     return ImageFont.truetype(path, size) if path else ImageFont.load_default(size)
 

@@ -19,8 +19,8 @@ from aiogram.exceptions import (
 )
 from aiogram.types import BufferedInputFile
 
+from predlagator.bot.reports import account_panel, csv_file, post_actions
 from predlagator.bot.reports import chart as report_chart
-from predlagator.bot.reports import csv_file, post_actions
 from predlagator.bot.reports import summary as report
 from predlagator.bot.texts import t, tn
 from predlagator.db import account_split, campaigns
@@ -167,12 +167,14 @@ async def _send_chart(
 ) -> None:
     async with pool.connection() as conn:
         series = await report.series(conn, campaign, now)
+        shares = await account_split.of_campaign(conn, campaign.id)
     if series is None:
         return  # nothing was sent or failed: an empty chart says nothing
     per_bar = report_chart.frame(series.start, series.end).per_bar
     labels = report.chart_labels(campaign.id, lang, per_bar)
+    bars, words = report.account_bars(shares, lang), report.panel_words(lang)
     # Drawing is CPU work; off the event loop it cannot delay the bot's other chats.
-    png = await asyncio.to_thread(report_chart.render, series, labels)
+    png = await asyncio.to_thread(account_panel.render, series, labels, bars, words)
     caption = t(
         lang,
         "Campaign #{id}: posts per minute, failures in red, flood waits shaded.",

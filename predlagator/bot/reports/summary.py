@@ -10,9 +10,11 @@ from zoneinfo import ZoneInfo
 
 from predlagator import telegram_errors
 from predlagator.bot import account_shares as split
+from predlagator.bot.account_names import NAME_CHARS
+from predlagator.bot.reports import account_panel, post_actions
 from predlagator.bot.reports import chart as report_chart
-from predlagator.bot.reports import post_actions
-from predlagator.bot.texts import STATUS, Html, duration, t, tn
+from predlagator.bot.reports.account_panel import AccountBar, PanelWords
+from predlagator.bot.texts import STATUS, Html, cut, duration, plain, t, tn
 from predlagator.db import account_split, retries
 from predlagator.db import report as db_report
 from predlagator.db.account_split import AccountShare
@@ -236,8 +238,7 @@ def _timing(s: Summary, lang: str) -> list[str]:
 
 def chart_labels(campaign_id: int, lang: str, per_bar: int) -> report_chart.Labels:
     """The chart's words; English when no font on this machine can write the language."""
-    if lang != "en" and not report_chart.has_cyrillic_font():
-        lang = "en"
+    lang = _chart_lang(lang)
     # The chart is an image, not HTML: no parameter here is text that t() would escape.
     x_axis = t(lang, "time, UTC")
     if per_bar > 1:
@@ -250,3 +251,39 @@ def chart_labels(campaign_id: int, lang: str, per_bar: int) -> report_chart.Labe
         failed=t(lang, "failed posts"),
         wait=t(lang, "flood waits"),
     )
+
+
+def account_bars(shares: Sequence[AccountShare], lang: str) -> list[AccountBar]:
+    """The chart's bar per account, the busiest first; past MAX_ROWS the rest share one bar.
+    Empty for one account: its chart has no panel."""
+    if len(shares) <= 1:
+        return []
+    lang = _chart_lang(lang)
+    bars = [
+        _bar(lang, cut(s.name, NAME_CHARS), s.sent, s.failed, simulated=s.simulated)
+        for s in shares[: account_panel.MAX_ROWS]
+    ]
+    rest = shares[account_panel.MAX_ROWS :]
+    if rest:
+        label = tn(lang, "{n} more account", "{n} more accounts", len(rest))
+        sent, failed = sum(s.sent for s in rest), sum(s.failed for s in rest)
+        bars.append(_bar(lang, label, sent, failed, simulated=False))
+    return bars
+
+
+def panel_words(lang: str) -> PanelWords:
+    """The per-account panel's words (the chart is an image: nothing here is HTML)."""
+    lang = _chart_lang(lang)
+    return PanelWords(title=plain(lang, "Posts by account"), simulated=plain(lang, "simulated"))
+
+
+def _bar(lang: str, label: str, sent: int, failed: int, *, simulated: bool) -> AccountBar:
+    if simulated:
+        label += " " + plain(lang, "(simulated)")
+    counts = plain(lang, "sent {sent} · failed {failed}", sent=sent, failed=failed)
+    return AccountBar(label, counts, sent, failed, simulated)
+
+
+def _chart_lang(lang: str) -> str:
+    """The chart's language: English when no font on this machine can write `lang`."""
+    return lang if lang == "en" or report_chart.has_cyrillic_font() else "en"

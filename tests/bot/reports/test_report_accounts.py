@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator
 
 import procrastinate
 import pytest
+from PIL import Image
 
 from predlagator.bot.campaigns import notices
+from predlagator.bot.reports import account_panel as ap
+from predlagator.bot.reports import chart as rc
 from predlagator.db.pool import Pool
 from predlagator.queue import defer
 from predlagator.queue.app import make_app
@@ -94,3 +98,27 @@ async def test_a_capped_campaign_plans_at_its_cap(h: BotHarness, worker: procras
     assert await work(h, worker) == []
     [report] = h.session.sent_texts()
     assert "Took 52 min, planned 50 min at 0.2/min." in report.splitlines()
+
+
+async def test_the_chart_of_a_split_campaign_has_a_bar_per_account(
+    h: BotHarness, worker: procrastinate.App
+) -> None:
+    await finished(h)
+    await split_over_two(h, cap=None)
+    await defer.campaign_finished(h.app, 1)
+    assert await work(h, worker) == []
+    [(_, _, name, data)] = [u for u in h.session.uploads if u[0] == "sendPhoto"]
+    assert name == "campaign-1-chart.png"
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    assert image.size == (rc.WIDTH, ap.height(2))
+    # main (sent 3, failed 2) is the busiest and spans the bar column; rehearsal (sent 2,
+    # failed 1), simulated, is paler and three fifths as long.
+    top, bottom = ap.bar_row(0)
+    y = (top + bottom) // 2
+    assert image.getpixel((ap.bar_end(3, 5) - 1, y)) == rc.SENT
+    assert image.getpixel((ap.bar_end(5, 5) - 1, y)) == rc.FAILED
+    top, bottom = ap.bar_row(1)
+    y = (top + bottom) // 2
+    assert image.getpixel((ap.bar_end(2, 5) - 1, y)) == ap.SIMULATED_SENT
+    assert image.getpixel((ap.bar_end(3, 5) - 1, y)) == ap.SIMULATED_FAILED
+    assert image.getpixel((ap.bar_end(3, 5) + 1, y)) == rc.BACKGROUND
