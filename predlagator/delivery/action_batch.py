@@ -132,6 +132,9 @@ class ActionBatch:
                 # batch stays queued and its slots are given back; the drain claims again.
                 return _Step.STOP_BATCH
             await self._hold(self.deps.left, claim, self.deps.monotonic())
+            # Counted from when its request is written out, as a post is (Batch._leave).
+            account: pacing.Scope = ("account", self.account_id, 0)
+            pacing.settle_once_sent(self.deps.left, [account], self.deps.monotonic)
             await self._act(claim, peer)
         except TelegramFailure as failure:
             if not marked:  # a failed first-time resolve counts as an attempt too

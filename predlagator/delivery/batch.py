@@ -4,7 +4,6 @@ sending, send and record, giving back the slots it did not use."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -25,19 +24,6 @@ if TYPE_CHECKING:
 # (and none waits while the drain waits for a later slot), so the progress card is never more
 # than a moment behind; one record per post would cost a round trip each at a fast pace.
 RECORD_EVERY_S = 0.25
-
-
-# Event-loop rounds from a send's call to its request being written out by Telethon.
-TRANSPORT_ROUNDS = 3
-
-
-def _after_rounds(rounds: int, callback: Callable[[], None]) -> None:
-    """Run `callback` once the event loop has gone round `rounds` more times."""
-    loop = asyncio.get_running_loop()
-    if rounds <= 0:
-        callback()
-    else:
-        loop.call_soon(_after_rounds, rounds - 1, callback)
 
 
 class Lookups:
@@ -226,8 +212,7 @@ class Batch:
         # times more (the send loop, the connection's writer, the socket), the post counts
         # from then, so the post a window later waits for it.
         scopes = [scope for scope, _ in self._scopes(claim)]
-        left, monotonic = self.deps.left, self.deps.monotonic
-        _after_rounds(TRANSPORT_ROUNDS, lambda: left.settle(scopes, monotonic()))
+        pacing.settle_once_sent(self.deps.left, scopes, self.deps.monotonic)
 
     async def _hold(self, log: pacing.PostLog, claim: Claim, moment: float) -> tuple[float, bool]:
         """Wait from `moment` on as long as the account's pace and its share of the campaign's

@@ -10,10 +10,11 @@ the worker that holds the account's session.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import random
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -40,6 +41,24 @@ WINDOW_MARGIN = 0.004
 # Up to a minute of posts at the highest rate the settings allow (6000 a minute); a window
 # needing more memory than this (a faster benchmark pace) is not guarded.
 GUARD_MEMORY = 6000
+
+
+# Event-loop rounds from a request's call to Telethon writing it out (its send loop, the
+# connection's writer, the socket).
+TRANSPORT_ROUNDS = 3
+
+
+def settle_once_sent(log: PostLog, scopes: Sequence[Scope], monotonic: Callable[[], float]) -> None:
+    """Once the event loop has gone round TRANSPORT_ROUNDS times more (the request just made
+    is written out by then), count the post in `log` from that moment if it is later."""
+
+    def after(rounds: int) -> None:
+        if rounds <= 0:
+            log.settle(scopes, monotonic())
+        else:
+            asyncio.get_running_loop().call_soon(after, rounds - 1)
+
+    after(TRANSPORT_ROUNDS)
 
 
 def interval_s(rate_per_minute: float) -> float:
