@@ -27,6 +27,7 @@ from predlagator.bot.texts import N_, STATUS, Html, duration, error, t
 from predlagator.db import account_split, campaigns
 from predlagator.db.account_split import AccountShare
 from predlagator.db.pool import Pool
+from predlagator.db.rows import Conn
 from predlagator.models import FINISHED, Campaign, CampaignStatus, Progress
 from predlagator.queue import defer
 
@@ -236,24 +237,37 @@ def digest(text: str, markup: InlineKeyboardMarkup | None) -> str:
     return hashlib.sha256(shown.encode()).hexdigest()[:32]
 
 
-async def send(bot: Bot, pool: Pool, campaign: Campaign, chat_id: int, *, zone: ZoneInfo) -> int:
-    """Send a fresh card for the campaign into `chat_id` and remember it; return its id."""
-    async with pool.connection() as conn:
-        progress = await campaigns.progress(conn, campaign.id)
-        shares = await account_split.of_campaign(conn, campaign.id)
-        offer = await retry_offer(conn, campaign)
-        acting = await post_actions.of_card(conn, campaign.id)
+async def compose(
+    conn: Conn,
+    campaign: Campaign,
+    *,
+    zone: ZoneInfo,
+    lang: str | None = None,
+    viewer: bool = False,
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The card's text and buttons as they stand now: its progress, its split per account, the
+    retry it offers and its open actions (in `lang`, or the campaign's language)."""
+    progress = await campaigns.progress(conn, campaign.id)
     assert progress is not None  # the campaign row exists, so its progress row does
+    shares = await account_split.of_campaign(conn, campaign.id)
+    offer = await retry_offer(conn, campaign)
+    acting = await post_actions.of_card(conn, campaign.id)
     text = render_card(
         campaign,
         progress,
-        campaign.language,
+        lang or campaign.language,
         zone=zone,
         shares=shares,
         run=offer[0],
         actions=acting,
     )
-    markup = card_keyboard(campaign, retry=offer, actions=acting)
+    return text, card_keyboard(campaign, viewer=viewer, retry=offer, actions=acting)
+
+
+async def send(bot: Bot, pool: Pool, campaign: Campaign, chat_id: int, *, zone: ZoneInfo) -> int:
+    """Send a fresh card for the campaign into `chat_id` and remember it; return its id."""
+    async with pool.connection() as conn:
+        text, markup = await compose(conn, campaign, zone=zone)
     message = await bot.send_message(chat_id, text, reply_markup=markup)
     async with pool.connection() as conn:
         await campaigns.set_card(
@@ -286,28 +300,18 @@ async def draw(
     """
     async with pool.connection() as conn:
         campaign = await campaigns.get(conn, campaign_id)
-        progress = await campaigns.progress(conn, campaign_id)
-        shares = await account_split.of_campaign(conn, campaign_id)
-        offer = await retry_offer(conn, campaign) if campaign is not None else NO_RETRY
-        acting = await post_actions.of_card(conn, campaign_id)
-    if campaign is None or progress is None or campaign.chat_id is None:
+        card = None
+        if campaign is not None and campaign.card_message_id is not None:
+            # The split and the actions are in the text, so the digest changes with them.
+            card = await compose(conn, campaign, zone=zone)
+    if campaign is None or campaign.chat_id is None:
         return Drawn.NONE
-    if campaign.card_message_id is None:
+    if campaign.card_message_id is None or card is None:  # no card yet
         if not send_missing:
             return Drawn.NONE
         await send(bot, pool, campaign, campaign.chat_id, zone=zone)
         return Drawn.CHANGED
-    # The split and the actions are in the text, so the digest changes with them.
-    text = render_card(
-        campaign,
-        progress,
-        campaign.language,
-        zone=zone,
-        shares=shares,
-        run=offer[0],
-        actions=acting,
-    )
-    markup = card_keyboard(campaign, retry=offer, actions=acting)
+    text, markup = card
     shown = digest(text, markup)
     if shown == campaign.card_digest and not force:
         return Drawn.SAME

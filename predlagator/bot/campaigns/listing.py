@@ -9,18 +9,11 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from predlagator.bot.access.viewers import READ_ONLY
-from predlagator.bot.actions import views as post_actions
-from predlagator.bot.campaigns.card import (
-    card_keyboard,
-    render_card,
-    scheduled_for,
-    waits_for_start,
-)
-from predlagator.bot.campaigns.retry_offer import NO_RETRY, retry_offer
+from predlagator.bot.campaigns.card import compose, scheduled_for, waits_for_start
 from predlagator.bot.redraw import not_modified
 from predlagator.bot.texts import STATUS, Html, cut, t
 from predlagator.config import Settings
-from predlagator.db import account_split, campaigns
+from predlagator.db import campaigns
 from predlagator.db.pool import Pool
 from predlagator.models import Campaign, Operator, Role
 
@@ -129,16 +122,9 @@ async def view(
         return None
     async with pool.connection() as conn:
         campaign = await campaigns.get(conn, campaign_id)
-        progress = await campaigns.progress(conn, campaign_id)
-        shares = await account_split.of_campaign(conn, campaign_id)
-        offer = await retry_offer(conn, campaign) if campaign is not None else NO_RETRY
-        shown = await post_actions.of_card(conn, campaign_id)
-    if campaign is None or progress is None:
-        return None
-    text = render_card(
-        campaign, progress, lang, zone=settings.zone, shares=shares, run=offer[0], actions=shown
-    )
-    return text, card_keyboard(campaign, viewer=viewer, retry=offer, actions=shown)
+        if campaign is None:
+            return None
+        return await compose(conn, campaign, zone=settings.zone, lang=lang, viewer=viewer)
 
 
 async def on_open(
