@@ -33,13 +33,25 @@ ROUNDS_S = 0.05
 JOBS_STARTED = "Starting worker on queues delivery"
 
 
+class DrainEnded(Heard):
+    """Procrastinate's line as a drain job ends (its text names the job and its duration)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        if text.startswith("Job drain[") and " ended with status: " in text:
+            self.heard.append(None)
+            self.event.set()
+
+
 @pytest.fixture
 def heard() -> Iterator[dict[str, Heard]]:
     """The supervisor's "account served" line, and the job worker's start with no account's
-    queue (so an account served after it was taken after the worker started)."""
+    queue (so an account served after it was taken after the worker started), and each drain's
+    end."""
     hearing = {
         supervisor.__name__: Heard("account served"),
         "procrastinate.worker.worker": Heard(JOBS_STARTED),
+        "procrastinate.worker": DrainEnded(""),
     }
     for name, one in hearing.items():
         logging.getLogger(name).addHandler(one)
@@ -47,6 +59,7 @@ def heard() -> Iterator[dict[str, Heard]]:
     yield {
         "served": hearing[supervisor.__name__],
         "started": hearing["procrastinate.worker.worker"],
+        "drained": hearing["procrastinate.worker"],
     }
     for name, one in hearing.items():
         logging.getLogger(name).removeHandler(one)
@@ -111,6 +124,9 @@ async def test_a_kick_to_an_account_taken_after_the_start_is_heard_at_once(
         account = await add_account(pool, "later", rate=6000.0, kind="simulated")
         await heard["served"].next()  # taken, its queue added while the worker runs
         assert heard["served"].heard == [account.id]
+        # Taking an account kicks its drain; a kick deferred while that drain still runs waits
+        # for its lock, which Procrastinate's worker only looks at again at its polling fetch.
+        await heard["drained"].next()
         campaign = await account_campaign(pool, account, ["@a", "@b", "@c"], rate=6000.0)
         async with CampaignWatch(db_url) as watch:
             await start(app, pool, campaign)  # the kick's NOTIFY is on the account's queue only
