@@ -55,10 +55,12 @@ class Open:
 
 @dataclass(frozen=True)
 class CardActions:
-    """What the card shows of a campaign's actions: the open ones, and whether posts are pinned."""
+    """What the card shows of a campaign's actions: the open ones, whether posts are pinned, and
+    how many posts are out to act on."""
 
     open: Sequence[Open] = field(default_factory=tuple)
     pinned: bool = False
+    posts: int = 0
 
 
 NONE = CardActions()  # a campaign without actions (and what a card shows by default)
@@ -69,7 +71,7 @@ async def of_card(conn: Conn, campaign_id: int) -> CardActions:
     found = await actions.of_campaign(conn, campaign_id)  # newest first
     shown = [a for a in found if a.status in OPEN and a.kind in KINDS]
     opened = [Open(a, await actions.progress(conn, a.id)) for a in reversed(shown)]
-    return CardActions(opened, pinned=pinned(found))
+    return CardActions(opened, pinned=pinned(found), posts=await actions.targets(conn, campaign_id))
 
 
 def pinned(found: Sequence[CampaignAction]) -> bool:
@@ -107,7 +109,8 @@ def card_lines(shown: CardActions, lang: str, now: datetime | None = None) -> li
 
 
 def card_rows(campaign: Campaign, shown: CardActions) -> list[list[InlineKeyboardButton]]:
-    """The controls of each open action, then Edit, Delete and Pin or Unpin."""
+    """The controls of each open action, then Edit, Delete and Pin or Unpin while a post is out
+    (or may still go out)."""
     if not may_act(campaign):
         return []
     lang = campaign.language
@@ -121,7 +124,10 @@ def card_rows(campaign: Campaign, shown: CardActions) -> list[list[InlineKeyboar
         )
         for o in shown.open
     ]
-    rows.append(keyboards.start_row(campaign.id, lang, pinned=shown.pinned))
+    # Once every post is deleted there is nothing left to edit, delete or pin; a campaign still
+    # posting keeps the row, since its next post may be out any moment.
+    if shown.posts or campaign.status in POSTING:
+        rows.append(keyboards.start_row(campaign.id, lang, pinned=shown.pinned))
     return rows
 
 

@@ -107,6 +107,34 @@ async def test_a_finished_delete_is_summed_up(
     assert said.splitlines() == summary
 
 
+async def test_a_card_offers_no_action_once_every_post_is_deleted(
+    h: BotHarness, worker: procrastinate.App
+) -> None:
+    await posted(h, status=S.COMPLETED)
+    await h.send(OWNER, "/delete 1")
+    await h.press(OWNER, pa("delete_yes"), message_id=QUESTION)
+    await end_rows(h, 1, [("done", None), ("done", None), ("done", "MESSAGE_ID_INVALID")])
+    await finish(h, 1)
+    async with h.pool.connection() as conn:
+        await conn.execute("DELETE FROM procrastinate_jobs")
+    h.session.reset()
+    await defer.action_finished(h.app, 1)
+    assert await work(h, worker) == []
+    [card] = h.session.edits()
+    offered = [data for _, data in buttons(card)]
+    assert offered and not [data for data in offered if data.startswith("pa:")], offered
+
+
+async def test_a_card_still_offers_actions_while_a_post_is_left(
+    h: BotHarness, worker: procrastinate.App
+) -> None:
+    action_id = await deleted(h)  # one delete refused: that post is still out
+    await defer.action_finished(h.app, action_id)
+    assert await work(h, worker) == []
+    [card] = h.session.edits()
+    assert pa("edit") in [data for _, data in buttons(card)]
+
+
 async def test_a_cancelled_action_says_so(h: BotHarness, worker: procrastinate.App) -> None:
     await posted(h, status=S.COMPLETED)
     await h.send(OWNER, "/pin 1")

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from predlagator.bot.actions.views import CardActions
 from predlagator.bot.campaigns.card import card_keyboard, progress_bar, render_card
 from predlagator.models import Campaign, CampaignStatus, Progress
 
@@ -75,8 +76,9 @@ def progress(
     )
 
 
-def labels(c: Campaign) -> list[tuple[str, str | None]]:
-    markup = card_keyboard(c)
+def labels(c: Campaign, posts: int = 30) -> list[tuple[str, str | None]]:
+    """The card's buttons, with `posts` of the campaign out in their channels."""
+    markup = card_keyboard(c, actions=CardActions(posts=posts))
     if markup is None:
         return []
     return [(b.text, b.callback_data) for row in markup.inline_keyboard for b in row]
@@ -228,6 +230,15 @@ def test_finished_cards_offer_the_report(status: S, word: str) -> None:
         "Took 1 h 23 min",
     ]
     assert labels(c) == [("📊 Report", "rp:7"), *POST_ACTIONS]
+
+
+def test_a_finished_card_whose_posts_are_all_deleted_offers_only_the_report() -> None:
+    c = campaign(S.COMPLETED, finished_at=T0 + timedelta(minutes=5))
+    assert labels(c, posts=0) == [("📊 Report", "rp:7")]
+
+
+def test_a_running_card_offers_actions_before_its_first_post_is_out() -> None:
+    assert [data for _, data in labels(campaign(S.RUNNING), posts=0)][-3:] == ACTION_DATA
 
 
 def test_cancelled_card_counts_the_cancelled() -> None:
