@@ -26,6 +26,7 @@ Command = Callable[[Settings, argparse.Namespace], Awaitable[None]]
 
 # The bot's share of `run`'s pool, beside the worker's (delivery.worker.pool_size).
 BOT_CONNECTIONS = 10
+DEFAULT_MAX_CONNECTIONS = 100  # PostgreSQL's own default
 
 
 @contextlib.asynccontextmanager
@@ -40,8 +41,12 @@ async def database(settings: Settings, *, allow_embedded: bool) -> AsyncIterator
             "set it, or use `predlagator run` for one process with an embedded database."
         )
     from predlagator.db.embedded import EmbeddedPostgres  # noqa: PLC0415 - only when embedded
+    from predlagator.delivery.served import pool_size  # noqa: PLC0415
 
-    server = EmbeddedPostgres(settings.data_dir.resolve() / "pgdata")
+    # Room for the one process's pools (a drain per account served keeps a connection), and
+    # for a worker or a psql beside it.
+    connections = max(DEFAULT_MAX_CONNECTIONS, 2 * (pool_size(settings) + BOT_CONNECTIONS))
+    server = EmbeddedPostgres(settings.data_dir.resolve() / "pgdata", max_connections=connections)
     # Shielded: a SIGTERM during the start lets it finish, then stops the server cleanly
     # (otherwise the server would run on until the process exits and be killed with it).
     starting = asyncio.ensure_future(asyncio.to_thread(server.start))

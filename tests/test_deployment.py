@@ -149,6 +149,8 @@ def test_compose_postgres_is_healthchecked_on_a_named_volume(tmp_path: Path) -> 
     assert postgres["restart"] == "unless-stopped"
     assert postgres["environment"]["POSTGRES_USER"] == "predlagator"
     assert postgres["environment"]["POSTGRES_DB"] == "predlagator"
+    # Room for several workers' drains, each keeping a connection while its account sends.
+    assert postgres["command"] == ["postgres", "-c", "max_connections=300"]
     data = [v for v in postgres["volumes"] if v["target"] == "/var/lib/postgresql/data"]
     assert len(data) == 1
     assert data[0]["type"] == "volume"

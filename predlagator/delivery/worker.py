@@ -25,7 +25,7 @@ import psycopg
 from procrastinate.app import WorkerOptions
 
 from predlagator.config import Settings
-from predlagator.db import accounts
+from predlagator.db import accounts, capacity
 from predlagator.db.connection import Connection, backoff, describe
 from predlagator.db.pool import Pool
 from predlagator.delivery import tasks
@@ -55,6 +55,15 @@ GRACEFUL_STOP_S = 10.0
 # The two lines a database outage leaves in the log.
 DATABASE_LOST = "database connection lost; no sending until it is back"
 DATABASE_BACK = "database is back; taking the accounts again"
+
+# A worker's connections beside its pool: the account locks' and the job listener's.
+OWN_CONNECTIONS = 2
+SHORT_OF_CONNECTIONS = (
+    "PostgreSQL takes {left} more connections, and this worker may open {wanted} "
+    "(WORKER_MAX_ACCOUNTS={max_accounts}: one per account sending, a few for other jobs); "
+    "accounts past that wait for a connection: raise max_connections on the server or lower "
+    "WORKER_MAX_ACCOUNTS"
+)
 
 T = TypeVar("T")
 
@@ -100,6 +109,7 @@ async def run_worker(
     if settings.has_sender():
         async with pool.connection() as conn:
             await accounts.ensure(conn, accounts.MAIN_ACCOUNT, settings.default_rate_per_minute)
+    await warn_if_short_of_connections(settings, pool)
     _stop_if_cancelled()
     locks = AccountLocks(database_url)
     # The Procrastinate worker keeps this very list: the supervisor adds and removes the
@@ -163,6 +173,22 @@ async def run_worker(
     finally:
         await locks.release()
         await app.close_async()
+
+
+async def warn_if_short_of_connections(settings: Settings, pool: Pool) -> None:
+    """Say once, at the start, when the server cannot take every connection this process may
+    open: a drain keeps one while its account sends, so accounts past that would wait."""
+    async with pool.connection() as conn:
+        left = await capacity.connections_left(conn)
+    opened = pool.get_stats().get("pool_size", 0)
+    # Beyond the pool: the account locks' connection and the job listener's.
+    wanted = pool.max_size - opened + OWN_CONNECTIONS
+    if wanted > left:
+        log.warning(
+            SHORT_OF_CONNECTIONS.format(
+                wanted=wanted, left=left, max_accounts=settings.worker_max_accounts
+            )
+        )
 
 
 async def _serve(

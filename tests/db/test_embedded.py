@@ -97,6 +97,14 @@ def test_warm_start_keeps_the_data(data_dir: Path) -> None:
         assert conn.execute("SELECT note FROM kept").fetchall() == [("still here",)]
 
 
+def test_max_connections_replaces_the_default(data_dir: Path) -> None:
+    with (
+        EmbeddedPostgres(data_dir, max_connections=137) as server,
+        psycopg.connect(server.url) as conn,
+    ):
+        assert conn.execute("SHOW max_connections").fetchone() == ("137",)
+
+
 def test_killed_parent_takes_the_server_along_and_the_data_dir_restarts(data_dir: Path) -> None:
     parent = subprocess.Popen(
         [sys.executable, "-c", ORPHANING_PARENT, str(data_dir)],
