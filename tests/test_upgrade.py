@@ -46,6 +46,8 @@ RELEASED_TASKS = {
     "login_expiry",
     # Actions over a campaign's posts (issue 11).
     "action_finished",
+    # Recurring campaigns (issue 11).
+    "start_round",
 }
 RELEASED_PREFIXES = {
     "au", "be", "bl", "bv", "c", "ca", "ch", "cl", "co", "cp",
