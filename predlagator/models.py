@@ -320,6 +320,7 @@ class CampaignAction(BaseModel):
     id: int
     campaign_id: int
     kind: PostAction
+    round: int | None = None  # a recurring campaign's round whose posts it acts on (None: all)
     template_id: int | None  # an edit's new version
     silent: bool  # a pin's: notify nobody
     status: ActionStatus

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from psycopg.types.json import Jsonb
 
 from predlagator import recurrence
-from predlagator.db import deliveries, retries
+from predlagator.db import actions, deliveries, retries
 from predlagator.db.rows import Conn, dicts, one, run
 from predlagator.models import Campaign, CampaignStatus
 
@@ -50,7 +50,27 @@ async def advance(conn: Conn, campaign_id: int, from_round: int, tz: str) -> Cam
     await run(conn, _Q, "end_run", campaign_id=campaign_id, run=latest)
     await run(conn, _Q, "open_run", campaign_id=campaign_id, run=latest + 1, round=started.round)
     await deliveries.snapshot(conn, campaign_id, latest + 1)
+    if rule.delete_previous:
+        await _delete_previous(conn, campaign_id, from_round)
     return started
+
+
+async def _delete_previous(conn: Conn, campaign_id: int, previous: int) -> None:
+    """Open the delete of round `previous`'s posts and hold the new round's rows until it ends
+    (a delete with nothing to take down holds nothing)."""
+    made = await dicts(conn, _Q, "delete_round", campaign_id=campaign_id, round=previous)
+    if not made:
+        return
+    targets = await actions.resnapshot(conn, made[0]["id"])
+    if targets:
+        await run(conn, _Q, "hold", campaign_id=campaign_id, round=previous + 1)
+
+
+async def release(conn: Conn, action_ids: list[int] | None) -> list[int]:
+    """The deletes of previous rounds among `action_ids` (None: all) ended: their next rounds'
+    rows go now; return the accounts that hold them."""
+    rows = await dicts(conn, _Q, "release", ids=action_ids)
+    return sorted({row["account_id"] for row in rows})
 
 
 async def open_first(conn: Conn, campaign: Campaign, tz: str) -> Campaign | None:

@@ -193,6 +193,7 @@ class Drain:
         for action in await action_rows.finish_done(self.conn, self.account_id):
             await defer.action_finished(self.deps.app, action.id)
             await self.chat.refresh(action.campaign_id, force=True)
+            await rounds.kick_released(self.deps.app, self.conn, action)
 
     async def _send(self, plan: pacing.Plan) -> bool:
         """Send one planned batch; False when the drain must stop."""

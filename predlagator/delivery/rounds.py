@@ -8,7 +8,8 @@ import procrastinate
 
 from predlagator.db import accounts, campaigns, rounds
 from predlagator.db.pool import Pool
-from predlagator.models import Campaign, CampaignStatus
+from predlagator.db.rows import Conn
+from predlagator.models import Campaign, CampaignAction, CampaignStatus
 from predlagator.queue import defer
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,14 @@ async def ended(app: procrastinate.App, campaign: Campaign) -> None:
     if campaign.status is CampaignStatus.SCHEDULED and campaign.next_round_at is not None:
         await defer.start_round(app, campaign.id, campaign.next_round_at)
     await defer.campaign_finished(app, campaign.id)
+
+
+async def kick_released(app: procrastinate.App, conn: Conn, action: CampaignAction) -> None:
+    """A delete of a round's posts ended: its campaign's accounts send the new round now."""
+    if action.round is None:
+        return
+    for account in await accounts.active_of_campaign(conn, action.campaign_id):
+        await defer.kick_drain(app, account.id)
 
 
 async def start_due(app: procrastinate.App, pool: Pool, tz: str) -> list[int]:

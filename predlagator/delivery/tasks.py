@@ -212,6 +212,11 @@ async def end_actions(app: procrastinate.App, pool: Pool) -> None:
     rows waiting for a stopped account): the chat gets the summary and the card its redraw."""
     async with pool.connection() as conn:
         ended = await action_rows.finish_done(conn)
+        for action in ended:
+            await rounds.kick_released(app, conn, action)
+        # A delete of a round's posts that ended in a process that died before this.
+        for account_id in await rounds_db.release(conn, None):
+            await defer.kick_drain(app, account_id)
     for action in ended:
         await defer.action_finished(app, action.id)
         await defer.refresh_progress(app, action.campaign_id, delay_s=0)

@@ -47,6 +47,15 @@ async def rows_by_round(rig: Rig, campaign: Campaign) -> Counter[tuple[int, int]
     return Counter((d.round, d.channel_id) for d in await rig.ledger(campaign))
 
 
+def live_posts(rig: Rig) -> list[int]:
+    """Posts per channel not deleted."""
+    states = rig.telegram.post_actions
+    return sorted(
+        sum(1 for p in posts if not states.state(chat, p.message_id).deleted)
+        for chat, posts in rig.telegram.posts.items()
+    )
+
+
 def posts_per_channel(rig: Rig) -> list[int]:
     return sorted(len(posts) for posts in rig.telegram.posts.values())
 
@@ -190,3 +199,36 @@ async def test_a_campaign_sent_once_is_round_one_as_before(pool: Pool) -> None:
         done = await rig.get(campaign)
         assert (done.status, done.round, done.next_round_at) == (S.COMPLETED, 1, None)
         assert await rig.jobs(names.START_ROUND) == []
+
+
+async def test_delete_previous_takes_each_old_post_down_before_the_new_one_goes(
+    rig: Rig,
+) -> None:
+    rule = recurrence.Rule(kind=recurrence.Kind.HOURS, every=1, rounds=3, delete_previous=True)
+    rig.deps.actions = rig.sender.post_actions()  # the drain serves actions over posts too
+    campaign = await recurring(rig, 3, rule)
+    await rig.work()
+    requests_before = len(rig.telegram.requests)
+    for round_no in (2, 3):
+        await come_due(rig, campaign)
+        await rig.work()
+        # Only the round's posts are left in each channel: the one before was deleted.
+        assert live_posts(rig) == [1, 1, 1], round_no
+        assert (await rig.get(campaign)).round == round_no
+    names_seen = [name for _, name in rig.telegram.requests[requests_before:]]
+    deletes = [i for i, n in enumerate(names_seen) if n == "DeleteMessagesRequest"]
+    sends = [i for i, n in enumerate(names_seen) if n == "SendMessageRequest"]
+    assert len(deletes) == 6 and len(sends) == 6
+    # Each round's three deletes come before its three posts.
+    assert max(deletes[:3]) < min(sends[:3]) and max(deletes[3:]) < min(sends[3:])
+    async with rig.pool.connection() as conn:
+        cur = await conn.execute(
+            "SELECT round, kind, status FROM campaign_actions WHERE campaign_id = %s ORDER BY id",
+            (campaign.id,),
+        )
+        opened = await cur.fetchall()
+    assert [tuple(r.values()) for r in opened] == [
+        (1, "delete", "completed"),
+        (2, "delete", "completed"),
+    ]
+    assert (await rig.get(campaign)).status is S.COMPLETED

@@ -43,3 +43,34 @@ UPDATE campaign_runs r SET finished_at = coalesce(
     (SELECT max(d.updated_at) FROM deliveries d
      WHERE d.campaign_id = r.campaign_id AND d.run = r.run), now())
 WHERE r.campaign_id = %(campaign_id)s AND r.run = %(run)s AND r.finished_at IS NULL;
+
+-- name: delete_round
+-- Delete-previous: a delete of round `round`'s posts, opened as the next round starts. An
+-- operator's delete still open (the partial unique index of open actions) makes none: the
+-- new round then waits for nothing.
+INSERT INTO campaign_actions (campaign_id, round, kind, chat_id)
+SELECT c.id, %(round)s, 'delete', c.chat_id FROM campaigns c WHERE c.id = %(campaign_id)s
+ON CONFLICT (campaign_id, kind)
+    WHERE status IN ('running', 'paused', 'waiting') AND kind <> 'reach'
+DO NOTHING
+RETURNING id;
+
+-- name: hold
+-- The new round's rows wait for that delete: not due until it ends (release), so in every
+-- channel the old post goes before the new one comes. A far retry time is what the claim
+-- already skips; the delete sets it back long before.
+UPDATE deliveries SET next_attempt_at = now() + interval '30 days', updated_at = now()
+WHERE campaign_id = %(campaign_id)s AND round = %(round)s AND status = 'queued';
+
+-- name: release
+-- The delete of a round's posts ended (done, failed or cancelled, channel by channel): the
+-- next round's rows are due now, in every channel, whatever the delete came to there. Without
+-- ids, every ended one's (the reconcile's net, should a process die between the two).
+UPDATE deliveries d SET next_attempt_at = now(), updated_at = now()
+FROM campaign_actions ca
+WHERE (%(ids)s::bigint[] IS NULL OR ca.id = ANY(%(ids)s::bigint[]))
+  AND ca.finished_at IS NOT NULL AND ca.kind = 'delete' AND ca.round IS NOT NULL
+  AND d.campaign_id = ca.campaign_id AND d.round = ca.round + 1
+  -- Held rows only (never tried, due a month on): a retry's own wait stays as it is.
+  AND d.status = 'queued' AND d.attempts = 0 AND d.next_attempt_at > now() + interval '1 day'
+RETURNING d.account_id;
