@@ -72,6 +72,7 @@ class Line:
     peer_id: int | None
     account_id: int = 0  # the account that sends it
     run: int = 1  # the run that last queued it (db/retries.py)
+    round: int = 1  # a recurring campaign's round (predlagator/recurrence.py)
 
 
 async def outcomes(conn: Conn, campaign_id: int) -> Outcomes | None:

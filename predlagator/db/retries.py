@@ -27,7 +27,8 @@ class Run(BaseModel):
     """One run of a campaign's ledger and what came of the rows it queued."""
 
     run: int
-    kind: str  # 'round' for the first send, 'retry' for a Retry failed
+    kind: str  # 'round' for the first send (of each round), 'retry' for a Retry failed
+    round: int = 1  # a recurring campaign's round
     started_at: datetime
     finished_at: datetime | None
     total: int

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from datetime import UTC, datetime
 
 from predlagator import recurrence
+from predlagator.bot.reports import summary as report_summary
 from predlagator.db import campaigns, retries, rounds
+from predlagator.db import report as db_report
 from predlagator.db.pool import Pool
 from predlagator.delivery import rounds as round_start
 from predlagator.delivery import tasks
@@ -232,3 +235,23 @@ async def test_delete_previous_takes_each_old_post_down_before_the_new_one_goes(
         (2, "delete", "completed"),
     ]
     assert (await rig.get(campaign)).status is S.COMPLETED
+
+
+async def test_the_report_sums_the_rounds_and_lists_each(rig: Rig) -> None:
+    campaign = await recurring(rig)
+    await rig.work()
+    for _ in (2, 3):
+        await come_due(rig, campaign)
+        await rig.work()
+    done = await rig.get(campaign)
+    async with rig.pool.connection() as conn:
+        found = await report_summary.summary(conn, done, datetime.now(UTC))
+    text = report_summary.render_text(found, "en")
+    assert "Sent 9 · failed 0 of 9" in text
+    assert (
+        "<b>By round</b>\n• Round 1: sent 3 · failed 0 of 3\n• Round 2: sent 3 · failed 0 of 3\n"
+        "• Round 3: sent 3 · failed 0 of 3"
+    ) in text
+    async with rig.pool.connection() as conn:
+        lines = [line async for chunk in db_report.lines(conn, campaign.id) for line in chunk]
+    assert [line.round for line in lines] == [1, 1, 1, 2, 2, 2, 3, 3, 3]

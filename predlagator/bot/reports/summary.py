@@ -28,6 +28,8 @@ FLOOD_WAIT = "account.flood_wait"
 RESUMED = "campaign.resumed_after_wait"
 # Reasons listed one by one; the rest are summed up in one line.
 SHOWN_REASONS = 10
+# A recurring campaign's report lists its latest rounds (up to 1,000 would not fit a message).
+SHOWN_ROUNDS = 12
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,9 @@ def render_text(s: Summary, lang: str) -> str:
         )
     if o.pending:
         lines.append(t(lang, "Still to send: {n}.", n=o.pending))
-    if s.runs:
+    if c.repeat is not None and s.runs:
+        lines += ["", t(lang, "<b>By round</b>"), *by_round(s.runs, lang)]
+    elif s.runs:
         lines += ["", t(lang, "<b>By run</b>"), *[_run(r, lang) for r in s.runs]]
     if s.errors:
         lines += ["", t(lang, "<b>Why posts failed</b>")]
@@ -188,6 +192,47 @@ def _run(r: retries.Run, lang: str) -> str:
             **numbers,
         )
     return t(lang, "• {label}: sent {sent} · failed {failed} of {total}", label=label, **numbers)
+
+
+def by_round(runs: Sequence[retries.Run], lang: str) -> list[str]:
+    """Each round's own numbers, its retries' counted in: "• Round 2: sent 3 · failed 0 of 3";
+    at most SHOWN_ROUNDS lines, the latest ones, so the report fits one message."""
+    rounds: dict[int, list[int]] = {}
+    for r in runs:
+        sums = rounds.setdefault(r.round, [0, 0, 0, 0])
+        # A retry's rows were the round's failures: queued again, they count once, as now.
+        if r.kind == "retry":
+            sums[2] -= r.total
+            sums[0] -= r.total
+        for i, n in enumerate((r.total, r.sent, r.failed, r.cancelled)):
+            sums[i] += n
+    shown = sorted(rounds.items())
+    lines = []
+    earlier = shown[:-SHOWN_ROUNDS]
+    if earlier:
+        lines.append(tn(lang, "• {n} earlier round", "• {n} earlier rounds", len(earlier)))
+    for number, (total, sent, failed, cancelled) in shown[-SHOWN_ROUNDS:]:
+        label = t(lang, "Round {n}", n=number)
+        numbers = {"total": total, "sent": sent, "failed": failed, "cancelled": cancelled}
+        if cancelled:
+            lines.append(
+                t(
+                    lang,
+                    "• {label}: sent {sent} · failed {failed} · cancelled {cancelled} of {total}",
+                    label=label,
+                    **numbers,
+                )
+            )
+        else:
+            lines.append(
+                t(
+                    lang,
+                    "• {label}: sent {sent} · failed {failed} of {total}",
+                    label=label,
+                    **numbers,
+                )
+            )
+    return lines
 
 
 def _reason(e: ErrorCount, lang: str) -> str:
