@@ -9,10 +9,23 @@ from datetime import UTC, datetime
 import pytest
 
 from predlagator import recurrence
+from predlagator.bot.campaigns.wizard.keyboards import WizardPress
 from predlagator.db.pool import Pool
+from predlagator.models import Role
 from predlagator.queue import names
-from tests.fakes.bot_api import OWNER, BotHarness, bot_harness
-from tests.wizard_steps import NOW, last_answer, material, press, text, to_step
+from tests.fakes.bot_api import OWNER, STRANGER, VIEWER, BotHarness, bot_harness
+from tests.wizard_steps import (
+    NOW,
+    PRESSED,
+    last_answer,
+    material,
+    press,
+    press_data,
+    press_of,
+    text,
+    to_step,
+    wizard_row,
+)
 
 
 @pytest.fixture
@@ -103,3 +116,33 @@ async def test_back_through_the_branch_and_send_once_clears_it(h: BotHarness) ->
     assert "Repeat:" not in text(h)
     await press(h, "✅ Confirm")
     assert await stored_rule(h) is None
+
+
+async def test_viewers_strangers_and_forged_repeat_presses_change_nothing(h: BotHarness) -> None:
+    await h.add(VIEWER, Role.VIEWER)
+    await to_step(h, "start")
+    repeat = press_of(h, "🔁 Repeat…")
+    before = await wizard_row(h)
+    await h.press(VIEWER, repeat.pack(), message_id=PRESSED)
+    assert last_answer(h)["text"] == "You can look, but viewers can't change anything."
+    await h.press(STRANGER, repeat.pack(), message_id=PRESSED)
+    assert last_answer(h).get("text") is None  # a silent answer
+    assert await wizard_row(h) == before
+
+    await press(h, "🔁 Repeat…")
+    kind = press_of(h, "Every N hours")
+    during = await wizard_row(h)
+    await h.press(VIEWER, kind.pack(), message_id=PRESSED)
+    await h.press(STRANGER, kind.pack(), message_id=PRESSED)
+    assert await wizard_row(h) == during
+    for value in ("monthly", "d9", ""):
+        forged = WizardPress(token=kind.token, step="repeat", action="value", value=value)
+        await press_data(h, forged)
+        assert last_answer(h)["text"] == "This button is no longer valid"
+    await press(h, "On weekdays at a time")
+    forged = WizardPress(token=kind.token, step="repeat_days", action="value", value="d7")
+    await press_data(h, forged)
+    assert last_answer(h)["text"] == "This button is no longer valid"
+    await press_data(h, kind)  # the kind step is done
+    assert last_answer(h)["text"] == "That step is done: use the latest message."
+    assert await h.rows("SELECT id FROM campaigns") == []
