@@ -5,6 +5,7 @@ again for round 3. No round is lost, none is doubled, each round's report reache
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import AbstractAsyncContextManager
 
 from predlagator import recurrence
 from predlagator.db import campaigns, deliveries, rounds
@@ -14,7 +15,7 @@ from predlagator.queue import names
 from tests.factories import make_campaign
 from tests.fakes.bot_api import OWNER
 from tests.fakes.bot_api_server import FakeBotApi
-from tests.fakes.product import running_product
+from tests.fakes.product import Product, running_product
 from tests.fakes.telethon_fake import FakeTelegram
 
 CHANNELS = [f"restartchan{i:02d}" for i in range(3)]
@@ -38,8 +39,14 @@ async def test_no_round_lost_or_doubled_across_restarts(db_url: str, pool: Pool)
     for ref in CHANNELS:
         telegram.add_channel(ref)
     async with FakeBotApi() as api:
-        shared = {"telegram": telegram, "api": api, "owner_ids": [OWNER]}
-        async with running_product(db_url, channels=CHANNELS, **shared) as product:
+
+        def again() -> AbstractAsyncContextManager[Product]:
+            """The bot and a worker, on the same Telegram and chat as before."""
+            return running_product(
+                db_url, channels=CHANNELS, telegram=telegram, api=api, owner_ids=[OWNER]
+            )
+
+        async with again() as product:
             campaign = await make_campaign(
                 product.pool, CHANNELS, rate=600.0, name="Daily", chat_id=OWNER
             )
@@ -50,7 +57,7 @@ async def test_no_round_lost_or_doubled_across_restarts(db_url: str, pool: Pool)
             await chat.said("• Round 1: sent 3 · failed 0 of 3", timeout=WAIT_S)
         for round_no in (2, 3):
             await missed_while_down(pool)
-            async with running_product(db_url, channels=CHANNELS, **shared) as product:
+            async with again() as product:
                 chat = product.chat(OWNER)
                 await chat.said(f"• Round {round_no}: sent 3 · failed 0 of 3", timeout=WAIT_S)
 
