@@ -53,6 +53,12 @@ async def test_a_recurring_campaign_from_the_chat(db_url: str) -> None:
         await chat.press("Confirm")
         await chat.said("created and starting")
         first = await chat.said("• Round 1: sent 4 · failed 0 of 4", timeout=WAIT_S)
+        # The round's report: the campaign waits for its next round, and says when.
+        assert first["text"].splitlines()[1:3] == [
+            "🔁 Waiting for the next round",
+            first["text"].splitlines()[2],
+        ]
+        assert first["text"].splitlines()[2].startswith("🔁 Round 1 of 2 · next ")
         assert "<b>By round</b>" in first["text"]
         await chat.said("🔁 Round 1 of 2 · next ", timeout=WAIT_S)  # the card, between rounds
 
@@ -67,6 +73,7 @@ async def test_a_recurring_campaign_from_the_chat(db_url: str) -> None:
             )
         final = await chat.said("• Round 2: sent 4 · failed 0 of 4", timeout=WAIT_S)
         assert "Sent 8 · failed 0 of 8" in final["text"]
+        assert final["text"].splitlines()[1:3] == ["✅ Completed", "🔁 Round 2 of 2"]
         async with product.pool.connection() as conn:
             [campaign] = await campaigns.list_recent(conn)
         assert (campaign.status, campaign.round) == (CampaignStatus.COMPLETED, 2)

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from predlagator import telegram_errors
 from predlagator.bot import account_shares as split
 from predlagator.bot.account_names import NAME_CHARS
+from predlagator.bot.campaigns import rounds_view
 from predlagator.bot.reports import account_panel, post_actions
 from predlagator.bot.reports import chart as report_chart
 from predlagator.bot.reports.account_panel import AccountBar, PanelWords
@@ -125,14 +126,16 @@ def wait_spans(events: Sequence[WaitEvent], start: datetime, end: datetime) -> l
     return spans
 
 
-def render_text(s: Summary, lang: str) -> str:
+def render_text(s: Summary, lang: str, zone: ZoneInfo = UTC_ZONE) -> str:
     """The report message's HTML."""
     c, o = s.campaign, s.outcomes
-    lines = [
-        t(lang, "📊 <b>Report: {name}</b> · #{id}", name=c.name, id=c.id),
-        t(lang, STATUS[c.status.value]),
-        _counts(o, lang),
-    ]
+    # A recurring campaign's report after a round: it waits for the next one (its round line
+    # says when, in TIMEZONE as the card does).
+    status = rounds_view.BETWEEN_ROUNDS if rounds_view.between(c) else STATUS[c.status.value]
+    lines = [t(lang, "📊 <b>Report: {name}</b> · #{id}", name=c.name, id=c.id), t(lang, status)]
+    if (round_line := rounds_view.round_line(c, lang, zone)) is not None:
+        lines.append(round_line)
+    lines.append(_counts(o, lang))
     if o.skipped_inactive:
         lines.append(
             tn(
