@@ -255,3 +255,35 @@ async def test_the_report_sums_the_rounds_and_lists_each(rig: Rig) -> None:
     async with rig.pool.connection() as conn:
         lines = [line async for chunk in db_report.lines(conn, campaign.id) for line in chunk]
     assert [line.round for line in lines] == [1, 1, 1, 2, 2, 2, 3, 3, 3]
+
+
+async def test_a_channel_whose_delete_failed_still_gets_the_new_round(rig: Rig) -> None:
+    rule = recurrence.Rule(kind=recurrence.Kind.HOURS, every=1, rounds=2, delete_previous=True)
+    rig.deps.actions = rig.sender.post_actions()
+    campaign = await recurring(rig, 3, rule)
+    await rig.work()
+    refused = rig.telegram.channels["chan_00000"].id
+    rig.telegram.post_actions.refuse(refused, "delete", "CHAT_ADMIN_REQUIRED")
+    await come_due(rig, campaign)
+    await rig.work()
+    assert posts_per_channel(rig) == [2, 2, 2]  # every channel got round 2
+    assert live_posts(rig) == [1, 1, 2]  # the one refusing the delete keeps round 1's too
+    assert (await rig.get(campaign)).status is S.COMPLETED
+    async with rig.pool.connection() as conn:
+        cur = await conn.execute(
+            "SELECT status, error_code FROM actions ORDER BY status, error_code"
+        )
+        assert [tuple(r.values()) for r in await cur.fetchall()] == [
+            ("done", None),
+            ("done", None),
+            ("failed", "CHAT_ADMIN_REQUIRED"),
+        ]
+        done = await campaigns.get(conn, campaign.id)
+        assert done is not None
+        found = await report_summary.summary(conn, done, datetime.now(UTC))
+    # The report's actions section tells of the delete that failed there.
+    text = report_summary.render_text(found, "en")
+    assert (
+        "🗑 Delete · ✅ Completed: 2 of 3 done, 1 failed\nFailed:\n• only admins may delete: 1"
+        in (text)
+    )
