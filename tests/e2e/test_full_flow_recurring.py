@@ -78,6 +78,11 @@ async def test_a_recurring_campaign_from_the_chat(db_url: str) -> None:
             [campaign] = await campaigns.list_recent(conn)
         assert (campaign.status, campaign.round) == (CampaignStatus.COMPLETED, 2)
 
+        # The round's delete has no message of its own: the round's report tells of it.
+        texts = [str(p.get("text")) for name, p in product.api.calls if name == "sendMessage"]
+        assert not [text for text in texts if "the delete is done" in text]
+        assert "🗑 Delete · ✅ Completed: 4 of 4 done, 0 failed" in final["text"]
+
         # Each channel got one post a round, and only the second is still there.
         deleted = telegram.post_actions.count("delete")
         for name in CHANNELS:
