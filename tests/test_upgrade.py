@@ -77,6 +77,13 @@ RELEASED_STATES = {
     "AddTelegramAccount:phone",
     "AddTelegramAccount:login",
     "PostActionInput:new_version",
+    # The start step's Repeat branch: recurring campaigns (issue 11).
+    "NewCampaign:repeat",
+    "NewCampaign:repeat_every",
+    "NewCampaign:repeat_days",
+    "NewCampaign:repeat_at",
+    "NewCampaign:repeat_end",
+    "NewCampaign:repeat_delete",
 }
 
 
