@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 import procrastinate
 
@@ -13,6 +14,8 @@ from predlagator.models import Campaign, CampaignAction, CampaignStatus
 from predlagator.queue import defer
 
 log = logging.getLogger(__name__)
+# Why a round none of whose accounts may send pauses (telegram_words; as tasks.NO_ACCOUNT).
+NO_ACCOUNT = "NO_ACTIVE_ACCOUNT"
 
 
 async def start(app: procrastinate.App, pool: Pool, campaign_id: int, tz: str) -> bool:
@@ -23,10 +26,27 @@ async def start(app: procrastinate.App, pool: Pool, campaign_id: int, tz: str) -
         current = await campaigns.get(conn, campaign_id)
         if current is None or current.status is not CampaignStatus.SCHEDULED:
             return False
-        started = await rounds.advance(conn, campaign_id, current.round, tz)
-        if started is None:
-            return False
+        due = current.next_round_at is not None and current.next_round_at <= datetime.now(UTC)
         senders = [a.id for a in await accounts.active_of_campaign(conn, campaign_id)]
+        if due and not senders:
+            # Nobody may send the round: paused with the reason, as a launch is; Resume once an
+            # account can send starts the due round then.
+            paused = await campaigns.transition(
+                conn,
+                campaign_id,
+                CampaignStatus.PAUSED,
+                reason=NO_ACCOUNT,
+                from_states=[CampaignStatus.SCHEDULED],
+            )
+            started = None
+        else:
+            paused, started = None, await rounds.advance(conn, campaign_id, current.round, tz)
+    if paused is not None:
+        await defer.notify(app, campaign_id, "account_stopped", reason=NO_ACCOUNT)
+        await defer.refresh_progress(app, campaign_id, delay_s=0)
+        return False
+    if started is None:
+        return False
     log.info("round started", extra={"campaign_id": campaign_id, "round": started.round})
     await after_start(app, pool, started, senders)
     return True

@@ -287,3 +287,21 @@ async def test_a_channel_whose_delete_failed_still_gets_the_new_round(rig: Rig) 
         "🗑 Delete · ✅ Completed: 2 of 3 done, 1 failed\nFailed:\n• only admins may delete: 1"
         in (text)
     )
+
+
+async def test_a_round_no_account_may_send_pauses_with_the_reason(rig: Rig) -> None:
+    campaign = await recurring(rig)
+    await rig.work()
+    async with rig.pool.connection() as conn:
+        await conn.execute(
+            "UPDATE accounts SET status = 'stopped', stop_reason = 'USER_DEACTIVATED'"
+        )
+    await come_due(rig, campaign)
+    await rig.work()
+    paused = await rig.get(campaign)
+    assert (paused.status, paused.status_reason, paused.round) == (
+        S.PAUSED,
+        "NO_ACTIVE_ACCOUNT",
+        1,
+    )
+    assert posts_per_channel(rig) == [1, 1, 1]

@@ -16,9 +16,9 @@ from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from predlagator.bot import account_shares as split
+from predlagator.bot import rounds_view
 from predlagator.bot.actions import views as post_actions
 from predlagator.bot.actions.views import CardActions
-from predlagator.bot.campaigns import rounds_view
 from predlagator.bot.campaigns.keyboards import CampaignAction
 from predlagator.bot.campaigns.retry_offer import NO_RETRY, RetryOffer, retry_button, retry_offer
 from predlagator.bot.campaigns.wizard.start_time import show

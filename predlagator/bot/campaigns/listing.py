@@ -8,8 +8,8 @@ from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
+from predlagator.bot import rounds_view
 from predlagator.bot.access.viewers import READ_ONLY
-from predlagator.bot.campaigns import rounds_view
 from predlagator.bot.campaigns.card import compose, scheduled_for, waits_for_start
 from predlagator.bot.redraw import not_modified
 from predlagator.bot.texts import STATUS, Html, cut, t

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 from predlagator import telegram_errors
 from predlagator.bot import account_shares as split
+from predlagator.bot import rounds_view
 from predlagator.bot.account_names import NAME_CHARS
-from predlagator.bot.campaigns import rounds_view
 from predlagator.bot.reports import account_panel, post_actions
 from predlagator.bot.reports import chart as report_chart
 from predlagator.bot.reports.account_panel import AccountBar, PanelWords

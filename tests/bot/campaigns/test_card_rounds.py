@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from predlagator import recurrence
-from predlagator.bot.campaigns import rounds_view
+from predlagator.bot import rounds_view
 from predlagator.bot.campaigns.card import card_keyboard, render_card
 from predlagator.models import Campaign
 from tests.bot.campaigns.test_card import T0, S, campaign, progress

@@ -108,3 +108,12 @@ async def test_viewers_and_strangers_change_nothing_between_rounds(h: BotHarness
     assert h.session.answers() == [viewer, None] * 2  # a stranger's press is answered silently
     assert await h.counts() == before
     assert (await fresh(h)).status is S.SCHEDULED
+
+
+async def test_campaigns_lists_the_round_and_the_next_run(h: BotHarness) -> None:
+    await between_rounds(h)
+    await h.send(VIEWER, "/campaigns")
+    [listing] = h.session.sent_texts()
+    assert listing.splitlines()[1] == (
+        "#1 Daily: 🔁 Waiting for the next round · 🔁 Round 1 of 5 · next Tue 03-05 09:05"
+    )

@@ -5,9 +5,9 @@ from __future__ import annotations
 from aiogram.types import InlineKeyboardMarkup
 
 from predlagator import recurrence
-from predlagator.bot.campaigns.rounds_view import WEEKDAYS
 from predlagator.bot.campaigns.wizard.keyboards import Buttons
 from predlagator.bot.campaigns.wizard.states import Draft
+from predlagator.bot.rounds_view import WEEKDAYS
 from predlagator.bot.texts import t
 
 EVERY_HOURS = (1, 6, 12, 24)

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from predlagator import recurrence
+from predlagator.bot import rounds_view
 from predlagator.bot.account_names import account_label, account_names
-from predlagator.bot.campaigns import rounds_view
 from predlagator.bot.campaigns.wizard.start_time import show
 from predlagator.bot.campaigns.wizard.states import Draft
 from predlagator.bot.texts import Html, duration, t, tn
