@@ -75,6 +75,21 @@ class Line:
     round: int = 1  # a recurring campaign's round (predlagator/recurrence.py)
 
 
+class RoundCount(BaseModel):
+    """One round's rows of a recurring campaign, by outcome."""
+
+    round: int
+    total: int
+    sent: int
+    failed: int
+    cancelled: int
+
+
+async def by_round(conn: Conn, campaign_id: int) -> list[RoundCount]:
+    """The campaign's rows per round, the first round first."""
+    return await many(conn, RoundCount, _Q, "by_round", campaign_id=campaign_id)
+
+
 async def outcomes(conn: Conn, campaign_id: int) -> Outcomes | None:
     """Return the campaign's counts, or None if there is no such campaign."""
     return await one(conn, Outcomes, _Q, "outcomes", campaign_id=campaign_id)

@@ -46,6 +46,7 @@ class Summary:
     shares: Sequence[AccountShare] = ()  # each account's part, the busiest first
     runs: Sequence[retries.Run] = ()  # the first send and each retry, once there was one
     acted: Sequence[post_actions.Acted] = ()  # edits, deletes and pins of its posts, oldest first
+    rounds: Sequence[db_report.RoundCount] = ()  # a recurring campaign's rows per round
 
     @property
     def wait_minutes(self) -> float:
@@ -66,7 +67,8 @@ async def summary(conn: Conn, campaign: Campaign, now: datetime) -> Summary:
         waits += await _waits(conn, campaign, a, b)
     shares = await account_split.of_campaign(conn, campaign.id)
     acted = await post_actions.read(conn, campaign.id)
-    return Summary(campaign, outcomes, errors, start, end, waits, shares, runs, acted)
+    rounds = await db_report.by_round(conn, campaign.id) if campaign.repeat is not None else []
+    return Summary(campaign, outcomes, errors, start, end, waits, shares, runs, acted, rounds)
 
 
 def run_spans(runs: Sequence[retries.Run], end: datetime) -> list[Span]:
@@ -147,8 +149,8 @@ def render_text(s: Summary, lang: str, zone: ZoneInfo = UTC_ZONE) -> str:
         )
     if o.pending:
         lines.append(t(lang, "Still to send: {n}.", n=o.pending))
-    if c.repeat is not None and s.runs:
-        lines += ["", t(lang, "<b>By round</b>"), *by_round(s.runs, lang)]
+    if s.rounds:
+        lines += ["", t(lang, "<b>By round</b>"), *by_round(s.rounds, lang)]
     elif s.runs:
         lines += ["", t(lang, "<b>By run</b>"), *[_run(r, lang) for r in s.runs]]
     if s.errors:
@@ -197,27 +199,17 @@ def _run(r: retries.Run, lang: str) -> str:
     return t(lang, "• {label}: sent {sent} · failed {failed} of {total}", label=label, **numbers)
 
 
-def by_round(runs: Sequence[retries.Run], lang: str) -> list[str]:
-    """Each round's own numbers, its retries' counted in: "• Round 2: sent 3 · failed 0 of 3";
-    at most SHOWN_ROUNDS lines, the latest ones, so the report fits one message."""
-    rounds: dict[int, list[int]] = {}
-    for r in runs:
-        sums = rounds.setdefault(r.round, [0, 0, 0, 0])
-        # A retry's rows were the round's failures: queued again, they count once, as now.
-        if r.kind == "retry":
-            sums[2] -= r.total
-            sums[0] -= r.total
-        for i, n in enumerate((r.total, r.sent, r.failed, r.cancelled)):
-            sums[i] += n
-    shown = sorted(rounds.items())
+def by_round(rounds: Sequence[db_report.RoundCount], lang: str) -> list[str]:
+    """Each round's own numbers: "• Round 2: sent 3 · failed 0 of 3"; the latest SHOWN_ROUNDS,
+    the earlier ones counted, so the report fits one message."""
+    earlier = rounds[:-SHOWN_ROUNDS]
     lines = []
-    earlier = shown[:-SHOWN_ROUNDS]
     if earlier:
         lines.append(tn(lang, "• {n} earlier round", "• {n} earlier rounds", len(earlier)))
-    for number, (total, sent, failed, cancelled) in shown[-SHOWN_ROUNDS:]:
-        label = t(lang, "Round {n}", n=number)
-        numbers = {"total": total, "sent": sent, "failed": failed, "cancelled": cancelled}
-        if cancelled:
+    for r in rounds[-SHOWN_ROUNDS:]:
+        label = t(lang, "Round {n}", n=r.round)
+        numbers = r.model_dump(include={"sent", "failed", "cancelled", "total"})
+        if r.cancelled:
             lines.append(
                 t(
                     lang,

@@ -92,3 +92,16 @@ WHERE NOT EXISTS (SELECT 1 FROM procrastinate_jobs j
 ON CONFLICT (campaign_id, chat_id) DO UPDATE SET requested_at = now()
 WHERE r.requested_at <= now() - make_interval(secs => %(window_s)s)
 RETURNING r.campaign_id;
+
+-- name: by_round
+-- A recurring campaign's rows counted per round, as they stand now (a retry's rows count in
+-- their own round): one pass over the campaign's rows.
+SELECT d.round,
+       count(*)::int AS total,
+       (count(*) FILTER (WHERE d.status = 'sent'))::int AS sent,
+       (count(*) FILTER (WHERE d.status = 'failed'))::int AS failed,
+       (count(*) FILTER (WHERE d.status = 'cancelled'))::int AS cancelled
+FROM deliveries d
+WHERE d.campaign_id = %(campaign_id)s
+GROUP BY d.round
+ORDER BY d.round;
