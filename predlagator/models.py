@@ -209,14 +209,20 @@ class Campaign(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
     start_at: datetime | None = None  # when a scheduled campaign is due to start
+    # A recurring campaign's rule (predlagator/recurrence.py), its round, and when the next
+    # starts (None: no round after this one). Between rounds it is scheduled, ledger made.
+    repeat: dict[str, Any] | None = None
+    round: int = 1
+    next_round_at: datetime | None = None
 
 
 class Delivery(BaseModel):
-    """One row of the ledger: a campaign's post to one channel."""
+    """One row of the ledger: a campaign's post to one channel (in one round)."""
 
     id: int
     campaign_id: int
     channel_id: int
+    round: int = 1
     status: DeliveryStatus
     attempts: int
     random_id: int
@@ -270,6 +276,8 @@ class Progress(BaseModel):
     flood_until: datetime | None  # the account's current flood wait, if any
     started_at: datetime | None
     finished_at: datetime | None
+    round: int = 1  # the counts are this round's (a campaign sent once has only round 1)
+    next_round_at: datetime | None = None
 
     @property
     def done(self) -> int:
@@ -312,6 +320,7 @@ class CampaignAction(BaseModel):
     id: int
     campaign_id: int
     kind: PostAction
+    round: int | None = None  # a recurring campaign's round whose posts it acts on (None: all)
     template_id: int | None  # an edit's new version
     silent: bool  # a pin's: notify nobody
     status: ActionStatus

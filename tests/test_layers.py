@@ -29,7 +29,7 @@ FEATURES = tuple(
 # What every feature of the bot shares; none of it may reach into a feature.
 BOT_SHARED = tuple(
     f"predlagator.bot.{name}"
-    for name in ("texts", "catalog", "fsm_storage", "redraw", "notifications")
+    for name in ("texts", "catalog", "fsm_storage", "redraw", "notifications", "rounds_view")
 )
 # The base every package stands on.
 BASE = (

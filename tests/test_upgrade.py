@@ -46,6 +46,8 @@ RELEASED_TASKS = {
     "login_expiry",
     # Actions over a campaign's posts (issue 11).
     "action_finished",
+    # Recurring campaigns (issue 11).
+    "start_round",
 }
 RELEASED_PREFIXES = {
     "au", "be", "bl", "bv", "c", "ca", "ch", "cl", "co", "cp",
@@ -75,6 +77,13 @@ RELEASED_STATES = {
     "AddTelegramAccount:phone",
     "AddTelegramAccount:login",
     "PostActionInput:new_version",
+    # The start step's Repeat branch: recurring campaigns (issue 11).
+    "NewCampaign:repeat",
+    "NewCampaign:repeat_every",
+    "NewCampaign:repeat_days",
+    "NewCampaign:repeat_at",
+    "NewCampaign:repeat_end",
+    "NewCampaign:repeat_delete",
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from predlagator.db import actions
+from predlagator.db import actions, rounds
 from predlagator.db.rows import Conn, dicts, many, run
 from predlagator.models import ActionClaim, CampaignAction, PostAction
 
@@ -78,7 +78,11 @@ async def finish_done(conn: Conn, account_id: int | None = None) -> list[Campaig
     for row in found:
         if row["kind"] == PostAction.EDIT:
             await actions.resnapshot(conn, row["id"])
-    return await many(conn, CampaignAction, _Q, "finish", ids=[row["id"] for row in found])
+    async with conn.transaction():
+        ended = await many(conn, CampaignAction, _Q, "finish", ids=[row["id"] for row in found])
+        # A recurring campaign's new round waited for the delete of the round before's posts.
+        await rounds.release(conn, [a.id for a in ended if a.round is not None])
+    return ended
 
 
 async def next_due(conn: Conn, account_id: int) -> datetime | None:

@@ -12,9 +12,10 @@ from predlagator.models import Claim, Delivery
 _Q = "deliveries"
 
 
-async def snapshot(conn: Conn, campaign_id: int) -> int:
-    """Lay the campaign's active channels out in the ledger, each assigned to one of its active
-    accounts (db/assignment.py); return rows added (none when no account may take them)."""
+async def snapshot(conn: Conn, campaign_id: int, run_no: int = 1) -> int:
+    """Lay the campaign's active channels out in the ledger of its current round (in run
+    `run_no`), each assigned to one of its active accounts (db/assignment.py); return rows
+    added (none when no account may take them)."""
     loads = await dicts(conn, _Q, "launch_accounts", campaign_id=campaign_id)
     if not loads:
         return 0
@@ -29,6 +30,7 @@ async def snapshot(conn: Conn, campaign_id: int) -> int:
         _Q,
         "lay_out",
         campaign_id=campaign_id,
+        run=run_no,
         channel_ids=[c["channel_id"] for c in channels],
         positions=[c["position"] for c in channels],
         account_ids=chosen,

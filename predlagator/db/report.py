@@ -72,6 +72,22 @@ class Line:
     peer_id: int | None
     account_id: int = 0  # the account that sends it
     run: int = 1  # the run that last queued it (db/retries.py)
+    round: int = 1  # a recurring campaign's round (predlagator/recurrence.py)
+
+
+class RoundCount(BaseModel):
+    """One round's rows of a recurring campaign, by outcome."""
+
+    round: int
+    total: int
+    sent: int
+    failed: int
+    cancelled: int
+
+
+async def by_round(conn: Conn, campaign_id: int) -> list[RoundCount]:
+    """The campaign's rows per round, the first round first."""
+    return await many(conn, RoundCount, _Q, "by_round", campaign_id=campaign_id)
 
 
 async def outcomes(conn: Conn, campaign_id: int) -> Outcomes | None:

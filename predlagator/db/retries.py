@@ -27,7 +27,8 @@ class Run(BaseModel):
     """One run of a campaign's ledger and what came of the rows it queued."""
 
     run: int
-    kind: str  # 'round' for the first send, 'retry' for a Retry failed
+    kind: str  # 'round' for the first send (of each round), 'retry' for a Retry failed
+    round: int = 1  # a recurring campaign's round
     started_at: datetime
     finished_at: datetime | None
     total: int
@@ -86,6 +87,11 @@ async def candidates(conn: Conn, limit: int) -> list[Campaign]:
     )
 
 
+async def freeze(conn: Conn, campaign_id: int, run_no: int) -> None:
+    """Freeze run `run_no`'s numbers on its row (made now for run 1), as its report says them."""
+    await run(conn, _Q, "freeze", campaign_id=campaign_id, run=run_no)
+
+
 async def runs(conn: Conn, campaign_id: int) -> list[Run]:
     """Every run the campaign's ledger went through, the first send first (none before a
     retry: until then the campaign's own numbers are the first send's)."""
@@ -111,7 +117,7 @@ async def start(
             return Refused(Refusal.NOT_FINISHED, campaign, latest)
         if campaign.started_at is None or await retryable(conn, campaign_id) == 0:
             return Refused(Refusal.NOTHING, campaign, latest)
-        await run(conn, _Q, "freeze", campaign_id=campaign_id, run=latest)
+        await freeze(conn, campaign_id, latest)
         following = latest + 1
         await run(conn, _Q, "open_run", campaign_id=campaign_id, run=following, created_by=actor_id)
         queued = await dicts(

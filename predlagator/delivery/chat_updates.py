@@ -11,7 +11,7 @@ import procrastinate
 
 from predlagator.db import campaigns
 from predlagator.db.rows import Conn
-from predlagator.delivery import outcomes
+from predlagator.delivery import outcomes, rounds
 from predlagator.queue import defer
 
 log = logging.getLogger(__name__)
@@ -119,7 +119,7 @@ class ChatUpdates:
         if effects.final:
             done = await campaigns.complete_if_done(self._conn, campaign_id)
             if done is not None:
-                await defer.campaign_finished(app, done.id)
+                await rounds.ended(app, done)
                 return
         await self.refresh(campaign_id)
 

@@ -16,7 +16,7 @@ from predlagator.db import accounts, action_rows, audit, campaigns, deliveries
 from predlagator.db import pacing as slots
 from predlagator.db.pool import Pool
 from predlagator.db.rows import Conn
-from predlagator.delivery import action_batch, outcomes, pacing
+from predlagator.delivery import action_batch, outcomes, pacing, rounds
 from predlagator.delivery.batch import Batch
 from predlagator.delivery.chat_updates import ChatUpdates
 from predlagator.delivery.policy import Policy
@@ -155,7 +155,7 @@ class Drain:
     async def _idle(self) -> None:
         """Nothing is due: end what is done, settle what cannot go on, kick when work is due."""
         for done in await campaigns.complete_all_done(self.conn, self.account_id):
-            await defer.campaign_finished(self.deps.app, done.id)
+            await rounds.ended(self.deps.app, done)
         await self._finish_actions()
         await self._settle_stranded()
         if await self._under_cap():
@@ -193,6 +193,7 @@ class Drain:
         for action in await action_rows.finish_done(self.conn, self.account_id):
             await defer.action_finished(self.deps.app, action.id)
             await self.chat.refresh(action.campaign_id, force=True)
+            await rounds.kick_released(self.deps.app, self.conn, action)
 
     async def _send(self, plan: pacing.Plan) -> bool:
         """Send one planned batch; False when the drain must stop."""

@@ -11,8 +11,9 @@ from procrastinate import JobContext
 from procrastinate.jobs import Status
 
 from predlagator.db import accounts, action_rows, campaigns, deliveries, fsm, template_media
+from predlagator.db import rounds as rounds_db
 from predlagator.db.pool import Pool
-from predlagator.delivery import login_steps
+from predlagator.delivery import login_steps, rounds
 from predlagator.delivery.drain import Drain, DrainDeps
 from predlagator.delivery.policy import Policy
 from predlagator.delivery.served import ServedAccounts
@@ -62,11 +63,22 @@ def _pool(context: JobContext) -> Pool:
 @blueprint.task(name=names.LAUNCH_CAMPAIGN, queue=names.DELIVERY_QUEUE, pass_context=True)
 async def launch_campaign(context: JobContext, campaign_id: int) -> None:
     """Snapshot the campaign's active channels into the ledger and start its account's drain."""
-    await launch(context.app, _pool(context), campaign_id)
+    await launch(context.app, _pool(context), campaign_id, tz=_zone(context))
+
+
+@blueprint.task(name=names.START_ROUND, queue=names.DELIVERY_QUEUE, pass_context=True)
+async def start_round(context: JobContext, campaign_id: int) -> None:
+    """Start a recurring campaign's next round, if it waits for it and its time has come."""
+    await rounds.start(context.app, _pool(context), campaign_id, _zone(context))
 
 
 async def launch(
-    app: procrastinate.App, pool: Pool, campaign_id: int, *, stranded: bool = False
+    app: procrastinate.App,
+    pool: Pool,
+    campaign_id: int,
+    *,
+    stranded: bool = False,
+    tz: str = "UTC",
 ) -> bool:
     """Lay out the ledger and start the campaign; True if this call did either.
 
@@ -79,6 +91,8 @@ async def launch(
             campaign = await campaigns.lock_for_launch(conn, campaign_id)
         if campaign is None or campaign.status in FINISHED:
             return False  # cancelled before it started (stranded: or a live launch has it)
+        if await rounds_db.between(conn, campaign):
+            return False  # a recurring campaign between rounds: the next is rounds.start's
         senders = [a.id for a in await accounts.active_of_campaign(conn, campaign_id)]
         if not senders and not await deliveries.has_ledger(conn, campaign_id):
             # Nobody may send it: no ledger, paused with the reason until an operator acts.
@@ -96,6 +110,7 @@ async def launch(
             )
             added, started = 0, None
         else:
+            next_round_at = None
             # Whatever happened since /start_campaign (a pause, even a pause and a resume),
             # the ledger is made here; the snapshot is idempotent, so a repeated launch adds
             # nothing.
@@ -107,6 +122,9 @@ async def launch(
                 CampaignStatus.RUNNING,
                 from_states=[CampaignStatus.DRAFT, CampaignStatus.SCHEDULED],
             )
+            # A recurring campaign: round 1's run, and when round 2 starts.
+            planned = await rounds_db.open_first(conn, started or campaign, tz)
+            next_round_at = planned.next_round_at if planned is not None else None
     if paused is not None:
         await defer.notify(app, campaign_id, "account_stopped", reason=NO_ACCOUNT)
         await defer.refresh_progress(app, campaign_id, delay_s=0)
@@ -114,12 +132,14 @@ async def launch(
     log.info("campaign launched", extra={"campaign_id": campaign_id, "deliveries": added})
     launched = bool(added) or started is not None
     status = started.status if started is not None else campaign.status
+    if next_round_at is not None:
+        await defer.start_round(app, campaign_id, next_round_at)
     if status is not CampaignStatus.RUNNING:
         return launched  # paused before its launch: it keeps its ledger and waits for Resume
     async with pool.connection() as conn:
         done = await campaigns.complete_if_done(conn, campaign_id)
     if done is not None:  # no active channel at all
-        await defer.campaign_finished(app, campaign_id)
+        await rounds.ended(app, done)
         return launched
     for account_id in senders:
         await defer.kick_drain(app, account_id)
@@ -127,7 +147,7 @@ async def launch(
     return launched
 
 
-async def relaunch_stranded(app: procrastinate.App, pool: Pool) -> None:
+async def relaunch_stranded(app: procrastinate.App, pool: Pool, tz: str = "UTC") -> None:
     """Launch campaigns whose launch job's worker died before the launch committed.
 
     Such a job stays `doing` until its worker's heartbeat is STALLED_AFTER_S old and a reconcile
@@ -138,7 +158,7 @@ async def relaunch_stranded(app: procrastinate.App, pool: Pool) -> None:
     for job in jobs:
         kwargs: dict[str, Any] = job.task_kwargs
         campaign_id = int(kwargs["campaign_id"])
-        if await launch(app, pool, campaign_id, stranded=True):
+        if await launch(app, pool, campaign_id, stranded=True, tz=tz):
             log.warning("stranded launch recovered", extra={"campaign_id": campaign_id})
 
 
@@ -162,7 +182,7 @@ async def drain(context: JobContext, account_id: int) -> None:
 async def reconcile(context: JobContext, timestamp: int) -> None:
     """Requeue jobs of dead workers and kick accounts that have due work."""
     await recover_stalled(context.app, STALLED_AFTER_S)
-    await relaunch_stranded(context.app, _pool(context))
+    await relaunch_stranded(context.app, _pool(context), _zone(context))
     await hand_over_stopped(context.app, _pool(context))
     async with _pool(context).connection() as conn:
         unlaid = await campaigns.running_unlaid(conn)
@@ -173,7 +193,8 @@ async def reconcile(context: JobContext, timestamp: int) -> None:
         finished = await campaigns.complete_all_done(conn)
         stranded = await campaigns.settle_stranded(conn, None, _zone(context))
     for campaign in finished:
-        await defer.campaign_finished(context.app, campaign.id)
+        await rounds.ended(context.app, campaign)
+    await rounds.start_due(context.app, _pool(context), _zone(context))
     await end_actions(context.app, _pool(context))
     for campaign in stranded:
         if campaign.status is CampaignStatus.PAUSED:
@@ -183,7 +204,7 @@ async def reconcile(context: JobContext, timestamp: int) -> None:
     for account_id in account_ids:
         await defer.kick_drain(context.app, account_id)
     for campaign_id in unlaid:  # lay out its ledger now, or pause it again if still nobody
-        await launch(context.app, _pool(context), campaign_id)
+        await launch(context.app, _pool(context), campaign_id, tz=_zone(context))
 
 
 async def end_actions(app: procrastinate.App, pool: Pool) -> None:
@@ -191,6 +212,11 @@ async def end_actions(app: procrastinate.App, pool: Pool) -> None:
     rows waiting for a stopped account): the chat gets the summary and the card its redraw."""
     async with pool.connection() as conn:
         ended = await action_rows.finish_done(conn)
+        for action in ended:
+            await rounds.kick_released(app, conn, action)
+        # A delete of a round's posts that ended in a process that died before this.
+        for account_id in await rounds_db.release(conn, None):
+            await defer.kick_drain(app, account_id)
     for action in ended:
         await defer.action_finished(app, action.id)
         await defer.refresh_progress(app, action.campaign_id, delay_s=0)

@@ -48,6 +48,24 @@ async def launch_campaign(
     await task.defer_async(campaign_id=campaign_id)
 
 
+async def start_round(app: procrastinate.App, campaign_id: int, at: datetime | None) -> None:
+    """Ask a worker to start the campaign's next round at `at` (now if None or past); at most
+    one such job waits per campaign, moved to the latest time asked."""
+    lock = f"round-{campaign_id}"
+    task = app.configure_task(
+        names.START_ROUND, queue=names.DELIVERY_QUEUE, queueing_lock=lock, schedule_at=at
+    )
+    try:
+        await task.defer_async(campaign_id=campaign_id)
+    except AlreadyEnqueued:
+        await app.connector.execute_query_async(
+            "UPDATE procrastinate_jobs SET scheduled_at = coalesce(%(at)s, now()) "
+            "WHERE queueing_lock = %(lock)s AND status = 'todo'",
+            at=at,
+            lock=lock,
+        )
+
+
 async def refresh_progress(app: procrastinate.App, campaign_id: int, delay_s: float = 1.0) -> bool:
     """Ask the bot to redraw the campaign's card soon; repeated asks merge into one.
 

@@ -6,6 +6,8 @@ DELIVERY_QUEUE = "delivery"
 NOTIFICATIONS_QUEUE = "notifications"
 
 LAUNCH_CAMPAIGN = "launch_campaign"
+# A recurring campaign's next round, deferred for its time (the reconcile starts any it missed).
+START_ROUND = "start_round"
 DRAIN = "drain"
 RECONCILE = "reconcile"
 REFRESH_PROGRESS = "refresh_progress"

@@ -110,13 +110,22 @@ class Chat:
 
 @asynccontextmanager
 async def running_product(
-    database_url: str, *, channels: list[str], **settings: Any
+    database_url: str,
+    *,
+    channels: list[str],
+    telegram: FakeTelegram | None = None,
+    api: FakeBotApi | None = None,
+    **settings: Any,
 ) -> AsyncIterator[Product]:
-    """Start the bot and a worker against fresh fakes; stop both on exit."""
-    telegram = FakeTelegram()
-    for ref in channels:
-        telegram.add_channel(ref)
-    async with FakeBotApi() as api:
+    """Start the bot and a worker against fresh fakes (or the `telegram` and Bot `api` of an
+    earlier run, for a restart); stop both on exit."""
+    if telegram is None:
+        telegram = FakeTelegram()
+        for ref in channels:
+            telegram.add_channel(ref)
+    async with contextlib.AsyncExitStack() as stack:
+        if api is None:
+            api = await stack.enter_async_context(FakeBotApi())
         config = Settings(
             _env_file=None,
             database_url=database_url,

@@ -44,7 +44,9 @@ async def action_finished(context: JobContext, action_id: int) -> None:
         rows = [r for r in await actions.report_rows(conn, campaign.id) if r.action_id == action_id]
     await card.redraw(bot, pool, context.app, campaign.id, zone=notifications.zone(context))
     chat_id = action.chat_id or campaign.chat_id
-    if chat_id is None:
+    # A recurring campaign's delete of the round before's posts: the round's report tells how
+    # it went ("After the send"), so no message a round besides.
+    if chat_id is None or action.round is not None:
         return
     await notifications.say(context, bot, chat_id, summary(campaign, action, progress, rows))
 

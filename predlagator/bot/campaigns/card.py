@@ -16,6 +16,7 @@ from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from predlagator.bot import account_shares as split
+from predlagator.bot import rounds_view
 from predlagator.bot.actions import views as post_actions
 from predlagator.bot.actions.views import CardActions
 from predlagator.bot.campaigns.keyboards import CampaignAction
@@ -88,7 +89,12 @@ def render_card(
     if waits_for_start(campaign, now) and campaign.start_at is not None:
         return f"{title}\n{scheduled_for(campaign.start_at, lang, zone)}"
     capped = campaign.status is S.WAITING and campaign.status_reason == DAILY_CAP
-    lines = [title, t(lang, CAPPED if capped else STATUS[campaign.status.value])]
+    status = CAPPED if capped else STATUS[campaign.status.value]
+    if rounds_view.between(campaign):
+        status = BETWEEN_ROUNDS
+    lines = [title, t(lang, status)]
+    if (round_line := rounds_view.round_line(campaign, lang, zone)) is not None:
+        lines.append(round_line)
     if run > 1:
         lines.append(t(lang, "🔁 Retry {n} of the failed posts", n=run - 1))
     # A wait's own line says why it waits (Telegram's or the cap's): no reason line besides.
@@ -117,6 +123,8 @@ def render_card(
     lines += post_actions.card_lines(actions, lang, now)
     return "\n".join(lines)
 
+
+BETWEEN_ROUNDS = rounds_view.BETWEEN_ROUNDS
 
 # The counts of a finished campaign, by what is there to say besides sent and failed.
 _ENDED = {

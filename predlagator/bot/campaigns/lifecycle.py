@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import procrastinate
@@ -174,6 +175,8 @@ async def carry_out(control: Control, campaign_id: int, chat_id: int, tools: Too
                 shares = await account_split.of_campaign(conn, campaign.id)
             for account_id in sorted({s.id for s in shares} | {campaign.account_id}):
                 await defer.kick_drain(tools.queue, account_id)
+        elif campaign.status is S.SCHEDULED and campaign.next_round_at is not None:
+            text = await _resumed_between_rounds(campaign, tools)
         elif campaign.status is S.SCHEDULED and campaign.start_at is not None:
             # Resumed before its start time: the launch deferred for then starts it.
             at = show(campaign.start_at, tools.zone)
@@ -183,6 +186,30 @@ async def carry_out(control: Control, campaign_id: int, chat_id: int, tools: Too
         # Pausing needs nothing more: the drain reads the status before every post.
         await card.redraw(tools.bot, tools.pool, tools.queue, campaign.id, zone=tools.zone)
     return Outcome(True, text, on_card)
+
+
+async def _resumed_between_rounds(campaign: Campaign, tools: Tools) -> str:
+    """A recurring campaign resumed between rounds: the next round at its time, or now if its
+    time passed during the pause (said so)."""
+    assert campaign.next_round_at is not None
+    at = show(campaign.next_round_at, tools.zone)
+    following = campaign.round + 1
+    if campaign.next_round_at > datetime.now(UTC):
+        return t(
+            tools.lang,
+            "Campaign #{id} resumed: round {round} starts at {at}.",
+            id=campaign.id,
+            round=following,
+            at=at,
+        )
+    await defer.start_round(tools.queue, campaign.id, None)
+    return t(
+        tools.lang,
+        "Campaign #{id} resumed. Round {round} was due at {at}, so it starts now.",
+        id=campaign.id,
+        round=following,
+        at=at,
+    )
 
 
 async def _move(control: Control, campaign_id: int, tools: Tools) -> Campaign | str:

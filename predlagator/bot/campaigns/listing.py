@@ -8,6 +8,7 @@ from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
+from predlagator.bot import rounds_view
 from predlagator.bot.access.viewers import READ_ONLY
 from predlagator.bot.campaigns.card import compose, scheduled_for, waits_for_start
 from predlagator.bot.redraw import not_modified
@@ -35,10 +36,16 @@ class OpenCampaign(CallbackData, prefix="co"):
 
 
 def status_of(campaign: Campaign, settings: Settings, lang: str) -> str:
-    """The status as the list shows it; a campaign waiting for its start time says when."""
+    """The status as the list shows it; a campaign waiting for its start time says when, and a
+    recurring one its round and its next run."""
     if waits_for_start(campaign) and campaign.start_at is not None:
         return scheduled_for(campaign.start_at, lang, settings.zone)
-    return t(lang, STATUS[campaign.status.value])
+    between = rounds_view.between(campaign)
+    status = t(lang, rounds_view.BETWEEN_ROUNDS if between else STATUS[campaign.status.value])
+    # A recurring campaign says its round and when the next one runs.
+    if (round_line := rounds_view.round_line(campaign, lang, settings.zone)) is not None:
+        return f"{status} · {round_line}"
+    return status
 
 
 async def page(

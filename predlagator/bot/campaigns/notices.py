@@ -43,7 +43,15 @@ async def campaign_finished(context: JobContext, campaign_id: int) -> None:
     if campaign is None or campaign.chat_id is None:
         return
     # Whatever Telegram postpones comes later as a send_report job, never twice.
-    await report_send.send(context.app, bot, pool, campaign.id, campaign.chat_id, campaign.language)
+    await report_send.send(
+        context.app,
+        bot,
+        pool,
+        campaign.id,
+        campaign.chat_id,
+        campaign.language,
+        zone=notifications.zone(context),
+    )
 
 
 @blueprint.task(name=names.SEND_REPORT, **notifications.TASK)

@@ -22,6 +22,8 @@ HEADER = (
     "sent_at_utc",
     # The run that last queued the row: 1 the first send, 2 its first Retry failed, and so on.
     "run",
+    # A recurring campaign's round: each round posts to every channel once.
+    "round",
     # What the actions over the posts came to in the channel (post_actions.COLUMNS).
     "edit",
     "delete",
@@ -97,6 +99,7 @@ def row(line: Line, lang: str, who: str = "", acted: Sequence[str] = _NO_ACTION)
         defuse(code or ""),
         line.sent_at or "",
         line.run,
+        line.round,
         *(defuse(cell) for cell in acted),
         who,
         post_link(line),

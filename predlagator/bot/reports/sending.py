@@ -6,6 +6,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import procrastinate
 from aiogram import Bot
@@ -30,6 +31,7 @@ from predlagator.models import Campaign
 from predlagator.queue import defer
 
 log = logging.getLogger(__name__)
+UTC_ZONE = ZoneInfo("UTC")
 
 # In this order: the text matters most, so it goes first and nothing after it can lose it.
 PARTS = ("text", "csv", "chart")
@@ -72,9 +74,11 @@ async def send(
     lang: str,
     parts: list[str] | None = None,
     attempt: int = 0,
+    zone: ZoneInfo = UTC_ZONE,
 ) -> None:
-    """Send the report now; whatever Telegram defers comes later as a job, never twice."""
-    postponed = await deliver(bot, pool, campaign_id, chat_id, lang, parts or PARTS)
+    """Send the report now; whatever Telegram defers comes later as a job, never twice
+    (`zone`: TIMEZONE, in which a recurring campaign's next round is said)."""
+    postponed = await deliver(bot, pool, campaign_id, chat_id, lang, parts or PARTS, zone)
     if postponed is None:
         return
     if postponed.transient and attempt + 1 >= MAX_TRIES:
@@ -98,6 +102,7 @@ async def deliver(
     chat_id: int,
     lang: str,
     parts: tuple[str, ...] | list[str] = PARTS,
+    zone: ZoneInfo = UTC_ZONE,
 ) -> Postponed | None:
     """Send the report's parts in order; return what is left when Telegram says "later"."""
     async with pool.connection() as conn:
@@ -108,7 +113,7 @@ async def deliver(
     while remaining:
         part = remaining[0]
         try:
-            await _send_part(bot, pool, campaign, chat_id, lang, part)
+            await _send_part(bot, pool, campaign, chat_id, lang, part, zone)
         except TelegramRetryAfter as exc:
             return Postponed(remaining, float(exc.retry_after), transient=False)
         except (TelegramNetworkError, TelegramServerError):
@@ -131,13 +136,19 @@ async def deliver(
 
 
 async def _send_part(
-    bot: Bot, pool: Pool, campaign: Campaign, chat_id: int, lang: str, part: str
+    bot: Bot,
+    pool: Pool,
+    campaign: Campaign,
+    chat_id: int,
+    lang: str,
+    part: str,
+    zone: ZoneInfo = UTC_ZONE,
 ) -> None:
     now = datetime.now(UTC)
     if part == "text":
         async with pool.connection() as conn:
             summary = await report.summary(conn, campaign, now)
-        await bot.send_message(chat_id, report.render_text(summary, lang))
+        await bot.send_message(chat_id, report.render_text(summary, lang, zone))
     elif part == "csv":
         await _send_csv(bot, pool, campaign, chat_id, lang)
     elif part == "chart":

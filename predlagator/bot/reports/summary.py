@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from predlagator import telegram_errors
 from predlagator.bot import account_shares as split
+from predlagator.bot import rounds_view
 from predlagator.bot.account_names import NAME_CHARS
 from predlagator.bot.reports import account_panel, post_actions
 from predlagator.bot.reports import chart as report_chart
@@ -28,6 +29,8 @@ FLOOD_WAIT = "account.flood_wait"
 RESUMED = "campaign.resumed_after_wait"
 # Reasons listed one by one; the rest are summed up in one line.
 SHOWN_REASONS = 10
+# A recurring campaign's report lists its latest rounds (up to 1,000 would not fit a message).
+SHOWN_ROUNDS = 12
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class Summary:
     shares: Sequence[AccountShare] = ()  # each account's part, the busiest first
     runs: Sequence[retries.Run] = ()  # the first send and each retry, once there was one
     acted: Sequence[post_actions.Acted] = ()  # edits, deletes and pins of its posts, oldest first
+    rounds: Sequence[db_report.RoundCount] = ()  # a recurring campaign's rows per round
 
     @property
     def wait_minutes(self) -> float:
@@ -63,7 +67,8 @@ async def summary(conn: Conn, campaign: Campaign, now: datetime) -> Summary:
         waits += await _waits(conn, campaign, a, b)
     shares = await account_split.of_campaign(conn, campaign.id)
     acted = await post_actions.read(conn, campaign.id)
-    return Summary(campaign, outcomes, errors, start, end, waits, shares, runs, acted)
+    rounds = await db_report.by_round(conn, campaign.id) if campaign.repeat is not None else []
+    return Summary(campaign, outcomes, errors, start, end, waits, shares, runs, acted, rounds)
 
 
 def run_spans(runs: Sequence[retries.Run], end: datetime) -> list[Span]:
@@ -123,14 +128,16 @@ def wait_spans(events: Sequence[WaitEvent], start: datetime, end: datetime) -> l
     return spans
 
 
-def render_text(s: Summary, lang: str) -> str:
+def render_text(s: Summary, lang: str, zone: ZoneInfo = UTC_ZONE) -> str:
     """The report message's HTML."""
     c, o = s.campaign, s.outcomes
-    lines = [
-        t(lang, "📊 <b>Report: {name}</b> · #{id}", name=c.name, id=c.id),
-        t(lang, STATUS[c.status.value]),
-        _counts(o, lang),
-    ]
+    # A recurring campaign's report after a round: it waits for the next one (its round line
+    # says when, in TIMEZONE as the card does).
+    status = rounds_view.BETWEEN_ROUNDS if rounds_view.between(c) else STATUS[c.status.value]
+    lines = [t(lang, "📊 <b>Report: {name}</b> · #{id}", name=c.name, id=c.id), t(lang, status)]
+    if (round_line := rounds_view.round_line(c, lang, zone)) is not None:
+        lines.append(round_line)
+    lines.append(_counts(o, lang))
     if o.skipped_inactive:
         lines.append(
             tn(
@@ -142,7 +149,9 @@ def render_text(s: Summary, lang: str) -> str:
         )
     if o.pending:
         lines.append(t(lang, "Still to send: {n}.", n=o.pending))
-    if s.runs:
+    if s.rounds:
+        lines += ["", t(lang, "<b>By round</b>"), *by_round(s.rounds, lang)]
+    elif s.runs:
         lines += ["", t(lang, "<b>By run</b>"), *[_run(r, lang) for r in s.runs]]
     if s.errors:
         lines += ["", t(lang, "<b>Why posts failed</b>")]
@@ -188,6 +197,37 @@ def _run(r: retries.Run, lang: str) -> str:
             **numbers,
         )
     return t(lang, "• {label}: sent {sent} · failed {failed} of {total}", label=label, **numbers)
+
+
+def by_round(rounds: Sequence[db_report.RoundCount], lang: str) -> list[str]:
+    """Each round's own numbers: "• Round 2: sent 3 · failed 0 of 3"; the latest SHOWN_ROUNDS,
+    the earlier ones counted, so the report fits one message."""
+    earlier = rounds[:-SHOWN_ROUNDS]
+    lines = []
+    if earlier:
+        lines.append(tn(lang, "• {n} earlier round", "• {n} earlier rounds", len(earlier)))
+    for r in rounds[-SHOWN_ROUNDS:]:
+        label = t(lang, "Round {n}", n=r.round)
+        numbers = r.model_dump(include={"sent", "failed", "cancelled", "total"})
+        if r.cancelled:
+            lines.append(
+                t(
+                    lang,
+                    "• {label}: sent {sent} · failed {failed} · cancelled {cancelled} of {total}",
+                    label=label,
+                    **numbers,
+                )
+            )
+        else:
+            lines.append(
+                t(
+                    lang,
+                    "• {label}: sent {sent} · failed {failed} of {total}",
+                    label=label,
+                    **numbers,
+                )
+            )
+    return lines
 
 
 def _reason(e: ErrorCount, lang: str) -> str:

@@ -38,6 +38,7 @@ SELECT ca.id, d.id, ca.kind, d.account_id,
 FROM campaign_actions ca
 JOIN deliveries d ON d.campaign_id = ca.campaign_id
 WHERE ca.id = %(action_id)s AND d.status IN ('sent', 'sending')
+  AND (ca.round IS NULL OR d.round = ca.round)  -- a round's delete-previous: that round only
   AND (ca.kind <> 'edit' OR d.template_id IS DISTINCT FROM ca.template_id)
   AND NOT EXISTS (SELECT 1 FROM actions x
                   WHERE x.delivery_id = d.id AND x.kind = 'delete' AND x.status = 'done')

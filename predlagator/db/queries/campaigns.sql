@@ -38,13 +38,21 @@ RETURNING *;
 -- name: resume
 -- Back from a pause. A campaign whose start time is still ahead and that has not launched (no
 -- ledger) goes back to its schedule: the launch job deferred for that time starts it, once.
+-- A recurring campaign paused between rounds (its round's rows all done, another to come)
+-- waits for its next round again: rounds.start starts it, at once if its time has passed.
 -- Anything else runs again.
 UPDATE campaigns c
 SET status = CASE WHEN w.later THEN 'scheduled' ELSE 'running' END,
     status_reason = NULL, resume_at = NULL, updated_at = now(),
     started_at = CASE WHEN w.later THEN c.started_at ELSE coalesce(c.started_at, now()) END
-FROM (SELECT x.id, coalesce(x.start_at > now(), false)
-                   AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.campaign_id = x.id)
+FROM (SELECT x.id, (coalesce(x.start_at > now(), false)
+                    AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.campaign_id = x.id))
+                   OR (x.next_round_at IS NOT NULL
+                       AND EXISTS (SELECT 1 FROM deliveries d
+                                   WHERE d.campaign_id = x.id AND d.round = x.round)
+                       AND NOT EXISTS (SELECT 1 FROM deliveries d
+                                       WHERE d.campaign_id = x.id AND d.round = x.round
+                                         AND d.status IN ('queued', 'sending')))
                    AS later
       FROM campaigns x WHERE x.id = %(id)s) w
 WHERE c.id = w.id AND c.status = 'paused'
@@ -64,8 +72,13 @@ WHERE id = %(id)s AND card_message_id = %(message_id)s;
 -- Whoever flips the row sends the report, so it goes out exactly once. A cancelled campaign
 -- ends (finished_at) once no post of it is in flight, so its report counts every post sent.
 UPDATE campaigns c
-SET status = CASE WHEN c.status = 'cancelled' THEN 'cancelled' ELSE 'completed' END,
-    finished_at = now(), updated_at = now()
+SET status = CASE WHEN c.status = 'cancelled' THEN 'cancelled'
+                   WHEN c.next_round_at IS NOT NULL THEN 'scheduled' ELSE 'completed' END,
+    -- A recurring campaign's round ended with another to come: it waits for that one,
+    -- scheduled (the reporter sends the round's report), and has not finished.
+    finished_at = CASE WHEN c.status <> 'cancelled' AND c.next_round_at IS NOT NULL THEN NULL
+                       ELSE now() END,
+    updated_at = now()
 WHERE c.id = %(id)s
   AND (c.status IN ('running', 'waiting') OR (c.status = 'cancelled' AND c.finished_at IS NULL))
   AND NOT EXISTS (SELECT 1 FROM deliveries d
@@ -77,8 +90,13 @@ RETURNING *;
 -- it without knowing, a cancel can leave a post in flight): the drain runs it for the campaigns
 -- its account sends for when it finds nothing due, the reconcile for all every minute.
 UPDATE campaigns c
-SET status = CASE WHEN c.status = 'cancelled' THEN 'cancelled' ELSE 'completed' END,
-    finished_at = now(), updated_at = now()
+SET status = CASE WHEN c.status = 'cancelled' THEN 'cancelled'
+                   WHEN c.next_round_at IS NOT NULL THEN 'scheduled' ELSE 'completed' END,
+    -- A recurring campaign's round ended with another to come: it waits for that one,
+    -- scheduled (the reporter sends the round's report), and has not finished.
+    finished_at = CASE WHEN c.status <> 'cancelled' AND c.next_round_at IS NOT NULL THEN NULL
+                       ELSE now() END,
+    updated_at = now()
 WHERE (c.status IN ('running', 'waiting') OR (c.status = 'cancelled' AND c.finished_at IS NULL))
   AND (%(account_id)s::bigint IS NULL OR EXISTS (
            SELECT 1 FROM campaign_accounts ca
@@ -92,7 +110,7 @@ RETURNING *;
 -- Everything a progress card shows, in one statement: ledger counts by status, rows waiting for
 -- a retry, posts in the last minute (the pace actually achieved) and the account's wait.
 SELECT c.id AS campaign_id, c.status, c.rate_per_minute, c.resume_at, c.started_at,
-       c.finished_at,
+       c.finished_at, c.round, c.next_round_at,
        CASE WHEN a.flood_until > now() THEN a.flood_until END AS flood_until,
        count(d.id) AS total,
        count(*) FILTER (WHERE d.status = 'queued') AS queued,
@@ -105,7 +123,8 @@ SELECT c.id AS campaign_id, c.status, c.rate_per_minute, c.resume_at, c.started_
            AS sent_last_minute
 FROM campaigns c
 JOIN accounts a ON a.id = c.account_id
-LEFT JOIN deliveries d ON d.campaign_id = c.id
+-- A recurring campaign's card counts the round it is on.
+LEFT JOIN deliveries d ON d.campaign_id = c.id AND d.round = c.round
 WHERE c.id = %(id)s
 GROUP BY c.id, a.flood_until;
 

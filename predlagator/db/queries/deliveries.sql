@@ -11,7 +11,7 @@ WHERE ca.campaign_id = %(campaign_id)s AND a.status = 'active' AND a.removed_at 
 ORDER BY a.id;
 
 -- name: launch_channels
--- The campaign's active channels not yet in its ledger, in list order, each with those of
+-- The campaign's active channels not yet in its ledger for its current round, in list order, each with those of
 -- `account_ids` that know it already: resolved it (account_peers) or posted to it (a sent
 -- delivery); one hash join each over the list, so 20,000 channels stay one round trip.
 WITH ch AS (
@@ -21,7 +21,8 @@ WITH ch AS (
     JOIN channels ch ON ch.id = bc.channel_id AND ch.active
     WHERE c.id = %(campaign_id)s
       AND NOT EXISTS (SELECT 1 FROM deliveries d
-                      WHERE d.campaign_id = c.id AND d.channel_id = bc.channel_id)
+                      WHERE d.campaign_id = c.id AND d.round = c.round
+                        AND d.channel_id = bc.channel_id)
 ), known AS (
     SELECT ap.channel_id, ap.account_id
     FROM account_peers ap JOIN ch ON ch.channel_id = ap.channel_id
@@ -39,15 +40,18 @@ GROUP BY ch.channel_id, ch.position
 ORDER BY ch.position;
 
 -- name: lay_out
--- The whole planned list in one statement; each row draws its own 64-bit random_id, kept for
--- life. ON CONFLICT makes a repeated launch harmless.
-INSERT INTO deliveries (campaign_id, channel_id, position, account_id, random_id)
-SELECT %(campaign_id)s, v.channel_id, v.position, v.account_id,
+-- The whole planned list of the campaign's current round in one statement; each row draws its
+-- own 64-bit random_id, kept for life (a new one each round: the same random_id would bring
+-- back the round before's post). ON CONFLICT makes a repeated launch harmless.
+INSERT INTO deliveries (campaign_id, round, run, channel_id, position, account_id, random_id)
+SELECT c.id, c.round, %(run)s, v.channel_id, v.position, v.account_id,
        ('x' || translate(gen_random_uuid()::text, '-', ''))::bit(64)::bigint
-FROM unnest(%(channel_ids)s::bigint[], %(positions)s::int[], %(account_ids)s::bigint[])
+FROM campaigns c,
+     unnest(%(channel_ids)s::bigint[], %(positions)s::int[], %(account_ids)s::bigint[])
     AS v(channel_id, position, account_id)
+WHERE c.id = %(campaign_id)s
 ORDER BY v.position
-ON CONFLICT (campaign_id, channel_id) DO NOTHING;
+ON CONFLICT (campaign_id, round, channel_id) DO NOTHING;
 
 -- name: handover_rows
 -- What a stopped account hands over: its rows never attempted (queued, attempts 0) of
@@ -328,7 +332,7 @@ WHERE campaign_id = %(campaign_id)s AND status = 'queued';
 SELECT 1 AS found FROM deliveries WHERE campaign_id = %(campaign_id)s LIMIT 1;
 
 -- name: list_for_campaign
-SELECT * FROM deliveries WHERE campaign_id = %(campaign_id)s ORDER BY position;
+SELECT * FROM deliveries WHERE campaign_id = %(campaign_id)s ORDER BY round, position;
 
 -- name: next_due
 -- When the drain finds nothing due now: the earliest future retry of the account's rows

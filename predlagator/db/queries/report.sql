@@ -28,19 +28,19 @@ GROUP BY 1
 ORDER BY n DESC, code;
 
 -- name: lines
--- Every delivery with what its CSV row needs, in list order, in one statement (the unique
--- (campaign_id, channel_id) index finds the rows). The peer is the sending account's (the
+-- Every delivery with what its CSV row needs, round by round in list order, in one statement
+-- (the unique (campaign_id, round, channel_id) index finds the rows). The peer is the sending account's (the
 -- delivery's own): a private channel's link needs its id as that account resolved it. The
 -- time is formatted here, ISO 8601 in UTC: cheaper than ten thousand datetimes made and
 -- formatted in Python.
 SELECT d.position, ch.ref, ch.title, d.status, d.attempts, d.error_code,
        to_char(d.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS sent_at,
-       d.message_id, p.peer_type, p.peer_id, d.account_id, d.run
+       d.message_id, p.peer_type, p.peer_id, d.account_id, d.run, d.round
 FROM deliveries d
 JOIN channels ch ON ch.id = d.channel_id
 LEFT JOIN account_peers p ON p.account_id = d.account_id AND p.channel_id = d.channel_id
 WHERE d.campaign_id = %(campaign_id)s
-ORDER BY d.position, d.id;
+ORDER BY d.round, d.position, d.id;
 
 -- name: per_minute
 -- Posts and failures per UTC minute: a post counts when it was sent, a failure when it was
@@ -92,3 +92,16 @@ WHERE NOT EXISTS (SELECT 1 FROM procrastinate_jobs j
 ON CONFLICT (campaign_id, chat_id) DO UPDATE SET requested_at = now()
 WHERE r.requested_at <= now() - make_interval(secs => %(window_s)s)
 RETURNING r.campaign_id;
+
+-- name: by_round
+-- A recurring campaign's rows counted per round, as they stand now (a retry's rows count in
+-- their own round): one pass over the campaign's rows.
+SELECT d.round,
+       count(*)::int AS total,
+       (count(*) FILTER (WHERE d.status = 'sent'))::int AS sent,
+       (count(*) FILTER (WHERE d.status = 'failed'))::int AS failed,
+       (count(*) FILTER (WHERE d.status = 'cancelled'))::int AS cancelled
+FROM deliveries d
+WHERE d.campaign_id = %(campaign_id)s
+GROUP BY d.round
+ORDER BY d.round;

@@ -80,7 +80,7 @@ RETURNING *;
 -- name: runs
 -- Every run of the campaign with its numbers: frozen ones as frozen, the latest counted from
 -- the rows it queued (nothing is frozen until it finished and another run opened).
-SELECT r.run, r.kind, r.started_at, r.finished_at,
+SELECT r.run, r.kind, r.round, r.started_at, r.finished_at,
        coalesce((r.summary ->> 'total')::int, l.total) AS total,
        coalesce((r.summary ->> 'sent')::int, l.sent) AS sent,
        coalesce((r.summary ->> 'failed')::int, l.failed) AS failed,

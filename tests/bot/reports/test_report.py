@@ -89,11 +89,12 @@ def csv_expected(lang: str) -> list[list[str]]:
         ["10", "theta_shop", "", "cancelled", "1", said["TIMEOUT"], "TIMEOUT", "", "1", "main",
          ""],
     ]  # fmt: skip
-    return [[*row[:9], "", "", "", *row[9:]] for row in rows]
+    # Round 1: a campaign sent once.
+    return [[*row[:9], "1", "", "", "", *row[9:]] for row in rows]
 
 
 HEADER = ["position", "channel", "title", "status", "attempts", "error", "error_code",
-          "sent_at_utc", "run", "edit", "delete", "pin", "account", "link"]  # fmt: skip
+          "sent_at_utc", "run", "round", "edit", "delete", "pin", "account", "link"]  # fmt: skip
 
 
 @pytest.fixture

@@ -7,13 +7,14 @@ from zoneinfo import ZoneInfo
 
 from aiogram.fsm.storage.base import StorageKey
 
+from predlagator import recurrence
 from predlagator.bot.campaigns.wizard.start_time import show
 from predlagator.bot.campaigns.wizard.states import Draft, stored
 from predlagator.bot.campaigns.wizard.summary import Picks
 from predlagator.bot.fsm_storage import key_columns
 from predlagator.bot.texts import t
 from predlagator.config import Settings
-from predlagator.db import accounts, audit, campaigns, fsm, schedules
+from predlagator.db import accounts, audit, campaigns, fsm, rounds, schedules
 from predlagator.db.picks import BatchPick
 from predlagator.db.pool import Pool
 from predlagator.models import Campaign, Operator
@@ -53,6 +54,15 @@ def problem(
         at = show(draft.start_at, zone)
         return "start", t(lang, "{at} has already passed. Choose the start again.", at=at)
     return None
+
+
+def first_round(draft: Draft, now: datetime, zone: ZoneInfo) -> datetime | None:
+    """The campaign's start: the one chosen, or for a rule on weekdays the first of them from
+    it (or from now)."""
+    rule = recurrence.from_json(draft.repeat)
+    if rule is None or rule.kind is not recurrence.Kind.WEEKDAYS:
+        return draft.start_at
+    return recurrence.first_at(rule, draft.start_at or now, zone.key).astimezone(zone)
 
 
 def several(chosen: list[int], cap: float | None) -> dict[str, object]:
@@ -114,6 +124,19 @@ async def create(
             **details,
             **several(chosen, cap),
         )
+        if draft.repeat is not None:
+            rule = recurrence.from_json(draft.repeat)
+            recurring = await rounds.set_rule(conn, campaign.id, rule)
+            assert recurring is not None  # a draft made a moment ago in this transaction
+            await audit.record(
+                conn,
+                operator.user_id,
+                "campaign.repeat",
+                "campaign",
+                campaign.id,
+                rule=draft.repeat,
+            )
+            campaign = recurring
         if draft.start_at is not None:
             scheduled = await schedules.schedule(conn, campaign.id, draft.start_at)
             assert scheduled is not None  # a draft made a moment ago in this transaction

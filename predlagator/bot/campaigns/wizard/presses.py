@@ -14,13 +14,13 @@ from aiogram.types import CallbackQuery
 
 from predlagator.bot.campaigns import lifecycle as control
 from predlagator.bot.campaigns.lifecycle import Tools
-from predlagator.bot.campaigns.wizard import answers, confirm
+from predlagator.bot.campaigns.wizard import answers, confirm, repeat_answers
 from predlagator.bot.campaigns.wizard.account_step import on_done, on_toggle
 from predlagator.bot.campaigns.wizard.flow import advance, edit, load, utc_now
 from predlagator.bot.campaigns.wizard.keyboards import WizardPress, as_id
 from predlagator.bot.campaigns.wizard.prompts import NO_CAP, Env
 from predlagator.bot.campaigns.wizard.start_time import check_start, show
-from predlagator.bot.campaigns.wizard.states import Draft, new_token, next_step
+from predlagator.bot.campaigns.wizard.states import REPEAT_STEPS, Draft, new_token, next_step
 from predlagator.bot.campaigns.wizard.summary import load_picks
 from predlagator.bot.texts import t
 from predlagator.config import Settings
@@ -31,7 +31,7 @@ from predlagator.queue import defer
 
 # The steps answered by a pick from a list, and those with suggested values.
 PICKED = frozenset({"batch", "template", "account"})
-VALUED = frozenset({"name", "rate", "retry", "start"})
+VALUED = frozenset({"name", "rate", "retry", "start", *REPEAT_STEPS})
 
 
 @dataclass
@@ -169,6 +169,9 @@ async def on_value(turn: Turn) -> None:
     if step not in VALUED:
         await turn.stale()
         return
+    if step in REPEAT_STEPS:
+        await on_repeat_value(turn)
+        return
     refusal: str | None = None
     if step == "name" and turn.draft.name is None:
         refusal = t(lang, "Send a name first.")
@@ -184,6 +187,45 @@ async def on_value(turn: Turn) -> None:
         await turn.refuse(refusal)
         return
     await turn.go(next_step(step))
+
+
+async def on_repeat_value(turn: Turn) -> None:
+    """A press in the Repeat branch: a kind, a day ticked, a suggested value, delete or keep."""
+    step, value, draft = turn.press.step, turn.press.value, turn.draft
+    if step == "repeat":
+        following = repeat_answers.choose_kind(draft, value)
+        await (turn.go(following) if following is not None else turn.stale())
+        return
+    if step == "repeat_days":
+        if value == "ok":
+            if not draft.rule.get("weekdays"):
+                await turn.refuse(t(turn.lang, repeat_answers.NO_DAY))
+                return
+            await turn.go("repeat_at")
+            return
+        await (turn.go(step) if repeat_answers.toggle_day(draft, value) else turn.stale())
+        return
+    if step == "repeat_delete":
+        if value not in {"yes", "no"}:
+            await turn.stale()
+            return
+        repeat_answers.finish(draft, value == "yes")
+        await turn.go("confirm")
+        return
+    today = turn.env.now.astimezone(turn.env.settings.zone).date()
+    refusal = repeat_answers.apply(draft, step, value, turn.lang, today)
+    if refusal is not None:
+        await turn.refuse(refusal)
+        return
+    await turn.go(next_step(step))
+
+
+async def on_repeat(turn: Turn) -> None:
+    """Repeat, at the start step: the questions of a recurring campaign."""
+    if turn.press.step != "start":
+        await turn.stale()
+        return
+    await turn.go("repeat")
 
 
 def rate_refusal(draft: Draft, value: str, lang: str) -> str | None:
@@ -243,6 +285,8 @@ async def on_confirm(turn: Turn) -> None:
         await edit(turn.bot, turn.callback, await advance(turn.wizard, step, draft, env))
         return
     chat_id = turn.callback.message.chat.id if turn.callback.message else turn.operator.user_id
+    # On weekdays at a time: round 1 is the first of them from the start chosen.
+    draft.start_at = confirm.first_round(draft, env.now, env.settings.zone)
     campaign = await confirm.create(
         env.pool, turn.wizard.key, draft, env.settings, turn.operator, chat_id, lang
     )
@@ -285,5 +329,6 @@ ACTIONS: dict[str, Callable[[Turn], Awaitable[None]]] = {
     "done": on_done,
     "value": on_value,
     "now": on_now,
+    "repeat": on_repeat,
     "confirm": on_confirm,
 }

@@ -9,7 +9,8 @@ from aiogram.types import InlineKeyboardMarkup
 
 from predlagator.bot.campaigns.wizard import answers, start_time
 from predlagator.bot.campaigns.wizard.keyboards import Buttons, minute_of
-from predlagator.bot.campaigns.wizard.states import Draft
+from predlagator.bot.campaigns.wizard.repeat_prompts import repeat_prompt
+from predlagator.bot.campaigns.wizard.states import REPEAT_STEPS, Draft
 from predlagator.bot.campaigns.wizard.summary import Picks, load_picks, summary
 from predlagator.bot.texts import Html, cut, t
 from predlagator.config import Settings
@@ -72,6 +73,8 @@ async def prompt(step: str, draft: Draft, env: Env, offset: int = 0) -> Prompt:
         return retry_prompt(draft, buttons, env)
     if step == "start":
         return start_prompt(buttons, env)
+    if step in REPEAT_STEPS:
+        return Prompt(*repeat_prompt(step, draft, env.lang, env.settings.zone.key))
     async with env.pool.connection() as conn:
         chosen = await load_picks(conn, draft)
     if step == "rate":
@@ -236,7 +239,12 @@ def start_prompt(buttons: Buttons, env: Env) -> Prompt:
         "When to start? Press Now, or send a time as HH:MM or YYYY-MM-DD HH:MM ({zone}).",
         zone=zone.key,
     )
-    now = [[buttons.button(t(env.lang, "▶️ Now"), "now")]]
+    now = [
+        [
+            buttons.button(t(env.lang, "▶️ Now"), "now"),
+            buttons.button(t(env.lang, "🔁 Repeat…"), "repeat"),
+        ]
+    ]
     later = [
         [buttons.button(f"🕐 {at:%Y-%m-%d %H:%M}", "value", minute_of(at))]
         for at in start_time.suggestions(env.now, zone)

@@ -10,12 +10,12 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import InlineKeyboardMarkup, Message
 
-from predlagator.bot.campaigns.wizard import answers, presses
+from predlagator.bot.campaigns.wizard import answers, presses, repeat_answers
 from predlagator.bot.campaigns.wizard.flow import WizardContext, advance, load, utc_now
 from predlagator.bot.campaigns.wizard.keyboards import Buttons, WizardPress
 from predlagator.bot.campaigns.wizard.prompts import Env, prompt
 from predlagator.bot.campaigns.wizard.start_time import parse_start
-from predlagator.bot.campaigns.wizard.states import TYPED, Draft, new_token, next_step
+from predlagator.bot.campaigns.wizard.states import REPEAT_STEPS, TYPED, Draft, new_token, next_step
 from predlagator.bot.texts import t
 from predlagator.config import Settings
 from predlagator.db import batches, templates
@@ -130,6 +130,9 @@ def apply_typed(draft: Draft, step: str, text: str, env: Env) -> str | None:
         limit = answers.retry_limit(text, env.lang)
         draft.retry_limit = limit.value if limit.value is not None else draft.retry_limit
         return limit.refusal
+    if step in REPEAT_STEPS:
+        today = env.now.astimezone(env.settings.zone).date()
+        return repeat_answers.apply(draft, step, text, env.lang, today)
     zone = env.settings.zone
     start = answers.start(parse_start(text, env.now, zone), text.strip(), zone, env.lang)
     draft.start_at = start.value if start.value is not None else draft.start_at

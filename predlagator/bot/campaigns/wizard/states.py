@@ -14,8 +14,31 @@ from pydantic import BaseModel
 DESTINY = "new_campaign"
 
 STEPS = ("name", "batch", "template", "account", "rate", "retry", "start", "confirm")
+# The start step's Repeat branch (a recurring campaign), between start and confirm: how rounds
+# follow each other, their count or last day, and whether the previous post goes first.
+REPEAT_STEPS = (
+    "repeat",
+    "repeat_every",
+    "repeat_days",
+    "repeat_at",
+    "repeat_end",
+    "repeat_delete",
+)
+# Where each leads and where Back returns from it (every N hours or days, or weekdays at a time).
+_REPEAT_NEXT = {
+    "repeat_every": "repeat_end",
+    "repeat_at": "repeat_end",
+    "repeat_end": "repeat_delete",
+}
+_REPEAT_BACK = {
+    "repeat": "start",
+    "repeat_every": "repeat",
+    "repeat_days": "repeat",
+    "repeat_at": "repeat_days",
+    "repeat_delete": "repeat_end",
+}
 # Steps answered by typing (with suggestions on buttons); the rest by buttons only.
-TYPED = frozenset({"name", "rate", "retry", "start"})
+TYPED = frozenset({"name", "rate", "retry", "start", "repeat_every", "repeat_at", "repeat_end"})
 
 
 class NewCampaign(StatesGroup):
@@ -29,10 +52,20 @@ class NewCampaign(StatesGroup):
     retry = State()
     start = State()
     confirm = State()
+    repeat = State()
+    repeat_every = State()
+    repeat_days = State()
+    repeat_at = State()
+    repeat_end = State()
+    repeat_delete = State()
 
 
 def next_step(step: str) -> str:
     """The step after `step` (the account step is skipped later if there is no choice)."""
+    if step in _REPEAT_NEXT:
+        return _REPEAT_NEXT[step]
+    if step in REPEAT_STEPS:
+        return "confirm"
     return STEPS[min(STEPS.index(step) + 1, len(STEPS) - 1)]
 
 
@@ -50,7 +83,8 @@ def stored(step: str) -> str:
 def step_of(raw_state: str | None) -> str | None:
     """The step of a stored state name, or None outside the wizard."""
     group, _, step = (raw_state or "").partition(":")
-    return step if group == NewCampaign.__name__ and step in STEPS else None
+    known = step in STEPS or step in REPEAT_STEPS
+    return step if group == NewCampaign.__name__ and known else None
 
 
 def new_token() -> str:
@@ -74,6 +108,10 @@ class Draft(BaseModel):
     no_cap: bool = False  # several accounts, no cap: their paces together
     retry_limit: int | None = None
     start_at: datetime | None = None  # None: start as soon as it is confirmed
+    # A recurring campaign's rule (predlagator/recurrence.py, as stored), once its last
+    # question is answered; `rule` holds the answers so far.
+    repeat: dict[str, Any] | None = None
+    rule: dict[str, Any] = {}
 
     def chosen(self) -> list[int]:
         """The accounts the campaign will send through (none yet: the one TG_SESSION signs in)."""
@@ -91,6 +129,12 @@ class Draft(BaseModel):
 
     def previous(self, step: str) -> str:
         """The step Back leads to (the account step only if it was offered)."""
+        if step == "repeat_end":
+            return "repeat_at" if self.rule.get("kind") == "weekdays" else "repeat_every"
+        if step in _REPEAT_BACK:
+            return _REPEAT_BACK[step]
+        if step == "confirm" and self.repeat is not None:
+            return "repeat_delete"
         index = STEPS.index(step)
         before = STEPS[max(index - 1, 0)]
         if before == "account" and not self.choose_account:

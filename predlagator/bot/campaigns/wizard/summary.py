@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from predlagator import recurrence
+from predlagator.bot import rounds_view
 from predlagator.bot.account_names import account_label, account_names
 from predlagator.bot.campaigns.wizard.start_time import show
 from predlagator.bot.campaigns.wizard.states import Draft
@@ -77,6 +79,9 @@ def summary(draft: Draft, chosen: Picks, zone: ZoneInfo, lang: str) -> str:
     lines.append(t(lang, "Retries after a temporary error: {n}", n=draft.retry_limit or 0))
     when = show(draft.start_at, zone) if draft.start_at else t(lang, "now")
     lines.append(t(lang, "Start: {when}", when=when))
+    rule = recurrence.from_json(draft.repeat)
+    if rule is not None:
+        lines.append(t(lang, "Repeat: {rule}", rule=rounds_view.describe(rule, lang)))
     return "\n".join(lines)
 
 

@@ -193,7 +193,7 @@ async def test_batches_come_a_page_at_a_time(h: BotHarness) -> None:
         ("rate", "template", "Now pick the post", ["✓ #1 Big sale"]),  # no account step
         ("retry", "rate", "How fast?", ["5", "✓ 10", "20", "30"]),
         ("start", "retry", "How many times", ["0", "1", "✓ 2", "3", "5"]),
-        ("confirm", "start", "When to start?", ["▶️ Now"]),
+        ("confirm", "start", "When to start?", ["▶️ Now", "🔁 Repeat…"]),
     ],
 )
 async def test_back_keeps_the_answers(

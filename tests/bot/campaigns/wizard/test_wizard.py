@@ -67,12 +67,14 @@ BUTTONS: dict[str, dict[str, Any]] = {
     "en": {
         "nav": ["⬅️ Back", "✖️ Cancel"],
         "now": "▶️ Now",
+        "repeat": "🔁 Repeat…",
         "confirm": "✅ Confirm",
         "cancel": "✖️ Cancel",
     },
     "ru": {
         "nav": ["⬅️ Назад", "✖️ Отмена"],
         "now": "▶️ Сейчас",
+        "repeat": "🔁 Повтор…",
         "confirm": "✅ Подтвердить",
         "cancel": "✖️ Отмена",
     },
@@ -130,7 +132,12 @@ async def test_the_whole_way_started_now(h: BotHarness, lang: str) -> None:
     await h.send(OWNER, "2", lang=lang)
     assert (text(h), labels(last_shown(h))) == (
         expected[5],
-        [[names_["now"]], ["🕐 2030-03-01 13:00"], ["🕐 2030-03-02 09:00"], names_["nav"]],
+        [
+            [names_["now"], names_["repeat"]],
+            ["🕐 2030-03-01 13:00"],
+            ["🕐 2030-03-02 09:00"],
+            names_["nav"],
+        ],
     )
     await press(h, names_["now"], lang=lang)
     assert (text(h), labels(last_shown(h))) == (expected[6], [[names_["confirm"]], names_["nav"]])
