@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import procrastinate
 
-from predlagator.db import accounts, action_rows, audit, campaigns, deliveries
+from predlagator.db import accounts, action_rows, audit, campaigns, deliveries, reach
 from predlagator.db import pacing as slots
 from predlagator.db.pool import Pool
 from predlagator.db.rows import Conn
@@ -23,7 +23,7 @@ from predlagator.delivery.policy import Policy
 from predlagator.delivery.post_actions import PostActions
 from predlagator.delivery.posting import Poster
 from predlagator.delivery.sender import MediaFile, Sender
-from predlagator.models import Account, CampaignStatus
+from predlagator.models import Account, CampaignStatus, PostAction
 from predlagator.queue import defer
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,10 @@ NAP_S = 0.5
 # that long before the slot (a scheduled job starts up to a polling interval late).
 LONG_WAIT_S = 60.0
 KICK_LEAD_S = 2.0
+# Reach reads go in batches this short (one read at least), so a campaign started meanwhile
+# waits at most about this long for its first post; at most this many rows per claim.
+REACH_BATCH_S = 2.0
+REACH_BATCH_MAX = 50
 
 
 def database_clock() -> datetime | None:
@@ -119,38 +123,46 @@ class Drain:
     async def _run(self) -> None:
         if not await self._ready():
             return
-        while True:
-            # Actions over posts and the posts take turns a batch each, at the account's pace.
-            acted = await self._act()
-            if acted is False:
-                return
-            claims = await deliveries.claim(
-                self.conn,
-                self.account_id,
-                limit=MAX_BATCH,
-                batch_s=BATCH_S,
-                now=self.deps.now(),
-                spacing=pacing.SLOT_SPACING,
-                tz=self.deps.policy.timezone,
-            )
-            if not claims and acted:
-                if not await self._go_on():
-                    return
-                continue
-            if not claims:
-                await self._idle()
-                return
-            plan = pacing.plan(claims, jitter=self.deps.policy.pacing_jitter)
-            if plan.wait_s > LONG_WAIT_S and not acted:
-                await self._hand_over_wait(plan.first_at)
-                return
-            if plan.wait_s > NAP_S:
-                if not acted:  # actions due fill the gap instead
-                    await self.deps.sleep(NAP_S)
-            elif not await self._send(plan):
-                return
-            if not await self._go_on():
-                return
+        while await self._turn() and await self._go_on():
+            pass
+
+    async def _turn(self) -> bool:
+        """One turn: a batch of actions, of posts, or of reach reads in a gap; False when the
+        drain must end."""
+        # Actions over posts and the posts take turns a batch each, at the account's pace.
+        acted = await self._act()
+        if acted is False:
+            return False
+        claims = await deliveries.claim(
+            self.conn,
+            self.account_id,
+            limit=MAX_BATCH,
+            batch_s=BATCH_S,
+            now=self.deps.now(),
+            spacing=pacing.SLOT_SPACING,
+            tz=self.deps.policy.timezone,
+        )
+        if not claims and acted:
+            return True
+        plan = pacing.plan(claims, jitter=self.deps.policy.pacing_jitter) if claims else None
+        if not acted:
+            # Nothing else due now, or the next post is further off than a read: reach reads
+            # fill the gap, never taking a slot a post or an action would have.
+            read = await self._read_reach(plan)
+            if read is not None:
+                return read
+        if plan is None:
+            await self._idle()
+            return False
+        if plan.wait_s > LONG_WAIT_S and not acted:
+            await self._hand_over_wait(plan.first_at)
+            return False
+        if plan.wait_s > NAP_S:
+            if not acted:  # actions due fill the gap instead
+                await self.deps.sleep(NAP_S)
+        elif not await self._send(plan):
+            return False
+        return True
 
     async def _idle(self) -> None:
         """Nothing is due: end what is done, settle what cannot go on, kick when work is due."""
@@ -187,12 +199,36 @@ class Drain:
             await self._finish_actions()
         return go_on
 
+    async def _read_reach(self, plan: pacing.Plan | None) -> bool | None:
+        """Read the reach of as many due posts as fit before the next post (`plan`'s first,
+        if any): None when none is read, else whether the drain may go on."""
+        if self.deps.actions is None:
+            return None
+        claims = await action_rows.claim_reach(
+            self.conn, self.account_id, limit=REACH_BATCH_MAX, now=self.deps.now()
+        )
+        jitter = self.deps.policy.pacing_jitter
+        fits = reach_fits(claims[0].account_rate, plan, jitter) if claims else 0
+        if fits < 1:
+            return None
+        self.deps.let_go.forget_before(self.deps.monotonic())
+        self.deps.left.forget_before(self.deps.monotonic())
+        batch = action_batch.ActionBatch(
+            self.deps, self.conn, self.account_id, self.deps.actions, claims[:fits], self.chat
+        )
+        go_on = await batch.send()
+        await self._finish_actions()
+        return go_on
+
     async def _finish_actions(self) -> None:
         """End the actions of the account's campaigns with nothing left to go; the chat gets
         the summary (action_finished) and the card its last redraw."""
         for action in await action_rows.finish_done(self.conn, self.account_id):
+            if action.kind is PostAction.REACH and action.label != reach.MANUAL:
+                continue  # the +1 h and +24 h reads end quietly: the report has them
             await defer.action_finished(self.deps.app, action.id)
-            await self.chat.refresh(action.campaign_id, force=True)
+            if action.kind is not PostAction.REACH:
+                await self.chat.refresh(action.campaign_id, force=True)
 
     async def _send(self, plan: pacing.Plan) -> bool:
         """Send one planned batch; False when the drain must stop."""
@@ -311,6 +347,16 @@ class Drain:
         if self.deps.actions is None:
             return None
         return await action_rows.next_due(self.conn, self.account_id)
+
+
+def reach_fits(account_rate: float, plan: pacing.Plan | None, jitter: float) -> int:
+    """How many reach reads fit now: a short batch when no post is due, else as many account
+    slots as end one slot before the next post, so its slot does not move."""
+    slot_s = pacing.interval_s(account_rate) * (1 + pacing.SLOT_SPACING) * (1 + jitter)
+    short = max(1, int(REACH_BATCH_S / slot_s))
+    if plan is None:
+        return short
+    return min(short, int(plan.wait_s / slot_s) - 1)
 
 
 def _earliest(*moments: datetime | None) -> datetime | None:
