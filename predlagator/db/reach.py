@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
 from predlagator.db.rows import Conn, dicts, many
 from predlagator.models import ReachFigure
@@ -32,28 +33,32 @@ async def readable(conn: Conn, campaign_id: int) -> int:
     return int(rows[0]["n"])
 
 
+class TooSoon(NamedTuple):
+    """A Refresh reach refused: when the last one was made, by the database's clock."""
+
+    last: datetime
+    now: datetime
+
+
 async def refresh(
     conn: Conn, campaign_id: int, *, chat_id: int | None, created_by: int | None
-) -> tuple[list[int] | None, datetime | None]:
-    """Make a Refresh reach collection unless one was made in the last REFRESH_EVERY_S.
-
-    Returns (accounts to kick, None) when made, else (None, when the last one was made).
-    """
-    async with conn.transaction():
-        taken = await dicts(conn, _Q, "take_refresh", id=campaign_id, every_s=REFRESH_EVERY_S)
-        if not taken:
-            last = await dicts(conn, _Q, "refreshed_at", id=campaign_id)
-            return None, last[0]["at"] if last else None
-        rows = await dicts(
-            conn,
-            _Q,
-            "make_manual",
-            id=campaign_id,
-            label=MANUAL,
-            chat_id=chat_id,
-            created_by=created_by,
-        )
-    return sorted({row["account_id"] for row in rows}), None
+) -> list[int] | TooSoon:
+    """Make a Refresh reach collection, in the caller's transaction, unless one was made in the
+    last REFRESH_EVERY_S; return the accounts whose drains read it, or when the last one was."""
+    taken = await dicts(conn, _Q, "take_refresh", id=campaign_id, every_s=REFRESH_EVERY_S)
+    if not taken:
+        [last] = await dicts(conn, _Q, "refreshed_at", id=campaign_id)
+        return TooSoon(last["at"], last["now"])
+    rows = await dicts(
+        conn,
+        _Q,
+        "make_manual",
+        id=campaign_id,
+        label=MANUAL,
+        chat_id=chat_id,
+        created_by=created_by,
+    )
+    return sorted({row["account_id"] for row in rows})
 
 
 async def figures(conn: Conn, campaign_id: int) -> list[ReachFigure]:

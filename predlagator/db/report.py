@@ -72,6 +72,11 @@ class Line:
     peer_id: int | None
     account_id: int = 0  # the account that sends it
     run: int = 1  # the run that last queued it (db/retries.py)
+    # Its latest reach as read back from Telegram (db/reach.py); None until a read.
+    views: int | None = None
+    forwards: int | None = None
+    reactions: int | None = None
+    reach_read_at: str | None = None  # ISO 8601 in UTC
 
 
 async def outcomes(conn: Conn, campaign_id: int) -> Outcomes | None:

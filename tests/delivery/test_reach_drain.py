@@ -217,10 +217,10 @@ async def test_a_refresh_is_let_through_once_per_ten_minutes(rig: PoolRig) -> No
     campaign = await posted(rig, 2)
     async with rig.pool.connection() as conn:
         assert await reach.readable(conn, campaign.id) == 2
-        kick, last = await reach.refresh(conn, campaign.id, chat_id=10, created_by=1)
-        assert (kick, last) == ([member.account_id], None)
-        again, last = await reach.refresh(conn, campaign.id, chat_id=10, created_by=1)
-        assert again is None and last is not None
+        made = await reach.refresh(conn, campaign.id, chat_id=10, created_by=1)
+        assert made == [member.account_id]
+        again = await reach.refresh(conn, campaign.id, chat_id=10, created_by=1)
+        assert isinstance(again, reach.TooSoon) and again.last <= again.now
     await rig.drain()
     assert await reach_rows(rig, campaign) == [("manual", R.DONE)] * 2
     assert len(reads(member)) == 2

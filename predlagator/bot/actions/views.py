@@ -122,6 +122,7 @@ def card_rows(campaign: Campaign, shown: CardActions) -> list[list[InlineKeyboar
         for o in shown.open
     ]
     rows.append(keyboards.start_row(campaign.id, lang, pinned=shown.pinned))
+    rows.append(keyboards.reach_row(campaign.id, lang))
     return rows
 
 

@@ -13,6 +13,7 @@ from predlagator.bot import account_shares as split
 from predlagator.bot.account_names import NAME_CHARS
 from predlagator.bot.reports import account_panel, post_actions
 from predlagator.bot.reports import chart as report_chart
+from predlagator.bot.reports import reach as report_reach
 from predlagator.bot.reports.account_panel import AccountBar, PanelWords
 from predlagator.bot.texts import STATUS, Html, cut, duration, plain, t, tn
 from predlagator.db import account_split, retries
@@ -43,6 +44,7 @@ class Summary:
     shares: Sequence[AccountShare] = ()  # each account's part, the busiest first
     runs: Sequence[retries.Run] = ()  # the first send and each retry, once there was one
     acted: Sequence[post_actions.Acted] = ()  # edits, deletes and pins of its posts, oldest first
+    reach: report_reach.Reach | None = None  # its posts' views, forwards and reactions
 
     @property
     def wait_minutes(self) -> float:
@@ -63,7 +65,8 @@ async def summary(conn: Conn, campaign: Campaign, now: datetime) -> Summary:
         waits += await _waits(conn, campaign, a, b)
     shares = await account_split.of_campaign(conn, campaign.id)
     acted = await post_actions.read(conn, campaign.id)
-    return Summary(campaign, outcomes, errors, start, end, waits, shares, runs, acted)
+    reach = await report_reach.read(conn, campaign.id)
+    return Summary(campaign, outcomes, errors, start, end, waits, shares, runs, acted, reach)
 
 
 def run_spans(runs: Sequence[retries.Run], end: datetime) -> list[Span]:
@@ -155,6 +158,8 @@ def render_text(s: Summary, lang: str) -> str:
         now = s.end
         lines += split.share_lines(s.shares, now, UTC_ZONE, lang, pending=o.pending > 0)
     lines += ["", *_timing(s, lang)]
+    if s.reach is not None:
+        lines += report_reach.section(s.reach, lang)
     lines += post_actions.section(s.acted, lang)
     return "\n".join(lines)
 
@@ -275,6 +280,11 @@ def panel_words(lang: str) -> PanelWords:
     """The per-account panel's words (the chart is an image: nothing here is HTML)."""
     lang = _chart_lang(lang)
     return PanelWords(title=plain(lang, "Posts by account"), simulated=plain(lang, "simulated"))
+
+
+def reach_title(lang: str) -> str:
+    """The reach panel's title (an image: plain text)."""
+    return plain(_chart_lang(lang), "Views by channel")
 
 
 def _bar(lang: str, label: str, sent: int, failed: int, *, simulated: bool) -> AccountBar:
