@@ -46,6 +46,8 @@ KICK_LEAD_S = 2.0
 # waits at most about this long for its first post; at most this many rows per claim.
 REACH_BATCH_S = 2.0
 REACH_BATCH_MAX = 50
+# A span that holds the next post only (the claim counts rows that start within a span).
+ONE_POST_S = 0.001
 
 
 def database_clock() -> datetime | None:
@@ -88,6 +90,8 @@ class Drain:
         self._chat: ChatUpdates | None = None
         self._poster = Poster(deps.sender)
         self._files: dict[int, MediaFile] = {}  # edits' new files, by template
+        # Whether reach reads were due at the last look (at first: perhaps).
+        self._reads_due = deps.actions is not None
 
     @property
     def conn(self) -> Conn:
@@ -137,7 +141,9 @@ class Drain:
             self.conn,
             self.account_id,
             limit=MAX_BATCH,
-            batch_s=BATCH_S,
+            # While reads wait for gaps, posts go one per turn: a batch holds the drain for
+            # its span, and the gaps inside it would go unread.
+            batch_s=ONE_POST_S if self._reads_due else BATCH_S,
             now=self.deps.now(),
             spacing=pacing.SLOT_SPACING,
             tz=self.deps.policy.timezone,
@@ -207,6 +213,7 @@ class Drain:
         claims = await action_rows.claim_reach(
             self.conn, self.account_id, limit=REACH_BATCH_MAX, now=self.deps.now()
         )
+        self._reads_due = bool(claims)
         jitter = self.deps.policy.pacing_jitter
         fits = reach_fits(claims[0].account_rate, plan, jitter) if claims else 0
         if fits < 1:

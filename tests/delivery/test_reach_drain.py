@@ -14,6 +14,7 @@ from predlagator.db import actions, reach
 from predlagator.db.pool import Pool
 from predlagator.delivery.policy import Policy
 from predlagator.models import ActionRowStatus, Campaign, DeliveryStatus
+from predlagator.queue import names
 from tests.pool_rig import Member, PoolRig, pool_rig
 
 R = ActionRowStatus
@@ -224,3 +225,30 @@ async def test_a_refresh_is_let_through_once_per_ten_minutes(rig: PoolRig) -> No
     await rig.drain()
     assert await reach_rows(rig, campaign) == [("manual", R.DONE)] * 2
     assert len(reads(member)) == 2
+
+
+async def test_the_reconcile_makes_due_collections_and_kicks_their_accounts(
+    rig: PoolRig,
+) -> None:
+    """Due collections live in the tables, not in scheduled jobs: the once-a-minute reconcile
+    finds them after any restart."""
+    [member] = rig.members
+    campaign = await posted(rig, 2)
+    await age(rig, campaign, 1.5)
+    async with rig.pool.connection() as conn:
+        await conn.execute("DELETE FROM procrastinate_jobs")
+    await rig.app.configure_task(names.RECONCILE, queue=names.DELIVERY_QUEUE).defer_async(
+        timestamp=0
+    )
+    await rig.app.run_worker_async(
+        queues=[names.DELIVERY_QUEUE], wait=False, additional_context={"pool": rig.pool}
+    )
+    assert await reach_rows(rig, campaign) == [("1h", R.QUEUED)] * 2
+    async with rig.pool.connection() as conn:
+        cur = await conn.execute(
+            "SELECT args FROM procrastinate_jobs WHERE task_name = %s AND status = 'todo'",
+            (names.DRAIN,),
+        )
+        assert [row["args"] for row in await cur.fetchall()] == [{"account_id": member.account_id}]
+    await rig.drain()
+    assert await reach_rows(rig, campaign) == [("1h", R.DONE)] * 2
