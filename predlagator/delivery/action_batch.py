@@ -167,6 +167,9 @@ class ActionBatch:
     async def _read(self, claim: ActionClaim, peer: Peer) -> None:
         """A reach read: the post's views, forwards and reactions, kept on its row and post."""
         (reach,) = await self.actions.views(peer, [claim.message_id])
+        if not reach.found:
+            # Deleted since: the row fails with the reason, the post keeps what was last read.
+            raise TelegramFailure("MESSAGE_ID_INVALID", text="the post is no longer in the chat")
         await action_rows.record_reach(
             self.conn,
             claim.row_id,

@@ -46,6 +46,8 @@ KICK_LEAD_S = 2.0
 # waits at most about this long for its first post; at most this many rows per claim.
 REACH_BATCH_S = 2.0
 REACH_BATCH_MAX = 50
+# Campaigns whose paces add up to this share of the account's leave no gap for reads.
+FULL_PACE = 0.9
 # A span that holds the next post only (the claim counts rows that start within a span).
 ONE_POST_S = 0.001
 
@@ -213,7 +215,9 @@ class Drain:
         claims = await action_rows.claim_reach(
             self.conn, self.account_id, limit=REACH_BATCH_MAX, now=self.deps.now()
         )
-        self._reads_due = bool(claims)
+        # One post per turn only where the posts leave gaps: a campaign at the account's whole
+        # pace leaves none, and its posts keep their batches (fewer round trips each).
+        self._reads_due = bool(claims) and (plan is None or not fills_pace(plan))
         jitter = self.deps.policy.pacing_jitter
         fits = reach_fits(claims[0].account_rate, plan, jitter) if claims else 0
         if fits < 1:
@@ -354,6 +358,12 @@ class Drain:
         if self.deps.actions is None:
             return None
         return await action_rows.next_due(self.conn, self.account_id)
+
+
+def fills_pace(plan: pacing.Plan) -> bool:
+    """Whether the planned campaigns' own paces together take (nearly) all the account's."""
+    rates = {turn.claim.campaign_id: turn.claim.campaign_rate for turn in plan.turns}
+    return sum(rates.values()) >= plan.turns[0].claim.account_rate * FULL_PACE
 
 
 def reach_fits(account_rate: float, plan: pacing.Plan | None, jitter: float) -> int:

@@ -25,6 +25,8 @@ class Reach(NamedTuple):
     reactions_total: int
     # The chat's member count where Telegram said it in the same answer.
     members: int | None = None
+    # False when Telegram no longer has the post (deleted): nothing was counted.
+    found: bool = True
 
 
 class PostActions(Protocol):

@@ -124,6 +124,7 @@ class TelethonPostActions:
                         getattr(message, "forwards", None),
                         _reaction_total(getattr(message, "reactions", None)),
                         members,
+                        found=message is not None,
                     )
                 )
         return found

@@ -252,3 +252,43 @@ async def test_the_reconcile_makes_due_collections_and_kicks_their_accounts(
         assert [row["args"] for row in await cur.fetchall()] == [{"account_id": member.account_id}]
     await rig.drain()
     assert await reach_rows(rig, campaign) == [("1h", R.DONE)] * 2
+
+
+async def test_a_campaign_at_the_accounts_whole_pace_leaves_the_reads_for_after(
+    pool: Pool,
+) -> None:
+    async with pool_rig(pool, [600.0], Policy(retry_base_s=0.0)) as rig:
+        [member] = rig.members
+        read_first = await posted(rig, 5, prefix="old")
+        await age(rig, read_first, 2)
+        await make_due(rig)
+        campaign = await rig.campaign(30, rate=600.0, prefix="new")
+        await rig.launch(campaign)
+        posts_before = len(member.posts_at)
+        await rig.drain()
+
+        posts = member.posts_at[posts_before:]
+        gaps = [b - a for a, b in itertools.pairwise(posts)]
+        assert all(0.099 <= gap <= 0.102 for gap in gaps), gaps
+        assert len(member.actions_at) == 5
+        assert all(at > posts[-1] for at in member.actions_at)  # no gap: after the posts
+
+
+async def test_a_post_deleted_since_fails_its_read_and_keeps_its_figures(rig: PoolRig) -> None:
+    [member] = rig.members
+    campaign = await posted(rig, 1)
+    await age(rig, campaign, 2)
+    await make_due(rig)
+    await rig.drain()
+    [delivery] = await rig.ledger(campaign)
+    chat_id = member.telegram.channels["ch_00000"].id
+    assert delivery.message_id is not None
+    member.telegram.post_actions.state(chat_id, delivery.message_id).deleted = True
+    await age(rig, campaign, 24)
+    await make_due(rig)
+    await rig.drain()
+    assert await reach_rows(rig, campaign) == [("1h", R.DONE), ("24h", R.FAILED)]
+    assert await figures(rig, campaign) == [("ch_00000", 100, 0, 2, 1000)]
+    async with rig.pool.connection() as conn:
+        cur = await conn.execute("SELECT error_code FROM actions ORDER BY id DESC LIMIT 1")
+        assert (await cur.fetchone() or {})["error_code"] == "MESSAGE_ID_INVALID"

@@ -289,7 +289,7 @@ async def test_reach_of_several_posts_in_one_request_without_counting_a_view(
     assert reach == [
         Reach(a, 1200, 7, 34, 4000),
         Reach(b, 15, 0, 0, 4000),
-        Reach(c, None, None, 0, 4000),  # deleted: Telegram answers MessageEmpty
+        Reach(c, None, None, 0, 4000, found=False),  # deleted: Telegram answers MessageEmpty
     ]
     # One request carries views, forwards and reactions together.
     [read] = fake.received
