@@ -16,7 +16,7 @@ from predlagator.db import accounts, action_rows, audit, campaigns, deliveries, 
 from predlagator.db import pacing as slots
 from predlagator.db.pool import Pool
 from predlagator.db.rows import Conn
-from predlagator.delivery import action_batch, outcomes, pacing
+from predlagator.delivery import action_batch, outcomes, pacing, reach_reads
 from predlagator.delivery.batch import Batch
 from predlagator.delivery.chat_updates import ChatUpdates
 from predlagator.delivery.policy import Policy
@@ -42,12 +42,6 @@ NAP_S = 0.5
 # that long before the slot (a scheduled job starts up to a polling interval late).
 LONG_WAIT_S = 60.0
 KICK_LEAD_S = 2.0
-# Reach reads go in batches this short (one read at least), so a campaign started meanwhile
-# waits at most about this long for its first post; at most this many rows per claim.
-REACH_BATCH_S = 2.0
-REACH_BATCH_MAX = 50
-# Campaigns whose paces add up to this share of the account's leave no gap for reads.
-FULL_PACE = 0.9
 # A span that holds the next post only (the claim counts rows that start within a span).
 ONE_POST_S = 0.001
 
@@ -212,23 +206,11 @@ class Drain:
         if any): None when none is read, else whether the drain may go on."""
         if self.deps.actions is None:
             return None
-        claims = await action_rows.claim_reach(
-            self.conn, self.account_id, limit=REACH_BATCH_MAX, now=self.deps.now()
+        go_on, self._reads_due = await reach_reads.read_in_gap(
+            self.deps, self.conn, self.account_id, self.deps.actions, self.chat, plan
         )
-        # One post per turn only where the posts leave gaps: a campaign at the account's whole
-        # pace leaves none, and its posts keep their batches (fewer round trips each).
-        self._reads_due = bool(claims) and (plan is None or not fills_pace(plan))
-        jitter = self.deps.policy.pacing_jitter
-        fits = reach_fits(claims[0].account_rate, plan, jitter) if claims else 0
-        if fits < 1:
-            return None
-        self.deps.let_go.forget_before(self.deps.monotonic())
-        self.deps.left.forget_before(self.deps.monotonic())
-        batch = action_batch.ActionBatch(
-            self.deps, self.conn, self.account_id, self.deps.actions, claims[:fits], self.chat
-        )
-        go_on = await batch.send()
-        await self._finish_actions()
+        if go_on is not None:
+            await self._finish_actions()
         return go_on
 
     async def _finish_actions(self) -> None:
@@ -358,22 +340,6 @@ class Drain:
         if self.deps.actions is None:
             return None
         return await action_rows.next_due(self.conn, self.account_id)
-
-
-def fills_pace(plan: pacing.Plan) -> bool:
-    """Whether the planned campaigns' own paces together take (nearly) all the account's."""
-    rates = {turn.claim.campaign_id: turn.claim.campaign_rate for turn in plan.turns}
-    return sum(rates.values()) >= plan.turns[0].claim.account_rate * FULL_PACE
-
-
-def reach_fits(account_rate: float, plan: pacing.Plan | None, jitter: float) -> int:
-    """How many reach reads fit now: a short batch when no post is due, else as many account
-    slots as end one slot before the next post, so its slot does not move."""
-    slot_s = pacing.interval_s(account_rate) * (1 + pacing.SLOT_SPACING) * (1 + jitter)
-    short = max(1, int(REACH_BATCH_S / slot_s))
-    if plan is None:
-        return short
-    return min(short, int(plan.wait_s / slot_s) - 1)
 
 
 def _earliest(*moments: datetime | None) -> datetime | None:
