@@ -225,6 +225,13 @@ async def test_a_refresh_is_let_through_once_per_ten_minutes(rig: PoolRig) -> No
     await rig.drain()
     assert await reach_rows(rig, campaign) == [("manual", R.DONE)] * 2
     assert len(reads(member)) == 2
+    # A Refresh reach, unlike the +1 h and +24 h reads, tells the chat once read.
+    async with rig.pool.connection() as conn:
+        cur = await conn.execute(
+            "SELECT count(*) AS n FROM procrastinate_jobs WHERE task_name = %s",
+            (names.ACTION_FINISHED,),
+        )
+        assert (await cur.fetchone() or {})["n"] == 1
 
 
 async def test_the_reconcile_makes_due_collections_and_kicks_their_accounts(
