@@ -330,6 +330,20 @@ class CampaignAction(BaseModel):
     created_by: int | None
     created_at: datetime
     finished_at: datetime | None
+    label: str | None = None  # a reach collection's: '1h', '24h' or 'manual'
+
+
+class ReachFigure(BaseModel):
+    """A post's latest reach as read back from Telegram, with its channel's members."""
+
+    channel_id: int
+    channel_ref: str
+    channel_title: str | None
+    views: int | None
+    forwards: int | None
+    reactions: int | None
+    reach_read_at: datetime
+    members: int | None
 
 
 class ActionProgress(BaseModel):

@@ -22,6 +22,7 @@ import predlagator.bot.accounts.listing
 import predlagator.bot.accounts.login
 import predlagator.bot.accounts.questions
 import predlagator.bot.actions.new_version
+import predlagator.bot.actions.reach
 import predlagator.bot.actions.router
 import predlagator.bot.batches.answers
 import predlagator.bot.batches.channels
@@ -150,6 +151,7 @@ def get_routers() -> list[Router]:
         predlagator.bot.campaigns.controls.make_router(),
         predlagator.bot.campaigns.retry.make_router(),
         predlagator.bot.actions.router.make_router(),
+        predlagator.bot.actions.reach.make_router(),
         predlagator.bot.testsend.command.make_router(),
         predlagator.bot.templates.create.make_router(),
         predlagator.bot.home.fallback.make_router(),

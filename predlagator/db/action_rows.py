@@ -36,6 +36,38 @@ async def claim(
     )
 
 
+async def claim_reach(
+    conn: Conn, account_id: int, *, limit: int, now: datetime | None = None
+) -> list[ActionClaim]:
+    """Up to `limit` of the account's due reach rows (the drain asks only in a gap)."""
+    await run(conn, _Q, "settle", account_id=account_id)
+    return await many(
+        conn, ActionClaim, _Q, "claim_reach", account_id=account_id, limit=limit, now=now
+    )
+
+
+async def record_reach(
+    conn: Conn,
+    row_id: int,
+    *,
+    views: int | None,
+    forwards: int | None,
+    reactions: int,
+    members: int | None,
+) -> None:
+    """Keep a read's figures on its row and as its post's latest; the channel's members."""
+    await run(
+        conn,
+        _Q,
+        "record_reach",
+        id=row_id,
+        views=views,
+        forwards=forwards,
+        reactions=reactions,
+        members=members,
+    )
+
+
 async def mark_sending(conn: Conn, row_id: int) -> bool:
     """Count an attempt and mark the row sending, if its action still runs and its account is
     still active."""

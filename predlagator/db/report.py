@@ -74,6 +74,12 @@ class Line:
     run: int = 1  # the run that last queued it (db/retries.py)
     round: int = 1  # a recurring campaign's round (predlagator/recurrence.py)
 
+    # Its latest reach as read back from Telegram (db/reach.py); None until a read.
+    views: int | None = None
+    forwards: int | None = None
+    reactions: int | None = None
+    reach_read_at: str | None = None  # ISO 8601 in UTC
+
 
 class RoundCount(BaseModel):
     """One round's rows of a recurring campaign, by outcome."""

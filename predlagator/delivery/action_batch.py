@@ -143,10 +143,12 @@ class ActionBatch:
                 self.conn, self.account_id, claim, failure, self.deps.policy
             )
             await self.chat.after(None, effects)
-            await self.chat.refresh(claim.campaign_id)
+            if claim.kind is not PostAction.REACH:
+                await self.chat.refresh(claim.campaign_id)
             return _Step.STOP_DRAIN if effects.stop_draining else _Step.NEXT
         await action_rows.mark_done(self.conn, claim.row_id)
-        await self.chat.refresh(claim.campaign_id)
+        if claim.kind is not PostAction.REACH:  # a read changes nothing the card shows
+            await self.chat.refresh(claim.campaign_id)
         return _Step.NEXT
 
     async def _act(self, claim: ActionClaim, peer: Peer) -> None:
@@ -159,8 +161,23 @@ class ActionBatch:
             await self.actions.pin(peer, claim.message_id, claim.silent)
         elif claim.kind is PostAction.UNPIN:
             await self.actions.unpin(peer, claim.message_id)
-        else:  # reach rows are not made yet
-            raise TelegramFailure("UNKNOWN", text=f"no such action: {claim.kind}")
+        else:
+            await self._read(claim, peer)
+
+    async def _read(self, claim: ActionClaim, peer: Peer) -> None:
+        """A reach read: the post's views, forwards and reactions, kept on its row and post."""
+        (reach,) = await self.actions.views(peer, [claim.message_id])
+        if not reach.found:
+            # Deleted since: the row fails with the reason, the post keeps what was last read.
+            raise TelegramFailure("MESSAGE_ID_INVALID", text="the post is no longer in the chat")
+        await action_rows.record_reach(
+            self.conn,
+            claim.row_id,
+            views=reach.views,
+            forwards=reach.forwards,
+            reactions=reach.reactions_total,
+            members=reach.members,
+        )
 
     async def _media(self, claim: ActionClaim) -> MediaFile | None:
         """The new version's file, when it has one: a media post keeps its file otherwise."""

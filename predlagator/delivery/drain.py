@@ -12,18 +12,18 @@ from zoneinfo import ZoneInfo
 
 import procrastinate
 
-from predlagator.db import accounts, action_rows, audit, campaigns, deliveries
+from predlagator.db import accounts, action_rows, audit, campaigns, deliveries, reach
 from predlagator.db import pacing as slots
 from predlagator.db.pool import Pool
 from predlagator.db.rows import Conn
-from predlagator.delivery import action_batch, outcomes, pacing, rounds
+from predlagator.delivery import action_batch, outcomes, pacing, reach_reads, rounds
 from predlagator.delivery.batch import Batch
 from predlagator.delivery.chat_updates import ChatUpdates
 from predlagator.delivery.policy import Policy
 from predlagator.delivery.post_actions import PostActions
 from predlagator.delivery.posting import Poster
 from predlagator.delivery.sender import MediaFile, Sender
-from predlagator.models import Account, CampaignStatus
+from predlagator.models import Account, CampaignStatus, PostAction
 from predlagator.queue import defer
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,8 @@ NAP_S = 0.5
 # that long before the slot (a scheduled job starts up to a polling interval late).
 LONG_WAIT_S = 60.0
 KICK_LEAD_S = 2.0
+# A span that holds the next post only (the claim counts rows that start within a span).
+ONE_POST_S = 0.001
 
 
 def database_clock() -> datetime | None:
@@ -84,6 +86,8 @@ class Drain:
         self._chat: ChatUpdates | None = None
         self._poster = Poster(deps.sender)
         self._files: dict[int, MediaFile] = {}  # edits' new files, by template
+        # Whether reach reads were due at the last look (at first: perhaps).
+        self._reads_due = deps.actions is not None
 
     @property
     def conn(self) -> Conn:
@@ -119,38 +123,48 @@ class Drain:
     async def _run(self) -> None:
         if not await self._ready():
             return
-        while True:
-            # Actions over posts and the posts take turns a batch each, at the account's pace.
-            acted = await self._act()
-            if acted is False:
-                return
-            claims = await deliveries.claim(
-                self.conn,
-                self.account_id,
-                limit=MAX_BATCH,
-                batch_s=BATCH_S,
-                now=self.deps.now(),
-                spacing=pacing.SLOT_SPACING,
-                tz=self.deps.policy.timezone,
-            )
-            if not claims and acted:
-                if not await self._go_on():
-                    return
-                continue
-            if not claims:
-                await self._idle()
-                return
-            plan = pacing.plan(claims, jitter=self.deps.policy.pacing_jitter)
-            if plan.wait_s > LONG_WAIT_S and not acted:
-                await self._hand_over_wait(plan.first_at)
-                return
-            if plan.wait_s > NAP_S:
-                if not acted:  # actions due fill the gap instead
-                    await self.deps.sleep(NAP_S)
-            elif not await self._send(plan):
-                return
-            if not await self._go_on():
-                return
+        while await self._turn() and await self._go_on():
+            pass
+
+    async def _turn(self) -> bool:
+        """One turn: a batch of actions, of posts, or of reach reads in a gap; False when the
+        drain must end."""
+        # Actions over posts and the posts take turns a batch each, at the account's pace.
+        acted = await self._act()
+        if acted is False:
+            return False
+        claims = await deliveries.claim(
+            self.conn,
+            self.account_id,
+            limit=MAX_BATCH,
+            # While reads wait for gaps, posts go one per turn: a batch holds the drain for
+            # its span, and the gaps inside it would go unread.
+            batch_s=ONE_POST_S if self._reads_due else BATCH_S,
+            now=self.deps.now(),
+            spacing=pacing.SLOT_SPACING,
+            tz=self.deps.policy.timezone,
+        )
+        if not claims and acted:
+            return True
+        plan = pacing.plan(claims, jitter=self.deps.policy.pacing_jitter) if claims else None
+        if not acted:
+            # Nothing else due now, or the next post is further off than a read: reach reads
+            # fill the gap, never taking a slot a post or an action would have.
+            read = await self._read_reach(plan)
+            if read is not None:
+                return read
+        if plan is None:
+            await self._idle()
+            return False
+        if plan.wait_s > LONG_WAIT_S and not acted:
+            await self._hand_over_wait(plan.first_at)
+            return False
+        if plan.wait_s > NAP_S:
+            if not acted:  # actions due fill the gap instead
+                await self.deps.sleep(NAP_S)
+        elif not await self._send(plan):
+            return False
+        return True
 
     async def _idle(self) -> None:
         """Nothing is due: end what is done, settle what cannot go on, kick when work is due."""
@@ -187,13 +201,29 @@ class Drain:
             await self._finish_actions()
         return go_on
 
+    async def _read_reach(self, plan: pacing.Plan | None) -> bool | None:
+        """Read the reach of as many due posts as fit before the next post (`plan`'s first,
+        if any): None when none is read, else whether the drain may go on."""
+        if self.deps.actions is None:
+            return None
+        go_on, self._reads_due = await reach_reads.read_in_gap(
+            self.deps, self.conn, self.account_id, self.deps.actions, self.chat, plan
+        )
+        if go_on is not None:
+            await self._finish_actions()
+        return go_on
+
     async def _finish_actions(self) -> None:
         """End the actions of the account's campaigns with nothing left to go; the chat gets
         the summary (action_finished) and the card its last redraw."""
         for action in await action_rows.finish_done(self.conn, self.account_id):
-            await defer.action_finished(self.deps.app, action.id)
-            await self.chat.refresh(action.campaign_id, force=True)
+            # A round's delete of the posts before it lets that round's rows go.
             await rounds.kick_released(self.deps.app, self.conn, action)
+            if action.kind is PostAction.REACH and action.label != reach.MANUAL:
+                continue  # the +1 h and +24 h reads end quietly: the report has them
+            await defer.action_finished(self.deps.app, action.id)
+            if action.kind is not PostAction.REACH:
+                await self.chat.refresh(action.campaign_id, force=True)
 
     async def _send(self, plan: pacing.Plan) -> bool:
         """Send one planned batch; False when the drain must stop."""

@@ -15,13 +15,18 @@ class Reach(NamedTuple):
     """One post's reach as Telegram counts it.
 
     `views` and `forwards` are None where Telegram keeps no such counter (basic groups, private
-    chats) or no longer has the post; `reactions_total` sums every reaction's count.
+    chats) or no longer has the post; `reactions_total` sums every reaction's count; `members`
+    is the chat's member count where Telegram gave it.
     """
 
     message_id: int
     views: int | None
     forwards: int | None
     reactions_total: int
+    # The chat's member count where Telegram said it in the same answer.
+    members: int | None = None
+    # False when Telegram no longer has the post (deleted): nothing was counted.
+    found: bool = True
 
 
 class PostActions(Protocol):

@@ -10,7 +10,7 @@ import procrastinate
 from procrastinate import JobContext
 from procrastinate.jobs import Status
 
-from predlagator.db import accounts, action_rows, campaigns, deliveries, fsm, template_media
+from predlagator.db import accounts, action_rows, campaigns, deliveries, fsm, reach, template_media
 from predlagator.db import rounds as rounds_db
 from predlagator.db.pool import Pool
 from predlagator.delivery import login_steps, rounds
@@ -18,7 +18,7 @@ from predlagator.delivery.drain import Drain, DrainDeps
 from predlagator.delivery.policy import Policy
 from predlagator.delivery.served import ServedAccounts
 from predlagator.delivery.testsend import Request, perform
-from predlagator.models import FINISHED, CampaignStatus
+from predlagator.models import FINISHED, CampaignStatus, PostAction
 from predlagator.queue import defer, names
 
 log = logging.getLogger(__name__)
@@ -189,6 +189,9 @@ async def reconcile(context: JobContext, timestamp: int) -> None:
         account_ids = await campaigns.accounts_needing_drain(conn)
         # Actions over posts too: due rows kick their accounts, and one left with nothing to
         # go (a cancel of rows on a stopped account) ends here.
+        # Reach collections come due here (+1 h, +24 h after each post), so a restart loses
+        # none; their rows are due at once and kick their accounts with the rest.
+        await reach.make_due(conn)
         account_ids = sorted({*account_ids, *await action_rows.accounts_due(conn)})
         finished = await campaigns.complete_all_done(conn)
         stranded = await campaigns.settle_stranded(conn, None, _zone(context))
@@ -218,6 +221,10 @@ async def end_actions(app: procrastinate.App, pool: Pool) -> None:
         for account_id in await rounds_db.release(conn, None):
             await defer.kick_drain(app, account_id)
     for action in ended:
+        if action.kind is PostAction.REACH:
+            if action.label == reach.MANUAL:  # its summary; the card shows no reads
+                await defer.action_finished(app, action.id)
+            continue
         await defer.action_finished(app, action.id)
         await defer.refresh_progress(app, action.campaign_id, delay_s=0)
 

@@ -1,11 +1,10 @@
 """PostActions over a Telegram user account: raw TL requests, errors named as for sends.
 
-Reactions come from `messages.getMessagesReactions`, not from the messages themselves:
-`messages.getMessagesViews` answers views, forwards and replies only, and reading the messages
-(`channels.getMessages`) would bring back every post's text, entities and media with its file
-references, and needs another request for basic groups (`messages.getMessages`, without a
-peer). getMessagesReactions takes the same chat and ids and answers only the counters, so a
-reach read is two small requests per chat, both paced by the caller.
+A reach read asks for the messages themselves (`channels.getMessages`, or `messages.getMessages`
+in basic groups): one request per chat carries views, forwards and reactions together, where
+`messages.getMessagesViews` has no reactions and would need `messages.getMessagesReactions`
+beside it, two paced requests per chat. The price is the posts' text and media in the answer,
+a few kB per post, read once per collection.
 """
 
 from __future__ import annotations
@@ -97,31 +96,35 @@ class TelethonPostActions:
         await self._call(self._client(request))
 
     async def views(self, peer: Peer, message_ids: list[int]) -> list[Reach]:
-        """Views and forwards (messages.getMessagesViews, increment off: reading is not
-        viewing) and reactions (messages.getMessagesReactions) of posts in one chat."""
-        input_peer = telethon_sender._input_peer(peer)
+        """Views, forwards and reactions of posts in one chat, one request per 100 ids: the
+        messages themselves (channels.getMessages; messages.getMessages in basic groups), which
+        carry all three, and reading them counts no view."""
         found: list[Reach] = []
         for ids in _chunks(message_ids):
-            counted = await self._call(
-                self._client(
-                    functions.messages.GetMessagesViewsRequest(input_peer, ids, increment=False)
-                )
-            )
-            answer = await self._call(
-                self._client(functions.messages.GetMessagesReactionsRequest(input_peer, ids))
-            )
-            reactions = _reaction_totals(answer)
-            # The views come in the order of the ids asked; an id Telegram left out (never seen
-            # so far) reads as one without counters rather than shifting the others.
-            views = list(counted.views)
-            for i, message_id in enumerate(ids):
-                seen = views[i] if i < len(views) else None
+            wanted = [types.InputMessageID(message_id) for message_id in ids]
+            if peer.peer_type == "channel":
+                channel = types.InputChannel(peer.peer_id, peer.access_hash)
+                request: Any = functions.channels.GetMessagesRequest(channel, wanted)
+            else:
+                request = functions.messages.GetMessagesRequest(wanted)
+            answer = await self._call(self._client(request))
+            members = _members(answer, peer.peer_id)
+            by_id = {
+                message.id: message
+                for message in getattr(answer, "messages", None) or []
+                if isinstance(message, types.Message)
+            }
+            for message_id in ids:
+                # A post Telegram no longer has comes back as MessageEmpty: no counters.
+                message = by_id.get(message_id)
                 found.append(
                     Reach(
                         message_id,
-                        getattr(seen, "views", None),
-                        getattr(seen, "forwards", None),
-                        reactions.get(message_id, 0),
+                        getattr(message, "views", None),
+                        getattr(message, "forwards", None),
+                        _reaction_total(getattr(message, "reactions", None)),
+                        members,
+                        found=message is not None,
                     )
                 )
         return found
@@ -167,15 +170,16 @@ def _chunks(message_ids: list[int]) -> Iterator[list[int]]:
         yield list(message_ids[start : start + IDS_PER_REQUEST])
 
 
-def _reaction_totals(answer: Any) -> dict[int, int]:
-    """Message id → the sum of its reactions' counts, from getMessagesReactions' Updates."""
-    if isinstance(answer, types.UpdateShort):
-        updates = [answer.update]
-    else:
-        updates = list(getattr(answer, "updates", None) or [])
-    totals: dict[int, int] = {}
-    for update in updates:
-        if isinstance(update, types.UpdateMessageReactions):
-            results = update.reactions.results or []
-            totals[update.msg_id] = sum(int(result.count) for result in results)
-    return totals
+def _reaction_total(reactions: Any) -> int:
+    """The sum of a message's reactions' counts (MessageReactions, or none)."""
+    results = getattr(reactions, "results", None) or []
+    return sum(int(result.count) for result in results)
+
+
+def _members(answer: Any, chat_id: int) -> int | None:
+    """The chat's participants_count where the answer's chats carry it."""
+    for chat in getattr(answer, "chats", None) or []:
+        if getattr(chat, "id", None) == chat_id:
+            count = getattr(chat, "participants_count", None)
+            return int(count) if count is not None else None
+    return None

@@ -30,7 +30,7 @@ REQUEST = {
     A.DELETE: functions.channels.DeleteMessagesRequest,
     A.PIN: functions.messages.UpdatePinnedMessageRequest,
     A.UNPIN: functions.messages.UpdatePinnedMessageRequest,
-    A.REACH: functions.messages.GetMessagesViewsRequest,
+    A.REACH: functions.channels.GetMessagesRequest,  # the posts, with views and reactions
 }
 
 

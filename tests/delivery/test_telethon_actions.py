@@ -272,27 +272,29 @@ async def test_pin_in_a_basic_group(fake: PostActionsFake, account: Account) -> 
 # --- reach -------------------------------------------------------------------------------
 
 
-async def test_views_of_several_posts_in_one_request_without_counting_a_view(
+async def test_reach_of_several_posts_in_one_request_without_counting_a_view(
     telegram: FakeTelegram, fake: PostActionsFake, account: Account
 ) -> None:
     peer = await channel(telegram, account)
+    telegram.channels["news"].members = 4000
     ids = [await account.sender.send(peer, f"post {i}", random_id=i + 1) for i in range(3)]
     a, b, c = (message_id for message_id in ids if message_id is not None)
     fake.set_reach(peer.peer_id, a, views=1200, forwards=7, reactions={"👍": 30, "🔥": 4})
     fake.set_reach(peer.peer_id, b, views=15)
     await account.actions.delete(peer, [c])
+    fake.received.clear()
 
     reach = await account.actions.views(peer, [a, b, c])
 
     assert reach == [
-        Reach(a, 1200, 7, 34),
-        Reach(b, 15, 0, 0),
-        Reach(c, None, None, 0),  # deleted: Telegram counts nothing
+        Reach(a, 1200, 7, 34, 4000),
+        Reach(b, 15, 0, 0, 4000),
+        Reach(c, None, None, 0, 4000, found=False),  # deleted: Telegram answers MessageEmpty
     ]
-    [views] = received(fake, functions.messages.GetMessagesViewsRequest)
-    assert views.id == [a, b, c] and views.increment is False
-    [reactions] = received(fake, functions.messages.GetMessagesReactionsRequest)
-    assert reactions.id == [a, b, c]
+    # One request carries views, forwards and reactions together.
+    [read] = fake.received
+    assert isinstance(read, functions.channels.GetMessagesRequest)
+    assert [wanted.id for wanted in read.id] == [a, b, c]
     assert fake.state(peer.peer_id, a).views == 1200  # reading is not viewing
 
 
@@ -305,7 +307,39 @@ async def test_a_basic_group_counts_no_views_but_reactions(
 
     reach = await account.actions.views(Peer(peer_type="chat", peer_id=group_id), [message_id])
 
-    assert reach == [Reach(message_id, None, None, 2)]
+    # Basic groups tell their member count (5 in the fake), but keep no views.
+    assert reach == [Reach(message_id, None, None, 2, 5)]
+    [read] = fake.received
+    assert isinstance(read, functions.messages.GetMessagesRequest)
+
+
+async def test_reach_of_a_channel_without_a_member_count_and_over_a_hundred_posts(
+    telegram: FakeTelegram, fake: PostActionsFake, account: Account
+) -> None:
+    peer = await channel(telegram, account)
+    ids = [
+        await account.sender.send(peer, "p", random_id=i + 1) for i in range(IDS_PER_REQUEST + 1)
+    ]
+
+    reach = await account.actions.views(peer, [i for i in ids if i is not None])
+
+    assert len(reach) == IDS_PER_REQUEST + 1 and {r.members for r in reach} == {None}
+    reads = received(fake, functions.channels.GetMessagesRequest)
+    assert [len(r.id) for r in reads] == [IDS_PER_REQUEST, 1]
+
+
+async def test_a_flood_wait_on_a_reach_read_is_named_as_for_a_send(
+    telegram: FakeTelegram, account: Account
+) -> None:
+    peer = await channel(telegram, account)
+    message_id = await account.sender.send(peer, "p", random_id=1)
+    assert message_id is not None
+    telegram.fail_next(420, "FLOOD_WAIT_30", request_type=functions.channels.GetMessagesRequest)
+
+    with pytest.raises(TelegramFailure) as raised:
+        await account.actions.views(peer, [message_id])
+
+    assert raised.value.code == "FLOOD_WAIT"
 
 
 # --- failures and the fake's bookkeeping --------------------------------------------------
@@ -403,29 +437,3 @@ async def test_the_same_file_and_caption_again_is_not_modified(
 
     assert failure.value.code == "MESSAGE_NOT_MODIFIED"
     assert fake.count("edit") == {(peer.peer_id, message_id): 1}
-
-
-async def test_views_telegram_left_out_read_as_none_without_shifting_the_others(
-    telegram: FakeTelegram,
-    fake: PostActionsFake,
-    account: Account,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    peer = await channel(telegram, account)
-    a = await account.sender.send(peer, "a", random_id=1)
-    b = await account.sender.send(peer, "b", random_id=2)
-    assert a is not None and b is not None
-    fake.set_reach(peer.peer_id, a, views=10)
-    answer = fake._views
-
-    def shorter(query: Any) -> Any:
-        full = answer(query)
-        full.views = full.views[:1]
-        return full
-
-    monkeypatch.setattr(fake, "_views", shorter)
-
-    assert await account.actions.views(peer, [a, b]) == [
-        Reach(a, 10, 0, 0),
-        Reach(b, None, None, 0),
-    ]

@@ -135,10 +135,11 @@ async def test_campaign_from_chat_to_channels_and_back(world: World) -> None:
     card_edits = [e for e in chat.session.edits() if e["message_id"] == card["card_message_id"]]
     assert card_edits, "the progress card was never edited"
     assert f"{CHANNELS}" in card_edits[-1]["text"]
-    # A finished card offers the report, and the actions over the posts out.
-    [report, acts] = card_edits[-1]["reply_markup"]["inline_keyboard"]
+    # A finished card offers the report, the actions over the posts out, and their reach.
+    [report, acts, reach] = card_edits[-1]["reply_markup"]["inline_keyboard"]
     assert report == [{"text": "📊 Report", "callback_data": f"rp:{campaign_id}"}]
     assert [b["text"] for b in acts] == ["✏️ Edit", "🗑 Delete", "📌 Pin"]
+    assert [b["text"] for b in reach] == ["📊 Refresh reach"]
     # Then one report (its text says how it ended): the text, the CSV with a link to every
     # post, the chart.
     reports = [text for text in chat.session.sent_texts() if text.startswith("📊")]
@@ -276,9 +277,10 @@ async def test_cancel_from_the_card_mid_run_ends_once_with_the_final_card(world:
         "██░░░░░░░░ 25%",
         "Sent 5 · failed 0 · cancelled 15 of 20",
     ]
-    [report, acts] = final["reply_markup"]["inline_keyboard"]
+    [report, acts, reach] = final["reply_markup"]["inline_keyboard"]
     assert report == [{"text": "📊 Report", "callback_data": "rp:1"}]
     assert [b["text"] for b in acts] == ["✏️ Edit", "🗑 Delete", "📌 Pin"]
+    assert [b["text"] for b in reach] == ["📊 Refresh reach"]
     reports = [text for text in chat.session.sent_texts() if text.startswith("📊")]
     assert len(reports) == 1 and "Sent 5 · failed 0 · cancelled 15 of 20" in reports[0]
     actions = await chat.rows("SELECT action, details FROM audit_log ORDER BY id")

@@ -67,7 +67,7 @@ async def test_pause_resume_and_cancel_from_the_chat(db_url: str) -> None:
         assert ended.card_message_id is not None
         card = product.api.message(OWNER, ended.card_message_id)
         assert card is not None and "Sent 2 · failed 0 · cancelled 3 of 5" in card["text"]
-        # The report is left to ask for, and the actions over the two posts out.
+        # The report is left to ask for, the actions over the two posts out, and their reach.
         assert card["reply_markup"]["inline_keyboard"] == [
             [{"text": "📊 Report", "callback_data": f"rp:{campaign.id}"}],
             [
@@ -75,6 +75,7 @@ async def test_pause_resume_and_cancel_from_the_chat(db_url: str) -> None:
                 {"text": "🗑 Delete", "callback_data": f"pa:delete:{campaign.id}:0:0"},
                 {"text": "📌 Pin", "callback_data": f"pa:pin:{campaign.id}:0:0"},
             ],
+            [{"text": "📊 Refresh reach", "callback_data": f"pa:reach:{campaign.id}:0:0"}],
         ]
         assert [d.status for d in ledger] == [DeliveryStatus.SENT] * 2 + [
             DeliveryStatus.CANCELLED

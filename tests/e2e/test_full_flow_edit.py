@@ -56,4 +56,4 @@ async def test_edit_a_campaigns_posts_from_the_chat(db_url: str) -> None:
         card = product.api.message(OWNER, ended.card_message_id)
         assert card is not None and "Editing" not in card["text"]
         labels = [b["text"] for row in card["reply_markup"]["inline_keyboard"] for b in row]
-        assert labels == ["📊 Report", "✏️ Edit", "🗑 Delete", "📌 Pin"]
+        assert labels == ["📊 Report", "✏️ Edit", "🗑 Delete", "📌 Pin", "📊 Refresh reach"]

@@ -101,9 +101,12 @@ class FakeChannel:
     title: str
     megagroup: bool = False
     pts: int = 1
+    # participants_count as Telegram tells it to a member (None: it leaves it out).
+    members: int | None = None
 
     def tl(self) -> Any:
         return types.Channel(
+            participants_count=self.members,
             id=self.id,
             title=self.title,
             photo=types.ChatPhotoEmpty(),

@@ -1,7 +1,8 @@
 """The fake Telegram's answers to actions over posts already out: edit, delete, pin and reach.
 
 `FakeTelegram.post_actions` (made on first use) answers EditMessage, channels.DeleteMessages,
-messages.DeleteMessages, UpdatePinnedMessage, GetMessagesViews and GetMessagesReactions with
+messages.DeleteMessages, UpdatePinnedMessage, GetMessagesViews, GetMessagesReactions, and
+channels.GetMessages / messages.GetMessages (the reach read: the posts with their counters) with
 real TL objects, and refuses with Telegram's own errors (raised as the fake raises all of them,
 so the client gets e.g. MessageNotModifiedError). It keeps what each post went through beside
 the fake's `posts` (an edit rewrites the post there too), records each action that changed a
@@ -37,6 +38,8 @@ REQUESTS = (
     functions.messages.UpdatePinnedMessageRequest,
     functions.messages.GetMessagesViewsRequest,
     functions.messages.GetMessagesReactionsRequest,
+    functions.channels.GetMessagesRequest,
+    functions.messages.GetMessagesRequest,
 )
 # Error names Telegram sends with a code other than 400.
 _ERROR_CODES = {
@@ -183,6 +186,13 @@ class PostActionsFake:
             return self._pin(query, auth_key)
         if isinstance(query, functions.messages.GetMessagesViewsRequest):
             return self._views(query)
+        if isinstance(query, functions.channels.GetMessagesRequest):
+            channel = self.telegram._channel_by_id(
+                query.channel.channel_id, query.channel.access_hash
+            )
+            return self._messages(channel.id, channel.tl(), query.id)
+        if isinstance(query, functions.messages.GetMessagesRequest):
+            return self._messages_outside_channels(query)
         return self._reactions(query)
 
     def _edit(self, query: Any, auth_key: bytes | None) -> Any:
@@ -319,6 +329,61 @@ class PostActionsFake:
             )
         return _updates(updates, chat)
 
+    def _messages(self, chat_id: int, chat: Any, ids: list[Any]) -> Any:
+        """channels.getMessages: the posts asked, MessageEmpty for any not there."""
+        messages = [self._message(chat_id, chat, _message_id(wanted)) for wanted in ids]
+        if isinstance(chat, types.Channel):
+            return types.messages.ChannelMessages(
+                pts=chat_pts(self.telegram, chat_id),
+                count=len(messages),
+                messages=messages,
+                topics=[],
+                chats=[chat],
+                users=[],
+            )
+        return types.messages.Messages(messages=messages, topics=[], chats=[chat], users=[])
+
+    def _messages_outside_channels(self, query: Any) -> Any:
+        """messages.getMessages: ids are the account's own, so each names its basic group."""
+        messages, chats = [], {}
+        for wanted in query.id:
+            message_id = _message_id(wanted)
+            group_id = self._group_of_message.get(message_id)
+            if group_id is None:
+                messages.append(types.MessageEmpty(id=message_id))
+                continue
+            chat = chats[group_id] = self.groups[group_id].tl()
+            messages.append(self._message(group_id, chat, message_id))
+        return types.messages.Messages(
+            messages=messages, topics=[], chats=list(chats.values()), users=[]
+        )
+
+    def _message(self, chat_id: int, chat: Any, message_id: int) -> Any:
+        """One post as Telegram returns it to its author, with its counters; views and
+        forwards only in channels and supergroups, as Telegram counts them."""
+        post = self._find(chat_id, message_id)
+        state = self.state(chat_id, message_id)
+        if post is None or state.deleted:
+            return types.MessageEmpty(id=message_id, peer_id=_peer(chat))
+        in_channel = isinstance(chat, types.Channel)
+        counts = [
+            types.ReactionCount(reaction=types.ReactionEmoji(emoji), count=n)
+            for emoji, n in state.reactions.items()
+        ]
+        return types.Message(
+            id=message_id,
+            peer_id=_peer(chat),
+            date=_NOW,
+            message=post.text,
+            out=True,
+            post=in_channel and not chat.megagroup,
+            entities=post.entities or None,
+            media=_message_media(post.media),
+            views=state.views if in_channel else None,
+            forwards=state.forwards if in_channel else None,
+            reactions=types.MessageReactions(results=counts) if counts else None,
+        )
+
     # --- lookups --------------------------------------------------------------------------
 
     def _chat(self, peer: Any) -> tuple[int, Any]:
@@ -350,6 +415,19 @@ class PostActionsFake:
         code = self._refusals.get((chat_id, action))
         if code is not None:
             raise _Rpc(_ERROR_CODES.get(code, 400), code)
+
+
+def _message_id(wanted: Any) -> int:
+    """The id an InputMessage names (InputMessageID is all a reach read sends)."""
+    if isinstance(wanted, types.InputMessageID):
+        return int(wanted.id)
+    raise _Rpc(400, "MESSAGE_IDS_EMPTY")
+
+
+def chat_pts(telegram: FakeTelegram, chat_id: int) -> int:
+    """The channel's pts as the fake keeps it."""
+    channel = telegram._by_id(chat_id)
+    return channel.pts if channel is not None else 1
 
 
 def _peer(chat: Any) -> Any:

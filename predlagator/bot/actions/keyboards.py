@@ -1,4 +1,4 @@
-"""Buttons of post actions: the card's row, the delete and pin questions, an action's controls."""
+"""Buttons of post actions: the card's rows, the delete and pin questions, an action's controls."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ class PostActionButton(CallbackData, prefix="pa"):
     `do` is a PostAction's value (edit, delete, pin, unpin: start it, asking first where it
     asks), or an answer: delete_yes, pin_yes, no (keep the posts as they are), loud (the pin
     question with the other notification setting), or a control of the open action `action`:
-    pause, resume, cancel.
+    pause, resume, cancel; or reach (Refresh reach: read the posts' views again now).
     """
 
     do: str
@@ -28,6 +28,7 @@ class PostActionButton(CallbackData, prefix="pa"):
 
 START = (K.EDIT.value, K.DELETE.value, K.PIN.value, K.UNPIN.value)
 CONTROLS = ("pause", "resume", "cancel")
+REACH = "reach"
 
 LABEL = {
     K.EDIT: N_("✏️ Edit"),
@@ -76,6 +77,11 @@ def control_row(
         _button(t(lang, CONTROL_LABEL[do, kind]), do, campaign_id, action=action_id)
         for do in (first, "cancel")
     ]
+
+
+def reach_row(campaign_id: int, lang: str) -> list[InlineKeyboardButton]:
+    """The card's Refresh reach button."""
+    return [_button(t(lang, "📊 Refresh reach"), REACH, campaign_id)]
 
 
 def confirm_delete(campaign_id: int, lang: str) -> InlineKeyboardMarkup:

@@ -8,6 +8,7 @@ from procrastinate import JobContext
 from predlagator.bot import notifications
 from predlagator.bot.actions import views
 from predlagator.bot.campaigns import card
+from predlagator.bot.reports import reach as report_reach
 from predlagator.bot.texts import N_, t
 from predlagator.db import actions, campaigns
 from predlagator.models import ActionProgress, ActionReportRow, ActionStatus, Campaign, PostAction
@@ -40,6 +41,12 @@ async def action_finished(context: JobContext, action_id: int) -> None:
         campaign = await campaigns.get(conn, action.campaign_id) if action else None
         if action is None or campaign is None:
             return
+        if action.kind is K.REACH:  # only a Refresh reach is announced (the worker's filter)
+            figures = await report_reach.read(conn, campaign.id)
+            chat_id = action.chat_id or campaign.chat_id
+            if chat_id is not None:
+                await notifications.say(context, bot, chat_id, reach_read(campaign, figures))
+            return
         progress = await actions.progress(conn, action_id)
         rows = [r for r in await actions.report_rows(conn, campaign.id) if r.action_id == action_id]
     await card.redraw(bot, pool, context.app, campaign.id, zone=notifications.zone(context))
@@ -49,6 +56,14 @@ async def action_finished(context: JobContext, action_id: int) -> None:
     if chat_id is None or action.round is not None:
         return
     await notifications.say(context, bot, chat_id, summary(campaign, action, progress, rows))
+
+
+def reach_read(campaign: Campaign, figures: report_reach.Reach) -> str:
+    """What a Refresh reach says once read: the totals, the rest in the report."""
+    lang = campaign.language
+    head = t(lang, "📊 Campaign #{id} «{name}»: reach read.", id=campaign.id, name=campaign.name)
+    more = t(lang, "The whole report: /report {id}", id=campaign.id)
+    return "\n".join([head, *report_reach.totals(figures, lang), more])
 
 
 def summary(

@@ -124,10 +124,12 @@ def card_rows(campaign: Campaign, shown: CardActions) -> list[list[InlineKeyboar
         )
         for o in shown.open
     ]
-    # Once every post is deleted there is nothing left to edit, delete or pin; a campaign still
-    # posting keeps the row, since its next post may be out any moment.
+    # Once every post is deleted there is nothing left to edit, delete, pin or read; a campaign
+    # still posting keeps the row, since its next post may be out any moment.
     if shown.posts or campaign.status in POSTING:
         rows.append(keyboards.start_row(campaign.id, lang, pinned=shown.pinned))
+    if shown.posts:
+        rows.append(keyboards.reach_row(campaign.id, lang))
     return rows
 
 

@@ -102,7 +102,7 @@ def _header(draw: ImageDraw.ImageDraw, words: PanelWords, simulated: bool) -> No
 def _row(draw: ImageDraw.ImageDraw, index: int, bar: AccountBar, widest: int) -> None:
     font = chart.text_font(13)
     top, bottom = bar_row(index)
-    label = _fit(draw, bar.label, NAME_RIGHT - NAME_LEFT)
+    label = fit(draw, bar.label, NAME_RIGHT - NAME_LEFT)
     x = NAME_RIGHT - draw.textlength(label, font=font)
     draw.text((x, top + 1), label, fill=chart.TEXT, font=font)
     sent_end, all_end = bar_end(bar.sent, widest), bar_end(bar.sent + bar.failed, widest)
@@ -116,7 +116,7 @@ def _row(draw: ImageDraw.ImageDraw, index: int, bar: AccountBar, widest: int) ->
     draw.text((COUNTS_LEFT, top + 1), bar.counts, fill=chart.TEXT, font=font)
 
 
-def _fit(draw: ImageDraw.ImageDraw, text: str, width: int) -> str:
+def fit(draw: ImageDraw.ImageDraw, text: str, width: int) -> str:
     """The text, cut with an ellipsis to fit `width` pixels."""
     font = chart.text_font(13)
     if draw.textlength(text, font=font) <= width:

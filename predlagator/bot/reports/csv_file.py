@@ -28,6 +28,12 @@ HEADER = (
     "edit",
     "delete",
     "pin",
+    # The post's latest reach as read back from Telegram (+1 h, +24 h, Refresh reach); empty
+    # where nothing was read, or Telegram keeps no such counter (views in basic groups).
+    "views",
+    "forwards",
+    "reactions",
+    "reach_read_at_utc",
     # The account that sends it: before the link, so the first columns keep their place and
     # the link stays last.
     "account",
@@ -101,9 +107,17 @@ def row(line: Line, lang: str, who: str = "", acted: Sequence[str] = _NO_ACTION)
         line.run,
         line.round,
         *(defuse(cell) for cell in acted),
+        _number(line.views),
+        _number(line.forwards),
+        _number(line.reactions),
+        line.reach_read_at or "",
         who,
         post_link(line),
     ]
+
+
+def _number(value: int | None) -> int | str:
+    return "" if value is None else value
 
 
 def account_cells(shares: Iterable[AccountShare], lang: str) -> dict[int, str]:

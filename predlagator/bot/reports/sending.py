@@ -20,8 +20,9 @@ from aiogram.exceptions import (
 )
 from aiogram.types import BufferedInputFile
 
-from predlagator.bot.reports import account_panel, csv_file, post_actions
+from predlagator.bot.reports import account_panel, csv_file, post_actions, reach_panel
 from predlagator.bot.reports import chart as report_chart
+from predlagator.bot.reports import reach as report_reach
 from predlagator.bot.reports import summary as report
 from predlagator.bot.texts import t, tn
 from predlagator.db import account_split, campaigns
@@ -179,17 +180,40 @@ async def _send_chart(
     async with pool.connection() as conn:
         series = await report.series(conn, campaign, now)
         shares = await account_split.of_campaign(conn, campaign.id)
+        reach = await report_reach.read(conn, campaign.id)
     if series is None:
         return  # nothing was sent or failed: an empty chart says nothing
     per_bar = report_chart.frame(series.start, series.end).per_bar
     labels = report.chart_labels(campaign.id, lang, per_bar)
     bars, words = report.account_bars(shares, lang), report.panel_words(lang)
+    views = report_reach.chart_bars(reach, reach_panel.MAX_ROWS)
     # Drawing is CPU work; off the event loop it cannot delay the bot's other chats.
-    png = await asyncio.to_thread(account_panel.render, series, labels, bars, words)
+    png = await asyncio.to_thread(
+        _draw, series, labels, bars, words, views, report.reach_title(lang)
+    )
     caption = t(
         lang,
         "Campaign #{id}: posts per minute, failures in red, flood waits shaded.",
         id=campaign.id,
     )
+    if views:
+        caption = t(
+            lang,
+            "Campaign #{id}: posts per minute, failures in red, flood waits shaded; "
+            "views by channel below.",
+            id=campaign.id,
+        )
     photo = BufferedInputFile(png, filename=f"campaign-{campaign.id}-chart.png")
     await bot.send_photo(chat_id, photo, caption=caption)
+
+
+def _draw(
+    series: report_chart.Series,
+    labels: report_chart.Labels,
+    bars: list[account_panel.AccountBar],
+    words: account_panel.PanelWords,
+    views: list[tuple[str, int]],
+    views_title: str,
+) -> bytes:
+    """The chart, its accounts' panel, and its views panel (reach_panel), as PNG bytes."""
+    return reach_panel.add(account_panel.render(series, labels, bars, words), views, views_title)

@@ -14,6 +14,7 @@ from predlagator.bot import rounds_view
 from predlagator.bot.account_names import NAME_CHARS
 from predlagator.bot.reports import account_panel, post_actions
 from predlagator.bot.reports import chart as report_chart
+from predlagator.bot.reports import reach as report_reach
 from predlagator.bot.reports.account_panel import AccountBar, PanelWords
 from predlagator.bot.texts import STATUS, Html, cut, duration, plain, t, tn
 from predlagator.db import account_split, retries
@@ -47,6 +48,7 @@ class Summary:
     runs: Sequence[retries.Run] = ()  # the first send and each retry, once there was one
     acted: Sequence[post_actions.Acted] = ()  # edits, deletes and pins of its posts, oldest first
     rounds: Sequence[db_report.RoundCount] = ()  # a recurring campaign's rows per round
+    reach: report_reach.Reach | None = None  # its posts' views, forwards and reactions
 
     @property
     def wait_minutes(self) -> float:
@@ -68,7 +70,10 @@ async def summary(conn: Conn, campaign: Campaign, now: datetime) -> Summary:
     shares = await account_split.of_campaign(conn, campaign.id)
     acted = await post_actions.read(conn, campaign.id)
     rounds = await db_report.by_round(conn, campaign.id) if campaign.repeat is not None else []
-    return Summary(campaign, outcomes, errors, start, end, waits, shares, runs, acted, rounds)
+    reach = await report_reach.read(conn, campaign.id)
+    return Summary(
+        campaign, outcomes, errors, start, end, waits, shares, runs, acted, rounds, reach
+    )
 
 
 def run_spans(runs: Sequence[retries.Run], end: datetime) -> list[Span]:
@@ -164,6 +169,8 @@ def render_text(s: Summary, lang: str, zone: ZoneInfo = UTC_ZONE) -> str:
         now = s.end
         lines += split.share_lines(s.shares, now, UTC_ZONE, lang, pending=o.pending > 0)
     lines += ["", *_timing(s, lang)]
+    if s.reach is not None:
+        lines += report_reach.section(s.reach, lang)
     lines += post_actions.section(s.acted, lang)
     return "\n".join(lines)
 
@@ -315,6 +322,11 @@ def panel_words(lang: str) -> PanelWords:
     """The per-account panel's words (the chart is an image: nothing here is HTML)."""
     lang = _chart_lang(lang)
     return PanelWords(title=plain(lang, "Posts by account"), simulated=plain(lang, "simulated"))
+
+
+def reach_title(lang: str) -> str:
+    """The reach panel's title (an image: plain text)."""
+    return plain(_chart_lang(lang), "Views by channel")
 
 
 def _bar(lang: str, label: str, sent: int, failed: int, *, simulated: bool) -> AccountBar:

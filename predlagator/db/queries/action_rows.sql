@@ -30,6 +30,8 @@ SELECT x.id AS row_id, x.action_id, ca.campaign_id, x.kind, x.delivery_id, d.cha
        a.rate_per_minute AS account_rate, a.last_slot_at AS account_slot_at, a.now
 FROM a
 JOIN actions x ON x.account_id = a.id AND x.status = 'queued' AND x.next_attempt_at <= now()
+    -- Reach reads wait for the gaps (claim_reach).
+    AND x.kind <> 'reach'
 JOIN campaign_actions ca ON ca.id = x.action_id AND ca.status = 'running'
 JOIN deliveries d ON d.id = x.delivery_id AND d.status = 'sent' AND d.message_id IS NOT NULL
 JOIN campaigns c ON c.id = ca.campaign_id
@@ -40,6 +42,50 @@ ORDER BY ca.last_sent_at NULLS FIRST, x.action_id, x.id
 LIMIT (SELECT greatest(1, least(%(limit)s, coalesce(ceil(%(batch_s)s::float8
            / (60.0 / a.rate_per_minute * (1 + %(spacing)s::float8))), %(limit)s)))::int
        FROM a);
+
+-- name: claim_reach
+-- The account's next due reach rows, oldest collection first, at most `limit`: the drain asks
+-- only in a gap of its pace (no post or other action due), so the limit is what fits there.
+-- Only while the account may send, as claim.
+WITH a AS (
+    SELECT a.id, a.rate_per_minute, a.last_slot_at,
+           coalesce(%(now)s::timestamptz, clock_timestamp()) AS now
+    FROM accounts a
+    WHERE a.id = %(account_id)s AND a.status = 'active' AND a.removed_at IS NULL
+      AND (a.flood_until IS NULL OR a.flood_until <= now())
+)
+SELECT x.id AS row_id, x.action_id, ca.campaign_id, x.kind, x.delivery_id, d.channel_id,
+       ch.ref AS channel_ref, d.message_id, x.attempts, c.retry_limit, ca.silent,
+       ca.template_id, NULL::text AS html, NULL::text AS media_kind,
+       ap.peer_type, ap.peer_id, ap.access_hash,
+       a.rate_per_minute AS account_rate, a.last_slot_at AS account_slot_at, a.now
+FROM a
+JOIN actions x ON x.account_id = a.id AND x.status = 'queued' AND x.next_attempt_at <= now()
+    AND x.kind = 'reach'
+JOIN campaign_actions ca ON ca.id = x.action_id AND ca.status = 'running'
+JOIN deliveries d ON d.id = x.delivery_id AND d.status = 'sent' AND d.message_id IS NOT NULL
+JOIN campaigns c ON c.id = ca.campaign_id
+JOIN channels ch ON ch.id = d.channel_id
+LEFT JOIN account_peers ap ON ap.account_id = a.id AND ap.channel_id = d.channel_id
+ORDER BY x.action_id, x.id
+LIMIT %(limit)s;
+
+-- name: record_reach
+-- A read's figures: on its row, and as the post's latest on the delivery; the channel's
+-- member count when Telegram gave one.
+WITH x AS (
+    UPDATE actions SET views = %(views)s, forwards = %(forwards)s, reactions = %(reactions)s
+    WHERE id = %(id)s
+    RETURNING delivery_id
+), d AS (
+    UPDATE deliveries dd SET views = %(views)s, forwards = %(forwards)s,
+        reactions = %(reactions)s, reach_read_at = now()
+    FROM x WHERE dd.id = x.delivery_id
+    RETURNING dd.channel_id
+)
+UPDATE channels ch SET members = %(members)s
+FROM d WHERE ch.id = d.channel_id AND %(members)s::int IS NOT NULL
+  AND ch.members IS DISTINCT FROM %(members)s::int;
 
 -- name: mark_sending
 -- The last check before the request, in the same statement as the mark: the action must still

@@ -54,13 +54,16 @@ WHERE id = %(campaign_id)s
 SELECT * FROM campaign_actions WHERE id = %(id)s;
 
 -- name: of_campaign
-SELECT * FROM campaign_actions WHERE campaign_id = %(campaign_id)s ORDER BY id DESC;
+-- Reach collections are the worker's own (db/reach.py): never shown as an operator's action.
+SELECT * FROM campaign_actions WHERE campaign_id = %(campaign_id)s AND kind <> 'reach'
+ORDER BY id DESC;
 
 -- name: open_of_campaigns
 -- The open actions of the campaigns named (a campaign card shows its running one).
 SELECT * FROM campaign_actions
 WHERE campaign_id = ANY(%(campaign_ids)s::bigint[])
   AND status IN ('running', 'paused', 'waiting')
+  AND kind <> 'reach'
 ORDER BY id DESC;
 
 -- name: progress
@@ -110,7 +113,7 @@ FROM actions x
 JOIN campaign_actions ca ON ca.id = x.action_id
 JOIN deliveries d ON d.id = x.delivery_id
 JOIN channels ch ON ch.id = d.channel_id
-WHERE ca.campaign_id = %(campaign_id)s
+WHERE ca.campaign_id = %(campaign_id)s AND ca.kind <> 'reach'
 ORDER BY x.action_id, d.position;
 
 -- name: accounts_of

@@ -35,7 +35,9 @@ ORDER BY n DESC, code;
 -- formatted in Python.
 SELECT d.position, ch.ref, ch.title, d.status, d.attempts, d.error_code,
        to_char(d.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS sent_at,
-       d.message_id, p.peer_type, p.peer_id, d.account_id, d.run, d.round
+       d.message_id, p.peer_type, p.peer_id, d.account_id, d.run, d.round,
+       d.views, d.forwards, d.reactions,
+       to_char(d.reach_read_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS reach_read_at
 FROM deliveries d
 JOIN channels ch ON ch.id = d.channel_id
 LEFT JOIN account_peers p ON p.account_id = d.account_id AND p.channel_id = d.channel_id

@@ -85,7 +85,13 @@ async def test_pause_resume_and_cancel_an_edit(h: BotHarness) -> None:
     # The card loses the edit's line and controls.
     [card] = h.session.edits()
     assert "Editing" not in card["text"]
-    assert [label for label, _ in buttons(card)] == ["📊 Report", "✏️ Edit", "🗑 Delete", "📌 Pin"]
+    assert [label for label, _ in buttons(card)] == [
+        "📊 Report",
+        "✏️ Edit",
+        "🗑 Delete",
+        "📌 Pin",
+        "📊 Refresh reach",
+    ]
     assert [(a[0], a[1], a[2]) for a in await audit_actions(h)][-3:] == [
         ("action.pause", "action", action_id),
         ("action.resume", "action", action_id),

@@ -157,7 +157,7 @@ async def test_pin_then_unpin(h: BotHarness) -> None:
     h.session.reset()
     await h.press(OWNER, "c:1:refresh", message_id=CARD)
     [card] = h.session.edits()
-    assert buttons(card)[-1] == ("📍 Unpin", pa("unpin"))
+    assert buttons(card)[-2:] == [("📍 Unpin", pa("unpin")), ("📊 Refresh reach", pa("reach"))]
     h.session.reset()
     await h.press(OWNER, pa("unpin"), message_id=CARD)
     assert h.session.answers() == ["Unpinning 3 posts of campaign #1; the card shows how it goes."]

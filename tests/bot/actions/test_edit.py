@@ -68,6 +68,7 @@ async def test_edit_from_the_card_asks_then_starts_the_edit(h: BotHarness) -> No
         ("✏️ Edit", pa("edit")),
         ("🗑 Delete", pa("delete")),
         ("📌 Pin", pa("pin")),
+        ("📊 Refresh reach", pa("reach")),
     ]
 
 

@@ -12,11 +12,13 @@ from predlagator.models import Campaign, CampaignStatus, Progress
 
 S = CampaignStatus
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
-# Once a campaign has started, its posts may be edited, deleted and pinned from the card.
+# Once a campaign has started, its posts may be edited, deleted and pinned from the card, and
+# their reach read again.
 POST_ACTIONS = [
     ("✏️ Edit", "pa:edit:7:0:0"),
     ("🗑 Delete", "pa:delete:7:0:0"),
     ("📌 Pin", "pa:pin:7:0:0"),
+    ("📊 Refresh reach", "pa:reach:7:0:0"),
 ]
 ACTION_DATA = [data for _, data in POST_ACTIONS]
 
@@ -123,6 +125,7 @@ def test_running_card_in_russian() -> None:
         ("✏️ Править", "pa:edit:7:0:0"),
         ("🗑 Удалить", "pa:delete:7:0:0"),
         ("📌 Закрепить", "pa:pin:7:0:0"),
+        ("📊 Обновить охват", "pa:reach:7:0:0"),
     ]
 
 

@@ -181,13 +181,14 @@ async def test_cancel_by_id_asks_then_cancels(
     assert h.session.answers() == [done]
     assert card_edit["message_id"] == CARD + 1
     assert card_edit["text"].splitlines()[1] == "⛔ Cancelled"  # in the campaign's language
-    [report], actions = card_edit["reply_markup"]["inline_keyboard"]
+    [report], actions, [reach] = card_edit["reply_markup"]["inline_keyboard"]
     assert report["text"] == "📊 Report"
     assert [b["callback_data"] for b in actions] == [
         "pa:edit:1:0:0",
         "pa:delete:1:0:0",
         "pa:pin:1:0:0",
     ]
+    assert reach["callback_data"] == "pa:reach:1:0:0"
     assert await audit_rows(h) == [(OWNER, "campaign.cancel", 1, {"not_sent": 1})]
     # It had started and nothing is on its way: the cancel report goes out, once.
     assert await task_names(h) == ["campaign_finished"]

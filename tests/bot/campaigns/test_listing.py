@@ -19,6 +19,7 @@ S = CampaignStatus
 START = datetime(2030, 3, 5, 6, 0, tzinfo=UTC)
 # What an operator may do to the posts of a campaign that started (viewers may not).
 OWNER_ACTIONS = ["✏️ Edit", "🗑 Delete", "📌 Pin"]
+OWNER_REACH = ["📊 Refresh reach"]
 
 
 @pytest.fixture
@@ -93,7 +94,7 @@ async def test_open_shows_the_card(h: BotHarness) -> None:
     await press(h, "#11 Offer 11")
     card = last_shown(h)
     assert card["text"].startswith("<b>Offer 11</b> · #11\n🚀 Running\n")
-    assert labels(card) == [["⏸ Pause", "✖️ Cancel"], ["🔄 Refresh"], OWNER_ACTIONS]
+    assert labels(card) == [["⏸ Pause", "✖️ Cancel"], ["🔄 Refresh"], OWNER_ACTIONS, OWNER_REACH]
     await press(h, "#12 Offer 12")
     assert text(h) == "<b>Offer 12</b> · #12\n🕐 Scheduled for 2030-03-05 09:00 Europe/Moscow"
     assert [c for c in await h.rows("SELECT card_message_id FROM campaigns WHERE id = 11")] == [
@@ -146,7 +147,12 @@ async def test_a_viewer_opening_a_card_gets_only_the_buttons_it_may_press(h: Bot
     # The owner's buttons stay the owner's.
     h.session.reset()
     await h.press(OWNER, OpenCampaign(id=11).pack(), message_id=PRESSED)
-    assert labels(last_shown(h)) == [["⏸ Pause", "✖️ Cancel"], ["🔄 Refresh"], OWNER_ACTIONS]
+    assert labels(last_shown(h)) == [
+        ["⏸ Pause", "✖️ Cancel"],
+        ["🔄 Refresh"],
+        OWNER_ACTIONS,
+        OWNER_REACH,
+    ]
 
 
 @pytest.mark.parametrize(

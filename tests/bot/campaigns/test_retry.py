@@ -107,7 +107,15 @@ async def test_a_closed_channel_is_retried_only_after_it_is_reactivated(world: W
     [edit] = world.h.session.edits()
     assert edit["text"].splitlines()[1:3] == ["🚀 Running", "🔁 Retry 1 of the failed posts"]
     labels = [b["text"] for row in edit["reply_markup"]["inline_keyboard"] for b in row]
-    assert labels == ["⏸ Pause", "✖️ Cancel", "🔄 Refresh", "✏️ Edit", "🗑 Delete", "📌 Pin"]
+    assert labels == [
+        "⏸ Pause",
+        "✖️ Cancel",
+        "🔄 Refresh",
+        "✏️ Edit",
+        "🗑 Delete",
+        "📌 Pin",
+        "📊 Refresh reach",
+    ]
     again = await world.get(campaign.id)
     assert (again.status, again.finished_at) == (S.RUNNING, None)
     queued = (await world.rows(campaign.id))["beta_shop"]

@@ -67,7 +67,7 @@ ERRORS = {
 
 def csv_expected(lang: str) -> list[list[str]]:
     """The CSV's rows as the operator reading `lang` gets them (no action touched a post, so
-    the edit, delete and pin cells are empty)."""
+    the edit, delete and pin cells are empty, and no reach was read)."""
     said = ERRORS[lang]
     rows = [
         ["1", "alpha_shop", "Alpha Shop", "sent", "1", "", "", "2026-03-01T10:01:10Z",
@@ -89,12 +89,13 @@ def csv_expected(lang: str) -> list[list[str]]:
         ["10", "theta_shop", "", "cancelled", "1", said["TIMEOUT"], "TIMEOUT", "", "1", "main",
          ""],
     ]  # fmt: skip
-    # Round 1: a campaign sent once.
-    return [[*row[:9], "1", "", "", "", *row[9:]] for row in rows]
+    # Round 1: a campaign sent once; no action and no reach read.
+    return [[*row[:9], "1", "", "", "", "", "", "", "", *row[9:]] for row in rows]
 
 
 HEADER = ["position", "channel", "title", "status", "attempts", "error", "error_code",
-          "sent_at_utc", "run", "round", "edit", "delete", "pin", "account", "link"]  # fmt: skip
+          "sent_at_utc", "run", "round", "edit", "delete", "pin", "views", "forwards",
+          "reactions", "reach_read_at_utc", "account", "link"]  # fmt: skip
 
 
 @pytest.fixture
