@@ -10,7 +10,7 @@ from predlagator.bot.texts import N_, t, tn
 from predlagator.models import FINISHED, Campaign, CampaignStatus
 
 # A recurring campaign whose round is done and whose next one waits for its time.
-BETWEEN_ROUNDS = N_("🔁 Waiting for the next round")
+BETWEEN_ROUNDS = N_("🕒 Waiting for the next round")
 WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 
 

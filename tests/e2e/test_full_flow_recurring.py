@@ -55,7 +55,7 @@ async def test_a_recurring_campaign_from_the_chat(db_url: str) -> None:
         first = await chat.said("• Round 1: sent 4 · failed 0 of 4", timeout=WAIT_S)
         # The round's report: the campaign waits for its next round, and says when.
         assert first["text"].splitlines()[1:3] == [
-            "🔁 Waiting for the next round",
+            "🕒 Waiting for the next round",
             first["text"].splitlines()[2],
         ]
         assert first["text"].splitlines()[2].startswith("🔁 Round 1 of 2 · next ")

@@ -63,9 +63,11 @@ ON CONFLICT (campaign_id, run) DO UPDATE
 SET summary = EXCLUDED.summary, finished_at = EXCLUDED.finished_at;
 
 -- name: open_run
--- The retry's run; the primary key makes a second opening of the same run impossible.
-INSERT INTO campaign_runs (campaign_id, run, kind, created_by)
-VALUES (%(campaign_id)s, %(run)s, 'retry', %(created_by)s);
+-- The retry's run; the primary key makes a second opening of the same run impossible. A
+-- recurring campaign's retry is of its last round (its rows may be of any round).
+INSERT INTO campaign_runs (campaign_id, run, round, kind, created_by)
+SELECT c.id, %(run)s, c.round, 'retry', %(created_by)s FROM campaigns c
+WHERE c.id = %(campaign_id)s;
 
 -- name: run_again
 -- A finished campaign sends again: running, not finished, no reason left from its end. Its

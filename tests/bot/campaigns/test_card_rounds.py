@@ -27,8 +27,8 @@ def recurring(status: S, round_no: int = 3, **changes: object) -> Campaign:
 @pytest.mark.parametrize(
     ("lang", "status_line", "round_line"),
     [
-        ("en", "🔁 Waiting for the next round", "🔁 Round 3 of 10 · next Thu 03-06 09:00"),
-        ("ru", "🔁 Ждёт следующего раунда", "🔁 Раунд 3 из 10 · следующий Чт 03-06 09:00"),
+        ("en", "🕒 Waiting for the next round", "🔁 Round 3 of 10 · next Thu 03-06 09:00"),
+        ("ru", "🕒 Ждёт следующего раунда", "🔁 Раунд 3 из 10 · следующий Чт 03-06 09:00"),
     ],
 )
 def test_between_rounds_the_card_says_the_round_and_the_next(

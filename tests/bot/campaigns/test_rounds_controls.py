@@ -67,7 +67,7 @@ async def test_paused_and_resumed_before_the_next_round_it_waits_for_it(h: BotHa
     ]
     [edit] = h.session.edits()
     assert edit["text"].splitlines()[1:3] == [
-        "🔁 Waiting for the next round",
+        "🕒 Waiting for the next round",
         "🔁 Round 1 of 5 · next Tue 03-05 09:05",
     ]
     # Nothing new to start: the round's own job waits for its time (the worker deferred it).
@@ -115,5 +115,5 @@ async def test_campaigns_lists_the_round_and_the_next_run(h: BotHarness) -> None
     await h.send(VIEWER, "/campaigns")
     [listing] = h.session.sent_texts()
     assert listing.splitlines()[1] == (
-        "#1 Daily: 🔁 Waiting for the next round · 🔁 Round 1 of 5 · next Tue 03-05 09:05"
+        "#1 Daily: 🕒 Waiting for the next round · 🔁 Round 1 of 5 · next Tue 03-05 09:05"
     )
