@@ -14,6 +14,7 @@ from predlagator.bot.accounts import login_notices
 from predlagator.bot.accounts import notices as account_notices
 from predlagator.bot.accounts.login_keys import AddTelegramAccount
 from predlagator.bot.accounts.states import AccountInput
+from predlagator.bot.actions import keyboards as action_keyboards
 from predlagator.bot.actions import notices as action_notices
 from predlagator.bot.actions.states import PostActionInput
 from predlagator.bot.batches.answers import BatchInput
@@ -121,3 +122,15 @@ def test_every_released_dialog_state_still_exists() -> None:
         PostActionInput,
     ]
     assert {name for group in groups for name in group.__all_states_names__} >= RELEASED_STATES
+
+
+# What a post-action button ("pa") asks, as packed into buttons already in operators' chats.
+RELEASED_POST_ACTION_PRESSES = {
+    "edit", "delete", "pin", "unpin", "pause", "resume", "cancel",
+    "reach",  # Refresh reach (issue 11)
+}  # fmt: skip
+
+
+def test_every_released_post_action_press_is_still_asked() -> None:
+    asked = {*action_keyboards.START, *action_keyboards.CONTROLS, action_keyboards.REACH}
+    assert asked >= RELEASED_POST_ACTION_PRESSES
