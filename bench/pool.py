@@ -123,7 +123,7 @@ async def start_worker(
         sys.executable,
         "-m",
         "bench.lean_worker",
-        *("--database-url", db_url, "--session-key", key),
+        *("--database-url", db_url, f"--session-key={key}"),  # a key may begin with "-"
         *("--max-accounts", str(accounts), "--latency-ms", str(latency_ms)),
         cwd=ROOT,
         stdin=asyncio.subprocess.DEVNULL,

@@ -339,7 +339,8 @@ class WorkerProcess:
             str(max_accounts),
         ]
         if session_key:
-            argv += ["--session-key", session_key]
+            # One word: a Fernet key may begin with "-", which argparse would take for an option.
+            argv.append(f"--session-key={session_key}")
         if pooled:
             argv.append("--pooled")
         for ref in fail_once:

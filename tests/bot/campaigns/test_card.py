@@ -241,7 +241,8 @@ def test_a_finished_card_whose_posts_are_all_deleted_offers_only_the_report() ->
 
 
 def test_a_running_card_offers_actions_before_its_first_post_is_out() -> None:
-    assert [data for _, data in labels(campaign(S.RUNNING), posts=0)][-3:] == ACTION_DATA
+    # Edit, Delete and Pin for the posts to come; Refresh reach once one is out.
+    assert [data for _, data in labels(campaign(S.RUNNING), posts=0)][-3:] == ACTION_DATA[:3]
 
 
 def test_cancelled_card_counts_the_cancelled() -> None:
