@@ -128,9 +128,15 @@ def test_every_released_dialog_state_still_exists() -> None:
 RELEASED_POST_ACTION_PRESSES = {
     "edit", "delete", "pin", "unpin", "pause", "resume", "cancel",
     "reach",  # Refresh reach (issue 11)
+    "cancel_yes", "keep",  # the answers to an action's cancel question
 }  # fmt: skip
 
 
 def test_every_released_post_action_press_is_still_asked() -> None:
-    asked = {*action_keyboards.START, *action_keyboards.CONTROLS, action_keyboards.REACH}
+    asked = {
+        *action_keyboards.START,
+        *action_keyboards.CONTROLS,
+        *action_keyboards.CANCEL_ANSWERS,
+        action_keyboards.REACH,
+    }
     assert asked >= RELEASED_POST_ACTION_PRESSES

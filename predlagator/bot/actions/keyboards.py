@@ -17,7 +17,8 @@ class PostActionButton(CallbackData, prefix="pa"):
     `do` is a PostAction's value (edit, delete, pin, unpin: start it, asking first where it
     asks), or an answer: delete_yes, pin_yes, no (keep the posts as they are), loud (the pin
     question with the other notification setting), or a control of the open action `action`:
-    pause, resume, cancel; or reach (Refresh reach: read the posts' views again now).
+    pause, resume, cancel (which asks first: cancel_yes cancels, keep lets it go on); or reach
+    (Refresh reach: read the posts' views again now).
     """
 
     do: str
@@ -28,6 +29,7 @@ class PostActionButton(CallbackData, prefix="pa"):
 
 START = (K.EDIT.value, K.DELETE.value, K.PIN.value, K.UNPIN.value)
 CONTROLS = ("pause", "resume", "cancel")
+CANCEL_ANSWERS = ("cancel_yes", "keep")
 REACH = "reach"
 
 LABEL = {
@@ -88,6 +90,13 @@ def confirm_delete(campaign_id: int, lang: str) -> InlineKeyboardMarkup:
     """Yes and No under "Delete N posts from their channels?"."""
     yes = _button(t(lang, "🗑 Yes, delete them"), "delete_yes", campaign_id)
     no = _button(t(lang, "No, keep them"), "no", campaign_id)
+    return InlineKeyboardMarkup(inline_keyboard=[[yes, no]])
+
+
+def confirm_cancel(campaign_id: int, action_id: int, lang: str) -> InlineKeyboardMarkup:
+    """Yes and No under "Cancel the edit of campaign X's posts?"."""
+    yes = _button(t(lang, "✖️ Yes, cancel it"), "cancel_yes", campaign_id, action=action_id)
+    no = _button(t(lang, "No, let it go on"), "keep", campaign_id, action=action_id)
     return InlineKeyboardMarkup(inline_keyboard=[[yes, no]])
 
 

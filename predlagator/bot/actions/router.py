@@ -10,8 +10,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
-from predlagator.bot.actions import keyboards, new_version, starting
-from predlagator.bot.actions.control import control
+from predlagator.bot.actions import control, keyboards, new_version, starting
 from predlagator.bot.actions.keyboards import PostActionButton
 from predlagator.bot.campaigns.controls import parse_id, short, with_tools
 from predlagator.bot.campaigns.lifecycle import Tools
@@ -161,9 +160,31 @@ async def on_toggle(callback: CallbackQuery, callback_data: PostActionButton, to
 async def on_control(
     callback: CallbackQuery, callback_data: PostActionButton, tools: Tools
 ) -> None:
-    """Pause, Resume or Cancel of an open action, under the card."""
-    said = await control(tools, callback_data.campaign, callback_data.action, callback_data.do)
+    """Pause or Resume of an open action, under the card; Cancel asks first, below it."""
+    campaign_id, action_id = callback_data.campaign, callback_data.action
+    if callback_data.do == "cancel":
+        text, markup = await control.ask_cancel(tools, campaign_id, action_id)
+        if markup is None:
+            await callback.answer(short(text))
+            return
+        await tools.bot.send_message(_chat_id(callback), text, reply_markup=markup)
+        await callback.answer()
+        return
+    said, _ = await control.control(tools, campaign_id, action_id, callback_data.do)
     await callback.answer(short(said))
+
+
+async def on_cancel_answer(
+    callback: CallbackQuery, callback_data: PostActionButton, tools: Tools
+) -> None:
+    """Yes to the cancel question cancels (a second Yes finds it ended); No lets it go on."""
+    campaign_id, action_id = callback_data.campaign, callback_data.action
+    if callback_data.do == "cancel_yes":
+        text = await control.cancel(tools, campaign_id, action_id)
+    else:
+        text = await control.kept(tools, campaign_id, action_id)
+    await show(callback, text, None)
+    await callback.answer()
 
 
 def make_router() -> Router:
@@ -182,5 +203,8 @@ def make_router() -> Router:
     router.callback_query.register(on_toggle, PostActionButton.filter(does == "loud"))
     router.callback_query.register(
         on_control, PostActionButton.filter(does.in_(keyboards.CONTROLS))
+    )
+    router.callback_query.register(
+        on_cancel_answer, PostActionButton.filter(does.in_(keyboards.CANCEL_ANSWERS))
     )
     return router

@@ -25,6 +25,8 @@ PRESSES = [
     pa("pause", action=1),
     pa("resume", action=1),
     pa("cancel", action=1),
+    pa("cancel_yes", action=1),
+    pa("keep", action=1),
 ]
 COMMANDS = ["/edit 1", "/delete 1", "/pin 1", "/unpin 1"]
 VIEWER_REFUSAL = "You can look, but viewers can't change anything."

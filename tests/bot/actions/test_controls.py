@@ -23,6 +23,14 @@ from tests.actions_world import (
 from tests.fakes.bot_api import OWNER, VIEWER, BotHarness, bot_harness
 
 A = ActionStatus
+QUESTION = 900  # the cancel question's message id, where its answer is drawn
+
+
+def answer_drawn(h: BotHarness) -> str:
+    """The text the pressed question turned into, its buttons gone."""
+    [edit] = [e for e in h.session.edits() if e["message_id"] == QUESTION]
+    assert "reply_markup" not in edit
+    return str(edit["text"])
 
 
 @pytest.fixture
@@ -70,9 +78,22 @@ async def test_pause_resume_and_cancel_an_edit(h: BotHarness) -> None:
     # Resumed: the account's drain is woken (its kick may have waited already).
     assert len(await drains(h)) >= jobs_before
 
+    # Cancel asks first, below the card, with what is done so far; Yes cancels.
     h.session.reset()
     await h.press(OWNER, pa("cancel", action=action_id), message_id=CARD)
-    assert h.session.answers() == ["Cancelled"]
+    [asked] = h.session.of("sendMessage")
+    assert asked["text"] == (
+        "Cancel the edit of campaign #1 «Spring»'s posts? So far 1 of 3 done, 1 failed; "
+        "posts not reached yet keep their old version."
+    )
+    assert buttons(asked) == [
+        ("✖️ Yes, cancel it", pa("cancel_yes", action=action_id)),
+        ("No, let it go on", pa("keep", action=action_id)),
+    ]
+    assert await status_of(h, action_id) is A.RUNNING  # asking changes nothing
+    h.session.reset()
+    await h.press(OWNER, pa("cancel_yes", action=action_id), message_id=QUESTION)
+    assert answer_drawn(h) == "✖️ Cancelled. The card shows where it stopped."
     assert await status_of(h, action_id) is A.CANCELLED
     async with h.pool.connection() as conn:
         rows = await actions.rows_of(conn, action_id)
@@ -83,7 +104,7 @@ async def test_pause_resume_and_cancel_an_edit(h: BotHarness) -> None:
         ActionRowStatus.CANCELLED,
     ]
     # The card loses the edit's line and controls.
-    [card] = h.session.edits()
+    [card] = [e for e in h.session.edits() if e["message_id"] == CARD]
     assert "Editing" not in card["text"]
     assert [label for label, _ in buttons(card)] == [
         "📊 Report",
@@ -98,13 +119,59 @@ async def test_pause_resume_and_cancel_an_edit(h: BotHarness) -> None:
         ("action.cancel", "action", action_id),
     ]
 
-    # A second Cancel, or a Resume of the cancelled edit, only says it has ended.
+    # A second Cancel, or a Resume of the cancelled edit, only says it has ended; so does a
+    # second Yes to the question.
     before = await h.counts()
     h.session.reset()
     await h.press(OWNER, pa("cancel", action=action_id), message_id=CARD)
     await h.press(OWNER, pa("resume", action=action_id), message_id=CARD)
     assert h.session.answers() == ["That action has already ended."] * 2
+    h.session.reset()
+    await h.press(OWNER, pa("cancel_yes", action=action_id), message_id=QUESTION)
+    assert answer_drawn(h) == "That action has already ended."
     assert await h.counts() == before
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "kept"),
+    [
+        (
+            "en",
+            "Cancel the edit of campaign #1 «Spring»'s posts? So far 0 of 3 done, 0 failed; "
+            "posts not reached yet keep their old version.",
+            "Not cancelled: the edit goes on.",
+        ),
+        (
+            "ru",
+            "Отменить правку постов кампании #1 «Spring»? Пока готово 0 из 3, с ошибкой 0; "
+            "посты, до которых не дошло, сохранят старую версию.",
+            "Не отменено: правка продолжается.",
+        ),
+    ],
+)
+async def test_no_to_the_cancel_question_lets_the_action_go_on(
+    h: BotHarness, lang: str, question: str, kept: str
+) -> None:
+    action_id = await editing(h)
+    await h.press(OWNER, pa("cancel", action=action_id), message_id=CARD, lang=lang)
+    assert h.session.sent_texts() == [question]
+    h.session.reset()
+    await h.press(OWNER, pa("keep", action=action_id), message_id=QUESTION, lang=lang)
+    assert answer_drawn(h) == kept
+    assert await status_of(h, action_id) is A.RUNNING
+    assert [a[0] for a in await audit_actions(h)][-1] != "action.cancel"
+
+
+async def test_the_cancel_question_of_a_delete_says_what_stays(h: BotHarness) -> None:
+    await posted(h, status=S.COMPLETED)
+    await h.send(OWNER, "/delete 1")
+    await h.press(OWNER, pa("delete_yes"), message_id=QUESTION)
+    h.session.reset()
+    await h.press(OWNER, pa("cancel", action=1), message_id=CARD)
+    assert h.session.sent_texts() == [
+        "Cancel the delete of campaign #1 «Spring»'s posts? So far 0 of 3 done, 0 failed; "
+        "posts not reached yet stay in their channels."
+    ]
 
 
 async def test_resume_of_a_running_action_and_an_ended_one(h: BotHarness) -> None:

@@ -139,7 +139,7 @@ async def test_a_cancelled_action_says_so(h: BotHarness, worker: procrastinate.A
     await posted(h, status=S.COMPLETED)
     await h.send(OWNER, "/pin 1")
     await h.press(OWNER, pa("pin_yes"), message_id=QUESTION)
-    await h.press(OWNER, pa("cancel", action=1), message_id=CARD)
+    await h.press(OWNER, pa("cancel_yes", action=1), message_id=QUESTION)
     async with h.pool.connection() as conn:
         await conn.execute("DELETE FROM procrastinate_jobs")
     await finish(h, 1, "cancelled")
