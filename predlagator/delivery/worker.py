@@ -227,10 +227,13 @@ async def _while_held(watch: asyncio.Task[None], work: Awaitable[T]) -> T:
         raise
     if not task.done():  # the watch ended first
         error = None if watch.cancelled() else watch.exception()
-        await _cancel(task)
         if error is not None and not is_database_loss(error):
+            await _cancel(task)
             raise error
+        # Said before the jobs stop: a job waiting for a pool connection holds Procrastinate's
+        # stop until the pool gives up (30 s, more than once), and the loss is known now.
         log.warning(DATABASE_LOST, extra={"error": _error_of(watch)})
+        await _cancel(task)
         raise _DatabaseLost
     error = task.exception()
     if error is None:

@@ -148,3 +148,52 @@ async def test_a_fast_stop_under_a_running_worker_is_as_quick_as_with_no_client(
     assert log.count(DATABASE_BACK) == STOPS, log
     assert "Traceback" not in log, log
     assert "never retrieved" not in log, log
+
+
+# The loss is told as soon as the locks' connection breaks, whatever the jobs are waiting for.
+TOLD_WITHIN_S = 10.0
+
+
+async def test_a_stop_while_jobs_run_is_told_at_once_and_ridden_out(
+    tcp_server: EmbeddedPostgres, db_url: str, worker_log: Path
+) -> None:
+    url = tcp_server.tcp_url
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        await migrate(conn)
+    install(db_url)
+    refs = channel_refs(PREFIX, STOPS)
+    started: list[int] = []
+    with worker_log.open("w") as stderr:
+        async with worker_processes() as workers:
+            worker = await WorkerProcess.start(
+                url, telegram_url=db_url, prefix=PREFIX, channels=STOPS, stderr=stderr
+            )
+            workers.append(worker)
+            await worker.expect(READY)
+            for ref in refs:
+                # Stopped as soon as its campaign runs, its launch and drain jobs still going:
+                # they then wait for a pool connection, which held the word of the loss (and
+                # the worker's return) for over a minute.
+                started.append(await start_one(url, ref))
+                await asyncio.to_thread(tcp_server.stop)
+                await worker.expect(DB_LOST, TOLD_WITHIN_S)
+                await asyncio.to_thread(tcp_server.start)
+                await worker.expect(DB_BACK)
+            async with CampaignWatch(url) as watch:
+                for campaign_id in started:
+                    assert await watch.until(campaign_id, "completed", DONE_WITHIN_S)
+            assert await worker.stop() == 0
+    assert "Traceback" not in read(worker_log), read(worker_log)
+
+
+async def start_one(url: str, ref: str) -> int:
+    """A one-channel campaign, launched; its id once it runs."""
+    pool = await open_pool(url, min_size=1, max_size=2)
+    try:
+        campaign = await make_campaign(pool, [ref], rate=6000.0, name=ref)
+        async with CampaignWatch(url) as watch:
+            await launch(pool, campaign.id)
+            assert await watch.until(campaign.id, "running", DONE_WITHIN_S)
+        return campaign.id
+    finally:
+        await pool.close()
