@@ -17,8 +17,10 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import IO
 
 import psycopg
 import pytest
@@ -91,16 +93,36 @@ def worker_log() -> Iterator[Path]:
         yield parent / "worker.log"
 
 
-async def post_once(url: str, ref: str) -> None:
-    """A one-channel campaign, started and awaited: the worker serves, its queue listens."""
+async def start_one(url: str, ref: str, until: str) -> int:
+    """A one-channel campaign, launched; its id once it has the status `until` (completed: the
+    worker serves and its queue listens)."""
     pool = await open_pool(url, min_size=1, max_size=2)
     try:
         campaign = await make_campaign(pool, [ref], rate=6000.0, name=ref)
         async with CampaignWatch(url) as watch:
             await launch(pool, campaign.id)
-            assert await watch.until(campaign.id, "completed", DONE_WITHIN_S)
+            assert await watch.until(campaign.id, until, DONE_WITHIN_S)
+        return campaign.id
     finally:
         await pool.close()
+
+
+@asynccontextmanager
+async def serving(
+    server: EmbeddedPostgres, db_url: str, stderr: IO[str]
+) -> AsyncIterator[WorkerProcess]:
+    """One worker process on `server`'s migrated database, ready; stopped at the end."""
+    url = server.tcp_url
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        await migrate(conn)
+    install(db_url)
+    async with worker_processes() as workers:
+        worker = await WorkerProcess.start(
+            url, telegram_url=db_url, prefix=PREFIX, channels=STOPS, stderr=stderr
+        )
+        workers.append(worker)
+        await worker.expect(READY)
+        yield worker
 
 
 def read(path: Path) -> str:
@@ -116,21 +138,11 @@ def fast_shutdown_completed(server: EmbeddedPostgres) -> bool:
 async def test_a_fast_stop_under_a_running_worker_is_as_quick_as_with_no_client(
     tcp_server: EmbeddedPostgres, db_url: str, worker_log: Path
 ) -> None:
-    url = tcp_server.tcp_url
-    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
-        await migrate(conn)
-    install(db_url)
-    refs = channel_refs(PREFIX, STOPS)
     took: list[float] = []
     with worker_log.open("w") as stderr:
-        async with worker_processes() as workers:
-            worker = await WorkerProcess.start(
-                url, telegram_url=db_url, prefix=PREFIX, channels=STOPS, stderr=stderr
-            )
-            workers.append(worker)
-            await worker.expect(READY)
-            for ref in refs:
-                await post_once(url, ref)
+        async with serving(tcp_server, db_url, stderr) as worker:
+            for ref in channel_refs(PREFIX, STOPS):
+                await start_one(tcp_server.tcp_url, ref, "completed")
                 started = time.monotonic()
                 await asyncio.to_thread(tcp_server.stop)
                 took.append(time.monotonic() - started)
@@ -158,23 +170,14 @@ async def test_a_stop_while_jobs_run_is_told_at_once_and_ridden_out(
     tcp_server: EmbeddedPostgres, db_url: str, worker_log: Path
 ) -> None:
     url = tcp_server.tcp_url
-    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
-        await migrate(conn)
-    install(db_url)
-    refs = channel_refs(PREFIX, STOPS)
     started: list[int] = []
     with worker_log.open("w") as stderr:
-        async with worker_processes() as workers:
-            worker = await WorkerProcess.start(
-                url, telegram_url=db_url, prefix=PREFIX, channels=STOPS, stderr=stderr
-            )
-            workers.append(worker)
-            await worker.expect(READY)
-            for ref in refs:
+        async with serving(tcp_server, db_url, stderr) as worker:
+            for ref in channel_refs(PREFIX, STOPS):
                 # Stopped as soon as its campaign runs, its launch and drain jobs still going:
                 # they then wait for a pool connection, which held the word of the loss (and
                 # the worker's return) for over a minute.
-                started.append(await start_one(url, ref))
+                started.append(await start_one(url, ref, "running"))
                 await asyncio.to_thread(tcp_server.stop)
                 await worker.expect(DB_LOST, TOLD_WITHIN_S)
                 await asyncio.to_thread(tcp_server.start)
@@ -184,16 +187,3 @@ async def test_a_stop_while_jobs_run_is_told_at_once_and_ridden_out(
                     assert await watch.until(campaign_id, "completed", DONE_WITHIN_S)
             assert await worker.stop() == 0
     assert "Traceback" not in read(worker_log), read(worker_log)
-
-
-async def start_one(url: str, ref: str) -> int:
-    """A one-channel campaign, launched; its id once it runs."""
-    pool = await open_pool(url, min_size=1, max_size=2)
-    try:
-        campaign = await make_campaign(pool, [ref], rate=6000.0, name=ref)
-        async with CampaignWatch(url) as watch:
-            await launch(pool, campaign.id)
-            assert await watch.until(campaign.id, "running", DONE_WITHIN_S)
-        return campaign.id
-    finally:
-        await pool.close()
