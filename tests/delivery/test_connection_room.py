@@ -7,14 +7,10 @@ import logging
 
 import pytest
 
-from predlagator.config import Settings
 from predlagator.db import capacity
 from predlagator.db.pool import Pool, open_pool
 from predlagator.delivery import worker
-
-
-def settings(db_url: str, max_accounts: int) -> Settings:
-    return Settings(_env_file=None, database_url=db_url, worker_max_accounts=max_accounts)
+from tests.delivery.test_pool_serving import settings
 
 
 async def test_connections_left_counts_what_is_open_now(pool: Pool, db_url: str) -> None:
