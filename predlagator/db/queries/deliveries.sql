@@ -11,9 +11,13 @@ WHERE ca.campaign_id = %(campaign_id)s AND a.status = 'active' AND a.removed_at 
 ORDER BY a.id;
 
 -- name: launch_channels
--- The campaign's active channels not yet in its ledger for its current round, in list order, each with those of
--- `account_ids` that know it already: resolved it (account_peers) or posted to it (a sent
--- delivery); one hash join each over the list, so 20,000 channels stay one round trip.
+-- The campaign's active channels not yet in its ledger for its current round, in list order,
+-- each with those of `account_ids` that know it already: resolved it, so its peer is stored
+-- (an account's post always went to a peer it stored with the record, so this covers the
+-- channels it posted to as well). Each channel is one index probe per table, whatever the
+-- statistics say: right after a big campaign they still count its rows as a handful, and a
+-- join of the list with the account's sent rows was planned as a loop over both (10,000
+-- channels took 5-12 s to launch; bench/throughput.py's launch_s).
 WITH ch AS (
     SELECT bc.channel_id, bc.position
     FROM campaigns c
@@ -23,19 +27,12 @@ WITH ch AS (
       AND NOT EXISTS (SELECT 1 FROM deliveries d
                       WHERE d.campaign_id = c.id AND d.round = c.round
                         AND d.channel_id = bc.channel_id)
-), known AS (
-    SELECT ap.channel_id, ap.account_id
-    FROM account_peers ap JOIN ch ON ch.channel_id = ap.channel_id
-    WHERE ap.account_id = ANY(%(account_ids)s::bigint[])
-    UNION
-    SELECT d.channel_id, d.account_id
-    FROM deliveries d JOIN ch ON ch.channel_id = d.channel_id
-    WHERE d.account_id = ANY(%(account_ids)s::bigint[]) AND d.status = 'sent'
 )
 SELECT ch.channel_id, ch.position,
-       coalesce(array_agg(k.account_id ORDER BY k.account_id)
-                    FILTER (WHERE k.account_id IS NOT NULL), '{}') AS sticky
-FROM ch LEFT JOIN known k ON k.channel_id = ch.channel_id
+       coalesce(array_agg(ap.account_id ORDER BY ap.account_id)
+                    FILTER (WHERE ap.account_id IS NOT NULL), '{}') AS sticky
+FROM ch LEFT JOIN account_peers ap
+    ON ap.channel_id = ch.channel_id AND ap.account_id = ANY(%(account_ids)s::bigint[])
 GROUP BY ch.channel_id, ch.position
 ORDER BY ch.position;
 
