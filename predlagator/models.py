@@ -240,6 +240,8 @@ class Claim(BaseModel):
     campaign_id: int
     channel_id: int
     channel_ref: str
+    # False: switched off since the ledger was made; the claim fails the row untried.
+    channel_active: bool = True
     random_id: int
     attempts: int
     html: str

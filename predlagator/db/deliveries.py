@@ -82,21 +82,26 @@ async def claim(
     With `batch_s`, the batch spans that many seconds from the earliest campaign's next slot,
     each campaign at its own pace (its intervals widened by `spacing`); `now` stands in for the
     database's clock; the account's daily cap counts days in `tz`. Rows to channels switched
-    off since the ledger was made fail first, untried (fail_switched_off).
+    off since the ledger was made fail untried (fail_switched_off), and the batch is claimed
+    again without them.
     """
-    await run(conn, _Q, "fail_switched_off", account_id=account_id)
-    return await many(
-        conn,
-        Claim,
-        _Q,
-        "claim",
-        account_id=account_id,
-        limit=limit,
-        batch_s=batch_s,
-        now=now,
-        spacing=spacing,
-        tz=tz,
-    )
+    while True:
+        claims = await many(
+            conn,
+            Claim,
+            _Q,
+            "claim",
+            account_id=account_id,
+            limit=limit,
+            batch_s=batch_s,
+            now=now,
+            spacing=spacing,
+            tz=tz,
+        )
+        off = [claim.delivery_id for claim in claims if not claim.channel_active]
+        # None failed: switched on again meanwhile, so they go (mark_sending looks again).
+        if not off or not await run(conn, _Q, "fail_switched_off", ids=off):
+            return claims
 
 
 async def mark_sent_many(
