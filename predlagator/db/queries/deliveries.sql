@@ -17,7 +17,7 @@ ORDER BY a.id;
 -- channels it posted to as well). Each channel is one index probe per table, whatever the
 -- statistics say: right after a big campaign they still count its rows as a handful, and a
 -- join of the list with the account's sent rows was planned as a loop over both (10,000
--- channels took 5-12 s to launch; bench/throughput.py's launch_s).
+-- channels took 5-12 s to launch; bench/throughput.py's first_post_s).
 WITH ch AS (
     SELECT bc.channel_id, bc.position
     FROM campaigns c
@@ -194,9 +194,8 @@ WITH a AS (
                / (60.0 / a.rate_per_minute * (1 + %(spacing)s::float8))), %(limit)s)))::int
            FROM a)
 )
-SELECT p.delivery_id, p.campaign_id, p.channel_id, ch.ref AS channel_ref, ch.active AS channel_active,
-       p.random_id,
-       p.attempts, t.html, ap.peer_type, ap.peer_id, ap.access_hash,
+SELECT p.delivery_id, p.campaign_id, p.channel_id, ch.ref AS channel_ref,
+       ch.active AS channel_active, p.random_id, p.attempts, t.html, ap.peer_type, ap.peer_id, ap.access_hash,
        t.id AS template_id, t.media_kind, p.campaign_rate, p.campaign_slot_at,
        a.rate_per_minute AS account_rate, a.last_slot_at AS account_slot_at, a.now,
        -- The campaign's last claimed row, with nothing pending after it in the list: its
