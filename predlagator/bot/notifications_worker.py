@@ -18,6 +18,7 @@ import psycopg_pool
 from predlagator.db.connection import backoff, describe
 from predlagator.db.pool import Pool
 from predlagator.queue import names
+from predlagator.queue.jobs_worker import run_jobs
 
 log = logging.getLogger(__name__)
 
@@ -30,13 +31,16 @@ async def serve_notifications(app: procrastinate.App, pool: Pool, context: dict[
     """Run the notifications worker until cancelled, again after each database outage."""
     while True:
         try:
-            await app.run_worker_async(
-                queues=[names.NOTIFICATIONS_QUEUE],
-                name="bot-notifications",
-                concurrency=4,
-                additional_context=context,
-                install_signal_handlers=False,
-                shutdown_graceful_timeout=5.0,
+            await run_jobs(
+                app,
+                {
+                    "queues": [names.NOTIFICATIONS_QUEUE],
+                    "name": "bot-notifications",
+                    "concurrency": 4,
+                    "additional_context": context,
+                    "install_signal_handlers": False,
+                    "shutdown_graceful_timeout": 5.0,
+                },
             )
             # It returns by itself only when a side task (the heartbeat) lost the database.
             error = "the job queue stopped"

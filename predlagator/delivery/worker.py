@@ -42,6 +42,7 @@ from predlagator.delivery.supervisor import POLL_S, SenderFactory, Serving, Supe
 from predlagator.models import Account
 from predlagator.queue import names
 from predlagator.queue.app import make_app
+from predlagator.queue.jobs_worker import run_jobs
 from predlagator.session_vault import Vault
 
 __all__ = ["DATABASE_BACK", "DATABASE_LOST", "LockedSender", "pool_size", "run_worker"]
@@ -202,7 +203,7 @@ async def _serve(
         await _while_held(watch, supervisor.started.wait())
         _stop_if_cancelled()
         log.info("worker started")
-        await _while_held(watch, app.run_worker_async(**worker_options))
+        await _while_held(watch, run_jobs(app, worker_options))
         # Procrastinate stops by itself only when one of its side tasks (heartbeat,
         # periodic deferrer) failed, that is when it lost the database.
         log.warning(DATABASE_LOST, extra={"error": "the job queue stopped"})
