@@ -11,10 +11,11 @@ through a real TelegramClient of its own over the lean fake (`bench.lean_worker`
 takes --latency-ms): the memory figure is then that of an account with a Telethon client.
 
 Prints the machine first and, as the last line, {"completion_ratio": r, "rss_mb_per_account":
-m, "live_rss_mb_per_account": l, "cpu_ms_per_post": c}: the time from the first campaign's
-start to the last one's end against count ÷ sum of paces; the worker's peak RSS beyond a worker
-serving one account, per account beyond the first, and the same of its RSS at the end (every
-account still served); the worker's CPU per post while it sent.
+m, "live_rss_mb_per_account": l, "cpu_ms_per_post": c, "db_cpu_ms_per_post": d}: the time from
+the first campaign's start to the last one's end against count ÷ sum of paces; the worker's
+peak RSS beyond a worker serving one account, per account beyond the first, and the same of its
+RSS at the end (every account still served); the worker's and PostgreSQL's CPU per post while
+it sent.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ PREFIX = "pool"
 
 
 @contextmanager
-def roomy_server(max_connections: int) -> Iterator[str]:
+def roomy_server(max_connections: int) -> Iterator[EmbeddedPostgres]:
     """An embedded PostgreSQL of this run's own that takes `max_connections`."""
     with scratch_dir("predlagator-pool-") as parent:
         server = EmbeddedPostgres(parent / "pgdata", socket_dir=parent / "sock")
@@ -65,7 +66,7 @@ def roomy_server(max_connections: int) -> Iterator[str]:
                 conn.execute(f"ALTER SYSTEM SET max_connections = {int(max_connections)}")
             server.stop()  # the setting needs a restart
             server.start()
-            yield server.url
+            yield server
         finally:
             server.stop()
 
@@ -81,6 +82,29 @@ def proc_figures(pid: int) -> tuple[float, float, float]:
     ticks = os.sysconf("SC_CLK_TCK")
     cpu = (int(fields[11]) + int(fields[12])) / ticks
     return memory["VmHWM:"], memory["VmRSS:"], cpu
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds of a process and its children so far, those ended included (the
+    postmaster's backends, one per connection)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def fields(one: int) -> list[str]:
+        return Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+
+    own = fields(pid)
+    # utime, stime, and the ended children's cutime and cstime.
+    total = sum(int(own[i]) for i in (11, 12, 13, 14))
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            child = fields(int(entry.name))
+        except OSError:  # it ended meanwhile: its CPU is in the parent's children's count
+            continue
+        if int(child[1]) == pid:
+            total += int(child[11]) + int(child[12])
+    return total / ticks
 
 
 async def campaigns_for(
@@ -133,9 +157,11 @@ async def start_worker(
 
 
 async def one_run(
-    url: str, kind: str, accounts: int, per: int, rate: float, latency_ms: int
+    server: EmbeddedPostgres, kind: str, accounts: int, per: int, rate: float, latency_ms: int
 ) -> dict[str, Any]:
     """One worker process serving `accounts`, each sending `per` posts at `rate`."""
+    url, server_pid = server.url, server.pid
+    assert server_pid is not None
     key = new_key()
     vault = Vault(key) if kind == "telegram" else None
     async with fresh_database(url) as (db_url, pool):
@@ -146,12 +172,14 @@ async def one_run(
             workers.append(worker)
             await worker.expect(READY, timeout_s=300.0)
             _, _, cpu_ready = proc_figures(worker.pid)
+            db_cpu_ready = tree_cpu(server_pid)
             for campaign in made:
                 await launch(pool, campaign.id)
             bound_s = per / rate * 60.0 * 2 + 120.0
             completed = all([await watch.until(c.id, "completed", bound_s) for c in made])
             # Read before the stop: every account still served, its client still open.
             hwm, live, cpu_end = proc_figures(worker.pid)
+            db_cpu_end = tree_cpu(server_pid)
             await worker.stop()
         async with pool.connection() as conn:
             cur = await conn.execute(
@@ -175,6 +203,7 @@ async def one_run(
         "rss_peak_mb": round(hwm, 1),
         "rss_live_mb": round(live, 1),
         "cpu_s_sending": round(cpu_end - cpu_ready, 2),
+        "db_cpu_s_sending": round(db_cpu_end - db_cpu_ready, 2),
     }
 
 
@@ -183,9 +212,9 @@ async def main(
 ) -> dict[str, Any]:
     """A worker serving one account, then one serving `accounts`; return both and the line."""
     per = channels // accounts
-    with roomy_server(max_connections=accounts * 2 + 60) as url:
-        one = await one_run(url, kind, 1, baseline_channels, rate, latency_ms)
-        many = await one_run(url, kind, accounts, per, rate, latency_ms)
+    with roomy_server(max_connections=accounts * 2 + 60) as server:
+        one = await one_run(server, kind, 1, baseline_channels, rate, latency_ms)
+        many = await one_run(server, kind, accounts, per, rate, latency_ms)
     growth = (many["rss_peak_mb"] - one["rss_peak_mb"]) / max(accounts - 1, 1)
     # The peak can be start-up's (imports, the first connections), hiding a growth below it;
     # the RSS at the end, every account still served, shows that growth.
@@ -199,6 +228,8 @@ async def main(
             "rss_mb_per_account": round(growth, 2),
             "live_rss_mb_per_account": round(live_growth, 2),
             "cpu_ms_per_post": round(many["cpu_s_sending"] / max(many["posts"], 1) * 1000, 2),
+            # PostgreSQL's, all its processes: how many posts a second one server can carry.
+            "db_cpu_ms_per_post": round(many["db_cpu_s_sending"] / max(many["posts"], 1) * 1000, 2),
             "completed": many["completed"],
         },
     }

@@ -41,6 +41,7 @@ def drain_deps(serving: Serving, sender: ManagedSender, lock: Lock) -> DrainDeps
         sender=SerialSender(LockedSender(sender, lock), turns=turns),
         policy=serving.policy,
         actions=actions,
+        wakeups=serving.wakeups,
     )
 
 

@@ -23,6 +23,7 @@ from predlagator.delivery.policy import Policy
 from predlagator.delivery.post_actions import PostActions
 from predlagator.delivery.posting import Poster
 from predlagator.delivery.sender import MediaFile, Sender
+from predlagator.delivery.wakeups import Wakeups
 from predlagator.models import Account, CampaignStatus, PostAction
 from predlagator.queue import defer
 
@@ -38,6 +39,10 @@ MAX_BATCH = 500
 # When the first slot is further off than this, the drain naps and claims again instead of
 # reserving: a campaign started or resumed meanwhile gets its turn at once.
 NAP_S = 0.5
+# With word of the account's kicks (Wakeups), it naps until NAP_S / 2 before the slot, at most
+# this long, and wakes early when a kick comes. A retry coming due meanwhile waits for the nap's
+# end: it waits for a slot anyway, and its backoff is no appointment.
+LONG_NAP_S = 5.0
 # When it is further off than this (a slow pace), the drain ends and a kick wakes the next one
 # that long before the slot (a scheduled job starts up to a polling interval late).
 LONG_WAIT_S = 60.0
@@ -72,6 +77,8 @@ class DrainDeps:
     # Edit, delete, pin and unpin of the account's posts, in the same turns as its sends;
     # None: this drain serves posts only, and the rows of actions wait.
     actions: PostActions | None = None
+    # Word of the account's kicks from the worker's job listener; None: nap NAP_S at a time.
+    wakeups: Wakeups | None = None
 
 
 class Drain:
@@ -129,6 +136,8 @@ class Drain:
     async def _turn(self) -> bool:
         """One turn: a batch of actions, of posts, or of reach reads in a gap; False when the
         drain must end."""
+        if self.deps.wakeups is not None:
+            self.deps.wakeups.clear(self.account_id)  # kicks from now on wake the nap below
         # Actions over posts and the posts take turns a batch each, at the account's pace.
         acted = await self._act()
         if acted is False:
@@ -161,10 +170,20 @@ class Drain:
             return False
         if plan.wait_s > NAP_S:
             if not acted:  # actions due fill the gap instead
-                await self.deps.sleep(NAP_S)
+                await self._nap(plan.wait_s)
         elif not await self._send(plan):
             return False
         return True
+
+    async def _nap(self, wait_s: float) -> None:
+        """Nap before claiming again, the next slot `wait_s` away: NAP_S, or with word of the
+        account's kicks until just before the slot (a kick wakes it)."""
+        wakeups = self.deps.wakeups
+        if wakeups is None:
+            await self.deps.sleep(NAP_S)
+            return
+        nap_s = min(wait_s - NAP_S / 2, LONG_NAP_S)
+        await wakeups.nap(self.account_id, nap_s, self.deps.sleep)
 
     async def _idle(self) -> None:
         """Nothing is due: end what is done, settle what cannot go on, kick when work is due."""

@@ -13,9 +13,8 @@ notifications are Procrastinate's own, from its insert trigger, relayed as they 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import psycopg
 from procrastinate.connector import LISTEN_TIMEOUT, Notify
@@ -24,21 +23,27 @@ from psycopg import sql
 
 from predlagator.db.connection import Connection, backoff, describe
 from predlagator.queue.connector import Connector
+from predlagator.queue.defer import WAKE
 
 log = logging.getLogger(__name__)
-
-# What Procrastinate's trigger says of a new job; a worker only looks at the type and fetches.
-WAKE = json.dumps({"type": "job_inserted", "job_id": 0})
 
 
 class FollowingConnector(Connector):
     """Our connector, whose job listener follows a queue list that changes while it runs."""
 
-    def __init__(self, queues: list[str], database_url: str) -> None:
+    def __init__(
+        self,
+        queues: list[str],
+        database_url: str,
+        heard: Callable[[str], None] | None = None,
+    ) -> None:
         super().__init__()
         self._queues = queues
         self._url = database_url
         self._changed = asyncio.Event()
+        # Told the channel of every notification it relays (the drains' Wakeups), and every
+        # channel when it listens anew: what came while it was not listening is not known.
+        self._heard = heard or _deaf
 
     def queues_changed(self) -> None:
         """The followed list gained or lost a queue: listen again on what it holds now."""
@@ -75,7 +80,9 @@ class FollowingConnector(Connector):
             # Jobs deferred to a queue before this LISTEN got no wake-up: fetch them now.
             for channel in channels[:1]:
                 await on_notification(channel=channel, payload=WAKE)
-            relay = asyncio.create_task(_relay(conn, on_notification))
+            for channel in channels:
+                self._heard(channel)
+            relay = asyncio.create_task(_relay(conn, on_notification, self._heard))
             changed = asyncio.create_task(self._changed.wait())
             try:
                 await asyncio.wait({relay, changed}, return_when=asyncio.FIRST_COMPLETED)
@@ -88,10 +95,16 @@ class FollowingConnector(Connector):
                 raise error
 
 
-async def _relay(conn: Connection, on_notification: Notify) -> None:
-    """Hand every notification on to the worker; a quiet connection is checked now and then
-    (as Procrastinate's own listener does), so a dead one is noticed."""
+async def _relay(conn: Connection, on_notification: Notify, heard: Callable[[str], None]) -> None:
+    """Hand every notification on to the worker (and its channel to `heard`); a quiet
+    connection is checked now and then (as Procrastinate's own listener does), so a dead one
+    is noticed."""
     while True:
         async for notice in conn.notifies(timeout=LISTEN_TIMEOUT):
+            heard(notice.channel)
             await on_notification(channel=notice.channel, payload=notice.payload)
         await conn.execute("SELECT 1")
+
+
+def _deaf(channel: str) -> None:
+    """Nobody waits for word of notifications."""

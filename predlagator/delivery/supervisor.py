@@ -32,6 +32,7 @@ from predlagator.delivery.policy import Policy
 from predlagator.delivery.sender import ManagedSender, SessionRejected
 from predlagator.delivery.sender_start import Patience, refused, start_sender
 from predlagator.delivery.served import Held, ServedAccounts
+from predlagator.delivery.wakeups import Wakeups
 from predlagator.models import Account
 from predlagator.session_vault import Vault
 
@@ -73,6 +74,8 @@ class Serving:
     # TG_API_ID or TG_API_HASH when it is unset and the senders need it: then only simulated
     # accounts are served here.
     missing_api: str | None = None
+    # Word of each account's kicks, from the worker's job listener, for its napping drain.
+    wakeups: Wakeups | None = None
 
 
 class Supervisor:

@@ -39,6 +39,7 @@ from predlagator.delivery.sender import ManagedSender
 from predlagator.delivery.sender_start import PATIENCE, Patience
 from predlagator.delivery.served import SPARE_JOBS, ServedAccounts, pool_size
 from predlagator.delivery.supervisor import POLL_S, SenderFactory, Serving, Supervisor
+from predlagator.delivery.wakeups import Wakeups
 from predlagator.models import Account
 from predlagator.queue import names
 from predlagator.queue.app import make_app
@@ -116,7 +117,9 @@ async def run_worker(
     # The Procrastinate worker keeps this very list: the supervisor adds and removes the
     # queues of the accounts it serves, and the connector's listener follows it.
     queues = [names.DELIVERY_QUEUE]
-    connector = FollowingConnector(queues, database_url)
+    # The listener also tells the drains of their accounts' kicks, so they nap until their slot.
+    wakeups = Wakeups()
+    connector = FollowingConnector(queues, database_url, heard=wakeups.heard)
     app = make_app(tasks.blueprint, connector=connector)
     policy = Policy.from_settings(settings)
     serving = Serving(
@@ -131,6 +134,7 @@ async def run_worker(
         poll_s=poll_s,
         # Telethon's clients need the app; a sender given instead (tests, benches) may not.
         missing_api=settings.missing_api() if sender_factory is telethon_sender else None,
+        wakeups=wakeups,
     )
     served = ServedAccounts(queues, on_change=connector.queues_changed)
     worker_options = WorkerOptions(

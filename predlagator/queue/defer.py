@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
 import procrastinate
 from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.manager import get_channel_for_queues
 
 from predlagator.queue import names
+
+# What Procrastinate's insert trigger says of a new job; a worker only reads the type, and
+# fetches.
+WAKE = json.dumps({"type": "job_inserted", "job_id": 0})
 
 
 def _drain_lock(account_id: int) -> str:
@@ -30,13 +36,19 @@ async def kick_drain(app: procrastinate.App, account_id: int, at: datetime | Non
         await task.defer_async(account_id=account_id)
     except AlreadyEnqueued:
         # A kick already waits, possibly scheduled later (a retry time): pull it forward, or a
-        # campaign started now would wait for someone else's retry.
+        # campaign started now would wait for someone else's retry. And say so on the queue's
+        # channel, as an insert would: the account's drain may be napping until its next slot
+        # (delivery/wakeups.py), and only a notification wakes it early.
+        (channel,) = get_channel_for_queues([names.account_queue(account_id)])
         await app.connector.execute_query_async(
-            "UPDATE procrastinate_jobs SET scheduled_at = coalesce(%(at)s, now()) "
+            "WITH pulled AS (UPDATE procrastinate_jobs SET scheduled_at = coalesce(%(at)s, now()) "
             "WHERE queueing_lock = %(lock)s AND status = 'todo' "
-            "AND scheduled_at > coalesce(%(at)s, now())",
+            "AND scheduled_at > coalesce(%(at)s, now())) "
+            "SELECT pg_notify(%(channel)s, %(payload)s)",
             at=at,
             lock=lock,
+            channel=channel,
+            payload=WAKE,
         )
 
 
