@@ -26,12 +26,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bench.common import fresh_database, machine, report, server
-from predlagator.db import action_rows, actions, campaigns, deliveries, reach, templates
+from predlagator.db import action_rows, actions, reach, templates
 from predlagator.db.pool import Pool
 from predlagator.db.rows import Conn
 from predlagator.delivery import drain, pacing, reach_reads
-from predlagator.models import ActionStatus, Campaign, CampaignStatus, PostAction
-from tests.factories import make_campaign
+from predlagator.models import ActionStatus, PostAction
+from tests.factories import make_posted
 
 RATE = 600.0  # the account's requests a minute: the claim's batch is what 5 s of it fit
 # Every table the claims and marks read: none is analyzed again during the run.
@@ -55,22 +55,6 @@ async def stale_statistics(pool: Pool) -> None:
         for table in TABLES:
             await conn.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = off)")
             await conn.execute(f"ANALYZE {table}")
-
-
-async def posted(pool: Pool, rows: int) -> Campaign:
-    """A running campaign of `rows` posts, every one out with a message id."""
-    refs = [f"chan_{i:05d}" for i in range(rows)]
-    campaign = await make_campaign(pool, refs, rate=RATE)
-    async with pool.connection() as conn:
-        await conn.execute("UPDATE accounts SET rate_per_minute = %s", (RATE,))
-        await campaigns.transition(conn, campaign.id, CampaignStatus.RUNNING)
-        await deliveries.snapshot(conn, campaign.id)
-        await conn.execute(
-            "UPDATE deliveries SET status = 'sent', message_id = 1000 + position, "
-            "sent_at = now(), attempts = 1 WHERE campaign_id = %s",
-            (campaign.id,),
-        )
-    return campaign
 
 
 async def median_ms(repeat: int, step: Callable[[], Awaitable[object]]) -> float:
@@ -116,7 +100,8 @@ async def main(rows: int, repeat: int) -> dict[str, Any]:
     with server() as url:
         async with fresh_database(url, pool_size=2) as (_, pool):
             await stale_statistics(pool)
-            campaign = await posted(pool, rows)
+            refs = [f"chan_{i:05d}" for i in range(rows)]
+            campaign = await make_posted(pool, refs, rate=RATE)
             async with pool.connection() as conn:
                 version = await templates.create(conn, "v2", "<b>Fixed</b> news", created_by=1)
                 edit, _ = await actions.start(

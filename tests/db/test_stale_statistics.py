@@ -15,6 +15,7 @@ from predlagator.db.rows import Conn
 from predlagator.db.sql import query
 from predlagator.delivery import pacing
 from predlagator.models import Campaign, CampaignStatus, PostAction
+from tests.factories import make_posted
 from tests.rig import Rig
 
 # What may be the inner side of a nested loop: a lookup by the outer row, never a scan of a
@@ -114,19 +115,10 @@ async def test_the_look_for_switched_off_channels_reads_only_the_claimed_rows(ri
 
 
 async def posted(rig: Rig, count: int) -> Campaign:
-    """A running campaign whose `count` posts are all out, recorded straight into the ledger
-    (what is measured is the actions' claims, not the posting)."""
-    campaign = await rig.campaign(count, register=False)
+    """A running campaign whose `count` posts are all out, with stale statistics."""
     async with rig.pool.connection() as conn:
         await as_if_just_launched(conn)
-        await campaigns.transition(conn, campaign.id, CampaignStatus.RUNNING)
-        await deliveries.snapshot(conn, campaign.id)
-        await conn.execute(
-            "UPDATE deliveries SET status = 'sent', message_id = 100 + position, sent_at = now(),"
-            " attempts = 1 WHERE campaign_id = %s",
-            (campaign.id,),
-        )
-    return campaign
+    return await make_posted(rig.pool, [f"chan_{i:05d}" for i in range(count)])
 
 
 async def actions_read(conn: Conn) -> int:
