@@ -410,7 +410,10 @@ class ActionClaim(BaseModel):
     delivery_id: int
     channel_id: int
     channel_ref: str
-    message_id: int
+    message_id: int  # 0 on a row whose post is not out (post_out false)
+    # False: the post ended without being out (failed, cancelled, no message id); the claim
+    # settles the row and claims again.
+    post_out: bool = True
     attempts: int
     retry_limit: int
     silent: bool

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from predlagator.db import accounts, batches, campaigns, templates
+from predlagator.db import accounts, batches, campaigns, deliveries, templates
 from predlagator.db.pool import Pool
-from predlagator.models import Campaign
+from predlagator.models import Campaign, CampaignStatus
 
 POST_HTML = '<b>Big</b> news, <a href="https://example.com">read</a>'
 
@@ -37,3 +37,18 @@ async def make_campaign(
             language=language,
             created_by=1,
         )
+
+
+async def make_posted(pool: Pool, refs: list[str], *, rate: float = 60.0) -> Campaign:
+    """A running campaign over `refs` whose posts are all out (message ids 100 on, in list
+    order), recorded straight into the ledger: for what comes after the posting."""
+    campaign = await make_campaign(pool, refs, rate=rate)
+    async with pool.connection() as conn:
+        await campaigns.transition(conn, campaign.id, CampaignStatus.RUNNING)
+        await deliveries.snapshot(conn, campaign.id)
+        await conn.execute(
+            "UPDATE deliveries SET status = 'sent', message_id = 100 + position, sent_at = now(),"
+            " attempts = 1 WHERE campaign_id = %s",
+            (campaign.id,),
+        )
+    return campaign

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from predlagator.db import actions, rounds
+from predlagator.db import actions, claiming, rounds
 from predlagator.db.rows import Conn, dicts, many, run
 from predlagator.models import ActionClaim, CampaignAction, PostAction
 
@@ -21,18 +21,10 @@ async def claim(
     spacing: float = 0.0,
 ) -> list[ActionClaim]:
     """The account's due rows of running actions, as many as its pace fits in `batch_s`;
-    rows whose post ended without being out are settled first (cancelled, or failed)."""
-    await run(conn, _Q, "settle", account_id=account_id)
-    return await many(
-        conn,
-        ActionClaim,
-        _Q,
-        "claim",
-        account_id=account_id,
-        limit=limit,
-        batch_s=batch_s,
-        now=now,
-        spacing=spacing,
+    rows whose post ended without being out are settled (cancelled, or failed) and the batch
+    is claimed again without them."""
+    return await _claim(
+        conn, account_id, reach=False, limit=limit, batch_s=batch_s, now=now, spacing=spacing
     )
 
 
@@ -40,10 +32,40 @@ async def claim_reach(
     conn: Conn, account_id: int, *, limit: int, now: datetime | None = None
 ) -> list[ActionClaim]:
     """Up to `limit` of the account's due reach rows (the drain asks only in a gap)."""
-    await run(conn, _Q, "settle", account_id=account_id)
-    return await many(
-        conn, ActionClaim, _Q, "claim_reach", account_id=account_id, limit=limit, now=now
+    return await _claim(conn, account_id, reach=True, limit=limit, batch_s=None, now=now)
+
+
+async def _claim(
+    conn: Conn,
+    account_id: int,
+    *,
+    reach: bool,
+    limit: int,
+    batch_s: float | None,
+    now: datetime | None,
+    spacing: float = 0.0,
+) -> list[ActionClaim]:
+    claims = await claiming.claim(
+        conn,
+        ActionClaim,
+        _Q,
+        "claim",
+        _settle,
+        account_id=account_id,
+        reach=reach,
+        limit=limit,
+        batch_s=batch_s,
+        now=now,
+        spacing=spacing,
     )
+    # Left only when settle found it changed meanwhile (its row cancelled): nothing to act on.
+    return [claim for claim in claims if claim.post_out]
+
+
+async def _settle(conn: Conn, claims: list[ActionClaim]) -> int:
+    """End the claimed rows whose post ended without being out."""
+    ended = [claim.row_id for claim in claims if not claim.post_out]
+    return await run(conn, _Q, "settle", ids=ended) if ended else 0
 
 
 async def record_reach(

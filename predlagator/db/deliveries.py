@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from predlagator.db import assignment
+from predlagator.db import assignment, claiming
 from predlagator.db.rows import Conn, dicts, many, one, run
 from predlagator.models import Claim, Delivery
 
@@ -85,23 +85,26 @@ async def claim(
     off since the ledger was made fail untried (fail_switched_off), and the batch is claimed
     again without them.
     """
-    while True:
-        claims = await many(
-            conn,
-            Claim,
-            _Q,
-            "claim",
-            account_id=account_id,
-            limit=limit,
-            batch_s=batch_s,
-            now=now,
-            spacing=spacing,
-            tz=tz,
-        )
-        off = [claim.delivery_id for claim in claims if not claim.channel_active]
-        # None failed: switched on again meanwhile, so they go (mark_sending looks again).
-        if not off or not await run(conn, _Q, "fail_switched_off", ids=off):
-            return claims
+    return await claiming.claim(
+        conn,
+        Claim,
+        _Q,
+        "claim",
+        _fail_switched_off,
+        account_id=account_id,
+        limit=limit,
+        batch_s=batch_s,
+        now=now,
+        spacing=spacing,
+        tz=tz,
+    )
+
+
+async def _fail_switched_off(conn: Conn, claims: list[Claim]) -> int:
+    """Fail, untried, the claimed rows to channels switched off since the ledger was made."""
+    off = [claim.delivery_id for claim in claims if not claim.channel_active]
+    # None failed: switched on again meanwhile, so they go (mark_sending looks again).
+    return await run(conn, _Q, "fail_switched_off", ids=off) if off else 0
 
 
 async def mark_sent_many(

@@ -157,3 +157,27 @@ async def test_the_reconcile_finds_accounts_with_due_rows(pool: Pool) -> None:
         await actions.set_status(conn, action.id, ActionStatus.PAUSED)
         assert await action_rows.accounts_due(conn) == []
         assert await action_rows.next_due(conn, campaign.account_id) is None
+
+
+async def test_the_claim_settles_rows_whose_post_ended_without_going_out(pool: Pool) -> None:
+    refs = ["w_one", "w_two", "w_three", "w_four"]
+    campaign = await _posting(pool, refs, sent=1, sending=3)
+    async with pool.connection() as conn:
+        action, _ = await actions.start(conn, campaign_id=campaign.id, kind=PostAction.PIN)
+        _, failed, no_id, later = await deliveries.list_for_campaign(conn, campaign.id)
+        # After the pin started, the posts on their way end: one fails, one goes out with no
+        # message id, one waits for a retry (still on its way).
+        await deliveries.mark_failed(conn, failed.id, "CHANNEL_PRIVATE", "gone")
+        await deliveries.mark_sent(conn, no_id.id, None)
+        await deliveries.retry_later(conn, later.id, 60, "TIMEOUT", "slow")
+        [claim] = await action_rows.claim(conn, campaign.account_id, limit=10, batch_s=5.0)
+        assert (claim.channel_ref, claim.message_id, claim.post_out) == ("w_one", 100, True)
+        found = {
+            r.delivery_id: (r.status, r.error_code) for r in await actions.rows_of(conn, action.id)
+        }
+        assert found == {
+            claim.delivery_id: (ActionRowStatus.QUEUED, None),
+            failed.id: (ActionRowStatus.CANCELLED, None),
+            no_id.id: (ActionRowStatus.FAILED, "MESSAGE_ID_UNKNOWN"),
+            later.id: (ActionRowStatus.QUEUED, None),
+        }

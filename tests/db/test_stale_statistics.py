@@ -1,18 +1,21 @@
 """The drain's bulk statements stay linear however stale the statistics are: right after a big
-launch or campaign they still count its rows as a handful. A launch's look at which accounts
-know each channel was planned as a loop over the list and the sent rows (10,000 channels took
-5-12 s to launch), and the look for switched-off channels before each claim as a scan of every
-pending row (20 ms a claim at 10,000)."""
+launch, campaign or action they still count its rows as a handful. A launch's look at which
+accounts know each channel was planned as a loop over the list and the sent rows (10,000
+channels took 5-12 s to launch), the look for switched-off channels before each claim as a scan
+of every pending row (20 ms a claim at 10,000), and an action's claim read every pending row of
+the account twice, once to settle rows whose post ended and once to sort them (150 ms a claim
+at 20,000), and one of its marks took a partial index, read whole, for one row."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from predlagator.db import campaigns, channels, deliveries
+from predlagator.db import action_rows, actions, campaigns, channels, deliveries, reach
 from predlagator.db.rows import Conn
 from predlagator.db.sql import query
 from predlagator.delivery import pacing
-from predlagator.models import CampaignStatus
+from predlagator.models import Campaign, CampaignStatus, PostAction
+from tests.factories import make_posted
 from tests.rig import Rig
 
 # What may be the inner side of a nested loop: a lookup by the outer row, never a scan of a
@@ -31,16 +34,28 @@ def nested_loop_inners(node: dict[str, Any]) -> list[str]:
 
 async def as_if_just_launched(conn: Conn) -> None:
     """No analyze comes round during the test: the statistics stay as they were."""
-    for table in ("deliveries", "account_peers", "batch_channels", "channels"):
+    for table in ("deliveries", "account_peers", "batch_channels", "channels", "actions"):
         await conn.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = off)")
 
 
-async def plan_of(conn: Conn, name: str, params: dict[str, Any], *, analyze: str = "") -> Any:
-    cur = await conn.execute(f"EXPLAIN ({analyze}FORMAT JSON) " + query("deliveries", name), params)
+async def plan_of(
+    conn: Conn, name: str, params: dict[str, Any], *, analyze: str = "", module: str = "deliveries"
+) -> Any:
+    cur = await conn.execute(f"EXPLAIN ({analyze}FORMAT JSON) " + query(module, name), params)
     row = await cur.fetchone()
     assert row is not None
     [plan] = row["QUERY PLAN"]
     return plan["Plan"]
+
+
+def indexes_read(node: dict[str, Any], table: str) -> set[str]:
+    """The indexes the scans of `table` under `node` go by ("none" for a sequential scan)."""
+    own = set()
+    if node.get("Relation Name") == table and node["Node Type"] != "ModifyTable":
+        own.add(node.get("Index Name", "none"))
+    if node["Node Type"] == "Bitmap Heap Scan" and node.get("Relation Name") == table:
+        own = {child["Index Name"] for child in node["Plans"]}
+    return own.union(*(indexes_read(child, table) for child in node.get("Plans", [])))
 
 
 def rows_read(node: dict[str, Any], table: str) -> int:
@@ -97,3 +112,90 @@ async def test_the_look_for_switched_off_channels_reads_only_the_claimed_rows(ri
             ids = [c.delivery_id for c in claims]
             plan = await plan_of(conn, "fail_switched_off", {"ids": ids}, analyze="ANALYZE, ")
         assert rows_read(plan, "deliveries") <= len(ids)
+
+
+async def posted(rig: Rig, count: int) -> Campaign:
+    """A running campaign whose `count` posts are all out, with stale statistics."""
+    async with rig.pool.connection() as conn:
+        await as_if_just_launched(conn)
+    return await make_posted(rig.pool, [f"chan_{i:05d}" for i in range(count)])
+
+
+async def actions_read(conn: Conn) -> int:
+    """Entries of the actions' ledger read so far in this transaction, by its indexes and by
+    sequential scans (what pg_stat_user_indexes calls idx_tup_read and pg_stat_user_tables
+    seq_tup_read)."""
+    cur = await conn.execute(
+        "SELECT sum(pg_stat_get_xact_tuples_returned(oid)) AS n FROM ("
+        " SELECT 'actions'::regclass::oid"
+        " UNION ALL SELECT indexrelid FROM pg_index WHERE indrelid = 'actions'::regclass) r(oid)"
+    )
+    row = await cur.fetchone()
+    assert row is not None
+    return int(row["n"])
+
+
+async def test_an_action_claim_reads_only_the_rows_it_takes(rig: Rig) -> None:
+    campaign = await posted(rig, 2000)
+    async with rig.pool.connection() as conn:
+        await actions.start(conn, campaign_id=campaign.id, kind=PostAction.PIN)
+        async with conn.transaction(force_rollback=True):
+            claims = await action_rows.claim(conn, rig.account_id, limit=10, batch_s=1.0)
+            read = await actions_read(conn)
+    assert len(claims) == 10
+    # Each row taken once by the index and once from the table; before, all 2,000 twice.
+    assert read <= 2 * len(claims) + 2, read
+
+
+async def test_a_reach_claim_reads_only_the_rows_it_takes(rig: Rig) -> None:
+    campaign = await posted(rig, 2000)
+    async with rig.pool.connection() as conn:
+        assert await reach.refresh(conn, campaign.id, chat_id=None, created_by=None)
+        async with conn.transaction(force_rollback=True):
+            claims = await action_rows.claim_reach(conn, rig.account_id, limit=10)
+            read = await actions_read(conn)
+    assert len(claims) == 10
+    assert read <= 2 * len(claims) + 2, read
+
+
+async def test_marks_by_id_go_by_the_primary_key(rig: Rig) -> None:
+    campaign = await posted(rig, 2000)
+    again = await rig.repeat(campaign)
+    async with rig.pool.connection() as conn:
+        await actions.start(conn, campaign_id=campaign.id, kind=PostAction.PIN)
+        await campaigns.transition(conn, again.id, CampaignStatus.RUNNING)
+        await deliveries.snapshot(conn, again.id)
+        [row] = await action_rows.claim(conn, rig.account_id, limit=1, batch_s=0.001)
+        [post] = await deliveries.claim(conn, rig.account_id)
+        by_row: dict[str, Any] = {"id": row.row_id, "code": "TIMEOUT", "text": "slow"}
+        marks: dict[str, dict[str, Any]] = {
+            "settle": {"ids": [row.row_id]},
+            "mark_sending": by_row,
+            "mark_done": {**by_row, "note": None},
+            "mark_failed": by_row,
+            "retry_later": {**by_row, "delay_s": 1.0},
+            "requeue": by_row,
+            "record_reach": {**by_row, "views": 1, "forwards": 0, "reactions": 0, "members": None},
+        }
+        # A bare status test let mark_sending, retry_later and requeue go by a partial index
+        # of pending rows, read whole for the one row.
+        found = {
+            name: indexes_read(await plan_of(conn, name, params, module="action_rows"), "actions")
+            for name, params in marks.items()
+        }
+        assert found == {name: {"actions_pkey"} for name in marks}
+        by_post: dict[str, Any] = {"id": post.delivery_id, "code": "TIMEOUT", "text": "slow"}
+        posts: dict[str, dict[str, Any]] = {
+            "mark_sending": {**by_post, "template_id": None},
+            "mark_sent": {**by_post, "message_id": 7, "tz": "UTC"},
+            "mark_sent_many": {"ids": [post.delivery_id], "message_ids": [7], "tz": "UTC"},
+            "mark_failed": by_post,
+            "retry_later": {**by_post, "delay_s": 1.0, "refund": False},
+            "requeue": by_post,
+        }
+        # The posts' marks went by the primary key already: this keeps them so.
+        found = {
+            name: indexes_read(await plan_of(conn, name, params), "deliveries")
+            for name, params in posts.items()
+        }
+        assert found == {name: {"deliveries_pkey"} for name in posts}
