@@ -34,6 +34,20 @@ class HeldRegistration(Connector):
         return row
 
 
+class WatchedStart(Connector):
+    """Says when the worker's start sends its first query (the prune of stalled workers)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.starting = asyncio.Event()
+
+    async def execute_query_all_async(self, query: str, **arguments: Any) -> list[dict[str, Any]]:
+        """Run the query, saying first that the start is under way."""
+        self.starting.set()
+        rows: list[dict[str, Any]] = await super().execute_query_all_async(query, **arguments)
+        return rows
+
+
 async def workers_registered(pool: Pool) -> int:
     async with pool.connection() as conn:
         cur = await conn.execute("SELECT count(*) AS n FROM procrastinate_workers")
@@ -65,13 +79,14 @@ async def test_a_cancel_lost_while_the_worker_registers_still_stops_it(pool: Poo
 
 
 async def test_a_cancel_as_the_worker_starts_stops_it(pool: Pool) -> None:
-    app = make_app(procrastinate.Blueprint())
+    connector = WatchedStart()
+    app = make_app(procrastinate.Blueprint(), connector=connector)
     await app.open_async(pool=pool)
     try:
         runner = asyncio.create_task(
             run_jobs(app, {"queues": ["nowhere"], "install_signal_handlers": False})
         )
-        await asyncio.sleep(0)  # run_jobs has made its worker's task, which is about to start
+        await asyncio.wait_for(connector.starting.wait(), STOP_WITHIN_S)
         runner.cancel()
         done, _ = await asyncio.wait({runner}, timeout=STOP_WITHIN_S)
 
