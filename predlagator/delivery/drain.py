@@ -43,6 +43,11 @@ NAP_S = 0.5
 # this long, and wakes early when a kick comes. A retry coming due meanwhile waits for the nap's
 # end: it waits for a slot anyway, and its backoff is no appointment.
 LONG_NAP_S = 5.0
+# While no action row and no reach read is due, a drain hearing its account's kicks looks for
+# them again only when one comes (whatever makes them due kicks the account) or after this long
+# (a retry's backoff ending, a kick missed while the listener listened anew): a look is a query
+# or two per turn, most of a slow account's load on the database.
+QUIET_LOOK_S = 10.0
 # When it is further off than this (a slow pace), the drain ends and a kick wakes the next one
 # that long before the slot (a scheduled job starts up to a polling interval late).
 LONG_WAIT_S = 60.0
@@ -95,6 +100,8 @@ class Drain:
         self._files: dict[int, MediaFile] = {}  # edits' new files, by template
         # Whether reach reads were due at the last look (at first: perhaps).
         self._reads_due = deps.actions is not None
+        # When a look found no action row and no read due, and the kicks heard by then.
+        self._quiet: tuple[float, int] | None = None
 
     @property
     def conn(self) -> Conn:
@@ -136,10 +143,16 @@ class Drain:
     async def _turn(self) -> bool:
         """One turn: a batch of actions, of posts, or of reach reads in a gap; False when the
         drain must end."""
-        if self.deps.wakeups is not None:
-            self.deps.wakeups.clear(self.account_id)  # kicks from now on wake the nap below
+        wakeups = self.deps.wakeups
+        heard = 0
+        if wakeups is not None:
+            wakeups.clear(self.account_id)  # kicks from now on wake the nap below
+            heard = wakeups.count(self.account_id)
+        look = self._quiet is None or not self._still_quiet(*self._quiet, heard)
         # Actions over posts and the posts take turns a batch each, at the account's pace.
-        acted = await self._act()
+        acted = await self._act() if look else None
+        if acted is not None:
+            self._quiet = None
         if acted is False:
             return False
         claims = await deliveries.claim(
@@ -156,12 +169,18 @@ class Drain:
         if not claims and acted:
             return True
         plan = pacing.plan(claims, jitter=self.deps.policy.pacing_jitter) if claims else None
-        if not acted:
+        if not acted and look:
             # Nothing else due now, or the next post is further off than a read: reach reads
             # fill the gap, never taking a slot a post or an action would have.
-            read = await self._read_reach(plan)
+            read, reads_due = await self._read_reach(plan)
+            quiet = not reads_due and wakeups is not None
+            self._quiet = (self.deps.monotonic(), heard) if quiet else None
             if read is not None:
                 return read
+        ends = plan is None or (plan.wait_s > LONG_WAIT_S and not acted)
+        if ends and not look:  # a drain ends only after a look found nothing due at all
+            self._quiet = None
+            return True
         if plan is None:
             await self._idle()
             return False
@@ -174,6 +193,11 @@ class Drain:
         elif not await self._send(plan):
             return False
         return True
+
+    def _still_quiet(self, since: float, heard_then: int, heard: int) -> bool:
+        """Whether the look that found nothing due still holds: no kick came since, and it is
+        less than QUIET_LOOK_S old."""
+        return heard == heard_then and self.deps.monotonic() - since < QUIET_LOOK_S
 
     async def _nap(self, wait_s: float) -> None:
         """Nap before claiming again, the next slot `wait_s` away: NAP_S, or with word of the
@@ -220,17 +244,19 @@ class Drain:
             await self._finish_actions()
         return go_on
 
-    async def _read_reach(self, plan: pacing.Plan | None) -> bool | None:
+    async def _read_reach(self, plan: pacing.Plan | None) -> tuple[bool | None, bool]:
         """Read the reach of as many due posts as fit before the next post (`plan`'s first,
-        if any): None when none is read, else whether the drain may go on."""
+        if any): whether the drain may go on (None when none is read), and whether any read
+        was due."""
         if self.deps.actions is None:
-            return None
-        go_on, self._reads_due = await reach_reads.read_in_gap(
+            return None, False
+        gap = await reach_reads.read_in_gap(
             self.deps, self.conn, self.account_id, self.deps.actions, self.chat, plan
         )
-        if go_on is not None:
+        self._reads_due = gap.gaps
+        if gap.go_on is not None:
             await self._finish_actions()
-        return go_on
+        return gap.go_on, gap.due
 
     async def _finish_actions(self) -> None:
         """End the actions of the account's campaigns with nothing left to go; the chat gets

@@ -7,7 +7,7 @@ post's slot, so that post's slot does not move (docs/after-send-plan.md, "Reach"
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from predlagator.db import action_rows
 from predlagator.db.rows import Conn
@@ -42,6 +42,15 @@ def reach_fits(account_rate: float, plan: pacing.Plan | None, jitter: float) -> 
     return min(short, int(plan.wait_s / slot_s) - 1)
 
 
+class GapRead(NamedTuple):
+    """What a look for reach reads did: whether the drain may go on (None: nothing read),
+    whether its posts should go one per turn meanwhile, and whether any read was due."""
+
+    go_on: bool | None
+    gaps: bool
+    due: bool
+
+
 async def read_in_gap(
     deps: DrainDeps,
     conn: Conn,
@@ -49,19 +58,18 @@ async def read_in_gap(
     actions: PostActions,
     chat: ChatUpdates,
     plan: pacing.Plan | None,
-) -> tuple[bool | None, bool]:
+) -> GapRead:
     """Read what fits before `plan`'s first post (all of a short batch without one).
 
-    Returns whether the drain may go on (None: nothing read) and whether its posts should go
-    one per turn meanwhile: reads are due and the campaigns leave gaps (a batch holds the
-    drain for its whole span, and the gaps inside it would go unread).
+    Its posts should go one per turn while reads are due and the campaigns leave gaps: a batch
+    holds the drain for its whole span, and the gaps inside it would go unread.
     """
     claims = await action_rows.claim_reach(conn, account_id, limit=REACH_BATCH_MAX, now=deps.now())
     gaps = bool(claims) and (plan is None or not fills_pace(plan))
     fits = reach_fits(claims[0].account_rate, plan, deps.policy.pacing_jitter) if claims else 0
     if fits < 1:
-        return None, gaps
+        return GapRead(None, gaps, bool(claims))
     deps.let_go.forget_before(deps.monotonic())
     deps.left.forget_before(deps.monotonic())
     batch = action_batch.ActionBatch(deps, conn, account_id, actions, claims[:fits], chat)
-    return await batch.send(), gaps
+    return GapRead(await batch.send(), gaps, True)

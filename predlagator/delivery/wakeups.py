@@ -5,12 +5,14 @@ A drain whose next post is seconds away naps and then claims again, so that a ca
 or resumed meanwhile, or an action, gets its turn at once. Claiming every half second costs
 the database a few queries per account per second; with word of every kick (each such change
 defers one onto the account's queue, and Procrastinate's trigger NOTIFYs it), a drain naps
-until just before its slot and wakes early only when something came.
+until just before its slot and wakes early only when something came. Each account's count of
+what was heard lets a drain skip looks for actions while nothing came for them.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Awaitable, Callable
 
 from procrastinate.manager import get_channel_for_queues
@@ -19,16 +21,22 @@ from predlagator.queue import names
 
 
 class Wakeups:
-    """One flag per account, set by a notification on its queue's channel."""
+    """One flag per account, set by a notification on its queue's channel, and a count of them."""
 
     def __init__(self) -> None:
         self._flags: dict[str, asyncio.Event] = {}
+        self._counts: Counter[str] = Counter()
 
     def heard(self, channel: str) -> None:
         """A notification came on `channel`: wake the drain of the account whose queue it is."""
+        self._counts[channel] += 1
         flag = self._flags.get(channel)
         if flag is not None:
             flag.set()
+
+    def count(self, account_id: int) -> int:
+        """How many notifications came for the account so far: unchanged, nothing came."""
+        return self._counts[_channel(account_id)]
 
     def clear(self, account_id: int) -> None:
         """The drain is about to look at what is due: what was heard so far, it will see."""
@@ -53,5 +61,9 @@ class Wakeups:
         return flag.is_set()
 
     def _flag(self, account_id: int) -> asyncio.Event:
-        (channel,) = get_channel_for_queues([names.account_queue(account_id)])
-        return self._flags.setdefault(channel, asyncio.Event())
+        return self._flags.setdefault(_channel(account_id), asyncio.Event())
+
+
+def _channel(account_id: int) -> str:
+    (channel,) = get_channel_for_queues([names.account_queue(account_id)])
+    return channel

@@ -12,12 +12,16 @@ import psycopg
 import pytest
 from procrastinate.manager import get_channel_for_queues
 
+from predlagator.db import actions
 from predlagator.db.pool import Pool
 from predlagator.delivery import drain as drain_mod
 from predlagator.delivery import tasks
+from predlagator.delivery.drain import Drain
 from predlagator.delivery.job_listener import FollowingConnector
 from predlagator.delivery.wakeups import Wakeups
+from predlagator.models import PostAction
 from predlagator.queue import defer, names
+from tests.pool_rig import Member, PoolRig, pool_rig
 from tests.rig import RecordedSleep, Rig, delivery_rig
 
 WITHIN_S = 10.0  # a guard against a hang, never waited out when the code works
@@ -204,3 +208,72 @@ async def test_a_kick_wakes_a_napping_drain_for_a_campaign_started_meanwhile(
         gated.open()
         await within(work)
     assert len(rig.telegram.sent) == 3
+
+
+# --- looks for actions and reach reads ----------------------------------------------------
+
+
+@pytest.fixture
+async def quiet_rig(pool: Pool) -> AsyncIterator[tuple[PoolRig, Member, GatedSleep]]:
+    """One account at SLOW_RATE with a post out (the target of the actions below), its drain
+    hearing kicks, its naps gated."""
+    async with pool_rig(pool, [SLOW_RATE]) as rig:
+        [member] = rig.members
+        posted = await rig.campaign(1, prefix="posted")
+        await rig.launch(posted)
+        await rig.drain()
+        gated = GatedSleep(member.sleep)
+        member.deps.sleep = gated
+        member.deps.wakeups = Wakeups()
+        rig.posted = posted  # type: ignore[attr-defined]
+        yield rig, member, gated
+        gated.open()
+
+
+async def pin_while_napping(rig: PoolRig, member: Member, gated: GatedSleep, *, kick: bool) -> None:
+    """Start a campaign of three posts, and while the drain naps before its first, a pin of
+    the post that is out (with the bot's kick, or without one); then let the drain finish."""
+    slow = await rig.campaign(3, prefix="slow")
+    await rig.launch(slow)
+    work = asyncio.create_task(Drain(member.deps, member.account_id).run())
+    try:
+        await within(gated.napping.wait())
+        assert len(member.posts_at) == 1  # the earlier campaign's post only
+        async with rig.pool.connection() as conn:
+            await actions.start(
+                conn,
+                campaign_id=rig.posted.id,  # type: ignore[attr-defined]
+                kind=PostAction.PIN,
+                template_id=None,
+                created_by=1,
+            )
+        if kick:
+            member.deps.wakeups.heard(channel_of(member.account_id))  # type: ignore[union-attr]
+    finally:
+        gated.open()
+        await within(work)
+    assert len(member.posts_at) == 4
+    assert len(member.actions_at) == 1
+
+
+async def test_a_drain_hearing_no_kick_looks_for_actions_again_only_after_a_while(
+    quiet_rig: tuple[PoolRig, Member, GatedSleep],
+) -> None:
+    rig, member, gated = quiet_rig
+    await pin_while_napping(rig, member, gated, kick=False)
+
+    # Its turns while nothing was heard did not look for actions (each look is a query per
+    # turn): the pin waited past the first post, but not for long.
+    [pinned] = member.actions_at
+    first, _, last = member.posts_at[1:]
+    assert first < pinned < last
+
+
+async def test_a_kick_makes_the_drain_look_for_actions_at_once(
+    quiet_rig: tuple[PoolRig, Member, GatedSleep],
+) -> None:
+    rig, member, gated = quiet_rig
+    await pin_while_napping(rig, member, gated, kick=True)
+
+    [pinned] = member.actions_at
+    assert pinned < member.posts_at[1]
