@@ -14,6 +14,7 @@ import procrastinate
 
 from predlagator.db import accounts, action_rows, audit, campaigns, deliveries, reach
 from predlagator.db import pacing as slots
+from predlagator.db.drain_session import drain_session
 from predlagator.db.pool import Pool
 from predlagator.db.rows import Conn
 from predlagator.delivery import action_batch, outcomes, pacing, reach_reads, rounds
@@ -117,11 +118,7 @@ class Drain:
 
     async def run(self) -> None:
         """Loop until there is nothing due, the account must wait, or it is time to hand over."""
-        async with self.deps.pool.connection() as conn:
-            # The drain's records need not wait for the disk: if the database crashes and loses
-            # the last few, those posts are sent again with their stored random_id, and Telegram
-            # answers with the original message. Waiting for a flush per post would cost ms each.
-            await conn.execute("SET synchronous_commit TO off")
+        async with self.deps.pool.connection() as conn, drain_session(conn):
             self._conn = conn
             chat = self._chat = ChatUpdates(
                 self.deps.app, conn, self.account_id, self.deps.monotonic
@@ -131,8 +128,6 @@ class Drain:
             finally:
                 await chat.close()
                 self._conn = self._chat = None
-                if not conn.closed:
-                    await conn.execute("RESET synchronous_commit")
 
     async def _run(self) -> None:
         if not await self._ready():
