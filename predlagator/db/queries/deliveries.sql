@@ -161,10 +161,17 @@ WITH a AS (
         FROM campaign_accounts oca JOIN accounts o ON o.id = oca.account_id
         WHERE oca.campaign_id = c.id AND o.status = 'active' AND o.removed_at IS NULL
     ) s
+    -- Whether a row is due: the first in list order over the partial index of the account's
+    -- unfinished rows. A probe stopping at the first match in the table (what an EXISTS was
+    -- planned as) read every row before it there: all of an earlier campaign's, every claim.
+    CROSS JOIN LATERAL (
+        SELECT 1 FROM deliveries d
+        WHERE d.account_id = a.id AND d.campaign_id = c.id AND d.status = 'queued'
+          AND d.next_attempt_at <= now()
+        ORDER BY d.position
+        LIMIT 1
+    ) due
     WHERE c.status = 'running' AND (a.cap_left IS NULL OR a.cap_left > 0)
-      AND EXISTS (SELECT 1 FROM deliveries d
-                  WHERE d.account_id = a.id AND d.campaign_id = c.id AND d.status = 'queued'
-                    AND d.next_attempt_at <= now())
 ), w AS (
     SELECT c.*, extract(epoch FROM c.next_at - min(c.next_at) OVER ())::float8 AS behind_s
     FROM c
@@ -200,12 +207,16 @@ SELECT p.delivery_id, p.campaign_id, p.channel_id, ch.ref AS channel_ref,
        a.rate_per_minute AS account_rate, a.last_slot_at AS account_slot_at, a.now,
        -- The campaign's last claimed row, with nothing pending after it in the list: its
        -- record may end the campaign, so the drain writes it at once and asks (one probe of
-       -- the partial index, for one row per campaign; CASE keeps it from the others).
+       -- the partial index, in list order, for one row per campaign; CASE keeps it from the
+       -- others). A probe stopping at the first match in the table (what NOT EXISTS was
+       -- planned as) read every row before it there: all of an earlier campaign's.
        CASE WHEN p.position = max(p.position) OVER (PARTITION BY p.campaign_id)
-            THEN NOT EXISTS (SELECT 1 FROM deliveries later
-                             WHERE later.campaign_id = p.campaign_id
-                               AND later.status IN ('queued', 'sending')
-                               AND later.position > p.position)
+            THEN (SELECT later.position FROM deliveries later
+                  WHERE later.campaign_id = p.campaign_id
+                    AND later.status IN ('queued', 'sending')
+                    AND later.position > p.position
+                  ORDER BY later.position
+                  LIMIT 1) IS NULL
             ELSE false END AS last_pending
 FROM picked p
 CROSS JOIN a
