@@ -14,7 +14,7 @@ from predlagator.db.pool import Pool
 from predlagator.db.rows import Conn
 from predlagator.delivery import pacing
 from predlagator.models import CampaignStatus, PostAction
-from tests.db.test_stale_statistics import as_if_just_launched, posted
+from tests.db.test_stale_statistics import as_if_just_launched, posted, tuples_read
 from tests.factories import make_posted
 from tests.rig import Rig
 
@@ -98,16 +98,3 @@ async def reads(conn: Conn, table: str, look: Callable[[], Awaitable[Sized]]) ->
         before = await tuples_read(conn, table)
         taken = len(await look())
         return taken, await tuples_read(conn, table) - before
-
-
-async def tuples_read(conn: Conn, table: str) -> int:
-    """Entries of `table` read so far in this transaction, by its indexes and by scans."""
-    cur = await conn.execute(
-        "SELECT sum(pg_stat_get_xact_tuples_returned(oid)) AS n FROM ("
-        " SELECT %(table)s::regclass::oid"
-        " UNION ALL SELECT indexrelid FROM pg_index WHERE indrelid = %(table)s::regclass) r(oid)",
-        {"table": table},
-    )
-    row = await cur.fetchone()
-    assert row is not None
-    return int(row["n"] or 0)

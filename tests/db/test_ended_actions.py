@@ -8,26 +8,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from predlagator.db import action_rows, actions, reach
-from predlagator.db.rows import Conn
 from predlagator.models import PostAction
+from tests.db.test_stale_statistics import tuples_read
 from tests.factories import make_posted
 from tests.rig import Rig
 
 ENDED = 3000
-
-
-async def campaign_actions_read(conn: Conn) -> int:
-    """Entries of campaign_actions read so far in this transaction, by its indexes and by
-    sequential scans."""
-    cur = await conn.execute(
-        "SELECT sum(pg_stat_get_xact_tuples_returned(oid)) AS n FROM ("
-        " SELECT 'campaign_actions'::regclass::oid"
-        " UNION ALL SELECT indexrelid FROM pg_index"
-        " WHERE indrelid = 'campaign_actions'::regclass) r(oid)"
-    )
-    row = await cur.fetchone()
-    assert row is not None
-    return int(row["n"])
 
 
 async def test_the_looks_for_actions_pass_over_the_ended_ones(rig: Rig) -> None:
@@ -50,8 +36,8 @@ async def test_the_looks_for_actions_pass_over_the_ended_ones(rig: Rig) -> None:
         read = {}
         for name, look in looks.items():
             async with conn.transaction(force_rollback=True):
-                before = await campaign_actions_read(conn)
+                before = await tuples_read(conn, "campaign_actions")
                 await look()
-                read[name] = await campaign_actions_read(conn) - before
+                read[name] = await tuples_read(conn, "campaign_actions") - before
     # The two live actions only (3,002 rows before the index of live ones).
     assert max(read.values()) <= 10, read

@@ -19,7 +19,7 @@ from predlagator.delivery import tasks
 from predlagator.delivery.drain import Drain
 from predlagator.delivery.job_listener import FollowingConnector
 from predlagator.delivery.wakeups import Wakeups
-from predlagator.models import PostAction
+from predlagator.models import Campaign, PostAction
 from predlagator.queue import defer, names
 from tests.pool_rig import Member, PoolRig, pool_rig
 from tests.rig import RecordedSleep, Rig, delivery_rig
@@ -214,7 +214,7 @@ async def test_a_kick_wakes_a_napping_drain_for_a_campaign_started_meanwhile(
 
 
 @pytest.fixture
-async def quiet_rig(pool: Pool) -> AsyncIterator[tuple[PoolRig, Member, GatedSleep]]:
+async def quiet_rig(pool: Pool) -> AsyncIterator[tuple[PoolRig, Member, GatedSleep, Campaign]]:
     """One account at SLOW_RATE with a post out (the target of the actions below), its drain
     hearing kicks, its naps gated."""
     async with pool_rig(pool, [SLOW_RATE]) as rig:
@@ -225,14 +225,16 @@ async def quiet_rig(pool: Pool) -> AsyncIterator[tuple[PoolRig, Member, GatedSle
         gated = GatedSleep(member.sleep)
         member.deps.sleep = gated
         member.deps.wakeups = Wakeups()
-        rig.posted = posted  # type: ignore[attr-defined]
-        yield rig, member, gated
+        yield rig, member, gated, posted
         gated.open()
 
 
-async def pin_while_napping(rig: PoolRig, member: Member, gated: GatedSleep, *, kick: bool) -> None:
+async def pin_while_napping(
+    quiet: tuple[PoolRig, Member, GatedSleep, Campaign], *, kick: bool
+) -> Member:
     """Start a campaign of three posts, and while the drain naps before its first, a pin of
     the post that is out (with the bot's kick, or without one); then let the drain finish."""
+    rig, member, gated, posted = quiet
     slow = await rig.campaign(3, prefix="slow")
     await rig.launch(slow)
     work = asyncio.create_task(Drain(member.deps, member.account_id).run())
@@ -242,7 +244,7 @@ async def pin_while_napping(rig: PoolRig, member: Member, gated: GatedSleep, *, 
         async with rig.pool.connection() as conn:
             await actions.start(
                 conn,
-                campaign_id=rig.posted.id,  # type: ignore[attr-defined]
+                campaign_id=posted.id,
                 kind=PostAction.PIN,
                 template_id=None,
                 created_by=1,
@@ -254,13 +256,13 @@ async def pin_while_napping(rig: PoolRig, member: Member, gated: GatedSleep, *, 
         await within(work)
     assert len(member.posts_at) == 4
     assert len(member.actions_at) == 1
+    return member
 
 
 async def test_a_drain_hearing_no_kick_looks_for_actions_again_only_after_a_while(
-    quiet_rig: tuple[PoolRig, Member, GatedSleep],
+    quiet_rig: tuple[PoolRig, Member, GatedSleep, Campaign],
 ) -> None:
-    rig, member, gated = quiet_rig
-    await pin_while_napping(rig, member, gated, kick=False)
+    member = await pin_while_napping(quiet_rig, kick=False)
 
     # Its turns while nothing was heard did not look for actions (each look is a query per
     # turn): the pin waited past the first post, but not for long.
@@ -270,10 +272,9 @@ async def test_a_drain_hearing_no_kick_looks_for_actions_again_only_after_a_whil
 
 
 async def test_a_kick_makes_the_drain_look_for_actions_at_once(
-    quiet_rig: tuple[PoolRig, Member, GatedSleep],
+    quiet_rig: tuple[PoolRig, Member, GatedSleep, Campaign],
 ) -> None:
-    rig, member, gated = quiet_rig
-    await pin_while_napping(rig, member, gated, kick=True)
+    member = await pin_while_napping(quiet_rig, kick=True)
 
     [pinned] = member.actions_at
     assert pinned < member.posts_at[1]
