@@ -22,7 +22,7 @@ from bench.common import fresh_database, machine, report, server
 from predlagator.db import action_rows, actions, reach
 from predlagator.delivery import drain, pacing, reach_reads
 from predlagator.models import PostAction
-from tests.factories import make_posted
+from tests.factories import make_ended_collections, make_posted
 
 RATE = 600.0
 POSTS = 100
@@ -34,11 +34,7 @@ async def main(ended: int, repeat: int) -> dict[str, Any]:
             campaign = await make_posted(pool, [f"chan_{i:05d}" for i in range(POSTS)], rate=RATE)
             account_id = campaign.account_id
             async with pool.connection() as conn:
-                await conn.execute(
-                    "INSERT INTO campaign_actions (campaign_id, kind, label, status, finished_at)"
-                    " SELECT %s, 'reach', '24h', 'completed', now() FROM generate_series(1, %s)",
-                    (campaign.id, ended),
-                )
+                await make_ended_collections(conn, campaign.id, ended)
                 await actions.start(conn, campaign_id=campaign.id, kind=PostAction.PIN)
                 await reach.refresh(conn, campaign.id, chat_id=None, created_by=None)
                 await conn.execute("ANALYZE campaign_actions")

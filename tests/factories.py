@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from predlagator.db import accounts, batches, campaigns, deliveries, templates
 from predlagator.db.pool import Pool
+from predlagator.db.rows import Conn
 from predlagator.models import Campaign, CampaignStatus
 
 POST_HTML = '<b>Big</b> news, <a href="https://example.com">read</a>'
@@ -52,3 +53,13 @@ async def make_posted(pool: Pool, refs: list[str], *, rate: float = 60.0) -> Cam
             (campaign.id,),
         )
     return campaign
+
+
+async def make_ended_collections(conn: Conn, campaign_id: int, count: int) -> None:
+    """`count` reach collections of the campaign that ended long ago, as months of rounds
+    leave them behind."""
+    await conn.execute(
+        "INSERT INTO campaign_actions (campaign_id, kind, label, status, finished_at)"
+        " SELECT %s, 'reach', '24h', 'completed', now() FROM generate_series(1, %s)",
+        (campaign_id, count),
+    )

@@ -12,9 +12,8 @@ from predlagator.db import action_rows, actions, campaigns, deliveries
 from predlagator.db.drain_session import drain_session
 from predlagator.db.pool import Pool
 from predlagator.db.rows import Conn
-from predlagator.delivery import pacing
 from predlagator.models import CampaignStatus, PostAction
-from tests.db.test_stale_statistics import as_if_just_launched, posted, tuples_read
+from tests.db.test_stale_statistics import as_if_just_launched, claim, posted, tuples_read
 from tests.factories import make_posted
 from tests.rig import Rig
 
@@ -79,9 +78,7 @@ async def test_a_drain_s_claims_read_no_more_on_their_one_plan_with_stale_statis
         await deliveries.snapshot(conn, repeat.id)
         await actions.start(conn, campaign_id=campaign.id, kind=PostAction.PIN)
         looks: dict[str, Callable[[], Awaitable[Sized]]] = {
-            "deliveries": lambda: deliveries.claim(
-                conn, rig.account_id, limit=10, batch_s=3600.0, spacing=pacing.SLOT_SPACING
-            ),
+            "deliveries": lambda: claim(conn, rig.account_id),
             "actions": lambda: action_rows.claim(conn, rig.account_id, limit=10, batch_s=3600.0),
         }
         each_run = {table: await reads(conn, table, look) for table, look in looks.items()}

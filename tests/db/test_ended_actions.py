@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from predlagator.db import action_rows, actions, reach
 from predlagator.models import PostAction
 from tests.db.test_stale_statistics import tuples_read
-from tests.factories import make_posted
+from tests.factories import make_ended_collections, make_posted
 from tests.rig import Rig
 
 ENDED = 3000
@@ -19,12 +19,7 @@ ENDED = 3000
 async def test_the_looks_for_actions_pass_over_the_ended_ones(rig: Rig) -> None:
     campaign = await make_posted(rig.pool, [f"chan_{i:03d}" for i in range(20)])
     async with rig.pool.connection() as conn:
-        # The collections of campaigns long over, as months of rounds leave them.
-        await conn.execute(
-            "INSERT INTO campaign_actions (campaign_id, kind, label, status, finished_at)"
-            " SELECT %s, 'reach', '24h', 'completed', now() FROM generate_series(1, %s)",
-            (campaign.id, ENDED),
-        )
+        await make_ended_collections(conn, campaign.id, ENDED)
         await conn.execute("ANALYZE campaign_actions")
         await actions.start(conn, campaign_id=campaign.id, kind=PostAction.PIN)
         assert await reach.refresh(conn, campaign.id, chat_id=None, created_by=None)
